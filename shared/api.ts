@@ -1,0 +1,90 @@
+// The engine protocol: one typed request/event contract, independent of transport.
+// In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
+import type { LogLine, ProjectState, ServiceState } from './state.js';
+
+export interface EngineInfo {
+  version: string;
+  httpPort: number;
+  /** Where the dashboard is served, e.g. http://locald.localhost:7700/ */
+  dashboardUrl: string;
+  home: string;
+  pid: number;
+}
+
+/** Every method: its params and its result. */
+export interface EngineMethods {
+  'engine.info': { params: Record<string, never>; result: EngineInfo };
+  'projects.list': { params: Record<string, never>; result: ProjectState[] };
+  'projects.add': { params: { dir: string }; result: ProjectState };
+  'projects.remove': { params: { project: string }; result: { removed: boolean } };
+  'projects.start': { params: { project: string }; result: ProjectState };
+  'projects.stop': { params: { project: string }; result: ProjectState };
+  'services.restart': { params: { project: string; service: string }; result: ServiceState };
+  'logs.read': {
+    params: { project: string; service?: string; limit?: number; afterSeq?: number };
+    result: LogLine[];
+  };
+}
+
+/** Every event the engine pushes, and its payload. */
+export interface EngineEvents {
+  'project.state': ProjectState;
+  'project.removed': { project: string };
+  'service.log': LogLine[];
+}
+
+export type EngineMethod = keyof EngineMethods;
+export type EngineEvent = keyof EngineEvents;
+export type ParamsOf<M extends EngineMethod> = EngineMethods[M]['params'];
+export type ResultOf<M extends EngineMethod> = EngineMethods[M]['result'];
+
+/** Stable error codes so clients can react without parsing messages. */
+export type EngineErrorCode =
+  | 'not_found'
+  | 'invalid_params'
+  | 'config_invalid'
+  | 'port_in_use'
+  | 'unknown_method'
+  | 'internal';
+
+export interface EngineErrorShape {
+  code: EngineErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** The transport-independent API every client codes against. */
+export interface EngineApi {
+  call<M extends EngineMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  subscribe<E extends EngineEvent>(event: E, handler: (data: EngineEvents[E]) => void): () => void;
+}
+
+// Wire messages, shared by every transport.
+export interface RequestMessage<M extends EngineMethod = EngineMethod> {
+  type: 'request';
+  id: number;
+  method: M;
+  params: ParamsOf<M>;
+}
+export type ResponseMessage =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: EngineErrorShape };
+export interface EventMessage<E extends EngineEvent = EngineEvent> {
+  type: 'event';
+  event: E;
+  data: EngineEvents[E];
+}
+export type WireMessage = RequestMessage | ResponseMessage | EventMessage;
+
+export const ENGINE_METHODS: readonly EngineMethod[] = [
+  'engine.info',
+  'projects.list',
+  'projects.add',
+  'projects.remove',
+  'projects.start',
+  'projects.stop',
+  'services.restart',
+  'logs.read',
+] as const;
+
+export const ENGINE_EVENTS: readonly EngineEvent[] = ['project.state', 'project.removed', 'service.log'] as const;

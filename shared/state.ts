@@ -1,0 +1,66 @@
+// Live state of projects and services as the engine reports it.
+import type { ConfigIssue, RouteConfig, RestartPolicy } from './config.js';
+
+export type ServiceStatus =
+  | 'stopped'
+  | 'starting'
+  | 'ready'
+  | 'unhealthy'
+  | 'crashed'
+  | 'backoff'
+  | 'stopping';
+
+export interface ServiceExit {
+  code: number | null;
+  signal: string | null;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface ServiceState {
+  name: string;
+  status: ServiceStatus;
+  /** The port the service is expected to listen on ($PORT), once assigned. */
+  port: number | null;
+  pid: number | null;
+  restartPolicy: RestartPolicy;
+  restarts: number;
+  /** Epoch ms of the last start. */
+  startedAt: number | null;
+  lastExit: ServiceExit | null;
+  /** Human explanation of the current status, e.g. "exited with code 3" or "readiness timed out after 30s". */
+  reason: string | null;
+  /** Epoch ms when a backing-off service will be started again. */
+  nextRestartAt: number | null;
+  /** Extra findings, e.g. "listening on :5173, not $PORT=4123". */
+  diagnostics: string[];
+}
+
+export type ProjectStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping' | 'error';
+
+export interface ProjectState {
+  name: string;
+  dir: string;
+  /** The config file in use, or the one that failed to load. */
+  file: string;
+  status: ProjectStatus;
+  /** e.g. http://shop.localhost:7700/ */
+  url: string;
+  services: ServiceState[];
+  routes: RouteConfig[];
+  /** Non-empty when the config could not be loaded (the last good config, if any, keeps running). */
+  configIssues: ConfigIssue[];
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'system';
+
+export interface LogLine {
+  /** Monotonic per engine; lets clients resume and de-duplicate. */
+  seq: number;
+  /** Epoch ms. */
+  time: number;
+  project: string;
+  service: string;
+  stream: LogStream;
+  text: string;
+}
