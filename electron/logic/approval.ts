@@ -1,0 +1,42 @@
+// Commands run only after the user approved them. The approval is tied to a hash of
+// everything that decides what runs (command, working folder, environment), so any
+// change to those asks again, while reordering services or editing routes does not.
+import { createHash } from 'node:crypto';
+import { approvalCanonicalForm, approvedService } from '../../shared/approval.js';
+import type { ProjectConfig } from '../../shared/config.js';
+import type { RegistryEntry } from './project-registry.js';
+
+export function commandsHash(config: ProjectConfig): string {
+  return `sha256:${createHash('sha256').update(approvalCanonicalForm(config)).digest('hex')}`;
+}
+
+export function needsApproval(entry: Pick<RegistryEntry, 'approvedHash'> | undefined, config: ProjectConfig): boolean {
+  return entry?.approvedHash !== commandsHash(config);
+}
+
+export interface ApprovalPrompt {
+  title: string;
+  message: string;
+  /** Every command with its folder and environment, one block per service. */
+  detail: string;
+  buttons: [approve: string, cancel: string];
+}
+
+/** The dialog text; `changed` when an earlier approval exists but the commands differ now. */
+export function approvalPrompt(config: ProjectConfig, changed = false): ApprovalPrompt {
+  const blocks = config.services.map((service) => {
+    const lines = [`${service.name}:`, `  $ ${service.command}`, `  in ${service.cwd}`];
+    for (const [key, value] of approvedService(config, service).env) lines.push(`  ${key}=${value}`);
+    return lines.join('\n');
+  });
+  const count = config.services.length;
+  const what = `${count} command${count === 1 ? '' : 's'}`;
+  return {
+    title: changed ? `Commands changed in ${config.name}` : `Run ${config.name}?`,
+    message: changed
+      ? `The commands in ${config.file} changed since you approved them. locald will run these ${what}:`
+      : `locald will run these ${what} from ${config.file}:`,
+    detail: count === 0 ? '(no services)' : blocks.join('\n\n'),
+    buttons: [changed ? 'Approve Changes' : 'Approve and Add', 'Cancel'],
+  };
+}

@@ -1,0 +1,230 @@
+// Runs the engine process and keeps it running: starts it, restarts it with backoff
+// when it dies, fails requests in flight instead of leaving them hanging, and on quit
+// asks it to stop every service and waits (then kills it after a grace period).
+// The process itself is injected, so main passes an Electron utilityProcess and the
+// tests a real Node child process.
+import type { EngineInfo } from '../../shared/api.js';
+import type { ConfigResult } from '../../shared/config.js';
+import type { HostToEngine } from '../../shared/engine-host.js';
+import { ENGINE_SHUTDOWN_GRACE_MS } from '../../shared/engine-host.js';
+import { EngineBridge } from './engine-bridge.js';
+import type { RestartPolicy } from './engine-supervision.js';
+import { DEFAULT_ENGINE_RESTART_POLICY, describeEngineExit, nextEngineRestart, pruneCrashHistory } from './engine-supervision.js';
+import type { EngineStatus } from './tray-menu.js';
+import { isEventMessage, isResponseMessage } from './wire.js';
+
+export interface EngineProcess {
+  send(message: HostToEngine): void;
+  kill(): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (code: number) => void): void;
+}
+
+export interface EngineHostOptions {
+  spawn: () => EngineProcess;
+  onStatus?: (status: EngineStatus) => void;
+  onReady?: (info: EngineInfo) => void;
+  onProblem?: (text: string) => void;
+  policy?: RestartPolicy;
+  shutdownGraceMs?: number;
+  /** How long a started engine may take to send host.ready before it counts as crashed. */
+  readyTimeoutMs?: number;
+  now?: () => number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+export class EngineHost {
+  readonly bridge: EngineBridge;
+  private process: EngineProcess | null = null;
+  private statusValue: EngineStatus = { kind: 'stopping' };
+  private crashes: number[] = [];
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopping: Promise<void> | null = null;
+  private infoValue: EngineInfo | null = null;
+  private nextPreviewId = 1;
+  private readonly previews = new Map<number, { resolve: (result: ConfigResult) => void; reject: (error: Error) => void }>();
+  private readonly options: Required<Omit<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem'>> &
+    Pick<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem'>;
+
+  constructor(options: EngineHostOptions) {
+    this.options = {
+      policy: DEFAULT_ENGINE_RESTART_POLICY,
+      shutdownGraceMs: ENGINE_SHUTDOWN_GRACE_MS,
+      readyTimeoutMs: 60_000,
+      now: Date.now,
+      ...options,
+    };
+    this.bridge = new EngineBridge({
+      sendToEngine: (message) => this.process?.send(message),
+      ...(options.onProblem !== undefined ? { onProblem: options.onProblem } : {}),
+    });
+  }
+
+  get status(): EngineStatus {
+    return this.statusValue;
+  }
+
+  get info(): EngineInfo | null {
+    return this.infoValue;
+  }
+
+  start(): void {
+    if (this.stopping !== null) throw new Error('engine host is shutting down');
+    if (this.process !== null) return;
+    this.clearRestartTimer();
+    this.setStatus(this.crashes.length > 0 && this.statusValue.kind === 'restarting' ? this.statusValue : { kind: 'starting' });
+    this.launch();
+  }
+
+  /** The user chose "Restart Engine" after main gave up: forget the crash history. */
+  restartAfterGivingUp(): void {
+    this.crashes = [];
+    this.start();
+  }
+
+  /** Loads a folder's config in the engine without adding it (for the approval dialog). */
+  preview(dir: string): Promise<ConfigResult> {
+    const process = this.process;
+    if (process === null || this.statusValue.kind !== 'running') return Promise.reject(new Error('the engine is not running'));
+    const id = this.nextPreviewId++;
+    return new Promise<ConfigResult>((resolve, reject) => {
+      this.previews.set(id, { resolve, reject });
+      process.send({ type: 'host.preview', id, dir });
+    });
+  }
+
+  /** Stops the engine (and so every service). Resolves once the process has exited. */
+  stop(): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    this.clearRestartTimer();
+    this.clearReadyTimer();
+    const process = this.process;
+    this.setStatus({ kind: 'stopping' });
+    this.bridge.engineUnavailable('locald is quitting');
+    if (process === null) {
+      this.stopping = Promise.resolve();
+      return this.stopping;
+    }
+    this.stopping = new Promise<void>((resolve) => {
+      const killTimer = setTimeout(() => {
+        this.options.onProblem?.(`engine did not stop within ${this.options.shutdownGraceMs} ms; killing it`);
+        process.kill();
+      }, this.options.shutdownGraceMs);
+      process.onExit(() => {
+        clearTimeout(killTimer);
+        resolve();
+      });
+      try {
+        process.send({ type: 'host.shutdown' });
+      } catch {
+        process.kill();
+      }
+    });
+    return this.stopping;
+  }
+
+  private launch(): void {
+    let process: EngineProcess;
+    try {
+      process = this.options.spawn();
+    } catch (error) {
+      this.handleExit(null, `could not start the engine: ${(error as Error).message}`);
+      return;
+    }
+    this.process = process;
+    let fatal: string | null = null;
+    process.onMessage((message) => {
+      if (isRecord(message) && message.type === 'host.fatal' && typeof message.message === 'string') fatal = message.message;
+      this.handleMessage(process, message);
+    });
+    process.onExit((code) => {
+      if (this.process !== process) return;
+      this.process = null;
+      this.clearReadyTimer();
+      if (this.stopping !== null) return;
+      this.handleExit(fatal, describeEngineExit(code));
+    });
+    this.readyTimer = setTimeout(() => {
+      this.options.onProblem?.(`engine did not report ready within ${this.options.readyTimeoutMs} ms; restarting it`);
+      process.kill();
+    }, this.options.readyTimeoutMs);
+  }
+
+  private handleMessage(from: EngineProcess, message: unknown): void {
+    if (this.process !== from) return;
+    if (isResponseMessage(message) || isEventMessage(message)) {
+      this.bridge.fromEngine(message);
+      return;
+    }
+    if (!isRecord(message)) {
+      this.options.onProblem?.('engine sent a message that is not an object');
+      return;
+    }
+    switch (message.type) {
+      case 'host.ready': {
+        this.clearReadyTimer();
+        this.infoValue = message.info as EngineInfo;
+        this.bridge.engineAvailable();
+        this.setStatus({ kind: 'running' });
+        this.options.onReady?.(this.infoValue);
+        return;
+      }
+      case 'host.previewResult': {
+        const id = message.id as number;
+        const waiting = this.previews.get(id);
+        if (waiting === undefined) return;
+        this.previews.delete(id);
+        waiting.resolve(message.result as ConfigResult);
+        return;
+      }
+      case 'host.stopped':
+      case 'host.fatal':
+        return;
+      default:
+        this.options.onProblem?.(`engine sent an unknown message type ${JSON.stringify(message.type)}`);
+    }
+  }
+
+  private handleExit(fatal: string | null, exitText: string): void {
+    const reason = fatal ?? exitText;
+    this.bridge.engineUnavailable(`${reason}; locald is restarting it`);
+    const previews = [...this.previews.values()];
+    this.previews.clear();
+    for (const waiting of previews) waiting.reject(new Error(reason));
+    if (fatal !== null) {
+      this.setStatus({ kind: 'crashed', message: fatal });
+      return;
+    }
+    const now = this.options.now();
+    this.crashes = pruneCrashHistory([...this.crashes, now], now, this.options.policy);
+    const decision = nextEngineRestart(this.crashes, now, this.options.policy);
+    if (decision.action === 'giveUp') {
+      this.setStatus({ kind: 'crashed', message: `${reason}; ${decision.reason}` });
+      return;
+    }
+    this.setStatus({ kind: 'restarting', attempt: decision.attempt, message: reason });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping === null) this.launch();
+    }, decision.delayMs);
+  }
+
+  private setStatus(status: EngineStatus): void {
+    this.statusValue = status;
+    this.options.onStatus?.(status);
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  private clearReadyTimer(): void {
+    if (this.readyTimer !== null) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+  }
+}

@@ -1,0 +1,132 @@
+// What the tray's project items do, with every side effect injected: the engine API,
+// the registry, and the dialogs. main.ts supplies Electron's dialogs; tests supply
+// scripted answers. Errors are returned as text for the user, never thrown at the tray.
+import type { EngineApi } from '../../shared/api.js';
+import type { ConfigResult, ProjectConfig } from '../../shared/config.js';
+import { formatConfigIssue } from '../../shared/config.js';
+import type { ProjectState } from '../../shared/state.js';
+import type { ApprovalPrompt } from './approval.js';
+import { approvalPrompt, commandsHash, needsApproval } from './approval.js';
+import type { ProjectRegistry } from './project-registry.js';
+
+export interface ProjectActionDeps {
+  engine: EngineApi;
+  registry: ProjectRegistry;
+  preview: (dir: string) => Promise<ConfigResult>;
+  askApproval: (prompt: ApprovalPrompt) => Promise<boolean>;
+  pickFolder: () => Promise<string | null>;
+  confirmRemove: (project: string) => Promise<boolean>;
+}
+
+export type ActionOutcome = { ok: true; project?: ProjectState } | { ok: false; cancelled?: true; message: string };
+
+function configProblem(result: Extract<ConfigResult, { ok: false }>): string {
+  return result.issues.map(formatConfigIssue).join('\n');
+}
+
+export class ProjectActions {
+  /** Project names whose changed commands wait for approval (shown in the tray). */
+  readonly awaitingApproval = new Set<string>();
+
+  constructor(private readonly deps: ProjectActionDeps) {}
+
+  /** Loads the config and, when its commands are new or changed, asks the user. */
+  private async approve(dir: string): Promise<{ ok: true; config: ProjectConfig } | { ok: false; cancelled?: true; message: string }> {
+    const result = await this.deps.preview(dir);
+    if (!result.ok) return { ok: false, message: configProblem(result) };
+    const entry = this.deps.registry.get(dir);
+    if (!needsApproval(entry, result.config)) return { ok: true, config: result.config };
+    const changed = entry !== undefined && entry.approvedHash !== null;
+    if (!(await this.deps.askApproval(approvalPrompt(result.config, changed)))) {
+      return { ok: false, cancelled: true, message: `${result.config.name}: commands not approved` };
+    }
+    return { ok: true, config: result.config };
+  }
+
+  async addProject(): Promise<ActionOutcome> {
+    const dir = await this.deps.pickFolder();
+    if (dir === null) return { ok: false, cancelled: true, message: 'cancelled' };
+    return this.guard(async () => {
+      const approval = await this.approve(dir);
+      if (!approval.ok) return approval;
+      await this.deps.registry.upsert({ dir, approvedHash: commandsHash(approval.config), enabled: true });
+      await this.deps.engine.call('projects.add', { dir });
+      const project = await this.deps.engine.call('projects.start', { project: approval.config.name });
+      this.awaitingApproval.delete(project.name);
+      return { ok: true, project };
+    });
+  }
+
+  async setEnabled(project: ProjectState, enable: boolean): Promise<ActionOutcome> {
+    return this.guard(async () => {
+      if (!enable) {
+        const stopped = await this.deps.engine.call('projects.stop', { project: project.name });
+        await this.updateIfRegistered(project.dir, { enabled: false });
+        return { ok: true, project: stopped };
+      }
+      const approval = await this.approve(project.dir);
+      if (!approval.ok) {
+        if (approval.cancelled === true) this.awaitingApproval.add(project.name);
+        return approval;
+      }
+      const hash = commandsHash(approval.config);
+      if (this.deps.registry.get(project.dir) === undefined) {
+        await this.deps.registry.upsert({ dir: project.dir, approvedHash: hash, enabled: true });
+      } else {
+        await this.deps.registry.update(project.dir, { approvedHash: hash, enabled: true });
+      }
+      this.awaitingApproval.delete(project.name);
+      const started = await this.deps.engine.call('projects.start', { project: project.name });
+      return { ok: true, project: started };
+    });
+  }
+
+  async remove(project: ProjectState): Promise<ActionOutcome> {
+    if (!(await this.deps.confirmRemove(project.name))) return { ok: false, cancelled: true, message: 'cancelled' };
+    return this.guard(async () => {
+      await this.deps.engine.call('projects.remove', { project: project.name });
+      await this.deps.registry.remove(project.dir);
+      this.awaitingApproval.delete(project.name);
+      return { ok: true };
+    });
+  }
+
+  /**
+   * After the engine (re)starts: add every registered folder, and start the enabled ones
+   * whose commands are still the approved ones. Changed commands wait for the user.
+   */
+  async restoreAll(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const entry of this.deps.registry.list()) {
+      try {
+        const state = await this.deps.engine.call('projects.add', { dir: entry.dir });
+        if (!entry.enabled) continue;
+        const result = await this.deps.preview(entry.dir);
+        if (!result.ok) {
+          problems.push(`${entry.dir}: ${configProblem(result)}`);
+          continue;
+        }
+        if (needsApproval(entry, result.config)) {
+          this.awaitingApproval.add(state.name);
+          continue;
+        }
+        await this.deps.engine.call('projects.start', { project: state.name });
+      } catch (error) {
+        problems.push(`${entry.dir}: ${(error as Error).message}`);
+      }
+    }
+    return problems;
+  }
+
+  private async updateIfRegistered(dir: string, change: { enabled: boolean }): Promise<void> {
+    if (this.deps.registry.get(dir) !== undefined) await this.deps.registry.update(dir, change);
+  }
+
+  private async guard(work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
+    try {
+      return await work();
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+  }
+}

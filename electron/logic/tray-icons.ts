@@ -1,0 +1,27 @@
+// Which tray image to show. macOS gets template images (black + alpha, recoloured by
+// the menu bar); Windows and Linux get a light glyph for dark taskbars and a dark one
+// for light taskbars. Each state has its own shape, so it reads without colour.
+import type { TrayIconState } from './tray-menu.js';
+
+export const TRAY_ICON_STATES: readonly TrayIconState[] = ['idle', 'running', 'failing'];
+
+export function trayIconFile(icon: TrayIconState, platform: string, darkTheme: boolean): string {
+  if (platform === 'darwin') {
+    // Electron loads the @2x sibling automatically; the "Template" suffix makes it a template image.
+    return icon === 'running' ? 'trayTemplate.png' : `tray${icon === 'idle' ? 'Idle' : 'Failing'}Template.png`;
+  }
+  return `tray-${icon}-${darkTheme ? 'dark' : 'light'}.png`;
+}
+
+/** Every file trayIconFile can name, for packaging checks. */
+export function allTrayIconFiles(): string[] {
+  const files = new Set<string>();
+  for (const icon of TRAY_ICON_STATES) {
+    const mac = trayIconFile(icon, 'darwin', false);
+    files.add(mac);
+    files.add(mac.replace(/\.png$/, '@2x.png'));
+    files.add(trayIconFile(icon, 'win32', false));
+    files.add(trayIconFile(icon, 'win32', true));
+  }
+  return [...files].sort();
+}

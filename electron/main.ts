@@ -1,0 +1,284 @@
+// The Electron main process: a thin shell. It owns the tray, the inspector window and
+// the engine's utility process; every decision it makes comes from ./logic.
+import { app, dialog, ipcMain, Menu, nativeTheme, shell, Tray, utilityProcess } from 'electron';
+import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
+import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineInfo } from '../shared/api.js';
+import type { TrustCertificateResult } from '../shared/desktop.js';
+import { ENGINE_CA_CERT_FILE, ENGINE_HOME_ENV } from '../shared/engine-host.js';
+import type { HostToEngine } from '../shared/engine-host.js';
+import type { ProjectState } from '../shared/state.js';
+import { APP_ACTION_CHANNELS, APP_ACTION_NAMES, createAppActionRouter } from './ipc-contract.js';
+import type { AppActionHandlers } from './ipc-contract.js';
+import { trustCertificateCommand } from './logic/certificate-trust.js';
+import { EngineHost } from './logic/engine-host.js';
+import type { EngineProcess } from './logic/engine-host.js';
+import { appPaths } from './logic/paths.js';
+import { ProjectActions } from './logic/project-actions.js';
+import { ProjectRegistry } from './logic/project-registry.js';
+import { mergeShellEnv, resolveLoginShellEnv } from './logic/shell-env.js';
+import type { EngineStatus, TrayAction, TrayState } from './logic/tray-menu.js';
+import { buildTrayMenu, trayIconState, trayTooltip } from './logic/tray-menu.js';
+import { WireClient } from './logic/wire-client.js';
+import { buildCsp, externalUrl, isTrustedSender } from './logic/window-security.js';
+import { buildMenu, trayImage } from './tray.js';
+import { hardenWebContents, InspectorWindow, registerAppScheme, serveEnginePorts, serveRenderer } from './windows.js';
+
+const SHELL_ENV_TIMEOUT_MS = 10_000;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  registerAppScheme();
+  void app.whenReady().then(start, (error: unknown) => fatal(error));
+}
+
+function fatal(error: unknown): void {
+  dialog.showErrorBox('locald could not start', error instanceof Error ? (error.stack ?? error.message) : String(error));
+  app.exit(1);
+}
+
+function adaptUtilityProcess(child: UtilityProcess): EngineProcess {
+  return {
+    send: (message: HostToEngine) => child.postMessage(message),
+    kill: () => void child.kill(),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', listener),
+  };
+}
+
+/** Only the Edit roles: they give the inspector's text fields copy/paste shortcuts on macOS. */
+function applicationMenu(): Menu {
+  const template: MenuItemConstructorOptions[] = [{ role: 'editMenu' }, { role: 'windowMenu' }];
+  if (process.platform === 'darwin') template.unshift({ role: 'appMenu' });
+  return Menu.buildFromTemplate(template);
+}
+
+async function start(): Promise<void> {
+  app.dock?.hide();
+  Menu.setApplicationMenu(applicationMenu());
+  const paths = appPaths({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, isPackaged: app.isPackaged });
+  hardenWebContents();
+  serveRenderer(paths.rendererDir, buildCsp());
+
+  const registry = new ProjectRegistry(app.getPath('userData'));
+  const loaded = await registry.load();
+  const configErrors: string[] = loaded.error !== null ? [loaded.error] : [];
+
+  // GUI apps on macOS do not inherit the terminal's PATH; services need it.
+  let engineEnv: Record<string, string> = mergeShellEnv(process.env, {});
+  if (process.platform !== 'win32') {
+    const shellEnv = await resolveLoginShellEnv({ shell: process.env.SHELL ?? '/bin/zsh', timeoutMs: SHELL_ENV_TIMEOUT_MS });
+    if (shellEnv.ok) engineEnv = mergeShellEnv(process.env, shellEnv.env);
+    else configErrors.push(shellEnv.error);
+  }
+  const engineHome = join(app.getPath('userData'), 'engine');
+  engineEnv[ENGINE_HOME_ENV] = engineHome;
+
+  const projects = new Map<string, ProjectState>();
+  let engineStatus: EngineStatus = { kind: 'starting' };
+  let tray: Tray | null = null;
+  const inspector = new InspectorWindow(paths.preload);
+
+  const host = new EngineHost({
+    spawn: () =>
+      adaptUtilityProcess(
+        utilityProcess.fork(paths.engineEntry, [], { serviceName: 'locald engine', env: engineEnv, stdio: 'inherit' }),
+      ),
+    onStatus: (status) => {
+      engineStatus = status;
+      render();
+    },
+    onReady: (info: EngineInfo) => void onEngineReady(info),
+    onProblem: (text) => console.warn(`[locald] ${text}`),
+  });
+
+  const engine = new WireClient((message) => host.bridge.fromClient('main', message));
+  host.bridge.attach('main', (message) => engine.receive(message));
+  engine.subscribe('project.state', (state) => {
+    projects.set(state.name, state);
+    render();
+  });
+  engine.subscribe('project.removed', ({ project }) => {
+    projects.delete(project);
+    render();
+  });
+
+  const actions = new ProjectActions({
+    engine,
+    registry,
+    preview: (dir) => host.preview(dir),
+    askApproval: async (prompt) => {
+      const answer = await dialog.showMessageBox({
+        type: 'warning',
+        title: prompt.title,
+        message: prompt.message,
+        detail: prompt.detail,
+        buttons: prompt.buttons,
+        defaultId: 1,
+        cancelId: 1,
+        noLink: true,
+      });
+      return answer.response === 0;
+    },
+    pickFolder: async () => {
+      const result = await dialog.showOpenDialog({ title: 'Add Project', properties: ['openDirectory'] });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    confirmRemove: async (project) => {
+      const answer = await dialog.showMessageBox({
+        type: 'question',
+        message: `Remove ${project} from locald?`,
+        detail: 'Its services are stopped. The folder and its files are not touched.',
+        buttons: ['Remove', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+      });
+      return answer.response === 0;
+    },
+  });
+
+  async function onEngineReady(_info: EngineInfo): Promise<void> {
+    projects.clear();
+    for (const state of await engine.call('projects.list', {}).catch(() => [])) projects.set(state.name, state);
+    const problems = await actions.restoreAll();
+    for (const problem of problems) if (!configErrors.includes(problem)) configErrors.push(problem);
+    render();
+  }
+
+  function trayState(): TrayState {
+    return {
+      projects: [...projects.values()],
+      engine: engineStatus,
+      startAtLogin: app.getLoginItemSettings().openAtLogin,
+      configErrors,
+      awaitingApproval: [...actions.awaitingApproval],
+    };
+  }
+
+  function render(): void {
+    if (tray === null) return;
+    const state = trayState();
+    tray.setImage(trayImage(paths.trayIconsDir, trayIconState(state), process.platform, nativeTheme.shouldUseDarkColors));
+    tray.setToolTip(trayTooltip(state));
+    tray.setContextMenu(buildMenu(buildTrayMenu(state), (action) => void dispatch(action)));
+  }
+
+  function report(outcome: { ok: boolean; cancelled?: true; message?: string }): void {
+    if (!outcome.ok && outcome.cancelled !== true && outcome.message !== undefined) dialog.showErrorBox('locald', outcome.message);
+    render();
+  }
+
+  async function trustCertificate(): Promise<TrustCertificateResult> {
+    const command = trustCertificateCommand(process.platform, join(engineHome, ENGINE_CA_CERT_FILE), homedir());
+    if (!command.ok) return { ok: false, message: command.message };
+    return new Promise((resolve) => {
+      execFile(command.file, command.args, (error, _stdout, stderr) => {
+        resolve(error === null ? { ok: true, message: 'The locald certificate is trusted.' } : { ok: false, message: stderr.trim() || error.message });
+      });
+    });
+  }
+
+  async function dispatch(action: TrayAction): Promise<void> {
+    switch (action.type) {
+      case 'toggleProject': {
+        const project = projects.get(action.project);
+        if (project !== undefined) report(await actions.setEnabled(project, action.enable));
+        return;
+      }
+      case 'reviewApproval': {
+        const project = projects.get(action.project);
+        if (project !== undefined) report(await actions.setEnabled(project, true));
+        return;
+      }
+      case 'openUrl': {
+        const url = externalUrl(action.url);
+        if (url !== null) await shell.openExternal(url);
+        return;
+      }
+      case 'restartService':
+        await engine.call('services.restart', { project: action.project, service: action.service }).catch((error: Error) => report({ ok: false, message: error.message }));
+        return;
+      case 'openInspector':
+        inspector.open(action.filter);
+        return;
+      case 'revealConfig':
+        shell.showItemInFolder(action.path);
+        return;
+      case 'removeProject': {
+        const project = projects.get(action.project);
+        if (project !== undefined) report(await actions.remove(project));
+        return;
+      }
+      case 'addProject':
+        report(await actions.addProject());
+        return;
+      case 'trustCertificate': {
+        const result = await trustCertificate();
+        if (!result.ok) dialog.showErrorBox('Trust HTTPS Certificate', result.message);
+        return;
+      }
+      case 'toggleStartAtLogin':
+        app.setLoginItemSettings({ openAtLogin: action.enable });
+        render();
+        return;
+      case 'restartEngine':
+        host.restartAfterGivingUp();
+        return;
+      case 'quit':
+        app.quit();
+        return;
+    }
+  }
+
+  const handlers: AppActionHandlers = {
+    addProject: async () => {
+      const outcome = await actions.addProject();
+      render();
+      if (outcome.ok) return { status: 'added', project: outcome.project?.name ?? '' };
+      return outcome.cancelled === true ? { status: 'cancelled' } : { status: 'failed', message: outcome.message };
+    },
+    openExternal: async (url) => {
+      const safe = externalUrl(url);
+      if (safe === null) return false;
+      await shell.openExternal(safe);
+      return true;
+    },
+    revealConfig: async (name) => {
+      const project = projects.get(name);
+      if (project === undefined) return false;
+      shell.showItemInFolder(project.file);
+      return true;
+    },
+    trustCertificate,
+    getInfo: async () => ({ version: app.getVersion(), platform: process.platform }),
+  };
+  const route = createAppActionRouter(handlers, isTrustedSender);
+  for (const name of APP_ACTION_NAMES) {
+    ipcMain.handle(APP_ACTION_CHANNELS[name], (event, ...args: unknown[]) => route(name, event.senderFrame?.url, args));
+  }
+  serveEnginePorts(host.bridge);
+
+  tray = new Tray(trayImage(paths.trayIconsDir, 'idle', process.platform, nativeTheme.shouldUseDarkColors));
+  nativeTheme.on('updated', render);
+  render();
+
+  app.on('second-instance', () => inspector.open());
+  // A tray app keeps running with no windows open.
+  app.on('window-all-closed', () => undefined);
+
+  let engineStopped = false;
+  app.on('before-quit', (event) => {
+    if (engineStopped) return;
+    // Quit only after the engine stopped every service, so nothing is left orphaned.
+    event.preventDefault();
+    void host.stop().finally(() => {
+      engineStopped = true;
+      app.quit();
+    });
+  });
+
+  host.start();
+}

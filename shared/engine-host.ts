@@ -1,0 +1,31 @@
+// The messages between the desktop app's main process and the engine running in an
+// Electron utilityProcess (engine/utility-entry.ts), over `process.parentPort`.
+// Engine API traffic uses the ordinary wire messages of api.ts (main multiplexes every
+// window onto this one channel); the `host.*` messages are lifecycle control only.
+import type { EngineInfo, EventMessage, RequestMessage, ResponseMessage } from './api.js';
+import type { ConfigResult } from './config.js';
+
+/** Environment variable main sets for the engine: its state folder (CA, logs, pid files). */
+export const ENGINE_HOME_ENV = 'LOCALD_HOME';
+/** How long main waits after host.shutdown before it kills the utility process. */
+export const ENGINE_SHUTDOWN_GRACE_MS = 10_000;
+
+export type HostToEngine =
+  | RequestMessage
+  /** Stop every project (and everything its services started), reply host.stopped, then exit. */
+  | { type: 'host.shutdown' }
+  /** Load a folder's config without adding it, so main can show the commands for approval. */
+  | { type: 'host.preview'; id: number; dir: string };
+
+export type EngineToHost =
+  | ResponseMessage
+  | EventMessage
+  /** The engine listens and accepts requests. */
+  | { type: 'host.ready'; info: EngineInfo }
+  | { type: 'host.previewResult'; id: number; result: ConfigResult }
+  | { type: 'host.stopped' }
+  /** The engine cannot run at all (e.g. its port is taken); main shows this and does not restart. */
+  | { type: 'host.fatal'; message: string };
+
+/** The local CA certificate, relative to the engine home (ENGINE_HOME_ENV). */
+export const ENGINE_CA_CERT_FILE = 'ca/locald-root-ca.pem';
