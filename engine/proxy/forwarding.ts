@@ -1,0 +1,61 @@
+// Pieces both the HTTP and the WebSocket path use to talk to a service.
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop } from './headers.js';
+import type { ProxyContext, ProxyExchange, ProxyObserver, UpstreamTarget } from './types.js';
+import { isAddressUnavailable, isConnectionRefused } from './upstream.js';
+
+export function requestProto(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
+}
+
+/**
+ * Request headers for the service: hop-by-hop removed, X-Forwarded-*, Forwarded and Via
+ * added, Host kept. For upgrades, Connection/Upgrade are put back (they are hop-by-hop).
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, viaToken: string, upgrade: boolean): string[] {
+  let raw = stripHopByHop(req.rawHeaders, { keepTeTrailers: !upgrade });
+  if (upgrade) {
+    const protocol = headerValues(req.rawHeaders, 'upgrade')[0] ?? 'websocket';
+    raw.push('Connection', 'Upgrade', 'Upgrade', protocol);
+  }
+  raw = addForwardingHeaders(raw, {
+    clientIp: normalizeClientIp(req.socket.remoteAddress),
+    host: req.headers.host,
+    proto: requestProto(req),
+    viaToken,
+  });
+  return raw;
+}
+
+/** True when a connect error means "try the other loopback address". */
+export function shouldTryNextAddress(err: unknown): boolean {
+  return isConnectionRefused(err) || isAddressUnavailable(err);
+}
+
+export function newExchange(ctx: ProxyContext, req: IncomingMessage, target: UpstreamTarget, upgrade: boolean): ProxyExchange {
+  return {
+    id: ctx.nextExchangeId(),
+    startedAt: Date.now(),
+    project: target.project.name,
+    service: target.service.name,
+    upstreamTarget: target.path,
+    req,
+    upgrade,
+  };
+}
+
+/** Observer calls never break the data path. */
+export function notify<K extends keyof ProxyObserver>(
+  observer: ProxyObserver | undefined,
+  event: K,
+  ...args: Parameters<NonNullable<ProxyObserver[K]>>
+): void {
+  const fn = observer?.[event] as ((...a: unknown[]) => void) | undefined;
+  if (fn === undefined) return;
+  try {
+    fn.apply(observer, args);
+  } catch {
+    // An observer bug must not take a request down with it.
+  }
+}

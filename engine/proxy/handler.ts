@@ -1,0 +1,102 @@
+// Decides what happens to each request: dashboard, an explained error, or forwarding.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { resolveRequest } from '../routing/resolve.js';
+import { sendProblem, writeProblemToSocket } from './error-pages.js';
+import { viaContains } from './headers.js';
+import { forwardHttp } from './http1.js';
+import {
+  ERROR_PAGE_LOG_LINES,
+  badRequestProblem,
+  dashboardUnavailableProblem,
+  loopDetectedProblem,
+  noProjectProblem,
+  noRouteProblem,
+  serviceNoPortProblem,
+  serviceStateProblem,
+  unknownProjectProblem,
+  unknownServiceProblem,
+  type ProxyProblem,
+} from './problems.js';
+import type { ProxyContext, UpstreamTarget } from './types.js';
+import { forwardUpgrade } from './websocket.js';
+
+export type Decision = { kind: 'dashboard' } | { kind: 'problem'; problem: ProxyProblem } | { kind: 'forward'; target: UpstreamTarget };
+
+export function decide(ctx: ProxyContext, req: IncomingMessage): Decision {
+  if (viaContains(req.rawHeaders, ctx.viaToken)) return { kind: 'problem', problem: loopDetectedProblem(ctx.viaToken) };
+  const { backend } = ctx;
+  const resolution = resolveRequest(req.headers.host, req.url ?? '/', (name) => backend.getProject(name));
+  switch (resolution.kind) {
+    case 'dashboard':
+      return { kind: 'dashboard' };
+    case 'bad-request':
+      return { kind: 'problem', problem: badRequestProblem(resolution.reason) };
+    case 'no-project':
+      return { kind: 'problem', problem: noProjectProblem(resolution.hostname, backend.listProjects(), ctx.proxyPort()) };
+    case 'unknown-project':
+      return { kind: 'problem', problem: unknownProjectProblem(resolution.project, backend.listProjects(), ctx.proxyPort()) };
+    case 'unknown-service':
+      return { kind: 'problem', problem: unknownServiceProblem(resolution.project, resolution.service) };
+    case 'no-route':
+      return { kind: 'problem', problem: noRouteProblem(resolution.project, resolution.path) };
+    case 'target': {
+      const { project, service } = resolution;
+      const problem = serviceStateProblem(
+        project,
+        service,
+        () => backend.recentLogs(project.name, service.name, ERROR_PAGE_LOG_LINES),
+        ctx.proxyPort(),
+      );
+      if (problem !== undefined || service.port === null) {
+        return { kind: 'problem', problem: problem ?? serviceNoPortProblem(project, service) };
+      }
+      return { kind: 'forward', target: { project, service, port: service.port, path: resolution.upstreamTarget } };
+    }
+  }
+}
+
+function safeDecide(ctx: ProxyContext, req: IncomingMessage): Decision {
+  try {
+    return decide(ctx, req);
+  } catch (err) {
+    // A backend bug answers one request with a 500; the proxy keeps serving.
+    return {
+      kind: 'problem',
+      problem: { status: 500, code: 'upstream-error', title: 'Internal error', detail: `locald failed to route this request: ${(err as Error).message}` },
+    };
+  }
+}
+
+export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): void {
+  const decision = safeDecide(ctx, req);
+  switch (decision.kind) {
+    case 'dashboard':
+      if (ctx.dashboard !== undefined) ctx.dashboard.handleRequest(req, res);
+      else sendProblem(req, res, dashboardUnavailableProblem());
+      return;
+    case 'problem':
+      sendProblem(req, res, decision.problem);
+      return;
+    case 'forward':
+      forwardHttp(ctx, req, res, decision.target);
+      return;
+  }
+}
+
+export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const decision = safeDecide(ctx, req);
+  switch (decision.kind) {
+    case 'dashboard':
+      if (ctx.dashboard !== undefined) ctx.dashboard.handleUpgrade(req, socket, head);
+      else writeProblemToSocket(socket, dashboardUnavailableProblem(), req.headers.accept);
+      return;
+    case 'problem':
+      socket.on('error', () => socket.destroy());
+      writeProblemToSocket(socket, decision.problem, req.headers.accept);
+      return;
+    case 'forward':
+      forwardUpgrade(ctx, req, socket, head, decision.target);
+      return;
+  }
+}

@@ -1,0 +1,163 @@
+// Header rewriting on raw header lists (`[name, value, name, value, …]`, as in
+// `IncomingMessage.rawHeaders`), so the order and case the client sent survive the hop.
+// Pure functions; the proxy calls them once per message.
+
+/** Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus the legacy ones proxies strip. */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+// A Connection header must not be able to remove the message's identity.
+const NEVER_CONNECTION_NAMED = new Set(['host']);
+
+function tokens(value: string): string[] {
+  return value
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+}
+
+/** Every value of `name` (case-insensitive), in order. */
+export function headerValues(raw: readonly string[], name: string): string[] {
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === lower) out.push(raw[i + 1] as string);
+  }
+  return out;
+}
+
+/** Lower-cased tokens of every Connection header. */
+export function connectionTokens(raw: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of headerValues(raw, 'connection')) for (const t of tokens(v)) out.add(t);
+  return out;
+}
+
+/** The lower-cased protocol a request asks to switch to, or null (`Connection: upgrade` + `Upgrade: x`). */
+export function upgradeProtocol(raw: readonly string[]): string | null {
+  if (!connectionTokens(raw).has('upgrade')) return null;
+  const up = headerValues(raw, 'upgrade')[0];
+  return up === undefined || up.trim() === '' ? null : up.trim().toLowerCase();
+}
+
+export interface StripOptions {
+  /** Requests keep `TE: trailers`: it tells the service the path carries trailers. */
+  keepTeTrailers?: boolean;
+}
+
+/** Removes hop-by-hop headers and every header the Connection header names. */
+export function stripHopByHop(raw: readonly string[], opts: StripOptions = {}): string[] {
+  const named = connectionTokens(raw);
+  for (const keep of NEVER_CONNECTION_NAMED) named.delete(keep);
+  const out: string[] = [];
+  let teTrailers = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.has(lower)) {
+      if (lower === 'te' && opts.keepTeTrailers === true && tokens(raw[i + 1] as string).includes('trailers')) teTrailers = true;
+      continue;
+    }
+    out.push(name, raw[i + 1] as string);
+  }
+  if (teTrailers) out.push('TE', 'trailers');
+  return out;
+}
+
+/** Replaces every `name` header by one with `value`, at the position of the first; appends when absent. */
+export function setHeader(raw: string[], name: string, value: string): string[] {
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  let placed = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === lower) {
+      if (!placed) {
+        out.push(raw[i] as string, value);
+        placed = true;
+      }
+      continue;
+    }
+    out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  if (!placed) out.push(name, value);
+  return out;
+}
+
+/** Appends a list element to a comma-separated header, folding any repeated headers into one. */
+export function appendToList(raw: string[], name: string, element: string): string[] {
+  const prior = headerValues(raw, name)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return setHeader(raw, name, [...prior, element].join(', '));
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`; other addresses unchanged. */
+export function normalizeClientIp(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** RFC 7239 value: a token when possible, else a quoted-string. */
+export function forwardedValue(value: string): string {
+  if (TOKEN.test(value)) return value;
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** One `Forwarded` element; IPv6 nodes are bracketed and quoted (RFC 7239 §6). */
+export function forwardedElement(clientIp: string, host: string | undefined, proto: string): string {
+  const node = clientIp.includes(':') ? `"[${clientIp}]"` : forwardedValue(clientIp);
+  const parts = [`for=${node}`];
+  if (host !== undefined && host !== '') parts.push(`host=${forwardedValue(host)}`);
+  parts.push(`proto=${forwardedValue(proto)}`);
+  return parts.join(';');
+}
+
+export interface ForwardingInfo {
+  clientIp: string;
+  /** The Host the client asked for, port included. */
+  host: string | undefined;
+  proto: 'http' | 'https';
+  /** `locald-<instanceId>`, the received-by of our Via entry. */
+  viaToken: string;
+}
+
+/** Adds X-Forwarded-For/-Host/-Proto, Forwarded and Via to request headers. */
+export function addForwardingHeaders(raw: string[], info: ForwardingInfo): string[] {
+  let out = appendToList(raw, 'X-Forwarded-For', info.clientIp);
+  if (info.host !== undefined) out = setHeader(out, 'X-Forwarded-Host', info.host);
+  out = setHeader(out, 'X-Forwarded-Proto', info.proto);
+  out = appendToList(out, 'Forwarded', forwardedElement(info.clientIp, info.host, info.proto));
+  out = appendToList(out, 'Via', `1.1 ${info.viaToken}`);
+  return out;
+}
+
+/** True when a Via header already lists `token` as a received-by: the request has looped through us. */
+export function viaContains(raw: readonly string[], token: string): boolean {
+  const wanted = token.toLowerCase();
+  for (const v of headerValues(raw, 'via')) {
+    for (const element of tokens(v)) {
+      const receivedBy = element.split(/\s+/)[1];
+      if (receivedBy === wanted) return true;
+    }
+  }
+  return false;
+}
+
+/** Pairs for `res.addTrailers` from `rawTrailers`. */
+export function trailerPairs(rawTrailers: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < rawTrailers.length; i += 2) out.push([rawTrailers[i] as string, rawTrailers[i + 1] as string]);
+  return out;
+}

@@ -1,0 +1,202 @@
+// Forwards one HTTP/1.x request to a service and streams the response back.
+// Both bodies are piped (backpressure), never buffered. Response headers get a deadline;
+// a response already streaming never does (SSE, long downloads).
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendProblem } from './error-pages.js';
+import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
+import { appendToList, stripHopByHop, trailerPairs } from './headers.js';
+import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import type { ProxyContext, UpstreamTarget } from './types.js';
+import { errorCode, type LoopbackAddress } from './upstream.js';
+
+// Methods Node's client would otherwise send with an (empty) chunked body.
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+// Safe to resend when a pooled connection turns out to have been closed by the service.
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export function requestHasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/** Message framing for the upstream request: Node's parser decoded the client's, so restate it. */
+export function withBodyFraming(raw: string[], req: IncomingMessage): string[] {
+  if (req.headers['transfer-encoding'] !== undefined) {
+    raw.push('Transfer-Encoding', 'chunked');
+  } else if (req.headers['content-length'] === undefined && !BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')) {
+    raw.push('Content-Length', '0');
+  }
+  return raw;
+}
+
+function isStreamingResponse(res: IncomingMessage): boolean {
+  const type = res.headers['content-type'];
+  return res.headers['content-length'] === undefined || (type !== undefined && type.toLowerCase().startsWith('text/event-stream'));
+}
+
+export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, target: UpstreamTarget): void {
+  const exchange = newExchange(ctx, req, target, false);
+  notify(ctx.observer, 'onRequest', exchange);
+  const headers = withBodyFraming(upstreamRequestHeaders(req, ctx.viaToken, false), req);
+  const hasBody = requestHasBody(req);
+  const method = req.method ?? 'GET';
+  const port = target.port;
+  const order = ctx.pool.addressOrder(port);
+  const tried: LoopbackAddress[] = [];
+
+  let current: http.ClientRequest | null = null;
+  let bodyStarted = false;
+  let responded = false;
+  let finished = false;
+  let retriedReset = false;
+  let headerTimer: NodeJS.Timeout | undefined;
+
+  const clearHeaderTimer = (): void => {
+    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    headerTimer = undefined;
+  };
+
+  const fail = (problem: ProxyProblem): void => {
+    finished = true;
+    clearHeaderTimer();
+    notify(ctx.observer, 'onError', exchange, { problem });
+    sendProblem(req, res, problem);
+  };
+
+  // The client went away (or we aborted): stop the upstream side too, so the service sees the cancel.
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    finished = true;
+    clearHeaderTimer();
+    current?.destroy();
+  });
+  req.on('error', () => current?.destroy());
+
+  const attempt = (index: number): void => {
+    const address = order[index] as LoopbackAddress;
+    if (!tried.includes(address)) tried.push(address);
+    const upReq = http.request({
+      host: address,
+      port,
+      method,
+      path: target.path,
+      headers,
+      agent: ctx.pool.agentFor(address, port),
+    });
+    current = upReq;
+
+    const onConnected = (): void => {
+      if (current !== upReq || finished) return;
+      ctx.pool.remember(port, address);
+      if (hasBody && !bodyStarted) {
+        bodyStarted = true;
+        req.pipe(upReq);
+      }
+    };
+    upReq.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', onConnected);
+      else onConnected();
+    });
+
+    // The deadline starts once the whole request is sent: a slow upload is not a slow service.
+    upReq.on('finish', () => {
+      if (responded || finished || current !== upReq) return;
+      clearHeaderTimer();
+      headerTimer = setTimeout(() => {
+        if (responded || finished) return;
+        const problem = upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs);
+        fail(problem);
+        upReq.destroy();
+      }, ctx.upstreamTimeoutMs);
+      headerTimer.unref();
+    });
+
+    upReq.on('continue', () => {
+      if (!res.headersSent && !finished) res.writeContinue();
+    });
+    upReq.on('information', (info) => {
+      if (info.statusCode !== 103 || finished || res.headersSent) return;
+      const link = info.headers.link;
+      if (link !== undefined) res.writeEarlyHints({ link });
+    });
+
+    upReq.on('response', (upRes) => {
+      if (current !== upReq) return;
+      responded = true;
+      clearHeaderTimer();
+      relayResponse(ctx, req, res, upRes);
+      notify(ctx.observer, 'onResponse', exchange, upRes);
+    });
+
+    upReq.on('error', (err) => {
+      if (current !== upReq) return;
+      clearHeaderTimer();
+      if (finished) return;
+      if (responded) {
+        // Mid-response: the client must see a broken message, never a clean end.
+        finished = true;
+        notify(ctx.observer, 'onError', exchange, { error: err });
+        res.destroy(err);
+        return;
+      }
+      if (!bodyStarted && shouldTryNextAddress(err) && index + 1 < order.length) {
+        attempt(index + 1);
+        return;
+      }
+      if (
+        errorCode(err) === 'ECONNRESET' &&
+        upReq.reusedSocket &&
+        !bodyStarted &&
+        !hasBody &&
+        !retriedReset &&
+        RETRYABLE.has(method)
+      ) {
+        // The service closed an idle pooled connection just as we reused it; nothing was processed.
+        retriedReset = true;
+        attempt(index);
+        return;
+      }
+      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
+      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+    });
+
+    if (!hasBody) upReq.end();
+  };
+
+  attempt(0);
+}
+
+function relayResponse(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage): void {
+  upRes.on('error', () => res.destroy());
+  // A reset mid-body: abort the client's response, so it cannot mistake a truncated body for a whole one.
+  upRes.on('close', () => {
+    if (!upRes.complete) res.destroy();
+  });
+  if (res.destroyed) {
+    upRes.destroy();
+    return;
+  }
+  let headers = stripHopByHop(upRes.rawHeaders);
+  headers = appendToList(headers, 'Via', `1.1 ${ctx.viaToken}`);
+  try {
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage || undefined, headers);
+  } catch (err) {
+    upRes.destroy();
+    sendProblem(req, res, {
+      status: 502,
+      code: 'upstream-error',
+      title: 'Invalid response from service',
+      detail: `The service answered with headers that cannot be forwarded: ${(err as Error).message}.`,
+    });
+    return;
+  }
+  // Streams (SSE, long polling, chunked) must show their headers now, not with the first chunk.
+  if (isStreamingResponse(upRes)) res.flushHeaders();
+  // Registered before pipe() so the trailers are in place when pipe ends the response.
+  upRes.on('end', () => {
+    if (upRes.rawTrailers.length > 0) res.addTrailers(trailerPairs(upRes.rawTrailers));
+  });
+  upRes.pipe(res);
+}

@@ -1,0 +1,299 @@
+// Why a request could not be proxied, as data. Pure: built from engine state, rendered by
+// error-pages.ts as HTML for browsers and RFC 9457 problem+json for everything else.
+import type { RouteConfig } from '../../shared/config.js';
+import { DASHBOARD_HOST } from '../../shared/defaults.js';
+import type { LogLine, ProjectState, ServiceState } from '../../shared/state.js';
+
+export type ProblemCode =
+  | 'bad-request'
+  | 'no-project'
+  | 'unknown-project'
+  | 'unknown-service'
+  | 'no-route'
+  | 'dashboard-unavailable'
+  | 'loop-detected'
+  | 'service-stopped'
+  | 'service-starting'
+  | 'service-backoff'
+  | 'service-stopping'
+  | 'service-crashed'
+  | 'service-no-port'
+  | 'connection-refused'
+  | 'upstream-timeout'
+  | 'upstream-error';
+
+export interface ProblemLink {
+  label: string;
+  href?: string;
+  note?: string;
+}
+
+export interface ProxyProblem {
+  status: number;
+  code: ProblemCode;
+  title: string;
+  detail: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** Sent as Retry-After. */
+  retryAfterSeconds?: number;
+  /** Browsers reload the page after this many seconds (Refresh header). */
+  refreshSeconds?: number;
+  /** Shown as a list on the HTML page: running projects, routes, services. */
+  links?: ProblemLink[];
+  /** The service's last output, oldest first. */
+  logs?: string[];
+  /** RFC 9457 extension members (project, service, port, exitCode…). */
+  extensions?: Record<string, unknown>;
+}
+
+/** Lines of service output shown on crash pages. */
+export const ERROR_PAGE_LOG_LINES = 20;
+
+export function problemTypeUri(code: ProblemCode): string {
+  return `urn:locald:problem:${code}`;
+}
+
+function dashboardUrl(proxyPort: number): string {
+  return `http://${DASHBOARD_HOST}:${proxyPort}/`;
+}
+
+function projectLinks(projects: readonly ProjectState[]): ProblemLink[] {
+  return projects.map((p) => ({ label: p.name, href: p.url, note: p.status }));
+}
+
+/** `http://shop.localhost:7700/` + `api` → `http://api.shop.localhost:7700/`. */
+export function serviceUrl(project: ProjectState, service: string): string {
+  return project.url.replace(/^(\w+:\/\/)/, `$1${service}.`);
+}
+
+function routeUrl(project: ProjectState, route: RouteConfig): string {
+  return project.url.replace(/\/$/, '') + route.prefix;
+}
+
+function projectListProblem(code: 'no-project' | 'unknown-project', title: string, detail: string, projects: readonly ProjectState[], proxyPort: number): ProxyProblem {
+  return {
+    status: 404,
+    code,
+    title,
+    detail,
+    hint:
+      projects.length === 0
+        ? `No projects are registered. Add one from the locald menu or with \`locald up <dir>\`; the dashboard is at ${dashboardUrl(proxyPort)}`
+        : 'Projects are served at http://<project>.localhost:<port>/ and each service at http://<service>.<project>.localhost:<port>/.',
+    links: projectLinks(projects),
+    extensions: { projects: projects.map((p) => ({ name: p.name, url: p.url, status: p.status })) },
+  };
+}
+
+export function noProjectProblem(hostname: string, projects: readonly ProjectState[], proxyPort: number): ProxyProblem {
+  const shown = hostname === '' ? 'this address' : `'${hostname}'`;
+  return projectListProblem('no-project', 'No project here', `locald serves no project at ${shown}.`, projects, proxyPort);
+}
+
+export function unknownProjectProblem(name: string, projects: readonly ProjectState[], proxyPort: number): ProxyProblem {
+  const p = projectListProblem('unknown-project', 'Unknown project', `There is no project named '${name}'.`, projects, proxyPort);
+  p.extensions = { ...p.extensions, project: name };
+  return p;
+}
+
+export function unknownServiceProblem(project: ProjectState, service: string): ProxyProblem {
+  return {
+    status: 404,
+    code: 'unknown-service',
+    title: 'Unknown service',
+    detail: `Project '${project.name}' has no service named '${service}'.`,
+    hint: `Services are listed in ${project.file}.`,
+    links: project.services.map((s) => ({ label: s.name, href: serviceUrl(project, s.name), note: s.status })),
+    extensions: { project: project.name, service, services: project.services.map((s) => s.name) },
+  };
+}
+
+export function noRouteProblem(project: ProjectState, path: string): ProxyProblem {
+  return {
+    status: 404,
+    code: 'no-route',
+    title: 'No route for this path',
+    detail: `No route of project '${project.name}' matches the path '${path}'.`,
+    hint: `Routes are prefixes matched on path segments; add one to [routes] in ${project.file}, or add "/" to catch everything else.`,
+    links: project.routes.map((r) => ({
+      label: r.prefix,
+      href: routeUrl(project, r),
+      note: `→ ${r.service}${r.stripPrefix && r.prefix !== '/' ? ' (prefix stripped)' : ''}`,
+    })),
+    extensions: { project: project.name, path, routes: project.routes.map((r) => ({ ...r })) },
+  };
+}
+
+export function badRequestProblem(reason: string): ProxyProblem {
+  return { status: 400, code: 'bad-request', title: 'Bad request', detail: `locald could not route this request: ${reason}.` };
+}
+
+export function dashboardUnavailableProblem(): ProxyProblem {
+  return {
+    status: 404,
+    code: 'dashboard-unavailable',
+    title: 'Dashboard not available',
+    detail: `The locald dashboard is not served by this process at ${DASHBOARD_HOST}.`,
+  };
+}
+
+export function loopDetectedProblem(viaToken: string): ProxyProblem {
+  return {
+    status: 508,
+    code: 'loop-detected',
+    title: 'Loop detected',
+    detail: `This request already passed through this locald proxy (Via: ${viaToken}); forwarding it again would loop forever.`,
+    hint: 'A route or a service points back at the locald port. Point it at the service’s own port instead.',
+  };
+}
+
+function exitDescription(service: ServiceState): string {
+  const exit = service.lastExit;
+  if (exit === null) return 'stopped unexpectedly';
+  if (exit.signal !== null) return `was killed by signal ${exit.signal}`;
+  if (exit.code !== null) return `exited with code ${exit.code}`;
+  return 'exited';
+}
+
+function base(project: ProjectState, service: ServiceState): Record<string, unknown> {
+  return { project: project.name, service: service.name, serviceStatus: service.status, port: service.port };
+}
+
+function diagnosticsHint(service: ServiceState): string | undefined {
+  return service.diagnostics.length > 0 ? service.diagnostics.join('; ') : undefined;
+}
+
+/**
+ * The problem with sending a request to `service` given its state, or undefined when the
+ * proxy should forward it (ready, or unhealthy: it may still answer).
+ */
+export function serviceStateProblem(
+  project: ProjectState,
+  service: ServiceState,
+  recentLogs: () => readonly LogLine[],
+  proxyPort: number,
+): ProxyProblem | undefined {
+  const name = service.name;
+  const logs = (): string[] => recentLogs().map((l) => l.text);
+  const startHint =
+    project.status === 'stopped'
+      ? `Project '${project.name}' is off. Turn it on from the locald menu, the dashboard (${dashboardUrl(proxyPort)}), or run \`locald up ${project.dir}\`.`
+      : `Start it from the locald menu or the dashboard (${dashboardUrl(proxyPort)}).`;
+  switch (service.status) {
+    case 'ready':
+    case 'unhealthy':
+      return service.port !== null ? undefined : serviceNoPortProblem(project, service);
+    case 'stopped':
+      return {
+        status: 503,
+        code: 'service-stopped',
+        title: 'Service not running',
+        detail: `Service '${name}' of project '${project.name}' is not running.`,
+        hint: startHint,
+        extensions: base(project, service),
+      };
+    case 'starting':
+      return {
+        status: 503,
+        code: 'service-starting',
+        title: 'Service starting',
+        detail: `Service '${name}' is starting; this page reloads itself once it is ready.`,
+        retryAfterSeconds: 1,
+        refreshSeconds: 1,
+        extensions: base(project, service),
+      };
+    case 'backoff': {
+      const wait = service.nextRestartAt !== null ? Math.max(1, Math.ceil((service.nextRestartAt - Date.now()) / 1000)) : 1;
+      const why = service.reason ?? exitDescription(service);
+      return {
+        status: 503,
+        code: 'service-backoff',
+        title: 'Service restarting',
+        detail: `Service '${name}' ${why.startsWith('exited') || why.startsWith('was ') ? why : `stopped (${why})`}; locald restarts it in about ${wait}s. This page reloads itself.`,
+        retryAfterSeconds: wait,
+        refreshSeconds: Math.min(wait, 2),
+        logs: logs(),
+        extensions: {
+          ...base(project, service),
+          restarts: service.restarts,
+          exitCode: service.lastExit?.code ?? null,
+          signal: service.lastExit?.signal ?? null,
+          logs: logs(),
+        },
+      };
+    }
+    case 'stopping':
+      return {
+        status: 503,
+        code: 'service-stopping',
+        title: 'Service stopping',
+        detail: `Service '${name}' is stopping.`,
+        retryAfterSeconds: 2,
+        extensions: base(project, service),
+      };
+    case 'crashed': {
+      const lines = logs();
+      return {
+        status: 502,
+        code: 'service-crashed',
+        title: 'Service crashed',
+        detail: `Service '${name}' ${exitDescription(service)}${service.reason !== null ? ` (${service.reason})` : ''}.`,
+        hint: lines.length > 0 ? `The last lines it printed are below. ${startHint}` : startHint,
+        logs: lines,
+        extensions: {
+          ...base(project, service),
+          exitCode: service.lastExit?.code ?? null,
+          signal: service.lastExit?.signal ?? null,
+          logs: lines,
+        },
+      };
+    }
+  }
+}
+
+export function serviceNoPortProblem(project: ProjectState, service: ServiceState): ProxyProblem {
+  return {
+    status: 502,
+    code: 'service-no-port',
+    title: 'Service has no port',
+    detail: `Service '${service.name}' has no port to send requests to.`,
+    hint: `Give it a port in ${project.file}, or route only to services that serve HTTP.`,
+    extensions: base(project, service),
+  };
+}
+
+export function connectionRefusedProblem(project: ProjectState, service: ServiceState, port: number, tried: readonly string[]): ProxyProblem {
+  const where = tried.map((a) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`)).join(' or ');
+  const diag = diagnosticsHint(service);
+  return {
+    status: 502,
+    code: 'connection-refused',
+    title: 'Nothing is listening',
+    detail: `Nothing is listening on ${where} (service '${service.name}', $PORT=${port}).`,
+    hint: diag ?? `Make sure '${service.name}' listens on the port in $PORT (${port}).`,
+    extensions: { ...base(project, service), tried: [...tried] },
+  };
+}
+
+export function upstreamTimeoutProblem(project: ProjectState, service: ServiceState, port: number, timeoutMs: number): ProxyProblem {
+  return {
+    status: 504,
+    code: 'upstream-timeout',
+    title: 'Service did not answer',
+    detail: `Service '${service.name}' (port ${port}) sent no response headers within ${Math.round(timeoutMs / 100) / 10}s.`,
+    extensions: { ...base(project, service), timeoutMs },
+  };
+}
+
+export function upstreamErrorProblem(project: ProjectState, service: ServiceState, port: number, error: Error): ProxyProblem {
+  const code = (error as NodeJS.ErrnoException).code;
+  return {
+    status: 502,
+    code: 'upstream-error',
+    title: 'Service connection failed',
+    detail: `The connection to service '${service.name}' (port ${port}) failed before it answered: ${error.message}${code !== undefined && !error.message.includes(code) ? ` (${code})` : ''}.`,
+    hint: diagnosticsHint(service),
+    extensions: { ...base(project, service), error: code ?? error.message },
+  };
+}

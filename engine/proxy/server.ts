@@ -1,0 +1,260 @@
+// The proxy's listener: loopback only, one port for every protocol. Each connection's first
+// bytes pick its handler; HTTP/1.x goes to a node:http server that never listens itself.
+import http from 'node:http';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { ProxyBackend } from './backend.js';
+import { rawProblemResponse } from './error-pages.js';
+import { handleRequest, handleUpgrade } from './handler.js';
+import { badRequestProblem } from './problems.js';
+import { TLS_HANDSHAKE_FAILURE_ALERT, h2NotSupportedFrames, sniffConnection, type ConnectionKind } from './sniff.js';
+import type { DashboardHooks, ProxyContext, ProxyObserver } from './types.js';
+import { UpstreamPool } from './upstream.js';
+
+export interface ProxyOptions {
+  backend: ProxyBackend;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Loopback addresses to bind; default ['127.0.0.1', '::1'] (::1 skipped when the machine has no IPv6). */
+  host?: string[];
+  /** Identifies this proxy in Via, for loop detection. Default: random. */
+  instanceId?: string;
+  /** How long a service may take to send response headers. Default 60 s. Never applies once a response streams. */
+  upstreamTimeoutMs?: number;
+  /** Serves `locald.localhost`. Without it that host gets a 404 page. */
+  dashboard?: DashboardHooks;
+  /** Hook point for traffic capture. */
+  observer?: ProxyObserver;
+}
+
+export interface ListenResult {
+  port: number;
+  addresses: string[];
+}
+
+export type ProxyListenErrorCode = 'port_in_use' | 'permission_denied' | 'address_unavailable' | 'listen_failed';
+
+export class ProxyListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: ProxyListenErrorCode,
+    readonly port: number,
+    readonly address: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'ProxyListenError';
+  }
+}
+
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+// A connection that never says a word is dropped after this long (browsers pre-connect, so be generous).
+const FIRST_BYTES_TIMEOUT_MS = 120_000;
+const DEFAULT_HOSTS = ['127.0.0.1', '::1'];
+
+function isIpv6(host: string): boolean {
+  return host.includes(':');
+}
+
+function listenError(err: unknown, port: number, address: string): ProxyListenError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = isIpv6(address) ? `[${address}]` : address;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ProxyListenError(`port ${port} is already in use (on ${where}); pass --http-port to use another`, 'port_in_use', port, address, err);
+    case 'EACCES':
+    case 'EPERM':
+      return new ProxyListenError(`not allowed to listen on port ${port} (on ${where}); pass --http-port with a port above 1023`, 'permission_denied', port, address, err);
+    case 'EADDRNOTAVAIL':
+      return new ProxyListenError(`cannot listen on ${where}: the address is not available on this machine`, 'address_unavailable', port, address, err);
+    default:
+      return new ProxyListenError(`cannot listen on ${where}:${port}: ${(err as Error).message}`, 'listen_failed', port, address, err);
+  }
+}
+
+function listenOn(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port, ipv6Only: isIpv6(host), exclusive: true }, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export class ProxyServer {
+  private readonly opts: ProxyOptions;
+  private readonly http: http.Server;
+  private readonly listeners: net.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private readonly pool = new UpstreamPool();
+  private readonly ctx: ProxyContext;
+  private boundPort = 0;
+  private exchangeCounter = 0;
+  private closing: Promise<void> | null = null;
+  readonly instanceId: string;
+
+  constructor(opts: ProxyOptions) {
+    this.opts = opts;
+    this.instanceId = opts.instanceId ?? randomBytes(4).toString('hex');
+    this.ctx = {
+      backend: opts.backend,
+      pool: this.pool,
+      viaToken: `locald-${this.instanceId}`.toLowerCase(),
+      upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+      proxyPort: () => this.boundPort,
+      dashboard: opts.dashboard,
+      observer: opts.observer,
+      nextExchangeId: () => ++this.exchangeCounter,
+    };
+    this.http = http.createServer({
+      // Long uploads and streams are fine; only the request head has a deadline.
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+      keepAliveTimeout: 5_000,
+      noDelay: true,
+    });
+    this.http.timeout = 0;
+    this.http.on('request', (req, res) => handleRequest(this.ctx, req, res));
+    // Registering checkContinue makes Expect: 100-continue our call: the service decides whether to continue.
+    this.http.on('checkContinue', (req, res) => handleRequest(this.ctx, req, res));
+    this.http.on('upgrade', (req, socket, head) => handleUpgrade(this.ctx, req, socket, head));
+    this.http.on('clientError', (err, socket) => this.onClientError(err, socket));
+  }
+
+  /** The bound port (0 before listen()). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<ListenResult> {
+    const hosts = this.opts.host ?? DEFAULT_HOSTS;
+    if (hosts.length === 0) throw new ProxyListenError('no address to listen on', 'listen_failed', this.opts.port, '');
+    // With port 0, the first address picks the port and the others must get the same one; retry on a clash.
+    const attempts = this.opts.port === 0 ? 5 : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      try {
+        return await this.listenAll(hosts);
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof ProxyListenError) || err.code !== 'port_in_use' || this.opts.port !== 0) break;
+      }
+    }
+    throw lastError;
+  }
+
+  private async listenAll(hosts: readonly string[]): Promise<ListenResult> {
+    let port = this.opts.port;
+    const bound: { server: net.Server; host: string }[] = [];
+    try {
+      for (const host of hosts) {
+        const server = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => this.onConnection(socket));
+        try {
+          port = await listenOn(server, host, port);
+          bound.push({ server, host });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // ::1 is best effort: a machine without IPv6 still gets the proxy on 127.0.0.1.
+          const noFamily = code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT';
+          if (isIpv6(host) && noFamily && hosts.some((h) => !isIpv6(h))) continue;
+          throw listenError(err, port, host);
+        }
+      }
+      if (bound.length === 0) throw new ProxyListenError(`none of ${hosts.join(', ')} could be bound`, 'address_unavailable', port, hosts.join(','));
+    } catch (err) {
+      await Promise.all(bound.map((b) => closeServer(b.server)));
+      throw err;
+    }
+    this.listeners.push(...bound.map((b) => b.server));
+    this.boundPort = port;
+    // The http server never listens itself; this arms its header-timeout bookkeeping.
+    this.http.emit('listening');
+    return { port, addresses: bound.map((b) => b.host) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const closed = Promise.all(this.listeners.map(closeServer));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.pool.destroy();
+    this.http.close();
+    await closed;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const onEarlyError = (): void => {
+      socket.destroy();
+    };
+    socket.on('error', onEarlyError);
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const kind = sniffConnection(seen);
+      if (kind === 'undecided') return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      socket.off('error', onEarlyError);
+      this.dispatch(kind, socket, seen);
+    };
+    socket.on('data', onData);
+  }
+
+  private dispatch(kind: Exclude<ConnectionKind, 'undecided'>, socket: net.Socket, first: Buffer): void {
+    switch (kind) {
+      case 'http1':
+        socket.unshift(first);
+        this.http.emit('connection', socket);
+        socket.resume();
+        return;
+      case 'h2c':
+        socket.on('error', () => socket.destroy());
+        socket.end(h2NotSupportedFrames('locald: HTTP/2 cleartext (h2c) is not supported yet; use HTTP/1.1'));
+        return;
+      case 'tls':
+        socket.on('error', () => socket.destroy());
+        socket.end(TLS_HANDSHAKE_FAILURE_ALERT);
+        return;
+    }
+  }
+
+  private onClientError(err: Error & { code?: string }, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // A response already under way cannot be followed by an error page.
+    const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (inProgress?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const problem = badRequestProblem(`the request could not be parsed${err.code !== undefined ? ` (${err.code})` : ''}`);
+    problem.status = status;
+    if (status === 431) problem.title = 'Request headers too large';
+    if (status === 408) problem.title = 'Request timeout';
+    socket.on('error', () => socket.destroy());
+    // Destroy once flushed: the parser is in an error state, so nothing more can be read.
+    socket.end(rawProblemResponse(problem, undefined), () => socket.destroy());
+  }
+}

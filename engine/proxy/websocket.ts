@@ -1,0 +1,155 @@
+// HTTP/1.1 Upgrade (WebSocket and any other protocol): ask the service to switch; on its
+// 101, hand the client the service's 101 untouched and splice the two sockets together.
+// Anything else the service says is relayed as a normal response, and a service that is
+// not there gets a real HTTP error page, never a silently dropped connection.
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { writeProblemToSocket } from './error-pages.js';
+import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
+import { appendToList, stripHopByHop } from './headers.js';
+import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import type { ProxyContext, UpstreamTarget } from './types.js';
+import type { LoopbackAddress } from './upstream.js';
+
+/** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
+export function serializeHead(status: number, reason: string, rawHeaders: readonly string[]): Buffer {
+  let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+function tuneTunnelSocket(socket: Duplex): void {
+  const s = socket as Partial<Socket>;
+  s.setTimeout?.(0);
+  s.setNoDelay?.(true);
+  s.setKeepAlive?.(true, 30_000);
+}
+
+export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer, target: UpstreamTarget): void {
+  const exchange = newExchange(ctx, req, target, true);
+  notify(ctx.observer, 'onRequest', exchange);
+  const headers = upstreamRequestHeaders(req, ctx.viaToken, true);
+  const port = target.port;
+  const order = ctx.pool.addressOrder(port);
+  const tried: LoopbackAddress[] = [];
+  let current: http.ClientRequest | null = null;
+  let settled = false;
+  let headerTimer: NodeJS.Timeout | undefined;
+
+  const clearHeaderTimer = (): void => {
+    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    headerTimer = undefined;
+  };
+  const fail = (problem: ProxyProblem): void => {
+    settled = true;
+    clearHeaderTimer();
+    notify(ctx.observer, 'onError', exchange, { problem });
+    writeProblemToSocket(socket, problem, req.headers.accept);
+  };
+
+  socket.on('error', () => {
+    current?.destroy();
+    socket.destroy();
+  });
+  socket.on('close', () => {
+    if (!settled) {
+      settled = true;
+      clearHeaderTimer();
+      current?.destroy();
+    }
+  });
+
+  const attempt = (index: number): void => {
+    const address = order[index] as LoopbackAddress;
+    if (!tried.includes(address)) tried.push(address);
+    // Upgraded connections leave the pool anyway, so they get their own.
+    const upReq = http.request({ host: address, port, method: req.method, path: target.path, headers, agent: false });
+    current = upReq;
+
+    upReq.on('socket', (s) => {
+      const connected = (): void => {
+        if (current === upReq) ctx.pool.remember(port, address);
+      };
+      if (s.connecting) s.once('connect', connected);
+      else connected();
+    });
+    upReq.on('finish', () => {
+      if (settled || current !== upReq) return;
+      headerTimer = setTimeout(() => {
+        if (settled) return;
+        fail(upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs));
+        upReq.destroy();
+      }, ctx.upstreamTimeoutMs);
+      headerTimer.unref();
+    });
+
+    upReq.on('upgrade', (upRes, upSocket, upHead) => {
+      clearHeaderTimer();
+      if (settled) {
+        upSocket.destroy();
+        return;
+      }
+      settled = true;
+      notify(ctx.observer, 'onResponse', exchange, upRes);
+      if (!socket.writable) {
+        upSocket.destroy();
+        socket.destroy();
+        return;
+      }
+      // The service's 101 goes out as it came: Sec-WebSocket-Accept/-Protocol/-Extensions intact.
+      socket.write(serializeHead(101, upRes.statusMessage || 'Switching Protocols', upRes.rawHeaders));
+      if (upHead.length > 0) socket.write(upHead);
+      if (head.length > 0) upSocket.write(head);
+      tuneTunnelSocket(socket);
+      tuneTunnelSocket(upSocket);
+      const closeBoth = (): void => {
+        socket.destroy();
+        upSocket.destroy();
+      };
+      upSocket.on('error', closeBoth);
+      socket.on('error', closeBoth);
+      upSocket.on('close', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    });
+
+    // The service declined to switch: relay its answer as an ordinary response, then close.
+    upReq.on('response', (upRes) => {
+      clearHeaderTimer();
+      if (settled) {
+        upRes.destroy();
+        return;
+      }
+      settled = true;
+      notify(ctx.observer, 'onResponse', exchange, upRes);
+      let raw = stripHopByHop(upRes.rawHeaders);
+      raw = appendToList(raw, 'Via', `1.1 ${ctx.viaToken}`);
+      raw.push('Connection', 'close');
+      // Without Content-Length the body is delimited by the close (Node has already de-chunked it).
+      socket.write(serializeHead(upRes.statusCode ?? 502, upRes.statusMessage || http.STATUS_CODES[upRes.statusCode ?? 502] || '', raw));
+      upRes.on('error', () => socket.destroy());
+      upRes.on('close', () => {
+        if (!upRes.complete) socket.destroy();
+      });
+      upRes.pipe(socket);
+    });
+
+    upReq.on('error', (err) => {
+      if (current !== upReq || settled) return;
+      clearHeaderTimer();
+      if (shouldTryNextAddress(err) && index + 1 < order.length) {
+        attempt(index + 1);
+        return;
+      }
+      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
+      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+    });
+
+    upReq.end();
+  };
+
+  attempt(0);
+}
