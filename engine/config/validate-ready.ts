@@ -7,6 +7,7 @@ import { READY_KEYS } from './schema.js';
 import { describeChoices } from './suggest.js';
 import { describeValue, isTable, tomlString, tomlTypeName } from './toml-text.js';
 
+const MAX_TIMEOUT_SECONDS = 86_400;
 const READY_FORMS = 'ready = { tcp = true }, ready = { http = "/healthz" } or ready = { log = "listening on" }';
 
 /** Guess the intended table from a bare value such as `ready = "/healthz"`. */
@@ -25,6 +26,11 @@ function checkTimeout(value: unknown, path: KeyPath, issues: IssueCollector): nu
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     const hint = typeof value === 'string' && Number(value) > 0 ? `timeout = ${Number(value)}` : 'timeout = 30 (seconds, a number greater than 0)';
     issues.error(path, 'value', `ready.timeout must be a positive number of seconds, not ${describeValue(value)}`, hint);
+    return undefined;
+  }
+  // Node's timers overflow past ~24.8 days (and then fire at once), so keep well inside that.
+  if (seconds > MAX_TIMEOUT_SECONDS) {
+    issues.error(path, 'value', `ready.timeout ${seconds} is more than a day`, `timeout = ${MAX_TIMEOUT_SECONDS} at most (seconds)`);
     return undefined;
   }
   return Math.max(1, Math.round(seconds * 1000));

@@ -11,10 +11,17 @@ import { describeChoices, suggestNearest } from './suggest.js';
 import { describeValue, isTable, tomlKey, tomlString } from './toml-text.js';
 import { validateReady } from './validate-ready.js';
 
+/** The string the user probably meant: a scalar quoted, an argv-style array joined (`["npm", "start"]`). */
+function asString(value: unknown): string | undefined {
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((part) => typeof part === 'string')) return value.join(' ');
+  return undefined;
+}
+
 function checkText(value: unknown, keyPath: KeyPath, label: string, example: string, issues: IssueCollector): string | undefined {
   if (typeof value !== 'string') {
-    const hint = Array.isArray(value) && value.every((part) => typeof part === 'string') ? `${label} = ${tomlString(value.join(' '))}` : `${label} = ${typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? tomlString(String(value)) : example}`;
-    issues.error(keyPath, 'value', `${label} must be a string, not ${describeValue(value)}`, hint);
+    const meant = asString(value);
+    issues.error(keyPath, 'value', `${label} must be a string, not ${describeValue(value)}`, `${label} = ${meant !== undefined ? tomlString(meant) : example}`);
     return undefined;
   }
   if (value.trim() === '') {

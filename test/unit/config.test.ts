@@ -316,6 +316,7 @@ describe('parseProjectConfig: type and value errors', () => {
     { what: 'ready http as a URL', text: 'ready = { http = "http://localhost:3000/up" }', keyPath: 'services.web.ready.http', line: 3, column: 18, hint: /^http = "\/up"$/ },
     { what: 'ready log not a regex', text: 'ready = { log = "listening (on" }', keyPath: 'services.web.ready.log', line: 3, column: 17, hint: /literal string/ },
     { what: 'ready timeout negative', text: 'ready = { log = "x", timeout = -1 }', keyPath: 'services.web.ready.timeout', line: 3, column: 32, hint: /timeout = 30/ },
+    { what: 'ready timeout too long', text: 'ready = { timeout = 1e9 }', keyPath: 'services.web.ready.timeout', line: 3, column: 21, hint: /^timeout = 86400 at most/ },
     { what: 'ready timeout as a string', text: 'ready = { timeout = "5" }', keyPath: 'services.web.ready.timeout', line: 3, column: 21, hint: /^timeout = 5$/ },
   ];
   for (const c of cases) {
