@@ -276,7 +276,7 @@ export function formatTrustOutcome(outcome: TrustOutcome): string {
   if (outcome.reports.length === 0 && outcome.caNote === undefined) lines.push('no trust store found on this machine');
   for (const r of outcome.reports) {
     const mark = r.status === 'ok' ? 'ok     ' : r.status === 'skipped' ? 'skipped' : 'FAILED ';
-    lines.push(`${mark} ${r.store}: ${r.detail}`);
+    lines.push(`${mark} ${r.store}: ${r.detail.replace(/^(skipped|failed): /, '')}`);
     if (r.status !== 'ok') for (const c of r.commands) lines.push(`          to do it yourself: ${c}`);
   }
   return lines.join('\n');
