@@ -7,6 +7,10 @@ export const APP_HOST = 'locald';
 /** Where the renderer is served from; a standard, secure custom scheme instead of file://. */
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
+function originOf(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
 function parseUrl(url: string): URL | null {
   try {
     return new URL(url);
@@ -18,7 +22,8 @@ function parseUrl(url: string): URL | null {
 /** A window may only navigate within the app itself (e.g. a reload or an in-app route). */
 export function isAllowedNavigation(url: string, appOrigin: string = APP_ORIGIN): boolean {
   const parsed = parseUrl(url);
-  return parsed !== null && parsed.origin === appOrigin && parsed.username === '' && parsed.password === '';
+  // Node's URL reports origin "null" for custom schemes, so compare scheme and host directly.
+  return parsed !== null && originOf(parsed) === appOrigin && parsed.username === '' && parsed.password === '';
 }
 
 export type WindowOpenDecision = { action: 'deny'; openExternal?: string };
@@ -127,7 +132,7 @@ export type AssetResolution = { ok: true; file: string } | { ok: false; status: 
 export function resolveAppAsset(requestUrl: string, rootDir: string): AssetResolution {
   const parsed = parseUrl(requestUrl);
   if (parsed === null) return { ok: false, status: 400, reason: 'malformed URL' };
-  if (`${parsed.protocol}//${parsed.host}` !== APP_ORIGIN) return { ok: false, status: 403, reason: `unexpected origin ${parsed.protocol}//${parsed.host}` };
+  if (originOf(parsed) !== APP_ORIGIN) return { ok: false, status: 403, reason: `unexpected origin ${originOf(parsed)}` };
   let pathname: string;
   try {
     pathname = decodeURIComponent(parsed.pathname);
