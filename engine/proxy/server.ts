@@ -155,7 +155,8 @@ export class ProxyServer {
     const bound: { server: net.Server; host: string }[] = [];
     try {
       for (const host of hosts) {
-        const server = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => this.onConnection(socket));
+        // allowHalfOpen like http.Server's own: a client may send its request and FIN, then read the answer.
+        const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
         try {
           port = await listenOn(server, host, port);
           bound.push({ server, host });
@@ -204,6 +205,8 @@ export class ProxyServer {
       socket.destroy();
     };
     socket.on('error', onEarlyError);
+    // EOF before the first bytes said anything: nothing to answer.
+    socket.on('end', onEarlyError);
     socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -214,6 +217,7 @@ export class ProxyServer {
       socket.pause();
       socket.setTimeout(0);
       socket.off('error', onEarlyError);
+      socket.off('end', onEarlyError);
       this.dispatch(kind, socket, seen);
     };
     socket.on('data', onData);

@@ -115,7 +115,13 @@ export function request(port: number, opts: ClientRequestOptions): Promise<Clien
 }
 
 /** Writes raw bytes to the proxy and collects everything it sends until it closes (or the deadline). */
-export function rawExchange(port: number, bytes: Buffer | string, deadlineMs = 10_000): Promise<{ data: Buffer; closed: boolean; error?: Error }> {
+export function rawExchange(
+  port: number,
+  bytes: Buffer | string,
+  deadlineMs = 10_000,
+  /** Half-close after writing, so the proxy sees EOF instead of waiting for more. */
+  endAfterWrite = false,
+): Promise<{ data: Buffer; closed: boolean; error?: Error }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
@@ -132,7 +138,7 @@ export function rawExchange(port: number, bytes: Buffer | string, deadlineMs = 1
       clearTimeout(timer);
       resolve({ data: Buffer.concat(chunks), closed: true, error });
     });
-    socket.on('connect', () => socket.write(bytes));
+    socket.on('connect', () => (endAfterWrite ? socket.end(bytes) : socket.write(bytes)));
   });
 }
 
