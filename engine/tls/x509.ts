@@ -61,6 +61,33 @@ async function importPublicKey(keyPem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('spki', der, EC_KEY, true, ['verify']);
 }
 
+/** DER of a GeneralSubtree SEQUENCE around one already-encoded GeneralName. */
+function subtree(generalName: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0x30, generalName.length]), generalName]);
+}
+
+/**
+ * nameConstraints (RFC 5280 4.2.1.10): the CA may only vouch for `localhost` and names under
+ * it, and for no IP address. If the CA key ever leaks from the user's home directory, it
+ * cannot be used to impersonate any other site to clients that enforce constraints
+ * (OpenSSL, NSS, Chrome, macOS, Windows). Hand-encoded because the value is a constant and
+ * the library has no builder for it.
+ */
+export function localhostNameConstraintsDer(): Buffer {
+  const dnsLocalhost = Buffer.concat([Buffer.from([0x82, 9]), Buffer.from('localhost', 'ascii')]); // [2] dNSName
+  const anyIPv4 = Buffer.concat([Buffer.from([0x87, 8]), Buffer.alloc(8)]); // [7] iPAddress 0.0.0.0/0
+  const anyIPv6 = Buffer.concat([Buffer.from([0x87, 32]), Buffer.alloc(32)]); // [7] iPAddress ::/0
+  const permitted = subtree(dnsLocalhost);
+  const excluded = Buffer.concat([subtree(anyIPv4), subtree(anyIPv6)]);
+  const body = Buffer.concat([
+    Buffer.from([0xa0, permitted.length]), permitted, // [0] permittedSubtrees
+    Buffer.from([0xa1, excluded.length]), excluded, // [1] excludedSubtrees
+  ]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
 export interface CaSpec {
   /** Common name, e.g. "locald local CA (ada@laptop)". */
   commonName: string;
@@ -84,6 +111,7 @@ export async function createCaCertificate(spec: CaSpec): Promise<KeyAndCert> {
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, localhostNameConstraintsDer()),
     ],
   });
   return { certPem: cert.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey) };

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LocalCa } from '../../engine/tls/ca.js';
 import { createSniCallback } from '../../engine/tls/sni.js';
+import { issueLeafCertificate } from '../../engine/tls/x509.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -119,6 +120,23 @@ describe('SNI with the local CA', () => {
       await assert.rejects(handshake(port, 'shop.localhost', stranger.certPem), /self[- ]signed|unable to (get|verify)/i);
     } finally {
       await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  test('the CA cannot vouch for names outside .localhost, even with its own key', async () => {
+    // What a leaked CA key could forge: a certificate for another site. The CA's name
+    // constraint makes OpenSSL (Node, curl) refuse it.
+    const forged = await issueLeafCertificate({ certPem: ca.certPem, keyPem: await readFile(ca.keyPath, 'utf8') }, {
+      dnsNames: ['example.com'],
+      now: new Date(),
+    });
+    const evil = createTlsServer({ cert: forged.certPem, key: forged.keyPem }, (socket) => socket.end());
+    evil.on('tlsClientError', () => undefined);
+    const evilPort = await listen(evil);
+    try {
+      await assert.rejects(handshake(evilPort, 'example.com', ca.certPem), /permitted subtree violation|name constraint/i);
+    } finally {
+      await close(evil);
     }
   });
 

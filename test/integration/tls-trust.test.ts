@@ -4,11 +4,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCa } from '../../engine/tls/ca.js';
 import { caCommand } from '../../engine/tls/command.js';
+import { issueLeafCertificate } from '../../engine/tls/x509.js';
 import { detectTrustTargets, installCa, programExists, runCommand, uninstallCa } from '../../engine/tls/trust-run.js';
 
 const linuxWithCertutil = process.platform === 'linux' && (await programExists('certutil'));
@@ -75,6 +76,29 @@ describe('trusting the CA in NSS databases', { skip }, () => {
     const outcome = await installCa(home, { platform: 'linux', userHome, targets: { linuxSystemStore: null } });
     assert.equal(outcome.caNote, undefined, 'the existing CA is reused');
     assert.deepEqual(outcome.reports.map((r) => r.status), ['ok', 'ok']);
+  });
+
+  test('NSS accepts project leaves from the trusted CA and enforces its .localhost constraint', async (t) => {
+    if (!(await programExists('vfychain'))) {
+      t.skip('vfychain (libnss3-tools) is not installed');
+      return;
+    }
+    const ca = await LocalCa.open(home);
+    const leaf = await ca.leafFor('shop');
+    const forged = await issueLeafCertificate({ certPem: ca.certPem, keyPem: await readFile(ca.keyPath, 'utf8') }, {
+      dnsNames: ['example.com'],
+      now: new Date(),
+    });
+    const verify = async (pem: string) => {
+      const file = join(userHome, `chain-${Math.random().toString(16).slice(2)}.der`);
+      await writeFile(file, new X509Certificate(pem).raw);
+      return runCommand(['vfychain', '-d', `sql:${chromium}`, '-u', '1', file]); // -u 1: TLS server
+    };
+    const good = await verify(leaf.certPem);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    const bad = await verify(forged.certPem);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stdout + bad.stderr, /not permitted to issue a certificate with this name/);
   });
 
   test('uninstall removes it, and a second uninstall finds nothing to remove', async () => {

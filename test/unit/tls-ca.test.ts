@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as x509 from '../../engine/tls/x509-lib.js';
 import { LocalCa, CaError, caInfo } from '../../engine/tls/ca.js';
 import { caEnv, caPaths, leafPaths } from '../../engine/tls/paths.js';
+import { localhostNameConstraintsDer } from '../../engine/tls/x509.js';
 
 const DAY_MS = 86_400_000;
 const POSIX = process.platform !== 'win32';
@@ -65,6 +66,17 @@ describe('LocalCa', () => {
     assert.equal(ku.critical, true);
     assert.equal(ku.usages, x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign);
     assert.ok(parsed.getExtension(x509.SubjectKeyIdentifierExtension), 'subjectKeyIdentifier present');
+    const nc = parsed.extensions.find((e) => e.type === '2.5.29.30');
+    assert.ok(nc, 'nameConstraints present');
+    assert.equal(nc.critical, true);
+    assert.deepEqual(Buffer.from(nc.value), localhostNameConstraintsDer());
+  });
+
+  test('the name constraint is DER for permitted DNS:localhost and excluded IPv4 and IPv6 everything', () => {
+    const der = localhostNameConstraintsDer();
+    assert.equal(der.toString('hex'),
+      '3041' + 'a00d' + '300b' + '8209' + Buffer.from('localhost').toString('hex') +
+      'a130' + '300a' + '8708' + '00'.repeat(8) + '3022' + '8720' + '00'.repeat(32));
   });
 
   test('opening again loads the same CA', async () => {
