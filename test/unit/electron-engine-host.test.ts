@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EngineHost } from '../../electron/logic/engine-host.js';
+import type { EngineProcess } from '../../electron/logic/engine-host.js';
+import { nextEngineRestart, pruneCrashHistory } from '../../electron/logic/engine-supervision.js';
+import type { EngineStatus } from '../../electron/logic/tray-menu.js';
+import { WireClient } from '../../electron/logic/wire-client.js';
+
+// A stand-in engine entry speaking shared/engine-host.ts over Node IPC (the app uses
+// utilityProcess's parentPort; the protocol is the same). MODE picks its behaviour.
+const FAKE_ENGINE = `
+const mode = process.env.MODE;
+if (mode === 'crash') process.exit(3);
+if (mode === 'fatal') { process.send({ type: 'host.fatal', message: 'port 7700 is in use' }); setTimeout(() => process.exit(1), 50); }
+else {
+  process.send({ type: 'host.ready', info: { version: 'test', httpPort: 7700, dashboardUrl: 'http://locald.localhost:7700/', home: '/tmp', pid: process.pid } });
+  process.on('message', (message) => {
+    if (message.type === 'request') {
+      process.send({ type: 'response', id: message.id, ok: true, result: { method: message.method, pid: process.pid } });
+    } else if (message.type === 'host.preview') {
+      process.send({ type: 'host.previewResult', id: message.id, result: { ok: false, issues: [{ file: message.dir + '/locald.toml', message: 'missing' }] } });
+    } else if (message.type === 'host.shutdown' && mode !== 'stubborn') {
+      process.send({ type: 'host.stopped' }, () => process.exit(0));
+    }
+  });
+}
+`;
+
+let dir = '';
+let script = '';
+const children: ChildProcess[] = [];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'locald-enginehost-'));
+  script = join(dir, 'fake-engine.cjs');
+  await writeFile(script, FAKE_ENGINE);
+});
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+function spawnFake(mode: string): () => EngineProcess {
+  return () => {
+    const child = fork(script, [], { env: { ...process.env, MODE: mode }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    return {
+      send: (message) => void child.send(message),
+      kill: () => void child.kill('SIGKILL'),
+      onMessage: (listener) => child.on('message', listener),
+      onExit: (listener) => child.on('exit', (code) => listener(code ?? -1)),
+    };
+  };
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('nextEngineRestart', () => {
+  const policy = { baseDelayMs: 500, maxDelayMs: 4_000, windowMs: 60_000, maxCrashesInWindow: 3 };
+
+  it('backs off exponentially up to the cap', () => {
+    assert.deepEqual(nextEngineRestart([1_000], 1_000, policy), { action: 'restart', delayMs: 500, attempt: 1 });
+    assert.deepEqual(nextEngineRestart([1_000, 2_000], 2_000, policy), { action: 'restart', delayMs: 1_000, attempt: 2 });
+    assert.deepEqual(nextEngineRestart([1, 2, 3], 3, policy), { action: 'restart', delayMs: 2_000, attempt: 3 });
+    assert.deepEqual(nextEngineRestart([1, 2, 3], 3, { ...policy, maxDelayMs: 1_500 }), { action: 'restart', delayMs: 1_500, attempt: 3 });
+  });
+
+  it('gives up after too many crashes inside the window', () => {
+    assert.deepEqual(nextEngineRestart([1, 2, 3, 4], 4, policy), { action: 'giveUp', crashes: 4, reason: 'the engine crashed 4 times in 1 minute' });
+  });
+
+  it('forgets crashes older than the window, so a stable run resets the backoff', () => {
+    assert.deepEqual(nextEngineRestart([0, 1, 2, 3, 200_000], 200_000, policy), { action: 'restart', delayMs: 500, attempt: 1 });
+    assert.deepEqual(pruneCrashHistory([0, 1, 2, 100_000, 100_001], 100_001, policy), [100_000, 100_001]);
+    assert.equal(pruneCrashHistory(Array.from({ length: 50 }, (_, i) => i), 50, policy).length, 4);
+  });
+});
+
+describe('EngineHost with a real child process', () => {
+  it('starts the engine, routes calls and previews, and stop() waits for the process to exit', async () => {
+    const statuses: EngineStatus[] = [];
+    const host = new EngineHost({ spawn: spawnFake('normal'), onStatus: (s) => statuses.push(s) });
+    const client = new WireClient((m) => host.bridge.fromClient('main', m));
+    host.bridge.attach('main', (m) => client.receive(m));
+    host.start();
+    await waitFor(() => host.status.kind === 'running', 'engine running');
+    const result = (await client.call('projects.list', {})) as unknown as { method: string; pid: number };
+    assert.equal(result.method, 'projects.list');
+    assert.equal(host.info?.pid, result.pid);
+    assert.deepEqual(await host.preview('/p/shop'), { ok: false, issues: [{ file: '/p/shop/locald.toml', message: 'missing' }] });
+    await host.stop();
+    assert.equal(isAlive(result.pid), false);
+    assert.deepEqual(
+      statuses.map((s) => s.kind),
+      ['starting', 'running', 'stopping'],
+    );
+    await assert.rejects(client.call('projects.list', {}), /locald is quitting/);
+    assert.throws(() => host.start(), /shutting down/);
+  });
+
+  it('restarts a crashing engine with backoff, then gives up, and can be restarted by the user', async () => {
+    const statuses: EngineStatus[] = [];
+    let spawns = 0;
+    const spawnCrash = spawnFake('crash');
+    const host = new EngineHost({
+      spawn: () => {
+        spawns++;
+        return spawnCrash();
+      },
+      onStatus: (s) => statuses.push(s),
+      policy: { baseDelayMs: 20, maxDelayMs: 100, windowMs: 60_000, maxCrashesInWindow: 2 },
+    });
+    host.start();
+    await waitFor(() => host.status.kind === 'crashed', 'giving up');
+    assert.equal(spawns, 3);
+    assert.deepEqual(statuses, [
+      { kind: 'starting' },
+      { kind: 'restarting', attempt: 1, message: 'the engine exited with code 3' },
+      { kind: 'restarting', attempt: 2, message: 'the engine exited with code 3' },
+      { kind: 'crashed', message: 'the engine exited with code 3; the engine crashed 3 times in 1 minute' },
+    ]);
+    host.restartAfterGivingUp();
+    await waitFor(() => spawns === 4, 'manual restart');
+    await host.stop();
+  });
+
+  it('does not restart an engine that reported a fatal error', async () => {
+    let spawns = 0;
+    const spawnFatal = spawnFake('fatal');
+    const host = new EngineHost({
+      spawn: () => {
+        spawns++;
+        return spawnFatal();
+      },
+      policy: { baseDelayMs: 10, maxDelayMs: 10, windowMs: 60_000, maxCrashesInWindow: 5 },
+    });
+    host.start();
+    await waitFor(() => host.status.kind === 'crashed', 'fatal status');
+    assert.deepEqual(host.status, { kind: 'crashed', message: 'port 7700 is in use' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(spawns, 1);
+    await host.stop();
+  });
+
+  it('kills an engine that ignores host.shutdown after the grace period', async () => {
+    const problems: string[] = [];
+    const host = new EngineHost({ spawn: spawnFake('stubborn'), shutdownGraceMs: 300, onProblem: (p) => problems.push(p) });
+    host.start();
+    await waitFor(() => host.status.kind === 'running', 'engine running');
+    const pid = host.info?.pid ?? 0;
+    await host.stop();
+    assert.equal(isAlive(pid), false);
+    assert.deepEqual(problems, ['engine did not stop within 300 ms; killing it']);
+  });
+
+  it('restarts an engine that never reports ready', async () => {
+    const silent = join(dir, 'silent.cjs');
+    await writeFile(silent, 'setInterval(() => {}, 1000);');
+    let spawns = 0;
+    const host = new EngineHost({
+      spawn: () => {
+        spawns++;
+        const child = fork(silent, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        children.push(child);
+        return {
+          send: (message) => void child.send(message),
+          kill: () => void child.kill('SIGKILL'),
+          onMessage: (listener) => child.on('message', listener),
+          onExit: (listener) => child.on('exit', (code) => listener(code ?? -1)),
+        };
+      },
+      readyTimeoutMs: 200,
+      shutdownGraceMs: 200,
+      policy: { baseDelayMs: 10, maxDelayMs: 10, windowMs: 60_000, maxCrashesInWindow: 5 },
+    });
+    host.start();
+    await waitFor(() => spawns >= 2, 'a second spawn after the ready timeout');
+    assert.equal(host.status.kind === 'restarting' || host.status.kind === 'starting', true);
+    await host.stop();
+  });
+});
