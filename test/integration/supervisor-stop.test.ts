@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { harness, nodeFixture, pidExists, project, service, waitUntilGone } from './supervisor-kit.js';
+
+test('stop leaves no orphans: a node grandchild and a shell-backgrounded process both die', async (t) => {
+  const shellCombo = `${nodeFixture('idle.js')} & ${nodeFixture('spawn-grandchild.js')}`;
+  const h = harness(
+    t,
+    project('p', [
+      service('spawner', nodeFixture('spawn-grandchild.js')),
+      service('combo', shellCombo, { env: { IDLE_ROLE: 'background' } }),
+    ]),
+  );
+  await h.supervisor.start();
+  assert.equal(h.supervisor.state('spawner')?.status, 'ready');
+  assert.equal(h.supervisor.state('combo')?.status, 'ready');
+  const pids = [
+    Number((await h.waitForLine('spawner', /child pid (\d+)/))[1]),
+    Number((await h.waitForLine('spawner', /grandchild pid (\d+)/))[1]),
+    Number((await h.waitForLine('combo', /background pid (\d+)/))[1]),
+    Number((await h.waitForLine('combo', /grandchild pid (\d+)/))[1]),
+    Number((await h.waitForLine('combo', /child pid (\d+)/))[1]),
+  ];
+  for (const pid of pids) assert.ok(pidExists(pid), `pid ${pid} runs before stop`);
+
+  await h.supervisor.stop();
+  for (const name of ['spawner', 'combo']) assert.equal(h.supervisor.state(name)?.status, 'stopped');
+  for (const pid of pids) await waitUntilGone(pid);
+});
+
+test('a service that ignores SIGTERM is SIGKILLed after the grace period', async (t) => {
+  const h = harness(t, project('p', [service('stubborn', nodeFixture('ignore-sigterm.js'))]), { stopGraceMs: 700 });
+  await h.supervisor.start();
+  const running = h.supervisor.state('stubborn');
+  assert.equal(running?.status, 'ready');
+  const pid = running?.pid ?? 0;
+  const nodePid = Number((await h.waitForLine('stubborn', /pid (\d+) listening/))[1]);
+
+  await h.supervisor.stop();
+  const state = h.supervisor.state('stubborn');
+  assert.equal(state?.status, 'stopped');
+  assert.match(h.text('stubborn'), /got SIGTERM, ignoring it/);
+  assert.match(h.text('stubborn'), /still running 700ms after SIGTERM; sending SIGKILL/);
+  // The shell may have exec'd node (then the leader itself was SIGKILLed) or died of SIGTERM.
+  assert.ok(state?.lastExit?.signal === 'SIGKILL' || state?.lastExit?.signal === 'SIGTERM', JSON.stringify(state?.lastExit));
+  await waitUntilGone(pid);
+  await waitUntilGone(nodePid);
+});
+
+test('when a service exits on its own, what it left in its group is terminated too', async (t) => {
+  // The shell exits as soon as the backgrounded idle process is started.
+  const h = harness(t, project('p', [service('leaver', `${nodeFixture('idle.js')} & sleep 0.5; exit 4`, { ready: { kind: 'log', pattern: 'idle pid', timeoutMs: 30_000 } })]));
+  await h.supervisor.start();
+  const idlePid = Number((await h.waitForLine('leaver', /idle pid (\d+)/))[1]);
+  const state = await h.waitForState('leaver', (s) => s.status === 'crashed', 'crashed');
+  assert.equal(state.reason, 'exited with code 4');
+  await waitUntilGone(idlePid);
+  assert.match(h.text('leaver'), /terminating what process \d+ left running in its process group/);
+});
