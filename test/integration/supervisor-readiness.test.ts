@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { stripAnsi } from '../../engine/supervisor/line-splitter.js';
 import { harness, nodeFixture, project, service, waitUntilGone } from './supervisor-kit.js';
 
 test('HTTP readiness: a 503 is not ready, any answer below 500 is', async (t) => {
@@ -59,7 +60,7 @@ test('a service listening on another port than $PORT is diagnosed, and the reaso
   await h.supervisor.start();
   // Under load the timeout may come before the announcement; the reason is updated when it does.
   const state = await h.waitForState('vite', (s) => s.status === 'unhealthy' && s.diagnostics.length > 0, 'unhealthy with a diagnosis');
-  const announced = /localhost:\D*(\d+)/.exec(h.text('vite').replace(/\u001b\[[0-9;]*m/g, ''))?.[1];
+  const announced = /localhost:(\d+)/.exec(stripAnsi(h.text('vite')))?.[1];
   assert.ok(announced !== undefined, h.text('vite'));
   const diagnostic = `listening on :${announced}, not $PORT=${state.port}`;
   assert.deepEqual(state.diagnostics, [diagnostic]);
