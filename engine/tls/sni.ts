@@ -37,3 +37,19 @@ export function createSniCallback(ca: LocalCa): SniCallback {
 export function secureContextFor(leaf: LeafCertificate): SecureContext {
   return createSecureContext({ cert: leaf.certPem, key: leaf.keyPem });
 }
+
+export interface SecureServerOptions {
+  SNICallback: SniCallback;
+  /** Served to clients that send no server name (e.g. https://127.0.0.1): the dashboard's leaf. */
+  cert: string;
+  key: string;
+}
+
+/**
+ * Options to spread into `tls.createServer`, `https.createServer` or
+ * `http2.createSecureServer` (add ALPNProtocols / allowHTTP1 there as needed).
+ */
+export async function secureServerOptions(ca: LocalCa, defaultLabel = 'locald'): Promise<SecureServerOptions> {
+  const leaf = await ca.leafFor(defaultLabel);
+  return { SNICallback: createSniCallback(ca), cert: leaf.certPem, key: leaf.keyPem };
+}

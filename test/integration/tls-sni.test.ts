@@ -3,6 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { createSecureServer } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { connect, createServer as createTlsServer, type PeerCertificate, type Se
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LocalCa } from '../../engine/tls/ca.js';
-import { createSniCallback } from '../../engine/tls/sni.js';
+import { createSniCallback, secureServerOptions } from '../../engine/tls/sni.js';
 import { issueLeafCertificate } from '../../engine/tls/x509.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -170,6 +171,60 @@ describe('SNI with the local CA', () => {
       assert.equal(untrusted.code, 60, `curl exit ${untrusted.code}: ${untrusted.stderr}`);
     } finally {
       await close(https);
+    }
+  });
+});
+
+describe('secureServerOptions', () => {
+  let home: string;
+  let ca: LocalCa;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'locald-tls-opts-'));
+    ca = await LocalCa.open(home);
+  });
+  after(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test('a client that sends no server name gets the dashboard certificate', async () => {
+    const server = createTlsServer(await secureServerOptions(ca), (socket) => socket.end());
+    const port = await listen(server);
+    try {
+      const cert = await new Promise<PeerCertificate>((resolve, reject) => {
+        // An IP address as host: Node sends no SNI. Verification would fail on the name, so
+        // this test only inspects which certificate was served.
+        const socket = connect({ host: '127.0.0.1', port, ca: [ca.certPem], checkServerIdentity: () => undefined }, () => {
+          resolve(socket.getPeerCertificate());
+          socket.end();
+        });
+        socket.once('error', reject);
+      });
+      assert.equal(cert.subjectaltname, 'DNS:locald.localhost, DNS:*.locald.localhost');
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('HTTP/2 over TLS: curl negotiates h2 through ALPN with an SNI-selected certificate', async (t) => {
+    if (!(await hasCurl())) {
+      t.skip('curl is not installed');
+      return;
+    }
+    const server = createSecureServer({ ...(await secureServerOptions(ca)), allowHTTP1: true }, (req, res) => {
+      res.end(`HTTP/${req.httpVersion} ${req.headers[':authority'] ?? req.headers.host ?? ''}\n`);
+    });
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    try {
+      const result = await run('curl', [
+        '--silent', '--show-error', '--max-time', '20', '--http2',
+        '--cacert', ca.certPath,
+        '--resolve', `api.shop.localhost:${port}:127.0.0.1`,
+        `https://api.shop.localhost:${port}/`,
+      ]);
+      assert.equal(result.stderr, '');
+      assert.equal(result.stdout, `HTTP/2.0 api.shop.localhost:${port}\n`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -1,0 +1,19 @@
+// Public surface of locald's TLS: the local CA, SNI, trust stores, and `locald ca`.
+// (paths.ts alone is enough for caEnv/caPaths and does not load the X.509 library.)
+export { LocalCa, CaError, caInfo, RENEW_BEFORE_DAYS, type CaInfo, type CaOrigin, type LeafCertificate, type LocalCaOptions } from './ca.js';
+export { caEnv, caPaths, leafPaths, type CaPaths } from './paths.js';
+export { createSniCallback, secureContextFor, secureServerOptions, type SecureServerOptions, type SniCallback } from './sni.js';
+export { labelForServername, labelProblem, isDnsLabel, leafDnsNames, type ServernameMatch } from './names.js';
+export { trustCommands, formatCommand, type TrustAction, type TrustOptions, type TrustPlatform, type TrustStep, type LinuxSystemStore } from './trust.js';
+export {
+  installCa,
+  uninstallCa,
+  runTrustSteps,
+  detectTrustTargets,
+  formatTrustOutcome,
+  type TrustOutcome,
+  type TrustReport,
+  type TrustRunOptions,
+} from './trust-run.js';
+export { caCommand, type CaAction } from './command.js';
+export { CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS } from './x509.js';
