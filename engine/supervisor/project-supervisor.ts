@@ -42,7 +42,7 @@ export class ProjectSupervisor {
           project: config.name,
           stateDir: options.stateDir,
           nextSeq: options.nextSeq,
-          onLog: options.onLog,
+          onLog: (line) => guard('onLog', () => options.onLog(line)),
           onState: (state) => this.onRunnerState(state),
           extraEnv: options.extraEnv ?? {},
           stopGraceMs,
@@ -142,7 +142,7 @@ export class ProjectSupervisor {
   }
 
   private onRunnerState(state: ServiceState): void {
-    this.options.onState(this.config.name, state);
+    guard('onState', () => this.options.onState(this.config.name, state));
     if (SETTLED_STATUSES.has(state.status) && this.unsettled.delete(state.name)) this.checkStarted();
     if (this.active) this.schedule();
   }
@@ -209,5 +209,17 @@ function describeFailure(state: ServiceState): string {
       return `is not ready${why}`;
     default:
       return `is ${state.status}${why}`;
+  }
+}
+
+/**
+ * The engine's callbacks run inside child-process event handlers, where a throw would
+ * take down the whole engine. Report it instead.
+ */
+function guard(name: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.emitWarning(`supervisor ${name} callback threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 }

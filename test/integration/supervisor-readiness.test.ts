@@ -3,7 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stripAnsi } from '../../engine/supervisor/line-splitter.js';
-import { harness, nodeFixture, project, service, waitUntilGone } from './supervisor-kit.js';
+import { FIXTURES, harness, nodeFixture, project, service, waitUntilGone } from './supervisor-kit.js';
 
 test('HTTP readiness: a 503 is not ready, any answer below 500 is', async (t) => {
   const h = harness(
@@ -130,4 +130,26 @@ test('on-failure restarts with backoff and counts restarts; a clean exit is not 
   assert.equal(stopped?.status, 'stopped');
   assert.equal(stopped?.nextRestartAt, null);
   for (const pid of h.history.map((e) => e.state.pid).filter((p): p is number => p !== null)) await waitUntilGone(pid);
+});
+
+test('`npm run dev` whose script runs Vite gets `-- --port $PORT`, so it listens where locald expects', { skip: process.platform === 'win32' ? 'fake vite is a POSIX script' : false }, async (t) => {
+  const cwd = join(FIXTURES, 'vite-app');
+  const h = harness(
+    t,
+    project('p', [
+      service('web', 'npm run dev', {
+        cwd,
+        // npm itself is found on PATH; the fake vite comes first.
+        env: { PATH: `${join(cwd, 'fake-bin')}:${process.env.PATH ?? ''}`, npm_config_update_notifier: 'false' },
+        ready: { kind: 'tcp', timeoutMs: 60_000 },
+      }),
+    ]),
+  );
+  await h.supervisor.start();
+  const state = h.supervisor.state('web');
+  assert.equal(state?.status, 'ready', `${state?.reason}\n${h.text('web')}`);
+  assert.match(h.text('web'), /vite ignores \$PORT, so locald passes --port \d+/);
+  assert.match(h.text('web'), new RegExp(`starting: npm run dev -- --port ${state?.port} `));
+  assert.match(h.text('web'), new RegExp(`Local: {3}http://localhost:${state?.port}/ \\(args: --port ${state?.port}\\)`));
+  assert.deepEqual(state?.diagnostics, []);
 });
