@@ -72,8 +72,13 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
   const decision = safeDecide(ctx, req);
   switch (decision.kind) {
     case 'dashboard':
-      if (ctx.dashboard !== undefined) ctx.dashboard.handleRequest(req, res);
-      else sendProblem(req, res, dashboardUnavailableProblem());
+      if (ctx.dashboard !== undefined) {
+        // We took over 100-continue for the services; the dashboard expects Node's default.
+        if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
+        ctx.dashboard.handleRequest(req, res);
+      } else {
+        sendProblem(req, res, dashboardUnavailableProblem());
+      }
       return;
     case 'problem':
       sendProblem(req, res, decision.problem);
@@ -82,6 +87,21 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       forwardHttp(ctx, req, res, decision.target);
       return;
   }
+}
+
+/** CONNECT asks for a forward proxy, which locald is not. */
+export function handleConnect(req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
+  writeProblemToSocket(
+    socket,
+    {
+      status: 405,
+      code: 'bad-request',
+      title: 'CONNECT not supported',
+      detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.',
+    },
+    req.headers.accept,
+  );
 }
 
 export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ProxyBackend } from './backend.js';
 import { rawProblemResponse } from './error-pages.js';
-import { handleRequest, handleUpgrade } from './handler.js';
+import { handleConnect, handleRequest, handleUpgrade } from './handler.js';
 import { badRequestProblem } from './problems.js';
 import { TLS_HANDSHAKE_FAILURE_ALERT, h2NotSupportedFrames, sniffConnection, type ConnectionKind } from './sniff.js';
 import type { DashboardHooks, ProxyContext, ProxyObserver } from './types.js';
@@ -125,6 +125,7 @@ export class ProxyServer {
     // Registering checkContinue makes Expect: 100-continue our call: the service decides whether to continue.
     this.http.on('checkContinue', (req, res) => handleRequest(this.ctx, req, res));
     this.http.on('upgrade', (req, socket, head) => handleUpgrade(this.ctx, req, socket, head));
+    this.http.on('connect', (req, socket) => handleConnect(req, socket));
     this.http.on('clientError', (err, socket) => this.onClientError(err, socket));
   }
 

@@ -25,6 +25,7 @@ describe('proxy: HTTP/1.1 forwarding', () => {
   let special: Upstream;
   let v6: Upstream | undefined;
   const sse = { release: (): void => undefined };
+  const cancelled: string[] = [];
 
   before(async () => {
     web = await startUpstream(echoHandler('web'));
@@ -73,6 +74,11 @@ describe('proxy: HTTP/1.1 forwarding', () => {
             res.write('data: second\n\n');
             res.end();
           };
+          return;
+        case '/forever':
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: open\n\n');
+          res.on('close', () => cancelled.push(req.url ?? ''));
           return;
         case '/continue':
           req.on('data', () => undefined);
@@ -301,6 +307,22 @@ describe('proxy: HTTP/1.1 forwarding', () => {
     assert.equal(firstEvent, 'data: first\n\n');
     sse.release();
     assert.equal(await rest, 'data: first\n\ndata: second\n\n');
+  });
+
+  it('cancels the upstream request when the client goes away', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/special/forever', headers: { host: 'shop.localhost' }, agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.on('close', () => resolve());
+      req.end();
+      setTimeout(() => reject(new Error('no first event')), 10_000).unref();
+    });
+    await waitFor(() => (cancelled.includes('/forever') ? true : undefined), 'the service to see the cancel');
   });
 
   it('lets the service decide on Expect: 100-continue', async () => {

@@ -155,6 +155,7 @@ describe('proxy: listener', () => {
     ['Host with a bad port', 'GET / HTTP/1.1\r\nHost: shop.localhost:99999\r\n\r\n', 400],
     ['Host as an unterminated IPv6 literal', 'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 400],
     ['asterisk target', 'OPTIONS * HTTP/1.1\r\nHost: shop.localhost\r\n\r\n', 400],
+    ['CONNECT (forward proxying)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405],
     ['HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', 404],
     ['absolute-form target to an unknown host', 'GET http://nope.localhost/x HTTP/1.1\r\nHost: shop.localhost\r\n\r\n', 404],
     ['only a CRLF then EOF', '\r\n', 'closed'],
