@@ -78,9 +78,9 @@ describe('isWireMessage', () => {
 
 describe('EngineBridge', () => {
   it('remaps ids so two clients using the same id get their own answers', async () => {
-    let bridge!: EngineBridge;
+    // The getter runs only after `bridge` is initialised (responses are queued as microtasks).
     const engine = echoEngine(() => bridge);
-    bridge = new EngineBridge({ sendToEngine: (m) => engine.send(m) });
+    const bridge = new EngineBridge({ sendToEngine: (m) => engine.send(m) });
     bridge.engineAvailable();
     const a: ClientMessage[] = [];
     const b: ClientMessage[] = [];
@@ -163,9 +163,9 @@ describe('EngineBridge', () => {
 describe('preload bridge ↔ main router (every engine method and app action is reachable)', () => {
   /** Wires createDesktopBridge (preload side) to main's handlers the way main.ts does, with real MessagePorts. */
   function harness() {
-    let bridge!: EngineBridge;
+    // The getter runs only after `bridge` is initialised (responses are queued as microtasks).
     const engine = echoEngine(() => bridge);
-    bridge = new EngineBridge({ sendToEngine: (m) => engine.send(m) });
+    const bridge = new EngineBridge({ sendToEngine: (m) => engine.send(m) });
     bridge.engineAvailable();
 
     const listeners = new Map<string, Set<(event: { ports: readonly unknown[] }, ...args: unknown[]) => void>>();
@@ -288,8 +288,9 @@ describe('preload bridge ↔ main router (every engine method and app action is 
     assert.equal(h.bridge.clientCount, 1);
     h.posted[0]?.port.close();
     const deadline = Date.now() + 10_000;
-    while (h.bridge.clientCount !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(h.bridge.clientCount, 0);
+    const clients = (): number => h.bridge.clientCount;
+    while (clients() !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(clients(), 0);
   });
 
   it('every app action is exposed by the preload and handled in main', async () => {
