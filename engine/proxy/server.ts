@@ -135,6 +135,7 @@ export class ProxyServer {
   }
 
   async listen(): Promise<ListenResult> {
+    if (this.listeners.length > 0 || this.closing !== null) throw new Error('ProxyServer.listen() may be called once');
     const hosts = this.opts.host ?? DEFAULT_HOSTS;
     if (hosts.length === 0) throw new ProxyListenError('no address to listen on', 'listen_failed', this.opts.port, '');
     // With port 0, the first address picks the port and the others must get the same one; retry on a clash.
