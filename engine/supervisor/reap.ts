@@ -1,6 +1,6 @@
 // Killing what a crashed locald left running, guarded against pid reuse.
 import { rm } from 'node:fs/promises';
-import { isProcessAlive, terminateGroup } from './process-group.js';
+import { groupMembers, isProcessAlive, terminateGroup } from './process-group.js';
 import { processStartTime } from './process-start-time.js';
 import { readProcessRecords } from './pid-records.js';
 import type { ReapEntry, ReapReport } from './types.js';
@@ -30,6 +30,21 @@ export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
       continue;
     }
     if (!(await isProcessAlive(r.pid))) {
+      // The leader is gone but its group may not be (a backgrounded grandchild). On Linux a
+      // group id is never handed out as a new pid while the group exists, so members of
+      // that group are what the service left behind.
+      const members = process.platform === 'linux' ? await groupMembers(r.pgid) : [];
+      if (members.length > 0) {
+        const result = await terminateGroup(r.pgid, REAP_GRACE_MS);
+        if (result.gone) killed++;
+        entries.push({
+          ...base,
+          outcome: result.gone ? 'killed' : 'kill-failed',
+          detail: `pid ${r.pid} had exited; ${result.gone ? 'killed' : 'could not kill'} ${members.length} process(es) left in its group ${r.pgid}`,
+        });
+        if (result.gone) await rm(read.file, { force: true });
+        continue;
+      }
       entries.push({ ...base, outcome: 'already-gone', detail: `pid ${r.pid} is not running` });
       await rm(read.file, { force: true });
       continue;

@@ -87,3 +87,38 @@ test('reapLeftovers leaves a live pid alone when its start time does not match (
   assert.ok(pidExists(pid), 'the unrelated process is alive');
   assert.deepEqual(readdirSync(join(stateDir, 'processes')), ['p--owned.json']);
 });
+
+test('reapLeftovers kills what is left in a group whose leader already exited (Linux)', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, async (t) => {
+  const stateDir = tempDir(t);
+  // A detached shell that backgrounds an idle process and exits: the idle process keeps the group.
+  const leader = spawn('/bin/sh', ['-c', `${nodeFixture('idle.js')} & echo $!`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  leader.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const leaderPid = leader.pid ?? 0;
+  const leaderStart = await processStartTime(leaderPid);
+  const idlePid = Number(await waitFor(() => /^(\d+)/.exec(out)?.[1], 10_000, () => 'the idle pid'));
+  t.after(() => {
+    try {
+      process.kill(idlePid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  await new Promise((resolve) => (leader.exitCode !== null ? resolve(null) : leader.once('exit', resolve)));
+  await writeProcessRecord(stateDir, {
+    version: 1,
+    project: 'p',
+    service: 'leaver',
+    command: 'x',
+    pid: leaderPid,
+    pgid: leaderPid,
+    startTime: leaderStart,
+    ownerPid: 999_999_999,
+    ownerStartTime: null,
+    recordedAt: 0,
+  });
+  const report = await reapLeftovers(stateDir);
+  assert.equal(report.killed, 1, JSON.stringify(report));
+  assert.match(report.entries[0]?.detail ?? '', /had exited; killed 1 process\(es\) left in its group/);
+  await waitUntilGone(idlePid);
+});
