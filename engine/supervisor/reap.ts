@@ -14,7 +14,6 @@ const REAP_GRACE_MS = 2_000;
  */
 export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
   const entries: ReapEntry[] = [];
-  let killed = 0;
   for (const read of await readProcessRecords(stateDir)) {
     if (!read.ok) {
       entries.push({ file: read.file, outcome: 'unreadable', project: null, service: null, pid: null, detail: read.error });
@@ -36,7 +35,6 @@ export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
       const members = process.platform === 'linux' ? await groupMembers(r.pgid) : [];
       if (members.length > 0) {
         const result = await terminateGroup(r.pgid, REAP_GRACE_MS);
-        if (result.gone) killed++;
         entries.push({
           ...base,
           outcome: result.gone ? 'killed' : 'kill-failed',
@@ -57,12 +55,11 @@ export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
     }
     const result = await terminateGroup(r.pgid, REAP_GRACE_MS);
     if (result.gone) {
-      killed++;
       entries.push({ ...base, outcome: 'killed', detail: `killed process group ${r.pgid}${result.escalated ? ' (SIGKILL)' : ''} of '${r.command}'` });
       await rm(read.file, { force: true });
     } else {
       entries.push({ ...base, outcome: 'kill-failed', detail: `process group ${r.pgid} survived SIGKILL` });
     }
   }
-  return { entries, killed };
+  return { entries, killed: entries.filter((e) => e.outcome === 'killed') };
 }

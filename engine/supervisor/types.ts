@@ -60,6 +60,6 @@ export interface ReapEntry {
 
 export interface ReapReport {
   entries: ReapEntry[];
-  /** How many process groups were killed. */
-  killed: number;
+  /** The entries whose outcome is 'killed': process groups that were left over and are gone now. */
+  killed: ReapEntry[];
 }

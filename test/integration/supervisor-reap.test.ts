@@ -46,7 +46,7 @@ test('after locald is SIGKILLed, reapLeftovers kills its services and their gran
   assert.ok(pidExists(childPid) && pidExists(grandchildPid), 'the services outlived locald');
 
   const report = await reapLeftovers(stateDir);
-  assert.equal(report.killed, 1, JSON.stringify(report));
+  assert.equal(report.killed.length, 1, JSON.stringify(report));
   assert.equal(report.entries.length, 1);
   assert.equal(report.entries[0]?.outcome, 'killed');
   assert.equal(report.entries[0]?.service, 'spawner');
@@ -55,7 +55,7 @@ test('after locald is SIGKILLed, reapLeftovers kills its services and their gran
   assert.equal(existsSync(join(stateDir, 'processes', 'crashy--spawner.json')), false);
 
   const again = await reapLeftovers(stateDir);
-  assert.deepEqual(again, { entries: [], killed: 0 });
+  assert.deepEqual(again, { entries: [], killed: [] });
 });
 
 test('reapLeftovers leaves a live pid alone when its start time does not match (pid reuse), and cleans dead records', { skip: posixOnly }, async (t) => {
@@ -83,7 +83,7 @@ test('reapLeftovers leaves a live pid alone when its start time does not match (
   const report = await reapLeftovers(stateDir);
   const outcomes = Object.fromEntries(report.entries.map((e) => [e.service, e.outcome]));
   assert.deepEqual(outcomes, { dead: 'already-gone', owned: 'owner-running', reused: 'pid-reused' });
-  assert.equal(report.killed, 0);
+  assert.deepEqual(report.killed, []);
   assert.ok(pidExists(pid), 'the unrelated process is alive');
   assert.deepEqual(readdirSync(join(stateDir, 'processes')), ['p--owned.json']);
 });
@@ -118,7 +118,7 @@ test('reapLeftovers kills what is left in a group whose leader already exited (L
     recordedAt: 0,
   });
   const report = await reapLeftovers(stateDir);
-  assert.equal(report.killed, 1, JSON.stringify(report));
+  assert.equal(report.killed.length, 1, JSON.stringify(report));
   assert.match(report.entries[0]?.detail ?? '', /had exited; killed 1 process\(es\) left in its group/);
   await waitUntilGone(idlePid);
 });
