@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -134,6 +135,8 @@ test('on-failure restarts with backoff and counts restarts; a clean exit is not 
 
 test('`npm run dev` whose script runs Vite gets `-- --port $PORT`, so it listens where locald expects', { skip: process.platform === 'win32' ? 'fake vite is a POSIX script' : false }, async (t) => {
   const cwd = join(FIXTURES, 'vite-app');
+  // The real Vite leaves its dependency cache there; the fixture itself has no dependencies.
+  t.after(() => rmSync(join(cwd, 'node_modules'), { recursive: true, force: true }));
   const h = harness(
     t,
     project('p', [
@@ -150,6 +153,9 @@ test('`npm run dev` whose script runs Vite gets `-- --port $PORT`, so it listens
   assert.equal(state?.status, 'ready', `${state?.reason}\n${h.text('web')}`);
   assert.match(h.text('web'), /vite ignores \$PORT, so locald passes --port \d+/);
   assert.match(h.text('web'), new RegExp(`starting: npm run dev -- --port ${state?.port} `));
-  assert.match(h.text('web'), new RegExp(`Local: {3}http://localhost:${state?.port}/ \\(args: --port ${state?.port}\\)`));
+  // npm echoes the script with the flag; then Vite (the real one if the repo has it, since npm
+  // puts ancestors' node_modules/.bin first, else fake-bin/vite) announces $PORT.
+  assert.match(h.text('web'), new RegExp(`> vite --port ${state?.port}\\n`));
+  assert.match(stripAnsi(h.text('web')), new RegExp(`Local: +http://localhost:${state?.port}/`));
   assert.deepEqual(state?.diagnostics, []);
 });
