@@ -21,7 +21,7 @@ import { ProjectRegistry } from './logic/project-registry.js';
 import { mergeShellEnv, resolveLoginShellEnv } from './logic/shell-env.js';
 import type { EngineStatus, TrayAction, TrayState } from './logic/tray-menu.js';
 import { buildTrayMenu, trayIconState, trayTooltip } from './logic/tray-menu.js';
-import { WireClient } from './logic/wire-client.js';
+import { WireClient } from '../shared/wire-client.js';
 import { buildCsp, externalUrl, isTrustedSender } from './logic/window-security.js';
 import { buildMenu, trayImage } from './tray.js';
 import { hardenWebContents, InspectorWindow, registerAppScheme, serveEnginePorts, serveRenderer } from './windows.js';

@@ -1,6 +1,7 @@
 // The engine protocol: one typed request/event contract, independent of transport.
 // In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
 import type { LogLine, ProjectState, ServiceState } from './state.js';
+import type { BodyContent, ExchangeDetail, ExchangeSummary, ReplayEdits } from './traffic.js';
 
 export interface EngineInfo {
   version: string;
@@ -24,6 +25,16 @@ export interface EngineMethods {
     params: { project: string; service?: string; limit?: number; afterSeq?: number };
     result: LogLine[];
   };
+  /** A snapshot of captured exchanges, oldest first (newest `limit`). */
+  'traffic.list': { params: { limit?: number }; result: ExchangeSummary[] };
+  'traffic.get': { params: { id: number }; result: ExchangeDetail };
+  'traffic.body': { params: { id: number; which: 'request' | 'response'; decode?: boolean }; result: BodyContent };
+  'traffic.pin': { params: { id: number; pinned: boolean }; result: ExchangeSummary };
+  'traffic.clear': { params: Record<string, never>; result: { cleared: number } };
+  /** HAR 1.2 as a JSON object, for all exchanges or the given ids. */
+  'traffic.har': { params: { ids?: number[] }; result: unknown };
+  /** Sends an exchange's request again through the proxy pipeline, with edits. Resolves when the replay completes. */
+  'traffic.replay': { params: { id: number; edits?: ReplayEdits }; result: ExchangeSummary };
 }
 
 /** Every event the engine pushes, and its payload. */
@@ -31,6 +42,9 @@ export interface EngineEvents {
   'project.state': ProjectState;
   'project.removed': { project: string };
   'service.log': LogLine[];
+  /** New and updated exchanges, batched (about 10 batches a second). */
+  'traffic.batch': ExchangeSummary[];
+  'traffic.cleared': { cleared: number };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -85,6 +99,19 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'projects.stop',
   'services.restart',
   'logs.read',
+  'traffic.list',
+  'traffic.get',
+  'traffic.body',
+  'traffic.pin',
+  'traffic.clear',
+  'traffic.har',
+  'traffic.replay',
 ] as const;
 
-export const ENGINE_EVENTS: readonly EngineEvent[] = ['project.state', 'project.removed', 'service.log'] as const;
+export const ENGINE_EVENTS: readonly EngineEvent[] = [
+  'project.state',
+  'project.removed',
+  'service.log',
+  'traffic.batch',
+  'traffic.cleared',
+] as const;

@@ -3,7 +3,7 @@
 // chosen by each client, so they are remapped to engine-wide ids and mapped back on
 // the way out; events are broadcast to every client.
 import type { EngineErrorShape, EventMessage, RequestMessage, ResponseMessage } from '../../shared/api.js';
-import { describeInvalidRequest, isEventMessage, isRequestId, isResponseMessage } from './wire.js';
+import { describeInvalidRequest, isEventMessage, isRequestId, isResponseMessage } from '../../shared/wire.js';
 
 export type ClientMessage = ResponseMessage | EventMessage;
 

@@ -11,7 +11,7 @@ import { EngineBridge } from './engine-bridge.js';
 import type { RestartPolicy } from './engine-supervision.js';
 import { DEFAULT_ENGINE_RESTART_POLICY, describeEngineExit, nextEngineRestart, pruneCrashHistory } from './engine-supervision.js';
 import type { EngineStatus } from './tray-menu.js';
-import { isEventMessage, isResponseMessage } from './wire.js';
+import { isEventMessage, isResponseMessage } from '../../shared/wire.js';
 
 export interface EngineProcess {
   send(message: HostToEngine): void;

@@ -14,7 +14,18 @@ createServer((req, res) => {
   };
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') return json(200, { ok: true });
-  if (path === '/hello') return json(200, { message: process.env.GREETING ?? 'hello', path: req.url, host: req.headers.host, forwardedFor: req.headers['x-forwarded-for'] ?? null });
+  if (path === '/hello') {
+    return json(200, {
+      message: process.env.GREETING ?? 'hello',
+      path: req.url,
+      host: req.headers.host,
+      forwardedFor: req.headers['x-forwarded-for'] ?? null,
+      forwardedHost: req.headers['x-forwarded-host'] ?? null,
+      forwardedProto: req.headers['x-forwarded-proto'] ?? null,
+      forwarded: req.headers.forwarded ?? null,
+      headers: req.headers,
+    });
+  }
   if (path === '/products') return json(200, products);
   if (path === '/echo' && req.method === 'POST') {
     let size = 0;

@@ -9,7 +9,7 @@ import { EngineHost } from '../../electron/logic/engine-host.js';
 import type { EngineProcess } from '../../electron/logic/engine-host.js';
 import { nextEngineRestart, pruneCrashHistory } from '../../electron/logic/engine-supervision.js';
 import type { EngineStatus } from '../../electron/logic/tray-menu.js';
-import { WireClient } from '../../electron/logic/wire-client.js';
+import { WireClient } from '../../shared/wire-client.js';
 
 // A stand-in engine entry speaking shared/engine-host.ts over Node IPC (the app uses
 // utilityProcess's parentPort; the protocol is the same). MODE picks its behaviour.

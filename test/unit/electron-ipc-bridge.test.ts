@@ -19,8 +19,8 @@ import {
 import type { AppActionHandlers, PreloadIpc } from '../../electron/ipc-contract.js';
 import { EngineBridge } from '../../electron/logic/engine-bridge.js';
 import type { ClientMessage } from '../../electron/logic/engine-bridge.js';
-import { EngineCallError, WireClient } from '../../electron/logic/wire-client.js';
-import { isWireMessage } from '../../electron/logic/wire.js';
+import { EngineCallError, WireClient } from '../../shared/wire-client.js';
+import { isWireMessage } from '../../shared/wire.js';
 import { isTrustedSender } from '../../electron/logic/window-security.js';
 
 /** A stand-in engine that answers every request with the method it saw, so routing is observable. */

@@ -10,7 +10,7 @@ import type {
   ParamsOf,
   RequestMessage,
   ResultOf,
-} from '../../shared/api.js';
+} from './api.js';
 import { isEventMessage, isResponseMessage } from './wire.js';
 
 export class EngineCallError extends Error {

@@ -1,6 +1,6 @@
 // Validation of engine wire messages that cross a process boundary. Anything that
 // arrives from a renderer or the utility process is untrusted until it passes these.
-import { ENGINE_EVENTS, ENGINE_METHODS } from '../../shared/api.js';
+import { ENGINE_EVENTS, ENGINE_METHODS } from './api.js';
 import type {
   EngineErrorCode,
   EngineEvent,
@@ -9,7 +9,7 @@ import type {
   RequestMessage,
   ResponseMessage,
   WireMessage,
-} from '../../shared/api.js';
+} from './api.js';
 
 const METHODS: ReadonlySet<string> = new Set(ENGINE_METHODS);
 const EVENTS: ReadonlySet<string> = new Set(ENGINE_EVENTS);

@@ -1,0 +1,129 @@
+// `locald up`: the engine, the proxy and the dashboard in the foreground of a terminal.
+import { formatConfigIssue, type ConfigIssue } from '../../shared/config.js';
+import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
+import type { ProjectState } from '../../shared/state.js';
+import { Engine } from '../engine.js';
+import { EngineError } from '../engine-error.js';
+import { ensureHome, resolveHome } from '../home.js';
+import { ProxyServer } from '../proxy/index.js';
+import { reapLeftovers } from '../supervisor/index.js';
+import { readVersion, rendererDir } from '../version.js';
+import { Dashboard } from '../dashboard/server.js';
+import type { CliCommand } from './args.js';
+import { formatLogLine, formatProjectBanner, formatServiceState, serviceChangeKey } from './format.js';
+
+type UpCommand = Extract<CliCommand, { kind: 'up' }>;
+
+export async function runUp(command: UpCommand): Promise<number> {
+  const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const err = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+
+  const home = ensureHome(resolveHome(command.home));
+  const reaped = await reapLeftovers(home);
+  for (const line of describeReap(reaped)) out(`locald: ${line}`);
+
+  const engine = new Engine({ home, httpPort: command.httpPort ?? DEFAULT_HTTP_PORT, version: readVersion() });
+
+  const loaded: ProjectState[] = [];
+  for (const dir of command.dirs) {
+    try {
+      loaded.push(await engine.addProject(dir));
+    } catch (e) {
+      err(describeLoadError(dir, e));
+    }
+  }
+  if (loaded.length === 0) {
+    err('locald: no project could be loaded; nothing to run.');
+    return 1;
+  }
+  for (const p of loaded) for (const w of p.configIssues) err(`warning: ${formatConfigIssue(w)}`);
+
+  let boundPort = 0;
+  const dashboard = new Dashboard({ api: engine, port: () => boundPort, staticDir: rendererDir() });
+  const proxy = new ProxyServer({ backend: engine, port: command.httpPort ?? DEFAULT_HTTP_PORT, dashboard });
+  try {
+    const bound = await proxy.listen();
+    boundPort = bound.port;
+    engine.setHttpPort(bound.port);
+  } catch (e) {
+    err(`locald: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+
+  const labelWidth = Math.max(...loaded.flatMap((p) => p.services.map((s) => p.name.length + 1 + s.name.length)));
+  engine.subscribe('service.log', (lines) => {
+    for (const line of lines) out(formatLogLine(line, color, labelWidth));
+  });
+  const lastSeen = new Map<string, string>();
+  engine.subscribe('project.state', (p) => {
+    for (const s of p.services) {
+      if (s.status === 'stopped' && s.reason === null && s.lastExit === null) continue;
+      const key = `${p.name}/${s.name}`;
+      const change = serviceChangeKey(s);
+      if (lastSeen.get(key) === change) continue;
+      lastSeen.set(key, change);
+      out(formatServiceState(p.name, s, color));
+    }
+  });
+
+  out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${home})`);
+  for (const p of engine.listProjects()) out(formatProjectBanner(p, color));
+  out(`locald: dashboard ${dashboard.url()}`);
+
+  let stopping: Promise<number> | null = null;
+  const stop = (signal: string): Promise<number> => {
+    if (stopping !== null) {
+      err(`locald: ${signal} again — still waiting for services to exit`);
+      return stopping;
+    }
+    out(`locald: ${signal}: stopping every service…`);
+    stopping = (async () => {
+      await engine.shutdown();
+      dashboard.close();
+      await proxy.close();
+      out('locald: stopped.');
+      // Everything we own is gone; idle keep-alive sockets in other libraries must not hold the terminal.
+      setImmediate(() => process.exit(0));
+      return 0;
+    })();
+    return stopping;
+  };
+
+  // A long-running supervisor must not die on one stray socket error: it would orphan services.
+  process.on('uncaughtException', (e) => err(`locald: unexpected error (continuing): ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => err(`locald: unexpected rejection (continuing): ${String(e)}`));
+
+  const done = new Promise<number>((resolve) => {
+    process.on('SIGINT', () => void stop('SIGINT').then(resolve));
+    process.on('SIGTERM', () => void stop('SIGTERM').then(resolve));
+    process.on('SIGHUP', () => void stop('SIGHUP').then(resolve));
+  });
+
+  await Promise.all(
+    loaded.map((p) =>
+      engine.startProject(p.name).catch((e: unknown) => err(`locald: ${p.name}: ${e instanceof Error ? e.message : String(e)}`)),
+    ),
+  );
+  for (const p of engine.listProjects()) out(`locald: ${p.name} is ${p.status} at ${p.url}`);
+  return done;
+}
+
+function describeLoadError(dir: string, e: unknown): string {
+  if (e instanceof EngineError && e.code === 'config_invalid') {
+    const issues = (e.details as { issues?: ConfigIssue[] } | undefined)?.issues ?? [];
+    return [`locald: cannot load ${dir}:`, ...issues.map((i) => `  ${formatConfigIssue(i)}`)].join('\n');
+  }
+  return `locald: cannot load ${dir}: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+function describeReap(report: unknown): string[] {
+  if (report === null || typeof report !== 'object') return [];
+  const killed = (report as { killed?: unknown }).killed;
+  if (!Array.isArray(killed) || killed.length === 0) return [];
+  return [`reaped ${killed.length} process group${killed.length === 1 ? '' : 's'} left over from a previous run`];
+}

@@ -1,0 +1,389 @@
+// The engine: projects, their supervisors, and the typed API every client uses.
+// It knows nothing about transports (CLI, WebSocket, MessagePort) or about Electron.
+import { EventEmitter } from 'node:events';
+import { basename, resolve } from 'node:path';
+import type { ConfigIssue, ProjectConfig } from '../shared/config.js';
+import type {
+  EngineApi,
+  EngineEvent,
+  EngineEvents,
+  EngineInfo,
+  EngineMethod,
+  EngineMethods,
+  ParamsOf,
+  ResultOf,
+} from '../shared/api.js';
+import { DASHBOARD_HOST } from '../shared/defaults.js';
+import type { LogLine, ProjectState, ServiceState } from '../shared/state.js';
+import { loadProject } from './config/index.js';
+import { EngineError } from './engine-error.js';
+import { projectUrl, summariseProject } from './project-status.js';
+import type { ProxyBackend } from './proxy/backend.js';
+import { ProjectSupervisor } from './supervisor/index.js';
+import type { TrafficService } from './traffic-service.js';
+import type { ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
+
+export interface EngineOptions {
+  home: string;
+  /** The proxy's port, for URLs. Set it once the proxy is listening. */
+  httpPort: number;
+  version: string;
+  /** Extra environment for every service (e.g. NODE_EXTRA_CA_CERTS). */
+  serviceEnv?: Record<string, string>;
+  stopGraceMs?: number;
+  /** How often batched log events are flushed. */
+  logFlushMs?: number;
+}
+
+interface ProjectEntry {
+  key: string;
+  dir: string;
+  file: string;
+  config: ProjectConfig | null;
+  issues: ConfigIssue[];
+  supervisor: ProjectSupervisor | null;
+  enabled: boolean;
+  stopping: boolean;
+  /** Serialises start/stop so a toggle storm never interleaves them. */
+  transition: Promise<unknown>;
+  cached: ProjectState | null;
+}
+
+type Handler<M extends EngineMethod> = (params: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M>;
+
+export class Engine implements EngineApi, ProxyBackend {
+  private readonly projects = new Map<string, ProjectEntry>();
+  private readonly events = new EventEmitter();
+  private seq = 0;
+  private pendingLogs: LogLine[] = [];
+  private logTimer: NodeJS.Timeout | null = null;
+  private readonly handlers: { [M in EngineMethod]: Handler<M> };
+  private traffic: TrafficService | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.events.setMaxListeners(0);
+    this.handlers = {
+      'engine.info': () => this.info(),
+      'projects.list': () => this.listProjects(),
+      'projects.add': (p) => this.addProject(requireString(p, 'dir')),
+      'projects.remove': (p) => this.removeProject(requireString(p, 'project')),
+      'projects.start': (p) => this.startProject(requireString(p, 'project')),
+      'projects.stop': (p) => this.stopProject(requireString(p, 'project')),
+      'services.restart': (p) => this.restartService(requireString(p, 'project'), requireString(p, 'service')),
+      'logs.read': (p) => this.readLogs(p),
+      'traffic.list': (p) => this.requireTraffic().list(optionalNumber(p, 'limit')),
+      'traffic.get': (p) => found(this.requireTraffic().get(requireId(p)), p),
+      'traffic.body': (p) => {
+        const which = (p as { which?: unknown }).which;
+        if (which !== 'request' && which !== 'response') throw new EngineError('invalid_params', "'which' must be 'request' or 'response'");
+        return found(this.requireTraffic().body(requireId(p), which, (p as { decode?: unknown }).decode !== false), p);
+      },
+      'traffic.pin': (p) => found(this.requireTraffic().pin(requireId(p), (p as { pinned?: unknown }).pinned === true), p),
+      'traffic.clear': () => {
+        const cleared = this.requireTraffic().clear();
+        this.events.emit('traffic.cleared', { cleared });
+        return { cleared };
+      },
+      'traffic.har': (p) => {
+        const ids = (p as { ids?: unknown }).ids;
+        if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => Number.isInteger(i)))) {
+          throw new EngineError('invalid_params', "'ids' must be an array of exchange ids");
+        }
+        return this.requireTraffic().toHar(ids as number[] | undefined);
+      },
+      'traffic.replay': (p) => {
+        const id = requireId(p);
+        if (this.requireTraffic().get(id) === undefined) throw new EngineError('not_found', `no captured exchange with id ${id}`);
+        return this.requireTraffic().replay(id, (p as { edits?: ReplayEdits }).edits ?? {});
+      },
+    };
+  }
+
+  /** Connects traffic capture; its batches become `traffic.batch` events. */
+  attachTraffic(traffic: TrafficService): void {
+    this.traffic = traffic;
+  }
+
+  /** For capture: forwards a batch of new or changed exchanges to subscribers. */
+  publishTraffic(batch: ExchangeSummary[]): void {
+    if (batch.length > 0) this.events.emit('traffic.batch', batch);
+  }
+
+  // ---- EngineApi -------------------------------------------------------
+
+  async call<M extends EngineMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+    const handler = this.handlers[method] as Handler<M> | undefined;
+    if (handler === undefined) throw new EngineError('unknown_method', `unknown method '${String(method)}'`);
+    if (params === null || typeof params !== 'object') {
+      throw new EngineError('invalid_params', `${method}: params must be an object`);
+    }
+    return handler(params);
+  }
+
+  subscribe<E extends EngineEvent>(event: E, handler: (data: EngineEvents[E]) => void): () => void {
+    const listener = (data: EngineEvents[E]): void => {
+      try {
+        handler(data);
+      } catch {
+        // A faulty subscriber must not break the engine or other subscribers.
+      }
+    };
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  // ---- ProxyBackend ----------------------------------------------------
+
+  getProject(name: string): ProjectState | undefined {
+    const entry = this.projects.get(name.toLowerCase());
+    return entry === undefined ? undefined : this.stateOf(entry);
+  }
+
+  listProjects(): ProjectState[] {
+    return [...this.projects.values()].map((e) => this.stateOf(e));
+  }
+
+  recentLogs(project: string, service: string, limit: number): LogLine[] {
+    const entry = this.projects.get(project.toLowerCase());
+    return entry?.supervisor?.logs({ service, limit }) ?? [];
+  }
+
+  // ---- methods ---------------------------------------------------------
+
+  info(): EngineInfo {
+    return {
+      version: this.options.version,
+      httpPort: this.options.httpPort,
+      dashboardUrl: `http://${DASHBOARD_HOST}:${this.options.httpPort}/`,
+      home: this.options.home,
+      pid: process.pid,
+    };
+  }
+
+  setHttpPort(port: number): void {
+    this.options.httpPort = port;
+    for (const entry of this.projects.values()) this.invalidate(entry);
+  }
+
+  /**
+   * Loads a project folder (or a locald.toml path). An invalid config is not thrown away:
+   * it is registered with its issues so every surface can show them, and the call fails
+   * with `config_invalid` carrying the issues.
+   */
+  async addProject(dirOrFile: string): Promise<ProjectState> {
+    const result = await loadProject(resolve(dirOrFile));
+    if (!result.ok) {
+      const file = result.issues[0]?.file ?? resolve(dirOrFile);
+      throw new EngineError('config_invalid', `invalid config in ${file}`, { issues: result.issues });
+    }
+    const config = result.config;
+    const key = config.name.toLowerCase();
+    const existing = this.projects.get(key);
+    if (existing !== undefined && existing.dir !== config.dir) {
+      const issue: ConfigIssue = {
+        file: config.file,
+        keyPath: 'name',
+        message: `project name '${config.name}' is already used by ${existing.file}`,
+        hint: `set a different name, e.g. name = "${config.name}-${basename(config.dir).toLowerCase().replace(/[^a-z0-9-]/g, '-')}"`,
+      };
+      throw new EngineError('config_invalid', issue.message, { issues: [issue] });
+    }
+    if (existing !== undefined) return this.stateOf(existing);
+    const entry: ProjectEntry = {
+      key,
+      dir: config.dir,
+      file: config.file,
+      config,
+      issues: result.warnings,
+      supervisor: null,
+      enabled: false,
+      stopping: false,
+      transition: Promise.resolve(),
+      cached: null,
+    };
+    entry.supervisor = this.createSupervisor(config);
+    this.projects.set(key, entry);
+    this.publish(entry);
+    return this.stateOf(entry);
+  }
+
+  async removeProject(project: string): Promise<{ removed: boolean }> {
+    const entry = this.projects.get(project.toLowerCase());
+    if (entry === undefined) return { removed: false };
+    await this.stopProject(project);
+    this.projects.delete(entry.key);
+    this.events.emit('project.removed', { project: entry.config?.name ?? entry.key });
+    return { removed: true };
+  }
+
+  startProject(project: string): Promise<ProjectState> {
+    const entry = this.requireProject(project);
+    return this.serialise(entry, async () => {
+      entry.enabled = true;
+      this.publish(entry);
+      await entry.supervisor?.start();
+      this.publish(entry);
+      return this.stateOf(entry);
+    });
+  }
+
+  stopProject(project: string): Promise<ProjectState> {
+    const entry = this.requireProject(project);
+    return this.serialise(entry, async () => {
+      if (entry.supervisor === null) {
+        entry.enabled = false;
+        return this.stateOf(entry);
+      }
+      entry.stopping = true;
+      this.publish(entry);
+      try {
+        await entry.supervisor.stop();
+      } finally {
+        entry.stopping = false;
+        entry.enabled = false;
+        this.publish(entry);
+      }
+      return this.stateOf(entry);
+    });
+  }
+
+  async restartService(project: string, service: string): Promise<ServiceState> {
+    const entry = this.requireProject(project);
+    const supervisor = entry.supervisor;
+    if (supervisor === null || supervisor.state(service) === undefined) {
+      const known = entry.config?.services.map((s) => s.name).join(', ') ?? '';
+      throw new EngineError('not_found', `project '${project}' has no service '${service}' (services: ${known})`);
+    }
+    entry.enabled = true;
+    const state = await supervisor.restartService(service);
+    this.publish(entry);
+    return state;
+  }
+
+  readLogs(params: EngineMethods['logs.read']['params']): LogLine[] {
+    const entry = this.requireProject(requireString(params, 'project'));
+    const opts: { service?: string; limit?: number; afterSeq?: number } = {};
+    if (typeof params.service === 'string') opts.service = params.service;
+    if (typeof params.limit === 'number') opts.limit = Math.max(0, Math.min(10_000, Math.floor(params.limit)));
+    if (typeof params.afterSeq === 'number') opts.afterSeq = params.afterSeq;
+    return entry.supervisor?.logs(opts) ?? [];
+  }
+
+  /** Stops every project and waits until every process is gone. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.projects.values()].map((e) => this.stopProject(e.key)));
+    this.flushLogs();
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  private createSupervisor(config: ProjectConfig): ProjectSupervisor {
+    return new ProjectSupervisor(config, {
+      stateDir: this.options.home,
+      nextSeq: () => ++this.seq,
+      onState: (project) => {
+        const entry = this.projects.get(project.toLowerCase());
+        if (entry !== undefined) this.publish(entry);
+      },
+      onLog: (line) => this.queueLog(line),
+      ...(this.options.serviceEnv !== undefined ? { extraEnv: this.options.serviceEnv } : {}),
+      ...(this.options.stopGraceMs !== undefined ? { stopGraceMs: this.options.stopGraceMs } : {}),
+    });
+  }
+
+  private requireTraffic(): TrafficService {
+    if (this.traffic === null) throw new EngineError('internal', 'traffic capture is not running in this engine');
+    return this.traffic;
+  }
+
+  private requireProject(project: string): ProjectEntry {
+    const entry = this.projects.get(project.toLowerCase());
+    if (entry === undefined) {
+      const known = [...this.projects.values()].map((e) => e.config?.name ?? e.key);
+      throw new EngineError(
+        'not_found',
+        `no project named '${project}'` + (known.length > 0 ? ` (projects: ${known.join(', ')})` : ' (no projects are loaded)'),
+      );
+    }
+    return entry;
+  }
+
+  private serialise<T>(entry: ProjectEntry, work: () => Promise<T>): Promise<T> {
+    const next = entry.transition.then(work, work);
+    entry.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private stateOf(entry: ProjectEntry): ProjectState {
+    if (entry.cached !== null) return entry.cached;
+    const services = entry.supervisor?.states() ?? [];
+    const name = entry.config?.name ?? entry.key;
+    const state: ProjectState = {
+      name,
+      dir: entry.dir,
+      file: entry.file,
+      status: summariseProject(
+        { enabled: entry.enabled, stopping: entry.stopping, unloadable: entry.config === null },
+        services,
+      ),
+      url: projectUrl(name, this.options.httpPort),
+      services,
+      routes: entry.config?.routes ?? [],
+      configIssues: entry.issues,
+    };
+    entry.cached = state;
+    return state;
+  }
+
+  private invalidate(entry: ProjectEntry): void {
+    entry.cached = null;
+  }
+
+  private publish(entry: ProjectEntry): void {
+    this.invalidate(entry);
+    this.events.emit('project.state', this.stateOf(entry));
+  }
+
+  private queueLog(line: LogLine): void {
+    this.pendingLogs.push(line);
+    if (this.logTimer === null) {
+      this.logTimer = setTimeout(() => this.flushLogs(), this.options.logFlushMs ?? 50);
+      this.logTimer.unref();
+    }
+  }
+
+  private flushLogs(): void {
+    if (this.logTimer !== null) clearTimeout(this.logTimer);
+    this.logTimer = null;
+    if (this.pendingLogs.length === 0) return;
+    const batch = this.pendingLogs;
+    this.pendingLogs = [];
+    this.events.emit('service.log', batch);
+  }
+}
+
+function requireId(params: object): number {
+  const id = (params as Record<string, unknown>).id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new EngineError('invalid_params', "'id' must be an exchange id");
+  return id;
+}
+
+function optionalNumber(params: object, key: string): number | undefined {
+  const value = (params as Record<string, unknown>)[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new EngineError('invalid_params', `'${key}' must be a non-negative number`);
+  return Math.floor(value);
+}
+
+function found<T>(value: T | undefined, params: object): T {
+  if (value === undefined) throw new EngineError('not_found', `no captured exchange with id ${String((params as { id?: unknown }).id)}`);
+  return value;
+}
+
+function requireString(params: object, key: string): string {
+  const value = (params as Record<string, unknown>)[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new EngineError('invalid_params', `'${key}' must be a non-empty string`);
+  }
+  return value;
+}

@@ -1,0 +1,160 @@
+// Captured traffic as the engine records it and the inspector shows it.
+// Metadata travels in batches; bodies and messages are fetched on demand.
+import type { LogLine } from './state.js';
+
+/** Header name/value pairs in wire order, names as the peer sent them. */
+export type HeaderList = [name: string, value: string][];
+
+export type ClientProtocol = 'http/1.1' | 'h2' | 'h2c';
+export type UpstreamProtocolUsed = 'http/1.1' | 'h2c';
+export type ExchangeKind = 'http' | 'websocket' | 'sse' | 'grpc' | 'grpc-web';
+export type ExchangeState = 'pending' | 'streaming' | 'complete' | 'error' | 'aborted';
+
+/** The same explanation the error page gives, kept with the exchange. */
+export interface ExchangeError {
+  /** Stable machine code, e.g. 'service_crashed', 'connection_refused', 'upstream_timeout', 'upstream_reset', 'client_aborted'. */
+  code: string;
+  title: string;
+  detail: string;
+}
+
+/** What the list shows: small, sent in batches. */
+export interface ExchangeSummary {
+  id: number;
+  /** Set when this exchange is a replay of another. */
+  replayOf: number | null;
+  project: string | null;
+  service: string | null;
+  /** The matched route prefix, e.g. '/api'. */
+  route: string | null;
+  kind: ExchangeKind;
+  clientProtocol: ClientProtocol;
+  upstreamProtocol: UpstreamProtocolUsed | null;
+  method: string;
+  /** Host (or :authority) as received. */
+  host: string;
+  /** Path and query as received. */
+  url: string;
+  /** Path and query as forwarded upstream (after strip_prefix). */
+  forwardedUrl: string | null;
+  status: number | null;
+  state: ExchangeState;
+  /** Epoch ms. */
+  start: number;
+  /** ms, once complete. */
+  duration: number | null;
+  requestSize: number;
+  responseSize: number;
+  /** Number of WebSocket messages, SSE events or gRPC frames so far. */
+  messageCount: number;
+  error: ExchangeError | null;
+  pinned: boolean;
+  /** Response content type, for the list's icons and filters. */
+  contentType: string | null;
+}
+
+export interface ExchangeTimings {
+  /** Epoch ms when the request arrived. The rest are ms after `start`. */
+  start: number;
+  upstreamConnected: number | null;
+  requestSent: number | null;
+  firstByte: number | null;
+  end: number | null;
+}
+
+export interface BodyInfo {
+  /** Bytes that crossed the proxy. */
+  size: number;
+  /** Bytes kept (<= the per-body cap). */
+  captured: number;
+  truncated: boolean;
+  /** Bodies of evicted unpinned exchanges are dropped when the total cap is hit. */
+  dropped: boolean;
+}
+
+export type MessageDirection = 'client' | 'server';
+
+export interface WebSocketMessage {
+  time: number;
+  direction: MessageDirection;
+  /** 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
+  opcode: number;
+  size: number;
+  /** Base64 of the (bounded) payload. */
+  payload: string;
+  truncated: boolean;
+}
+
+export interface SseEvent {
+  time: number;
+  id: string | null;
+  event: string | null;
+  data: string;
+  retry: number | null;
+}
+
+export interface GrpcFrame {
+  time: number;
+  direction: MessageDirection;
+  compressed: boolean;
+  size: number;
+  /** Base64 of the (bounded) message. */
+  payload: string;
+  truncated: boolean;
+}
+
+export interface ExchangeDetail extends ExchangeSummary {
+  /** As received from the client, and as forwarded to the service. */
+  requestHeaders: HeaderList;
+  forwardedRequestHeaders: HeaderList;
+  /** As received from the service, and as sent to the client. */
+  responseHeaders: HeaderList;
+  forwardedResponseHeaders: HeaderList;
+  requestTrailers: HeaderList;
+  responseTrailers: HeaderList;
+  timings: ExchangeTimings;
+  requestBody: BodyInfo;
+  responseBody: BodyInfo;
+  websocketMessages: WebSocketMessage[];
+  sseEvents: SseEvent[];
+  grpcFrames: GrpcFrame[];
+  /** Service log lines written around the time of a failure. */
+  logLines: LogLine[];
+  upstreamAddress: string | null;
+  clientAddress: string | null;
+}
+
+export interface BodyContent {
+  id: number;
+  which: 'request' | 'response';
+  /** Base64 of the body, decoded from Content-Encoding when `decoded` is true. */
+  base64: string;
+  contentType: string | null;
+  /** The Content-Encoding that was removed, if any. */
+  decodedFrom: string | null;
+  /** Set when decoding failed; base64 is then the raw bytes. */
+  decodeError: string | null;
+  size: number;
+  truncated: boolean;
+}
+
+export interface ReplayEdits {
+  method?: string;
+  /** Absolute URL (`http://shop.localhost:7700/api/x`) or path-and-query. */
+  url?: string;
+  headers?: HeaderList;
+  /** Base64; Content-Length is fixed automatically. */
+  body?: string;
+}
+
+export interface CaptureLimits {
+  maxExchanges: number;
+  maxBodyBytes: number;
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
+  maxExchanges: 100_000,
+  maxBodyBytes: 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
+};
