@@ -28,4 +28,4 @@ export type EngineToHost =
   | { type: 'host.fatal'; message: string };
 
 /** The local CA certificate, relative to the engine home (ENGINE_HOME_ENV). */
-export const ENGINE_CA_CERT_FILE = 'ca/locald-root-ca.pem';
+export const ENGINE_CA_CERT_FILE = 'ca/ca.pem';

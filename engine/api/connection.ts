@@ -1,7 +1,7 @@
 // Serves the engine protocol over any message channel: one connection per client.
 // Requests are validated, answered in any order, and every engine event is forwarded
 // until the connection closes.
-import { ENGINE_EVENTS, type EngineApi, type EngineEvent, type WireMessage } from '../../shared/api.js';
+import { ENGINE_EVENTS, type EngineApi, type EngineEvent, type EventMessage, type RequestMessage, type ResponseMessage } from '../../shared/api.js';
 import { describeInvalidRequest } from '../../shared/wire.js';
 import { toErrorShape } from '../engine-error.js';
 
@@ -12,9 +12,9 @@ export interface EngineConnection {
   close(): void;
 }
 
-export function serveEngineConnection(api: EngineApi, send: (message: WireMessage) => void): EngineConnection {
+export function serveEngineConnection(api: EngineApi, send: (message: ResponseMessage | EventMessage) => void): EngineConnection {
   let open = true;
-  const safeSend = (message: WireMessage): void => {
+  const safeSend = (message: ResponseMessage | EventMessage): void => {
     if (!open) return;
     try {
       send(message);
@@ -23,7 +23,7 @@ export function serveEngineConnection(api: EngineApi, send: (message: WireMessag
     }
   };
   const unsubscribers = ENGINE_EVENTS.map((event: EngineEvent) =>
-    api.subscribe(event, (data) => safeSend({ type: 'event', event, data } as WireMessage)),
+    api.subscribe(event, (data) => safeSend({ type: 'event', event, data } as EventMessage)),
   );
   return {
     receive(raw) {
@@ -33,7 +33,7 @@ export function serveEngineConnection(api: EngineApi, send: (message: WireMessag
         safeSend({ type: 'response', id, ok: false, error: { code: 'invalid_params', message: problem } });
         return;
       }
-      const request = raw as Extract<WireMessage, { type: 'request' }>;
+      const request = raw as RequestMessage;
       api.call(request.method, request.params as never).then(
         (result) => safeSend({ type: 'response', id: request.id, ok: true, result }),
         (err: unknown) => safeSend({ type: 'response', id: request.id, ok: false, error: toErrorShape(err) }),

@@ -2,13 +2,10 @@
 import { formatConfigIssue, type ConfigIssue } from '../../shared/config.js';
 import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
 import type { ProjectState } from '../../shared/state.js';
-import { Engine } from '../engine.js';
 import { EngineError } from '../engine-error.js';
-import { ensureHome, resolveHome } from '../home.js';
-import { ProxyServer } from '../proxy/index.js';
-import { reapLeftovers } from '../supervisor/index.js';
-import { readVersion, rendererDir } from '../version.js';
-import { Dashboard } from '../dashboard/server.js';
+import { resolveHome } from '../home.js';
+import { startRuntime, type Runtime } from '../runtime.js';
+import { readVersion } from '../version.js';
 import type { CliCommand } from './args.js';
 import { formatLogLine, formatProjectBanner, formatServiceState, serviceChangeKey } from './format.js';
 
@@ -23,11 +20,15 @@ export async function runUp(command: UpCommand): Promise<number> {
     process.stderr.write(`${line}\n`);
   };
 
-  const home = ensureHome(resolveHome(command.home));
-  const reaped = await reapLeftovers(home);
-  for (const line of describeReap(reaped)) out(`locald: ${line}`);
-
-  const engine = new Engine({ home, httpPort: command.httpPort ?? DEFAULT_HTTP_PORT, version: readVersion() });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({ home: resolveHome(command.home), httpPort: command.httpPort ?? DEFAULT_HTTP_PORT });
+  } catch (e) {
+    err(`locald: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const { engine, proxy, dashboard } = runtime;
+  for (const line of describeReap(runtime.reaped)) out(`locald: ${line}`);
 
   const loaded: ProjectState[] = [];
   for (const dir of command.dirs) {
@@ -39,21 +40,10 @@ export async function runUp(command: UpCommand): Promise<number> {
   }
   if (loaded.length === 0) {
     err('locald: no project could be loaded; nothing to run.');
+    await runtime.close();
     return 1;
   }
   for (const p of loaded) for (const w of p.configIssues) err(`warning: ${formatConfigIssue(w)}`);
-
-  let boundPort = 0;
-  const dashboard = new Dashboard({ api: engine, port: () => boundPort, staticDir: rendererDir() });
-  const proxy = new ProxyServer({ backend: engine, port: command.httpPort ?? DEFAULT_HTTP_PORT, dashboard });
-  try {
-    const bound = await proxy.listen();
-    boundPort = bound.port;
-    engine.setHttpPort(bound.port);
-  } catch (e) {
-    err(`locald: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
-  }
 
   const labelWidth = Math.max(...loaded.flatMap((p) => p.services.map((s) => p.name.length + 1 + s.name.length)));
   engine.subscribe('service.log', (lines) => {
@@ -71,7 +61,7 @@ export async function runUp(command: UpCommand): Promise<number> {
     }
   });
 
-  out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${home})`);
+  out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${runtime.engine.info().home})`);
   for (const p of engine.listProjects()) out(formatProjectBanner(p, color));
   out(`locald: dashboard ${dashboard.url()}`);
 
@@ -83,9 +73,7 @@ export async function runUp(command: UpCommand): Promise<number> {
     }
     out(`locald: ${signal}: stopping every service…`);
     stopping = (async () => {
-      await engine.shutdown();
-      dashboard.close();
-      await proxy.close();
+      await runtime.close();
       out('locald: stopped.');
       // Everything we own is gone; idle keep-alive sockets in other libraries must not hold the terminal.
       setImmediate(() => process.exit(0));

@@ -1,0 +1,62 @@
+// One running engine: reaping, the engine, the proxy listener and the dashboard, wired
+// together the same way for `locald up` and for the desktop app's utility process.
+import { Dashboard } from './dashboard/server.js';
+import { Engine } from './engine.js';
+import { ensureHome } from './home.js';
+import { ProxyServer } from './proxy/index.js';
+import { reapLeftovers, type ReapReport } from './supervisor/index.js';
+import { readVersion, rendererDir } from './version.js';
+
+export interface RuntimeOptions {
+  home: string;
+  /** 0 picks a free port. */
+  httpPort: number;
+  /** Built renderer for the dashboard; defaults to the package's dist/renderer. */
+  staticDir?: string;
+  stopGraceMs?: number;
+}
+
+export interface Runtime {
+  engine: Engine;
+  proxy: ProxyServer;
+  dashboard: Dashboard;
+  port: number;
+  reaped: ReapReport;
+  /** Stops every project (and every process they started), then the listeners. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const home = ensureHome(options.home);
+  // Before anything else: a previous run that crashed may have left services holding ports.
+  const reaped = await reapLeftovers(home);
+  const engine = new Engine({
+    home,
+    httpPort: options.httpPort,
+    version: readVersion(),
+    ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+  });
+  let port = 0;
+  const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
+  const proxy = new ProxyServer({ backend: engine, port: options.httpPort, dashboard });
+  const bound = await proxy.listen();
+  port = bound.port;
+  engine.setHttpPort(port);
+
+  let closing: Promise<void> | null = null;
+  return {
+    engine,
+    proxy,
+    dashboard,
+    port,
+    reaped,
+    close: () => {
+      closing ??= (async () => {
+        await engine.shutdown();
+        dashboard.close();
+        await proxy.close();
+      })();
+      return closing;
+    },
+  };
+}

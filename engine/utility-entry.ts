@@ -1,0 +1,66 @@
+// The engine inside the desktop app: an Electron utilityProcess that main forks. It speaks
+// shared/engine-host.ts over `process.parentPort`. Plain Node: this file never imports
+// 'electron'; parentPort is a property Electron adds to `process` in utility processes.
+import { formatConfigIssue } from '../shared/config.js';
+import { DEFAULT_HTTP_PORT } from '../shared/defaults.js';
+import { ENGINE_HOME_ENV, type EngineToHost, type HostToEngine } from '../shared/engine-host.js';
+import { serveEngineConnection } from './api/connection.js';
+import { loadProject } from './config/index.js';
+import { resolveHome } from './home.js';
+import { startRuntime, type Runtime } from './runtime.js';
+
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+function parentPort(): ParentPort | null {
+  return (process as unknown as { parentPort?: ParentPort }).parentPort ?? null;
+}
+
+/** Lifecycle messages are handled here; everything else is an engine request. */
+export function isHostControl(value: unknown): value is Exclude<HostToEngine, { type: 'request' }> {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === 'host.shutdown' || type === 'host.preview';
+}
+
+export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const send = (message: EngineToHost): void => port.postMessage(message);
+  let runtime: Runtime;
+  try {
+    const httpPort = env.LOCALD_HTTP_PORT !== undefined ? Number(env.LOCALD_HTTP_PORT) : DEFAULT_HTTP_PORT;
+    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort });
+  } catch (e) {
+    send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
+    process.exitCode = 1;
+    return;
+  }
+  const connection = serveEngineConnection(runtime.engine, (message) => send(message));
+  port.on('message', ({ data }) => {
+    if (!isHostControl(data)) {
+      connection.receive(data);
+      return;
+    }
+    if (data.type === 'host.shutdown') {
+      void runtime.close().then(() => {
+        send({ type: 'host.stopped' });
+        process.exit(0);
+      });
+      return;
+    }
+    void loadProject(data.dir).then((result) => {
+      if (!result.ok) process.stderr.write(result.issues.map(formatConfigIssue).join('\n') + '\n');
+      send({ type: 'host.previewResult', id: data.id, result });
+    });
+  });
+  send({ type: 'host.ready', info: runtime.engine.info() });
+}
+
+const port = parentPort();
+if (port !== null) {
+  void runUtilityEngine(port);
+} else if (process.argv[1]?.endsWith('utility-entry.js') === true) {
+  process.stderr.write('locald: engine/utility-entry runs inside the desktop app; use `locald up` in a terminal.\n');
+  process.exitCode = 2;
+}
