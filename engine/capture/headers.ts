@@ -1,0 +1,80 @@
+// Header lists for capture. The proxy hands us whatever it has (Node's flat `rawHeaders`,
+// or pairs); we keep a copy and normalise it only when someone reads it.
+import type { HeaderList } from '../../shared/traffic.js';
+
+/** Flat `[name, value, name, value, …]` as in `IncomingMessage.rawHeaders`, or name/value pairs. */
+export type HeaderInput = HeaderList | readonly string[];
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/** A cheap defensive copy for the data path: the caller may reuse its array. Never throws. */
+export function copyHeaderInput(input: unknown): HeaderInput {
+  return Array.isArray(input) ? (input.slice() as HeaderInput) : EMPTY;
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  return String(value);
+}
+
+/** Normalises flat raw headers or pairs (tolerating garbage) into a HeaderList. */
+export function toHeaderList(input: unknown): HeaderList {
+  if (!Array.isArray(input)) return [];
+  const out: HeaderList = [];
+  if (input.length > 0 && Array.isArray(input[0])) {
+    for (const pair of input) {
+      if (!Array.isArray(pair) || pair.length < 1) continue;
+      out.push([text(pair[0]), text(pair[1])]);
+    }
+    return out;
+  }
+  for (let i = 0; i + 1 < input.length; i += 2) out.push([text(input[i]), text(input[i + 1])]);
+  return out;
+}
+
+/** The first value of `name` (case-insensitive) in flat or paired input, or null. */
+export function headerValue(input: HeaderInput, name: string): string | null {
+  const lower = name.toLowerCase();
+  if (input.length === 0) return null;
+  if (Array.isArray(input[0])) {
+    for (const pair of input as HeaderList) {
+      if (typeof pair[0] === 'string' && pair[0].toLowerCase() === lower) return text(pair[1]);
+    }
+    return null;
+  }
+  const flat = input as readonly string[];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const n = flat[i];
+    if (typeof n === 'string' && n.length === lower.length && n.toLowerCase() === lower) return text(flat[i + 1]);
+  }
+  return null;
+}
+
+/** Every value of `name` (case-insensitive) in a HeaderList. */
+export function headerValues(list: HeaderList, name: string): string[] {
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  for (const [n, v] of list) if (n.toLowerCase() === lower) out.push(v);
+  return out;
+}
+
+/** `text/html; charset=utf-8` → `text/html`. */
+export function mediaType(contentType: string | null): string | null {
+  if (contentType === null) return null;
+  const semi = contentType.indexOf(';');
+  const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  return type === '' ? null : type;
+}
+
+/** Content-Encoding tokens in the order they were applied (`gzip, br` → ['gzip', 'br']), identity removed. */
+export function contentCodings(list: HeaderList): string[] {
+  const out: string[] = [];
+  for (const v of headerValues(list, 'content-encoding')) {
+    for (const t of v.split(',')) {
+      const token = t.trim().toLowerCase();
+      if (token !== '' && token !== 'identity') out.push(token);
+    }
+  }
+  return out;
+}

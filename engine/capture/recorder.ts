@@ -1,0 +1,397 @@
+// The proxy's handle on one exchange. Every method is synchronous, copies at most what the
+// caps allow, never throws (capture must not break the data path), and is ignored once the
+// exchange has finished or been evicted. Calls may come in any order.
+import type { LogLine } from '../../shared/state.js';
+import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
+import type { ExchangeRecord, StoredWsMessage } from './exchange-record.js';
+import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
+import { copyHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
+import { SseParser } from './sse-parser.js';
+import { MessageInflater, parseDeflateExtension } from './websocket-deflate.js';
+import { WsFrameParser, type ParsedWsMessage } from './websocket-frames.js';
+
+export interface ExchangeRecorder {
+  /** The exchange's id in the store (0 for the no-op recorder). */
+  readonly id: number;
+  /** Path and query and headers as sent to the service; `upstreamProtocol` 'http/1.1' or 'h2c'. */
+  forwarded(forwardedUrl: string, forwardedRequestHeaders: HeaderInput, upstreamProtocol: UpstreamProtocolUsed): void;
+  /** A connection to the service is ready (`address` like '127.0.0.1:4123'). */
+  upstreamConnected(address: string): void;
+  /** The whole request (headers and body) has been handed to the service. */
+  requestSent(): void;
+  requestChunk(chunk: Uint8Array): void;
+  requestTrailers(trailers: HeaderInput): void;
+  /** Response headers: as received from the service and as sent to the client. */
+  response(status: number, responseHeaders: HeaderInput, forwardedResponseHeaders?: HeaderInput): void;
+  responseChunk(chunk: Uint8Array): void;
+  responseTrailers(trailers: HeaderInput): void;
+  /** Raw bytes of one direction of an upgraded WebSocket connection, after the 101. */
+  websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void;
+  /** The exchange completed (response ended, or the WebSocket closed). */
+  end(): void;
+  /** The proxy gave up on the exchange; `logLines` are the service's lines around the failure. */
+  fail(error: ExchangeError, logLines?: readonly LogLine[], status?: number): void;
+  /** The client went away before the exchange completed. */
+  abort(reason?: string): void;
+}
+
+/** What a recorder needs from its store. */
+export interface RecorderHost {
+  now(): number;
+  touch(record: ExchangeRecord): void;
+  /** Captured bytes held by `record` changed by `delta`. */
+  account(record: ExchangeRecord, delta: number): void;
+  readonly maxMessageBytes: number;
+  readonly maxMessagesPerExchange: number;
+  readonly maxInflateInputBytes: number;
+  readonly maxInflateOutputBytes: number;
+  readonly maxLogLines: number;
+}
+
+function noop(): void {}
+
+/** Records nothing; what begin() returns while capture is off. */
+export const NOOP_RECORDER: ExchangeRecorder = Object.freeze({
+  id: 0,
+  forwarded: noop,
+  upstreamConnected: noop,
+  requestSent: noop,
+  requestChunk: noop,
+  requestTrailers: noop,
+  response: noop,
+  responseChunk: noop,
+  responseTrailers: noop,
+  websocketFrameBytes: noop,
+  end: noop,
+  fail: noop,
+  abort: noop,
+});
+
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+function str(value: unknown, max = 64 * 1024): string {
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+type GrpcMode = 'binary' | 'text';
+
+function grpcMode(contentType: string | null): GrpcMode | null {
+  const type = mediaType(contentType);
+  if (type === null || !type.startsWith('application/grpc')) return null;
+  return type.startsWith('application/grpc-web-text') ? 'text' : 'binary';
+}
+
+interface GrpcTap {
+  parser: GrpcFrameParser;
+  base64: Base64StreamDecoder | null;
+}
+
+export class Recorder implements ExchangeRecorder {
+  private requestGrpc: GrpcTap | null = null;
+  private responseGrpc: GrpcTap | null = null;
+  private sse: SseParser | null = null;
+  private wsClient: WsFrameParser | null = null;
+  private wsServer: WsFrameParser | null = null;
+
+  constructor(
+    private readonly host: RecorderHost,
+    private readonly record: ExchangeRecord,
+  ) {
+    const type = record.contentTypeOf('request');
+    const mode = grpcMode(type);
+    if (mode !== null) {
+      if (record.kind === 'http') record.kind = mediaType(type)?.startsWith('application/grpc-web') === true ? 'grpc-web' : 'grpc';
+      this.requestGrpc = this.grpcTap('client', mode);
+    }
+  }
+
+  get id(): number {
+    return this.record.id;
+  }
+
+  private get closed(): boolean {
+    return this.record.evicted || this.record.finished;
+  }
+
+  private elapsed(): number {
+    return Math.max(0, this.host.now() - this.record.start);
+  }
+
+  private get messageCap(): number {
+    return this.host.maxMessageBytes;
+  }
+
+  forwarded(forwardedUrl: string, forwardedRequestHeaders: HeaderInput, upstreamProtocol: UpstreamProtocolUsed): void {
+    if (this.closed) return;
+    try {
+      const r = this.record;
+      r.forwardedUrl = str(forwardedUrl);
+      r.forwardedRequestHeaders = copyHeaderInput(forwardedRequestHeaders);
+      r.upstreamProtocol = upstreamProtocol === 'h2c' ? 'h2c' : 'http/1.1';
+      this.host.touch(r);
+    } catch {
+      // Capture observes; it never breaks the data path.
+    }
+  }
+
+  upstreamConnected(address: string): void {
+    if (this.closed) return;
+    try {
+      this.record.upstreamAddress = str(address, 256);
+      if (this.record.upstreamConnectedAt === null) this.record.upstreamConnectedAt = this.elapsed();
+      this.host.touch(this.record);
+    } catch {
+      // ignore
+    }
+  }
+
+  requestSent(): void {
+    if (this.closed) return;
+    try {
+      if (this.record.requestSentAt === null) this.record.requestSentAt = this.elapsed();
+      this.host.touch(this.record);
+    } catch {
+      // ignore
+    }
+  }
+
+  requestChunk(chunk: Uint8Array): void {
+    if (this.closed || !isBytes(chunk)) return;
+    try {
+      const r = this.record;
+      const kept = r.requestBody.append(chunk);
+      if (kept > 0) this.host.account(r, kept);
+      if (this.requestGrpc !== null) this.pushGrpc(this.requestGrpc, chunk);
+      this.host.touch(r);
+    } catch {
+      // ignore
+    }
+  }
+
+  requestTrailers(trailers: HeaderInput): void {
+    if (this.closed) return;
+    try {
+      this.record.requestTrailers = copyHeaderInput(trailers);
+      this.host.touch(this.record);
+    } catch {
+      // ignore
+    }
+  }
+
+  response(status: number, responseHeaders: HeaderInput, forwardedResponseHeaders?: HeaderInput): void {
+    if (this.closed) return;
+    try {
+      const r = this.record;
+      r.status = Number.isInteger(status) && status >= 0 && status <= 999 ? status : null;
+      r.responseHeaders = copyHeaderInput(responseHeaders);
+      r.forwardedResponseHeaders = forwardedResponseHeaders === undefined ? r.responseHeaders : copyHeaderInput(forwardedResponseHeaders);
+      if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
+      if (r.requestSentAt === null) r.requestSentAt = r.firstByteAt;
+      r.state = 'streaming';
+      const type = headerValue(r.responseHeaders, 'content-type');
+      r.contentType = type;
+      const media = mediaType(type);
+      if (r.status === 101) {
+        const upgrade = headerValue(r.requestHeaders, 'upgrade');
+        if (r.kind === 'http' && upgrade !== null && upgrade.trim().toLowerCase() === 'websocket') r.kind = 'websocket';
+      } else if (media === 'text/event-stream') {
+        if (r.kind === 'http') r.kind = 'sse';
+        this.sse = new SseParser((e) => this.addSse(e), this.messageCap);
+      } else {
+        const mode = grpcMode(type);
+        if (mode !== null) {
+          if (r.kind === 'http') r.kind = media?.startsWith('application/grpc-web') === true ? 'grpc-web' : 'grpc';
+          this.responseGrpc = this.grpcTap('server', mode);
+        }
+      }
+      this.host.touch(r);
+    } catch {
+      // ignore
+    }
+  }
+
+  responseChunk(chunk: Uint8Array): void {
+    if (this.closed || !isBytes(chunk)) return;
+    try {
+      const r = this.record;
+      if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
+      const kept = r.responseBody.append(chunk);
+      if (kept > 0) this.host.account(r, kept);
+      if (this.sse !== null) this.sse.push(chunk);
+      else if (this.responseGrpc !== null) this.pushGrpc(this.responseGrpc, chunk);
+      this.host.touch(r);
+    } catch {
+      // ignore
+    }
+  }
+
+  responseTrailers(trailers: HeaderInput): void {
+    if (this.closed) return;
+    try {
+      this.record.responseTrailers = copyHeaderInput(trailers);
+      this.host.touch(this.record);
+    } catch {
+      // ignore
+    }
+  }
+
+  websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void {
+    if (this.closed || !isBytes(chunk)) return;
+    try {
+      const r = this.record;
+      if (r.kind === 'http') r.kind = 'websocket';
+      if (direction === 'client') {
+        r.clientBytes += chunk.byteLength;
+        this.wsClient ??= this.wsParser('client');
+        this.wsClient.push(chunk);
+      } else if (direction === 'server') {
+        r.serverBytes += chunk.byteLength;
+        if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
+        this.wsServer ??= this.wsParser('server');
+        this.wsServer.push(chunk);
+      } else {
+        return;
+      }
+      this.host.touch(r);
+    } catch {
+      // ignore
+    }
+  }
+
+  end(): void {
+    if (this.closed) return;
+    try {
+      this.sse?.end();
+      this.finish('complete');
+    } catch {
+      // ignore
+    }
+  }
+
+  fail(error: ExchangeError, logLines?: readonly LogLine[], status?: number): void {
+    if (this.closed) return;
+    try {
+      const e = (typeof error === 'object' && error !== null ? error : {}) as Partial<ExchangeError>;
+      const r = this.record;
+      r.error = { code: str(e.code, 200) || 'error', title: str(e.title, 1000), detail: str(e.detail) };
+      if (Array.isArray(logLines)) {
+        const from = Math.max(0, logLines.length - this.host.maxLogLines);
+        r.logLines = logLines.slice(from).filter((l): l is LogLine => typeof l === 'object' && l !== null);
+      }
+      if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 999) r.status = status;
+      this.finish('error');
+    } catch {
+      // ignore
+    }
+  }
+
+  abort(reason?: string): void {
+    if (this.closed) return;
+    try {
+      this.record.error = {
+        code: 'client_aborted',
+        title: 'The client went away',
+        detail: str(reason) || 'The client closed the connection before the exchange completed.',
+      };
+      this.finish('aborted');
+    } catch {
+      // ignore
+    }
+  }
+
+  private finish(state: 'complete' | 'error' | 'aborted'): void {
+    const r = this.record;
+    r.state = state;
+    r.endAt = this.elapsed();
+    this.sse = null;
+    this.requestGrpc = null;
+    this.responseGrpc = null;
+    this.wsClient = null;
+    this.wsServer = null;
+    this.host.touch(r);
+  }
+
+  private grpcTap(direction: MessageDirection, mode: GrpcMode): GrpcTap {
+    return {
+      parser: new GrpcFrameParser((f) => this.addGrpc(direction, f), this.messageCap),
+      base64: mode === 'text' ? new Base64StreamDecoder() : null,
+    };
+  }
+
+  private pushGrpc(tap: GrpcTap, chunk: Uint8Array): void {
+    if (tap.base64 === null) {
+      tap.parser.push(chunk);
+      return;
+    }
+    const decoded = tap.base64.push(chunk);
+    if (decoded !== null && decoded.length > 0) tap.parser.push(decoded);
+  }
+
+  private wsParser(direction: MessageDirection): WsFrameParser {
+    const deflate = parseDeflateExtension(toHeaderList(this.record.responseHeaders));
+    const noTakeover = direction === 'client' ? deflate?.clientNoContextTakeover : deflate?.serverNoContextTakeover;
+    const inflater = deflate === null ? null : new MessageInflater(noTakeover !== true, this.host.maxInflateOutputBytes);
+    return new WsFrameParser((m) => this.addWs(direction, m), {
+      maxPayload: this.messageCap,
+      inflater,
+      maxCompressed: this.host.maxInflateInputBytes,
+    });
+  }
+
+  private keepPayload(payload: Buffer): Buffer {
+    return this.record.payloadsDropped ? Buffer.alloc(0) : payload;
+  }
+
+  private addWs(direction: MessageDirection, m: ParsedWsMessage): void {
+    const r = this.record;
+    const payload = this.keepPayload(m.payload);
+    const stored: StoredWsMessage = {
+      time: this.host.now(),
+      direction,
+      opcode: m.opcode,
+      size: m.size,
+      payload,
+      truncated: m.truncated || payload.length < m.payload.length,
+      compressed: m.compressed,
+      note: m.note,
+    };
+    this.append(r.websocketMessages, stored, payload.length, (x) => x.payload.length);
+  }
+
+  private addSse(e: { id: string | null; event: string | null; data: string; retry: number | null; truncated: boolean }): void {
+    const r = this.record;
+    const data = r.payloadsDropped ? '' : e.data;
+    const stored = { time: this.host.now(), id: e.id, event: e.event, data, retry: e.retry, truncated: e.truncated || data.length < e.data.length };
+    this.append(r.sseEvents, stored, data.length, (x) => x.data.length);
+  }
+
+  private addGrpc(direction: MessageDirection, f: ParsedGrpcFrame): void {
+    const r = this.record;
+    if (f.trailers && direction === 'server') {
+      // gRPC-Web carries the status in a trailers frame inside the body.
+      r.responseTrailers = parseGrpcWebTrailers(f.payload);
+      return;
+    }
+    const payload = this.keepPayload(f.payload);
+    const stored = { time: this.host.now(), direction, compressed: f.compressed, size: f.size, payload, truncated: f.truncated || payload.length < f.payload.length };
+    this.append(r.grpcFrames, stored, payload.length, (x) => x.payload.length);
+  }
+
+  /** Appends to a bounded list; the oldest tenth goes when it is full. */
+  private append<T>(list: T[], item: T, bytes: number, sizeOf: (x: T) => number): void {
+    const r = this.record;
+    r.messageCount++;
+    let delta = bytes;
+    const max = this.host.maxMessagesPerExchange;
+    if (list.length >= max) {
+      const removed = list.splice(0, Math.max(1, Math.floor(max / 10)));
+      for (const x of removed) delta -= sizeOf(x);
+    }
+    list.push(item);
+    r.messageBytes += delta;
+    if (delta !== 0) this.host.account(r, delta);
+  }
+}

@@ -1,0 +1,400 @@
+// The traffic capture store: a bounded ring of exchanges fed by recorders on the proxy's
+// data path, read by the engine API. Limits: `maxExchanges` (oldest unpinned evicted),
+// `maxBodyBytes` per body (the rest counted, not kept), and `maxTotalBytes` across all kept
+// body and message bytes (the oldest unpinned exchanges lose theirs first). Pinned exchanges
+// keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
+import { performance } from 'node:perf_hooks';
+import type { BodyContent, CaptureLimits, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
+import type { Har, HarImportIssue } from '../../shared/har.js';
+import { decodeBody } from './content-decoding.js';
+import { dropVictims, ringVictims, type Evictable } from './eviction.js';
+import { ExchangeRecord } from './exchange-record.js';
+import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
+import { contentCodings, copyHeaderInput } from './headers.js';
+import { NOOP_RECORDER, Recorder, type ExchangeRecorder, type RecorderHost } from './recorder.js';
+import type { BeginMeta, TrafficStoreOptions } from './types.js';
+
+const KINDS = new Set(['http', 'websocket', 'sse', 'grpc', 'grpc-web']);
+const CLIENT_PROTOCOLS = new Set(['http/1.1', 'h2', 'h2c']);
+
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
+}
+
+function optionalText(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export class TrafficStore implements RecorderHost {
+  private limits: CaptureLimits;
+  private readonly records = new Map<number, ExchangeRecord>();
+  /** Records holding captured bytes, in the order they started holding them. */
+  private readonly holders = new Map<number, ExchangeRecord>();
+  private readonly dirty = new Set<number>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private nextId = 1;
+  private total = 0;
+  private enabled: boolean;
+
+  private readonly clock: () => number;
+  private readonly onBatch: ((changed: ExchangeSummary[]) => void) | undefined;
+  private readonly batchIntervalMs: number;
+  private readonly messageBytesOption: number;
+  readonly maxMessagesPerExchange: number;
+  readonly maxInflateInputBytes: number;
+  readonly maxInflateOutputBytes: number;
+  readonly maxLogLines: number;
+  private readonly maxDecodedBytes: number;
+  private readonly version: string;
+
+  constructor(limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS, options: TrafficStoreOptions = {}) {
+    this.limits = TrafficStore.sane(limits);
+    this.clock = options.now ?? preciseNow;
+    this.onBatch = options.onBatch;
+    this.batchIntervalMs = positive(options.batchIntervalMs, 100);
+    this.enabled = options.enabled ?? true;
+    this.messageBytesOption = positive(options.maxMessageBytes, 256 * 1024);
+    this.maxMessagesPerExchange = Math.max(1, positive(options.maxMessagesPerExchange, 10_000));
+    this.maxInflateInputBytes = positive(options.maxInflateInputBytes, 4 * 1024 * 1024);
+    this.maxInflateOutputBytes = positive(options.maxInflateOutputBytes, 16 * 1024 * 1024);
+    this.maxDecodedBytes = positive(options.maxDecodedBytes, 64 * 1024 * 1024);
+    this.maxLogLines = positive(options.maxLogLines, 200);
+    this.version = options.version ?? '0.0.0';
+  }
+
+  private static sane(limits: CaptureLimits): CaptureLimits {
+    return {
+      maxExchanges: Math.max(1, positive(limits.maxExchanges, DEFAULT_CAPTURE_LIMITS.maxExchanges)),
+      maxBodyBytes: positive(limits.maxBodyBytes, DEFAULT_CAPTURE_LIMITS.maxBodyBytes),
+      maxTotalBytes: positive(limits.maxTotalBytes, DEFAULT_CAPTURE_LIMITS.maxTotalBytes),
+    };
+  }
+
+  // --- RecorderHost ---
+
+  now(): number {
+    return this.clock();
+  }
+
+  get maxMessageBytes(): number {
+    return Math.min(this.messageBytesOption, this.limits.maxBodyBytes);
+  }
+
+  touch(record: ExchangeRecord): void {
+    if (record.evicted || this.closed) return;
+    this.dirty.add(record.id);
+    if (this.timer === null && this.onBatch !== undefined) {
+      this.timer = setTimeout(() => this.flush(), this.batchIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  account(record: ExchangeRecord, delta: number): void {
+    if (record.evicted) return;
+    this.total += delta;
+    if (delta > 0 && !this.holders.has(record.id)) this.holders.set(record.id, record);
+    if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
+  }
+
+  // --- recording ---
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+  }
+
+  /** Starts recording one exchange. Never throws; returns a no-op recorder when capture is off. */
+  begin(meta: BeginMeta): ExchangeRecorder {
+    if (!this.enabled || this.closed) return NOOP_RECORDER;
+    try {
+      const record = new ExchangeRecord(this.nextId++, this.clock(), this.limits.maxBodyBytes);
+      const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Partial<BeginMeta>;
+      if (typeof m.kind === 'string' && KINDS.has(m.kind)) record.kind = m.kind;
+      if (typeof m.clientProtocol === 'string' && CLIENT_PROTOCOLS.has(m.clientProtocol)) record.clientProtocol = m.clientProtocol;
+      record.method = optionalText(m.method) ?? 'GET';
+      record.host = optionalText(m.host) ?? '';
+      record.url = optionalText(m.url) ?? '/';
+      record.requestHeaders = copyHeaderInput(m.requestHeaders);
+      record.clientAddress = optionalText(m.clientAddress);
+      record.project = optionalText(m.project);
+      record.service = optionalText(m.service);
+      record.route = optionalText(m.route);
+      record.replayOf = typeof m.replayOf === 'number' && Number.isInteger(m.replayOf) ? m.replayOf : null;
+      this.add(record);
+      return new Recorder(this, record);
+    } catch {
+      return NOOP_RECORDER;
+    }
+  }
+
+  private add(record: ExchangeRecord): void {
+    this.records.set(record.id, record);
+    this.touch(record);
+    if (this.records.size > this.limits.maxExchanges) {
+      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(id);
+    }
+  }
+
+  private remove(id: number): void {
+    const record = this.records.get(id);
+    if (record === undefined) return;
+    this.total -= record.heldBytes;
+    record.evicted = true;
+    this.records.delete(id);
+    this.holders.delete(id);
+    this.dirty.delete(id);
+  }
+
+  private enforceTotal(): void {
+    for (const id of dropVictims(this.holders.values(), this.total, this.limits.maxTotalBytes)) {
+      const record = this.holders.get(id);
+      if (record === undefined) continue;
+      this.total -= record.dropCaptured();
+      this.holders.delete(id);
+      this.touch(record);
+    }
+  }
+
+  /** Applies new limits; existing exchanges are evicted or dropped to fit. */
+  setLimits(limits: CaptureLimits): void {
+    this.limits = TrafficStore.sane(limits);
+    if (this.records.size > this.limits.maxExchanges) {
+      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(id);
+    }
+    if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
+  }
+
+  getLimits(): CaptureLimits {
+    return { ...this.limits };
+  }
+
+  // --- batching ---
+
+  /** Delivers pending changes now (the timer does this on its own). */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.dirty.size === 0 || this.onBatch === undefined) {
+      this.dirty.clear();
+      return;
+    }
+    const changed: ExchangeSummary[] = [];
+    for (const id of this.dirty) {
+      const record = this.records.get(id);
+      if (record !== undefined) changed.push(record.summary());
+    }
+    this.dirty.clear();
+    if (changed.length === 0) return;
+    try {
+      this.onBatch(changed);
+    } catch {
+      // A failing listener must not stop capture.
+    }
+  }
+
+  /** Stops the batch timer; later recording is ignored. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.dirty.clear();
+  }
+
+  // --- queries ---
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Kept body and message bytes across all exchanges. */
+  get totalBytes(): number {
+    return this.total;
+  }
+
+  /** The newest `limit` exchanges (all by default), oldest first. */
+  list(limit?: number): ExchangeSummary[] {
+    const all = [...this.records.values()];
+    const from = typeof limit === 'number' && limit >= 0 && limit < all.length ? all.length - Math.floor(limit) : 0;
+    const out: ExchangeSummary[] = [];
+    for (let i = from; i < all.length; i++) out.push((all[i] as ExchangeRecord).summary());
+    return out;
+  }
+
+  summary(id: number): ExchangeSummary | undefined {
+    return this.records.get(id)?.summary();
+  }
+
+  get(id: number): ExchangeDetail | undefined {
+    return this.records.get(id)?.detail();
+  }
+
+  /**
+   * A captured body, undoing Content-Encoding when `decode` is true. If decoding fails the raw
+   * bytes come back with `decodeError`. Undefined for an unknown id.
+   */
+  body(id: number, which: 'request' | 'response', decode = true): BodyContent | undefined {
+    const record = this.records.get(id);
+    if (record === undefined) return undefined;
+    const body = which === 'request' ? record.requestBody : record.responseBody;
+    const raw = body.bytes();
+    let out = raw;
+    let decodedFrom: string | null = null;
+    let decodeError: string | null = null;
+    if (decode && !record.bodiesDecoded && !body.dropped) {
+      const result = decodeBody(raw, contentCodings(record.headersOf(which)), body.truncated, this.maxDecodedBytes);
+      out = result.body;
+      decodedFrom = result.decodedFrom;
+      decodeError = result.error;
+    }
+    return {
+      id,
+      which,
+      base64: out.toString('base64'),
+      contentType: record.contentTypeOf(which),
+      decodedFrom,
+      decodeError,
+      size: body.size,
+      truncated: body.truncated,
+    };
+  }
+
+  /** Pins or unpins; returns the updated summary, or undefined for an unknown id. */
+  pin(id: number, pinned: boolean): ExchangeSummary | undefined {
+    const record = this.records.get(id);
+    if (record === undefined) return undefined;
+    record.pinned = pinned === true;
+    this.touch(record);
+    if (!record.pinned) {
+      if (this.records.size > this.limits.maxExchanges) {
+        for (const victim of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(victim);
+      }
+      if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
+    }
+    return this.records.get(id)?.summary() ?? { ...record.summary() };
+  }
+
+  /** Removes every unpinned exchange (pinned ones are what the user chose to keep); returns how many. */
+  clear(): number {
+    let cleared = 0;
+    for (const record of [...this.records.values()]) {
+      if (record.pinned) continue;
+      this.remove(record.id);
+      cleared++;
+    }
+    return cleared;
+  }
+
+  // --- HAR ---
+
+  /** HAR 1.2 of the given exchanges (all by default), in capture order. Unknown ids are skipped. */
+  toHar(ids?: readonly number[]): Har {
+    let records: ExchangeRecord[];
+    if (ids === undefined) {
+      records = [...this.records.values()];
+    } else {
+      const wanted = new Set(ids);
+      records = [...this.records.values()].filter((r) => wanted.has(r.id));
+    }
+    const inputs: HarInput[] = records.map((r) => ({
+      detail: r.detail(),
+      requestBody: this.harBody(r, 'request'),
+      responseBody: this.harBody(r, 'response'),
+    }));
+    return toHar(inputs, this.version);
+  }
+
+  private harBody(record: ExchangeRecord, which: 'request' | 'response'): HarBody | null {
+    const body = which === 'request' ? record.requestBody : record.responseBody;
+    if (body.size === 0 && body.captured === 0) return null;
+    const raw = body.bytes();
+    if (record.bodiesDecoded) return { bytes: raw, decoded: true, truncated: body.truncated };
+    const codings = contentCodings(record.headersOf(which));
+    if (codings.length === 0) return { bytes: raw, decoded: true, truncated: body.truncated };
+    const result = decodeBody(raw, codings, body.truncated, this.maxDecodedBytes);
+    return { bytes: result.body, decoded: result.error === null, truncated: body.truncated };
+  }
+
+  /**
+   * Adds the entries of a HAR file as new exchanges (new ids; replay links inside the file are
+   * kept). Bad entries are skipped and reported; this never throws.
+   */
+  importHar(har: unknown): { imported: ExchangeSummary[]; issues: HarImportIssue[] } {
+    const { entries, issues } = fromHar(har);
+    const imported: ExchangeRecord[] = [];
+    const idMap = new Map<number, number>();
+    for (const entry of entries) {
+      const d = entry.detail;
+      const record = new ExchangeRecord(this.nextId++, d.start, this.limits.maxBodyBytes);
+      if (entry.sourceId !== null) idMap.set(entry.sourceId, record.id);
+      Object.assign(record, {
+        replayOf: d.replayOf,
+        project: d.project,
+        service: d.service,
+        route: d.route,
+        kind: d.kind,
+        clientProtocol: d.clientProtocol,
+        upstreamProtocol: d.upstreamProtocol,
+        method: d.method,
+        host: d.host,
+        url: d.url,
+        forwardedUrl: d.forwardedUrl,
+        status: d.status,
+        state: d.state,
+        error: d.error,
+        contentType: d.contentType,
+        requestHeaders: d.requestHeaders,
+        forwardedRequestHeaders: d.forwardedRequestHeaders,
+        responseHeaders: d.responseHeaders,
+        forwardedResponseHeaders: d.forwardedResponseHeaders,
+        requestTrailers: d.requestTrailers,
+        responseTrailers: d.responseTrailers,
+        upstreamConnectedAt: d.timings.upstreamConnected,
+        requestSentAt: d.timings.requestSent,
+        firstByteAt: d.timings.firstByte,
+        endAt: d.timings.end,
+        upstreamAddress: d.upstreamAddress,
+        clientAddress: d.clientAddress,
+        bodiesDecoded: true,
+        logLines: d.logLines,
+      });
+      const cap = this.limits.maxBodyBytes;
+      const load = (which: 'request' | 'response', bytes: Buffer | null, size: number, truncated: boolean): void => {
+        if (bytes === null && size === 0) return;
+        const kept = bytes === null ? Buffer.alloc(0) : bytes.length > cap ? bytes.subarray(0, cap) : bytes;
+        (which === 'request' ? record.requestBody : record.responseBody).load(kept, size, truncated || (bytes !== null && bytes.length > cap));
+      };
+      load('request', entry.requestBody, d.requestBody.size, d.requestBody.truncated);
+      load('response', entry.responseBody, d.responseBody.size, d.responseBody.truncated);
+      const maxMessage = this.maxMessageBytes;
+      for (const m of d.websocketMessages.slice(-this.maxMessagesPerExchange)) {
+        const payload = Buffer.from(m.payload, 'base64');
+        const kept = payload.length > maxMessage ? payload.subarray(0, maxMessage) : payload;
+        record.websocketMessages.push({ ...m, payload: kept, truncated: m.truncated || kept.length < payload.length, compressed: false, note: null });
+        record.messageBytes += kept.length;
+      }
+      record.messageCount = d.messageCount;
+      this.add(record);
+      if (record.evicted) continue;
+      this.account(record, record.heldBytes);
+      imported.push(record);
+    }
+    for (const record of imported) {
+      if (record.replayOf !== null) record.replayOf = idMap.get(record.replayOf) ?? null;
+    }
+    return { imported: imported.filter((r) => !r.evicted).map((r) => r.summary()), issues };
+  }
+
+  /** For tests and diagnostics: the eviction view of every exchange, oldest first. */
+  evictables(): Evictable[] {
+    return [...this.records.values()].map((r) => ({ id: r.id, pinned: r.pinned, heldBytes: r.heldBytes }));
+  }
+}
