@@ -1,0 +1,160 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ExchangeSummary } from '../../../shared/traffic.js';
+import { COLUMNS, type ColumnId } from '../model/columns.js';
+import { rowWindow } from '../model/window.js';
+import { absoluteUrl, formatBytes, formatClock, formatDuration, protocolLabel, statusText, statusTone } from '../format/format.js';
+import { activeModel, actions, useUi } from '../store/store.js';
+
+export const ROW_HEIGHT = 24;
+
+/** The virtualized list: only the visible rows (plus overscan) are in the DOM. */
+export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTMLDivElement | null> }) {
+  useUi((s) => s.trafficVersion);
+  const columns = useUi((s) => s.columns);
+  const sort = useUi((s) => s.sort);
+  const selectedId = useUi((s) => s.selectedId);
+  const follow = useUi((s) => s.follow);
+  const model = activeModel();
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(400);
+  const programmatic = useRef(false);
+  const count = model.viewSize;
+
+  useEffect(() => {
+    const el = scrollerRef.current;
+    if (el === null) return;
+    const observer = new ResizeObserver(() => setViewport(el.clientHeight));
+    observer.observe(el);
+    setViewport(el.clientHeight);
+    return () => observer.disconnect();
+  }, [scrollerRef]);
+
+  // Live tail: keep the newest row in view (bottom when ascending, top when descending).
+  useLayoutEffect(() => {
+    const el = scrollerRef.current;
+    if (!follow || el === null) return;
+    const target = sort.direction === 'asc' ? Math.max(0, count * ROW_HEIGHT - el.clientHeight) : 0;
+    if (Math.abs(el.scrollTop - target) > 1) {
+      programmatic.current = true;
+      el.scrollTop = target;
+      setScrollTop(target);
+    }
+  });
+
+  const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
+    const el = e.currentTarget;
+    setScrollTop(el.scrollTop);
+    if (programmatic.current) {
+      programmatic.current = false;
+      return;
+    }
+    const atNewest = sort.direction === 'asc' ? el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT : el.scrollTop <= ROW_HEIGHT;
+    if (atNewest !== follow) actions.setFollow(atNewest);
+  };
+
+  const win = rowWindow(scrollTop, viewport, ROW_HEIGHT, count);
+  const template = columns.map((c) => COLUMNS[c].width).join(' ');
+  const rows: React.ReactNode[] = [];
+  for (let row = win.first; row < win.last; row++) {
+    const e = model.rowAt(row);
+    if (e === undefined) continue;
+    rows.push(<Row key={e.id} e={e} row={row} columns={columns} template={template} selected={e.id === selectedId} />);
+  }
+
+  return (
+    <div className="traffic-list" role="grid" aria-label="Captured traffic" aria-rowcount={count + 1} aria-multiselectable="false">
+      <div className="traffic-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+        {columns.map((c) => (
+          <div key={c} role="columnheader" aria-sort={sort.column === c ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
+            <button type="button" className="col-sort" onClick={() => actions.sortBy(c)} aria-label={`Sort by ${COLUMNS[c].label}`}>
+              {COLUMNS[c].label}
+              {sort.column === c ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}
+            </button>
+          </div>
+        ))}
+      </div>
+      <div className="traffic-scroller" ref={scrollerRef} onScroll={onScroll} tabIndex={0} aria-label="Traffic rows">
+        <div style={{ height: win.height, position: 'relative' }}>
+          <div style={{ transform: `translateY(${win.offset}px)` }}>{rows}</div>
+        </div>
+        {count === 0 && <EmptyState />}
+      </div>
+    </div>
+  );
+}
+
+function EmptyState() {
+  const total = activeModel().size;
+  return (
+    <div className="empty">
+      {total === 0 ? 'No traffic yet. Requests to your projects appear here as they happen.' : 'No exchange matches the filter.'}
+    </div>
+  );
+}
+
+interface RowProps {
+  e: ExchangeSummary;
+  row: number;
+  columns: ColumnId[];
+  template: string;
+  selected: boolean;
+}
+
+function Row({ e, row, columns, template, selected }: RowProps) {
+  const tone = statusTone(e);
+  return (
+    <div
+      role="row"
+      aria-rowindex={row + 2}
+      aria-selected={selected}
+      data-id={e.id}
+      className={`traffic-row tone-${tone}${selected ? ' selected' : ''}${e.replayOf !== null ? ' replay' : ''}`}
+      style={{ gridTemplateColumns: template, height: ROW_HEIGHT }}
+      onClick={() => actions.select(e.id)}
+      onDoubleClick={() => actions.select(e.id, true)}
+    >
+      {columns.map((c) => (
+        <div key={c} role="gridcell" className={`cell cell-${c}`}>
+          {cell(c, e)}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function cell(column: ColumnId, e: ExchangeSummary): React.ReactNode {
+  switch (column) {
+    case 'time':
+      return formatClock(e.start);
+    case 'project':
+      return e.project ?? '—';
+    case 'service':
+      return e.service ?? '—';
+    case 'method':
+      return e.method;
+    case 'host':
+      return <span title={absoluteUrl(e)}>{e.host}</span>;
+    case 'path':
+      return (
+        <>
+          {e.pinned && <span aria-label="pinned">📌 </span>}
+          {e.replayOf !== null && <span className="badge">replay</span>}
+          <span title={e.url}>{e.url}</span>
+          {e.error !== null && (
+            <span className="row-error" title={e.error.detail}>
+              {' '}
+              — {e.error.title}
+            </span>
+          )}
+        </>
+      );
+    case 'status':
+      return <span className="status">{statusText(e)}</span>;
+    case 'protocol':
+      return protocolLabel(e);
+    case 'duration':
+      return formatDuration(e.duration);
+    case 'size':
+      return formatBytes(e.responseSize);
+  }
+}

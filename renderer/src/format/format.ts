@@ -1,0 +1,61 @@
+// How numbers, times and statuses read in the UI.
+import type { ExchangeSummary } from '../../../shared/traffic.js';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${trim(n / 1024)} KB`;
+  if (n < 1024 ** 3) return `${trim(n / 1024 ** 2)} MB`;
+  return `${trim(n / 1024 ** 3)} GB`;
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '…';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${trim(ms / 1000)} s`;
+  return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** Local wall-clock time with milliseconds: 14:03:07.123 */
+export function formatClock(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+function trim(n: number): string {
+  return n >= 100 ? String(Math.round(n)) : n.toFixed(1).replace(/\.0$/, '');
+}
+
+export type StatusTone = 'pending' | 'info' | 'ok' | 'redirect' | 'client-error' | 'server-error' | 'failed';
+
+export function statusTone(e: Pick<ExchangeSummary, 'status' | 'error' | 'state'>): StatusTone {
+  if (e.error !== null || e.state === 'error' || e.state === 'aborted') return e.status !== null && e.status < 500 ? toneOf(e.status) : 'failed';
+  if (e.status === null) return 'pending';
+  return toneOf(e.status);
+}
+
+function toneOf(status: number): StatusTone {
+  if (status >= 500) return 'server-error';
+  if (status >= 400) return 'client-error';
+  if (status >= 300) return 'redirect';
+  if (status >= 200) return 'ok';
+  return 'info';
+}
+
+export function statusText(e: Pick<ExchangeSummary, 'status' | 'state' | 'error'>): string {
+  if (e.status !== null) return String(e.status);
+  if (e.error !== null) return 'failed';
+  return e.state === 'aborted' ? 'aborted' : e.state === 'streaming' ? 'open' : '…';
+}
+
+export function protocolLabel(e: Pick<ExchangeSummary, 'clientProtocol' | 'kind'>): string {
+  const kind = e.kind === 'http' ? '' : e.kind === 'websocket' ? ' ws' : ` ${e.kind}`;
+  return `${e.clientProtocol === 'http/1.1' ? 'h1' : e.clientProtocol}${kind}`;
+}
+
+/** The URL the client asked for, for copying and display. */
+export function absoluteUrl(e: Pick<ExchangeSummary, 'clientProtocol' | 'host' | 'url'>): string {
+  const scheme = e.clientProtocol === 'h2' ? 'https' : 'http';
+  return `${scheme}://${e.host}${e.url.startsWith('/') ? e.url : `/${e.url}`}`;
+}

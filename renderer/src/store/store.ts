@@ -1,0 +1,183 @@
+// The UI's state. Exchanges live in TrafficModel (mutable, bounded); the store holds
+// it with a version number that ticks once per applied frame of events.
+import { create } from 'zustand';
+import type { EngineApi } from '../../../shared/api.js';
+import type { LogLine, ProjectState } from '../../../shared/state.js';
+import type { ExchangeSummary } from '../../../shared/traffic.js';
+import type { ConnectionState } from '../connection/connect.js';
+import type { ImportedExchange } from '../export/har-import.js';
+import { compileFilter } from '../filter/match.js';
+import { parseFilter, type FilterError } from '../filter/parse.js';
+import { DEFAULT_COLUMNS, DEFAULT_SORT, toggleColumn, toggleSort, type ColumnId, type SortSpec } from '../model/columns.js';
+import { FrameBatcher } from '../model/frame-batcher.js';
+import { LogBuffer } from '../model/log-buffer.js';
+import { TrafficModel } from '../model/traffic-model.js';
+
+export type Tab = 'traffic' | 'projects';
+
+export interface ImportedSession {
+  name: string;
+  errors: string[];
+  byId: Map<number, ImportedExchange>;
+}
+
+export interface UiState {
+  api: EngineApi | null;
+  connection: ConnectionState;
+  tab: Tab;
+  liveModel: TrafficModel;
+  importedModel: TrafficModel | null;
+  imported: ImportedSession | null;
+  trafficVersion: number;
+  filterText: string;
+  filterErrors: FilterError[];
+  sort: SortSpec;
+  columns: ColumnId[];
+  selectedId: number | null;
+  detailOpen: boolean;
+  follow: boolean;
+  editorFor: number | null;
+  projects: ProjectState[];
+  logs: LogBuffer;
+  logsVersion: number;
+  notice: { text: string; tone: 'info' | 'error' } | null;
+}
+
+export const useUi = create<UiState>(() => ({
+  api: null,
+  connection: { status: 'connecting', attempt: 0 },
+  tab: 'traffic',
+  liveModel: new TrafficModel(),
+  importedModel: null,
+  imported: null,
+  trafficVersion: 0,
+  filterText: '',
+  filterErrors: [],
+  sort: DEFAULT_SORT,
+  columns: [...DEFAULT_COLUMNS],
+  selectedId: null,
+  detailOpen: false,
+  follow: true,
+  editorFor: null,
+  projects: [],
+  logs: new LogBuffer(),
+  logsVersion: 0,
+  notice: null,
+}));
+
+const get = useUi.getState;
+const set = useUi.setState;
+
+export function activeModel(state: UiState = get()): TrafficModel {
+  return state.importedModel ?? state.liveModel;
+}
+
+const bump = () => set((s) => ({ trafficVersion: s.trafficVersion + 1 }));
+
+const nextFrame = (run: () => void) => {
+  if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(run);
+  else setTimeout(run, 50);
+};
+
+const trafficBatcher = new FrameBatcher<ExchangeSummary>((items) => {
+  get().liveModel.apply(items);
+  if (get().importedModel === null) bump();
+}, nextFrame);
+
+const logBatcher = new FrameBatcher<LogLine>((lines) => {
+  get().logs.add(lines);
+  set((s) => ({ logsVersion: s.logsVersion + 1 }));
+}, nextFrame);
+
+export const actions = {
+  setConnection(connection: ConnectionState): void {
+    set({ connection });
+  },
+  setApi(api: EngineApi): void {
+    set({ api });
+  },
+  setTab(tab: Tab): void {
+    set({ tab });
+  },
+  ingest(batch: readonly ExchangeSummary[]): void {
+    trafficBatcher.push(batch);
+  },
+  replaceTraffic(snapshot: readonly ExchangeSummary[]): void {
+    const model = get().liveModel;
+    model.clear();
+    model.apply(snapshot);
+    bump();
+  },
+  trafficCleared(): void {
+    get().liveModel.clear();
+    if (get().importedModel === null) set({ selectedId: null, detailOpen: false, editorFor: null });
+    bump();
+  },
+  ingestLogs(lines: readonly LogLine[]): void {
+    logBatcher.push(lines);
+  },
+  setProjects(projects: ProjectState[]): void {
+    set({ projects });
+  },
+  projectChanged(project: ProjectState): void {
+    set((s) => {
+      const i = s.projects.findIndex((p) => p.name === project.name);
+      const projects = [...s.projects];
+      if (i === -1) projects.push(project);
+      else projects[i] = project;
+      return { projects };
+    });
+  },
+  projectRemoved(name: string): void {
+    set((s) => ({ projects: s.projects.filter((p) => p.name !== name) }));
+  },
+  setFilter(text: string): void {
+    const parsed = parseFilter(text);
+    const predicate = compileFilter(parsed.terms);
+    get().liveModel.setFilter(predicate);
+    get().importedModel?.setFilter(predicate);
+    set({ filterText: text, filterErrors: parsed.errors });
+    bump();
+  },
+  sortBy(column: ColumnId): void {
+    const sort = toggleSort(get().sort, column);
+    get().liveModel.setSort(sort);
+    get().importedModel?.setSort(sort);
+    set({ sort, follow: false });
+    bump();
+  },
+  toggleColumn(column: ColumnId): void {
+    set((s) => ({ columns: toggleColumn(s.columns, column) }));
+  },
+  select(id: number | null, open?: boolean): void {
+    set((s) => ({ selectedId: id, detailOpen: open ?? (id === null ? false : s.detailOpen), editorFor: id === null ? null : s.editorFor }));
+  },
+  openDetail(open: boolean): void {
+    set((s) => ({ detailOpen: open && s.selectedId !== null, editorFor: open ? s.editorFor : null }));
+  },
+  setFollow(follow: boolean): void {
+    set({ follow });
+  },
+  openEditor(id: number | null): void {
+    set({ editorFor: id, ...(id === null ? {} : { selectedId: id, detailOpen: true }) });
+  },
+  showImported(session: ImportedSession, exchanges: readonly ImportedExchange[]): void {
+    const model = new TrafficModel(Math.max(exchanges.length, 1));
+    const parsed = parseFilter(get().filterText);
+    model.setFilter(compileFilter(parsed.terms));
+    model.setSort(get().sort);
+    model.apply(exchanges.map((e) => e.detail));
+    set({ importedModel: model, imported: session, selectedId: null, detailOpen: false, editorFor: null, follow: false, tab: 'traffic' });
+    bump();
+  },
+  backToLive(): void {
+    set({ importedModel: null, imported: null, selectedId: null, detailOpen: false, editorFor: null });
+    bump();
+  },
+  notify(text: string, tone: 'info' | 'error' = 'info'): void {
+    set({ notice: { text, tone } });
+  },
+  dismissNotice(): void {
+    set({ notice: null });
+  },
+};
