@@ -202,7 +202,7 @@ describe('body bytes', () => {
     const lines = hexDump(new TextEncoder().encode('ABCDEFGHIJKLMNOPQ'));
     assert.equal(lines.length, 2);
     assert.equal(lines[0], '00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|');
-    assert.match(lines[1] ?? '', /^00000010  51 /);
+    assert.ok((lines[1] ?? '').startsWith('00000010  51 '));
     assert.equal(hexDump(new Uint8Array(100), 2).length, 2);
   });
 });
