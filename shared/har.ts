@@ -7,7 +7,6 @@ import type {
   ExchangeKind,
   ExchangeState,
   GrpcFrame,
-  HeaderList,
   SseEvent,
   UpstreamProtocolUsed,
 } from './traffic.js';
@@ -126,11 +125,13 @@ export interface HarLocaldEntry {
   upstreamProtocol?: UpstreamProtocolUsed | null;
   state?: ExchangeState;
   clientAddress?: string | null;
+  /** host:port of the service connection. */
+  upstreamAddress?: string | null;
   /** Request headers as forwarded to the service, and response headers as the service sent them. */
-  forwardedRequestHeaders?: HeaderList;
-  upstreamResponseHeaders?: HeaderList;
-  requestTrailers?: HeaderList;
-  responseTrailers?: HeaderList;
+  forwardedRequestHeaders?: HarHeader[];
+  upstreamResponseHeaders?: HarHeader[];
+  requestTrailers?: HarHeader[];
+  responseTrailers?: HarHeader[];
   /** Bytes that crossed the proxy; the HAR's text may hold only the first part of them. */
   requestSize?: number;
   responseSize?: number;

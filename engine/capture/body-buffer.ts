@@ -49,12 +49,15 @@ export class CappedBody {
     return joined;
   }
 
-  /** Replaces the content wholesale (HAR import). */
+  /**
+   * Replaces the content wholesale (HAR import). HAR content is decoded, so `size` (bytes on
+   * the wire) may differ from the bytes kept either way; truncation is only what the file says.
+   */
   load(bytes: Buffer, size: number, truncated: boolean): void {
     this.chunks = bytes.length > 0 ? [bytes] : [];
     this.captured = bytes.length;
-    this.size = Math.max(size, bytes.length);
-    this.truncated = truncated || this.size > bytes.length;
+    this.size = size;
+    this.truncated = truncated;
   }
 }
 

@@ -9,14 +9,17 @@ export interface Evictable {
   readonly heldBytes: number;
 }
 
-/** Ids to remove so that at most `max` exchanges remain (fewer removed if too many are pinned). */
-export function ringVictims(oldestFirst: Iterable<Evictable>, count: number, max: number): number[] {
+/**
+ * Ids to remove so that at most `max` exchanges remain. Fewer are removed when too many are
+ * pinned; `keep` (the exchange just added) is never a victim, so capture goes on regardless.
+ */
+export function ringVictims(oldestFirst: Iterable<Evictable>, count: number, max: number, keep?: number): number[] {
   let excess = count - Math.max(0, max);
   const out: number[] = [];
   if (excess <= 0) return out;
   for (const e of oldestFirst) {
     if (excess <= 0) break;
-    if (e.pinned) continue;
+    if (e.pinned || e.id === keep) continue;
     out.push(e.id);
     excess--;
   }

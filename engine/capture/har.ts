@@ -167,6 +167,14 @@ function webSocketMessages(messages: WebSocketMessage[]): HarWebSocketMessage[] 
   });
 }
 
+/** '127.0.0.1:80' → '127.0.0.1', '[::1]:80' → '::1', '::1' → '::1'. */
+export function addressHost(address: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(address);
+  if (bracketed !== null) return bracketed[1] as string;
+  const colons = address.split(':').length - 1;
+  return colons === 1 ? address.slice(0, address.indexOf(':')) : address;
+}
+
 function entryOf(input: HarInput): HarEntry {
   const d = input.detail;
   const url = absoluteUrl(d);
@@ -198,10 +206,11 @@ function entryOf(input: HarInput): HarEntry {
     upstreamProtocol: d.upstreamProtocol,
     state: d.state,
     clientAddress: d.clientAddress,
-    forwardedRequestHeaders: d.forwardedRequestHeaders,
-    upstreamResponseHeaders: d.responseHeaders,
-    requestTrailers: d.requestTrailers,
-    responseTrailers: d.responseTrailers,
+    upstreamAddress: d.upstreamAddress,
+    forwardedRequestHeaders: nameValues(d.forwardedRequestHeaders),
+    upstreamResponseHeaders: nameValues(d.responseHeaders),
+    requestTrailers: nameValues(d.requestTrailers),
+    responseTrailers: nameValues(d.responseTrailers),
     requestSize: d.requestSize,
     responseSize: d.responseSize,
     requestTruncated: d.requestBody.truncated,
@@ -230,7 +239,7 @@ function entryOf(input: HarInput): HarEntry {
     timings,
     _locald: locald,
   };
-  if (d.upstreamAddress !== null) entry.serverIPAddress = d.upstreamAddress.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (d.upstreamAddress !== null) entry.serverIPAddress = addressHost(d.upstreamAddress);
   if (d.error !== null) entry.comment = `${d.error.title}: ${d.error.detail}`;
   if (d.kind === 'websocket') {
     entry._resourceType = 'websocket';
@@ -474,10 +483,13 @@ function readEntry(raw: unknown, index: number, issues: HarImportIssue[]): Impor
         : 'complete';
   const upstreamProtocol: UpstreamProtocolUsed | null = locald.upstreamProtocol === 'h2c' || locald.upstreamProtocol === 'http/1.1' ? locald.upstreamProtocol : null;
 
+  // Body sizes on the wire; for WebSocket exchanges the frames come on top (locald's sizes).
   const requestWire = num(req.bodySize);
   const responseWire = num(res.bodySize);
-  const requestSize = Math.max(requestWire ?? -1, requestBody?.length ?? 0, 0);
-  const responseSize = Math.max(responseWire ?? -1, 0) || (responseBody?.length ?? 0);
+  const requestBodySize = requestWire !== null && requestWire >= 0 ? requestWire : (requestBody?.length ?? 0);
+  const responseBodySize = responseWire !== null && responseWire >= 0 ? responseWire : (responseBody?.length ?? 0);
+  const requestSize = Math.max(num(locald.requestSize) ?? 0, requestBodySize);
+  const responseSize = Math.max(num(locald.responseSize) ?? 0, responseBodySize);
   const detail: ExchangeDetail = {
     id: 0,
     replayOf: num(locald.replayOf),
@@ -509,13 +521,13 @@ function readEntry(raw: unknown, index: number, issues: HarImportIssue[]): Impor
     responseTrailers: r.headers(locald.responseTrailers, '._locald.responseTrailers'),
     timings: { start, upstreamConnected: connected, requestSent: sent, firstByte, end },
     requestBody: {
-      size: requestSize,
+      size: requestBodySize,
       captured: requestBody?.length ?? 0,
       truncated: locald.requestTruncated === true,
       dropped: false,
     },
     responseBody: {
-      size: responseSize,
+      size: responseBodySize,
       captured: responseBody?.length ?? 0,
       truncated: locald.responseTruncated === true,
       dropped: false,
@@ -524,7 +536,7 @@ function readEntry(raw: unknown, index: number, issues: HarImportIssue[]): Impor
     sseEvents,
     grpcFrames,
     logLines,
-    upstreamAddress: strOr(raw.serverIPAddress, null),
+    upstreamAddress: strOr(locald.upstreamAddress, null) ?? strOr(raw.serverIPAddress, null),
     clientAddress: strOr(locald.clientAddress, null),
   };
   return { detail, requestBody, responseBody, sourceId: num(locald.id) };

@@ -140,7 +140,7 @@ export class TrafficStore implements RecorderHost {
     this.records.set(record.id, record);
     this.touch(record);
     if (this.records.size > this.limits.maxExchanges) {
-      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(id);
+      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges, record.id)) this.remove(id);
     }
   }
 
@@ -374,12 +374,28 @@ export class TrafficStore implements RecorderHost {
       };
       load('request', entry.requestBody, d.requestBody.size, d.requestBody.truncated);
       load('response', entry.responseBody, d.responseBody.size, d.responseBody.truncated);
+      record.clientBytes = Math.max(0, d.requestSize - d.requestBody.size);
+      record.serverBytes = Math.max(0, d.responseSize - d.responseBody.size);
       const maxMessage = this.maxMessageBytes;
-      for (const m of d.websocketMessages.slice(-this.maxMessagesPerExchange)) {
-        const payload = Buffer.from(m.payload, 'base64');
-        const kept = payload.length > maxMessage ? payload.subarray(0, maxMessage) : payload;
-        record.websocketMessages.push({ ...m, payload: kept, truncated: m.truncated || kept.length < payload.length, compressed: false, note: null });
-        record.messageBytes += kept.length;
+      const bounded = (base64: string): { payload: Buffer; cut: boolean } => {
+        const payload = Buffer.from(base64, 'base64');
+        return payload.length > maxMessage ? { payload: payload.subarray(0, maxMessage), cut: true } : { payload, cut: false };
+      };
+      const max = this.maxMessagesPerExchange;
+      for (const m of d.websocketMessages.slice(-max)) {
+        const { payload, cut } = bounded(m.payload);
+        record.websocketMessages.push({ ...m, payload, truncated: m.truncated || cut, compressed: false, note: null });
+        record.messageBytes += payload.length;
+      }
+      for (const f of d.grpcFrames.slice(-max)) {
+        const { payload, cut } = bounded(f.payload);
+        record.grpcFrames.push({ ...f, payload, truncated: f.truncated || cut });
+        record.messageBytes += payload.length;
+      }
+      for (const e of d.sseEvents.slice(-max)) {
+        const data = e.data.length > maxMessage ? e.data.slice(0, maxMessage) : e.data;
+        record.sseEvents.push({ ...e, data, truncated: data.length < e.data.length });
+        record.messageBytes += data.length;
       }
       record.messageCount = d.messageCount;
       this.add(record);

@@ -1,0 +1,444 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dropVictims, ringVictims } from '../../engine/capture/eviction.js';
+import { copyHeaderInput, headerValue, toHeaderList } from '../../engine/capture/headers.js';
+import type { ExchangeRecorder } from '../../engine/capture/recorder.js';
+import { TrafficStore } from '../../engine/capture/store.js';
+import type { BeginMeta } from '../../engine/capture/types.js';
+import type { LogLine } from '../../shared/state.js';
+import type { ExchangeSummary } from '../../shared/traffic.js';
+
+const KiB = 1024;
+
+function meta(url = '/', extra: Partial<BeginMeta> = {}): BeginMeta {
+  return { clientProtocol: 'http/1.1', method: 'GET', host: 'shop.localhost:7700', url, requestHeaders: ['Host', 'shop.localhost:7700'], ...extra };
+}
+
+/** A complete exchange with a response body of `bytes`. */
+function exchange(store: TrafficStore, bytes: number, url = '/'): ExchangeRecorder {
+  const rec = store.begin(meta(url));
+  rec.response(200, ['Content-Type', 'application/octet-stream']);
+  if (bytes > 0) rec.responseChunk(Buffer.alloc(bytes, 1));
+  rec.end();
+  return rec;
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// --- pure helpers ---
+
+test('headers: flat raw headers and pairs normalise to a HeaderList; garbage is tolerated', () => {
+  assert.deepEqual(toHeaderList(['Host', 'a', 'X-Y', 'b']), [
+    ['Host', 'a'],
+    ['X-Y', 'b'],
+  ]);
+  assert.deepEqual(toHeaderList([['Host', 'a']]), [['Host', 'a']]);
+  assert.deepEqual(toHeaderList(['odd']), []);
+  assert.deepEqual(toHeaderList(null), []);
+  assert.deepEqual(toHeaderList([['n', 5], 'junk', [null]]), [
+    ['n', '5'],
+    ['', ''],
+  ]);
+  assert.equal(headerValue(['content-type', 'text/html', 'Content-Type', 'x'], 'Content-Type'), 'text/html');
+  assert.equal(headerValue([['Content-Type', 'y']], 'content-type'), 'y');
+  assert.equal(headerValue([], 'content-type'), null);
+  const original = ['A', '1'];
+  const copy = copyHeaderInput(original);
+  original.push('B', '2');
+  assert.deepEqual(copy, ['A', '1']);
+  assert.deepEqual(copyHeaderInput('nope'), []);
+});
+
+test('eviction policy: oldest unpinned first, pinned never, bodies dropped until within the cap', () => {
+  const list = [
+    { id: 1, pinned: true, heldBytes: 50 },
+    { id: 2, pinned: false, heldBytes: 0 },
+    { id: 3, pinned: false, heldBytes: 30 },
+    { id: 4, pinned: false, heldBytes: 30 },
+    { id: 5, pinned: false, heldBytes: 30 },
+  ];
+  assert.deepEqual(ringVictims(list, 5, 3), [2, 3]);
+  assert.deepEqual(ringVictims(list, 5, 5), []);
+  assert.deepEqual(ringVictims([{ id: 1, pinned: true, heldBytes: 0 }], 1, 0), []);
+  assert.deepEqual(ringVictims([{ id: 1, pinned: true, heldBytes: 50 }, { id: 9, pinned: false, heldBytes: 0 }], 2, 1, 9), [], 'the newest is kept even when all others are pinned');
+  assert.deepEqual(dropVictims(list, 140, 100), [3, 4]);
+  assert.deepEqual(dropVictims(list, 140, 140), []);
+  assert.deepEqual(dropVictims(list, 1000, 0), [3, 4, 5]);
+});
+
+// --- the store ---
+
+test('body cap: the first maxBodyBytes are kept, the rest counted and flagged truncated', () => {
+  const store = new TrafficStore({ maxExchanges: 10, maxBodyBytes: 10 * KiB, maxTotalBytes: 1024 * KiB });
+  const rec = store.begin(meta('/upload', { method: 'POST' }));
+  const body = Buffer.alloc(25 * KiB);
+  for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+  for (let i = 0; i < body.length; i += 3000) rec.requestChunk(body.subarray(i, i + 3000));
+  rec.response(204, []);
+  rec.end();
+  const d = store.get(rec.id);
+  assert.deepEqual(d?.requestBody, { size: 25 * KiB, captured: 10 * KiB, truncated: true, dropped: false });
+  assert.equal(d?.requestSize, 25 * KiB);
+  const content = store.body(rec.id, 'request');
+  assert.ok(Buffer.from(content?.base64 ?? '', 'base64').equals(body.subarray(0, 10 * KiB)));
+  assert.equal(content?.truncated, true);
+  assert.equal(store.totalBytes, 10 * KiB);
+
+  const exact = exchange(store, 10 * KiB);
+  assert.deepEqual(store.get(exact.id)?.responseBody, { size: 10 * KiB, captured: 10 * KiB, truncated: false, dropped: false });
+  store.close();
+});
+
+test('the recorder keeps its own copies: the caller may reuse its buffers and header arrays', () => {
+  const store = new TrafficStore();
+  const headers = ['Content-Type', 'text/plain'];
+  const rec = store.begin(meta('/', { method: 'POST', requestHeaders: headers }));
+  const chunk = Buffer.from('hello');
+  rec.requestChunk(chunk);
+  chunk.fill(0);
+  headers[1] = 'changed';
+  rec.end();
+  assert.equal(Buffer.from(store.body(rec.id, 'request')?.base64 ?? '', 'base64').toString(), 'hello');
+  assert.deepEqual(store.get(rec.id)?.requestHeaders, [['Content-Type', 'text/plain']]);
+  store.close();
+});
+
+test('total cap: the oldest unpinned exchanges lose their bodies first; pinned keep theirs', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: 100 * KiB, maxTotalBytes: 250 * KiB });
+  const a = exchange(store, 100 * KiB, '/a');
+  const b = exchange(store, 100 * KiB, '/b');
+  store.pin(a.id, true);
+  const c = exchange(store, 40 * KiB, '/c');
+  assert.equal(store.totalBytes, 240 * KiB);
+  const d = exchange(store, 100 * KiB, '/d'); // 340 KiB held: b (oldest unpinned) goes
+  assert.equal(store.get(a.id)?.responseBody.dropped, false);
+  assert.deepEqual(store.get(b.id)?.responseBody, { size: 100 * KiB, captured: 0, truncated: true, dropped: true });
+  assert.equal(store.get(c.id)?.responseBody.dropped, false);
+  assert.equal(store.get(d.id)?.responseBody.captured, 100 * KiB);
+  assert.equal(store.totalBytes, 240 * KiB);
+  assert.equal(store.body(b.id, 'response')?.base64, '');
+  // Metadata of a dropped exchange stays.
+  assert.equal(store.summary(b.id)?.url, '/b');
+  const e = exchange(store, 50 * KiB, '/e'); // 290: c goes (40) → 250
+  assert.equal(store.get(c.id)?.responseBody.dropped, true);
+  assert.equal(store.get(e.id)?.responseBody.dropped, false);
+  assert.ok(store.totalBytes <= 250 * KiB);
+  assert.equal(store.totalBytes, store.evictables().reduce((n, x) => n + x.heldBytes, 0));
+  store.close();
+});
+
+test('total cap: a streaming exchange that is dropped keeps counting but stops keeping bytes and message payloads', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: 100 * KiB, maxTotalBytes: 20 * KiB });
+  const sse = store.begin(meta('/events'));
+  sse.response(200, ['Content-Type', 'text/event-stream']);
+  sse.responseChunk(Buffer.from('data: first\n\n'));
+  exchange(store, 15 * KiB);
+  exchange(store, 15 * KiB); // over: the SSE stream is the oldest holder
+  sse.responseChunk(Buffer.from('data: second\n\n'));
+  sse.end();
+  const d = store.get(sse.id);
+  assert.equal(d?.responseBody.dropped, true);
+  assert.equal(d?.responseBody.captured, 0);
+  assert.equal(d?.responseBody.size, 27);
+  assert.deepEqual(
+    d?.sseEvents.map((e) => e.data),
+    ['', ''],
+  );
+  assert.equal(d?.messageCount, 2);
+  assert.ok(store.totalBytes <= 20 * KiB);
+  store.close();
+});
+
+test('ring: at most maxExchanges, oldest unpinned evicted first, pinned survive', () => {
+  const store = new TrafficStore({ maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB });
+  const ids = [exchange(store, 10).id, exchange(store, 10).id];
+  store.pin(ids[0] as number, true);
+  for (let i = 0; i < 10; i++) ids.push(exchange(store, 10, `/${i}`).id);
+  const kept = store.list().map((s) => s.id);
+  assert.equal(kept.length, 5);
+  assert.equal(kept[0], ids[0], 'the pinned exchange survives');
+  assert.deepEqual(kept.slice(1), ids.slice(-4));
+  assert.equal(store.get(ids[1] as number), undefined);
+  assert.equal(store.totalBytes, 50);
+  // A recorder of an evicted exchange goes on being called by the proxy: harmless.
+  const evictedRecorder = store.begin(meta());
+  for (let i = 0; i < 10; i++) exchange(store, 0);
+  evictedRecorder.responseChunk(Buffer.alloc(100));
+  evictedRecorder.end();
+  assert.equal(store.get(evictedRecorder.id), undefined);
+  assert.equal(store.totalBytes, 10, 'only the pinned one still holds bytes');
+  // When everything else is pinned the ring grows rather than drop what the user chose to keep,
+  // or stop capturing new traffic.
+  const tiny = new TrafficStore({ maxExchanges: 2, maxBodyBytes: KiB, maxTotalBytes: KiB });
+  const p = [exchange(tiny, 1), exchange(tiny, 1)];
+  for (const r of p) tiny.pin(r.id, true);
+  const newest = exchange(tiny, 1);
+  assert.equal(tiny.size, 3);
+  assert.ok(tiny.get(newest.id));
+  tiny.pin(p[0]?.id as number, false);
+  assert.equal(tiny.size, 2, 'unpinning lets the ring catch up');
+  assert.equal(tiny.get(p[0]?.id as number), undefined);
+  store.close();
+  tiny.close();
+});
+
+test('list(limit) gives the newest, oldest first; clear() removes unpinned only', () => {
+  const store = new TrafficStore();
+  const recs = Array.from({ length: 6 }, (_, i) => exchange(store, 5, `/${i}`));
+  assert.deepEqual(
+    store.list(2).map((s) => s.url),
+    ['/4', '/5'],
+  );
+  assert.equal(store.list().length, 6);
+  assert.equal(store.list(0).length, 0);
+  store.pin(recs[1]?.id as number, true);
+  assert.equal(store.clear(), 5);
+  assert.deepEqual(
+    store.list().map((s) => s.url),
+    ['/1'],
+  );
+  assert.equal(store.totalBytes, 5);
+  assert.equal(store.pin(12345, true), undefined);
+  store.close();
+});
+
+test('batching: changes arrive in batches as summaries, not once per chunk', async () => {
+  const batches: ExchangeSummary[][] = [];
+  const store = new TrafficStore(undefined, { batchIntervalMs: 20, onBatch: (b) => batches.push(b) });
+  const rec = store.begin(meta('/stream'));
+  rec.response(200, ['Content-Type', 'text/plain']);
+  for (let i = 0; i < 100; i++) rec.responseChunk(Buffer.from('x'));
+  await waitFor('a batch with the streaming exchange', () => batches.some((b) => b.some((s) => s.id === rec.id && s.state === 'streaming')));
+  const first = batches.flat().filter((s) => s.id === rec.id);
+  assert.ok(first.length < 10, `100 chunks gave ${first.length} updates`);
+  rec.end();
+  await waitFor('the completed exchange', () => batches.some((b) => b.some((s) => s.id === rec.id && s.state === 'complete')));
+  const last = batches.flat().filter((s) => s.id === rec.id).at(-1);
+  assert.equal(last?.responseSize, 100);
+  assert.equal(last?.status, 200);
+  assert.equal(typeof last?.duration, 'number');
+  // A throwing listener does not stop later batches.
+  const noisy = new TrafficStore(undefined, {
+    batchIntervalMs: 5,
+    onBatch: () => {
+      throw new Error('listener bug');
+    },
+  });
+  exchange(noisy, 1);
+  noisy.flush();
+  exchange(noisy, 1);
+  noisy.close();
+  store.close();
+});
+
+test('close() stops the batch timer and later recording', async () => {
+  let delivered = 0;
+  const store = new TrafficStore(undefined, { batchIntervalMs: 5, onBatch: () => delivered++ });
+  exchange(store, 1);
+  store.close();
+  const before = delivered;
+  const late = store.begin(meta());
+  assert.equal(late.id, 0, 'a closed store hands out the no-op recorder');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(delivered, before);
+});
+
+test('disabled capture records nothing; enabling it again works', () => {
+  const store = new TrafficStore(undefined, { enabled: false });
+  const rec = store.begin(meta());
+  rec.response(200, []);
+  rec.end();
+  assert.equal(store.size, 0);
+  store.setEnabled(true);
+  exchange(store, 1);
+  assert.equal(store.size, 1);
+  store.close();
+});
+
+test('an exchange through its life: timings, states, kinds, forwarding, trailers', () => {
+  let clock = 1_000_000;
+  const store = new TrafficStore(undefined, { now: () => clock });
+  const rec = store.begin(meta('/api/users?x=1', { method: 'POST', project: 'shop', service: 'api', route: '/api', clientAddress: '127.0.0.1', replayOf: 3 }));
+  assert.equal(store.summary(rec.id)?.state, 'pending');
+  clock += 2;
+  rec.forwarded('/users?x=1', ['Host', 'shop.localhost:7700', 'X-Forwarded-Proto', 'http'], 'http/1.1');
+  rec.upstreamConnected('127.0.0.1:4123');
+  clock += 1;
+  rec.requestChunk(Buffer.from('{}'));
+  rec.requestTrailers(['x-checksum', 'abc']);
+  rec.requestSent();
+  clock += 10;
+  rec.response(201, ['Content-Type', 'application/json'], ['Content-Type', 'application/json', 'Via', '1.1 locald']);
+  assert.equal(store.summary(rec.id)?.state, 'streaming');
+  clock += 4;
+  rec.responseChunk(Buffer.from('{"id":1}'));
+  rec.responseTrailers([['x-done', 'yes']]);
+  rec.end();
+  rec.fail({ code: 'late', title: 'ignored', detail: 'after end' });
+  const d = store.get(rec.id);
+  assert.ok(d);
+  assert.equal(d.state, 'complete');
+  assert.equal(d.error, null);
+  assert.deepEqual(d.timings, { start: 1_000_000, upstreamConnected: 2, requestSent: 3, firstByte: 13, end: 17 });
+  assert.equal(d.duration, 17);
+  assert.equal(d.forwardedUrl, '/users?x=1');
+  assert.equal(d.upstreamProtocol, 'http/1.1');
+  assert.equal(d.upstreamAddress, '127.0.0.1:4123');
+  assert.deepEqual(d.requestTrailers, [['x-checksum', 'abc']]);
+  assert.deepEqual(d.responseTrailers, [['x-done', 'yes']]);
+  assert.deepEqual(d.forwardedResponseHeaders.at(-1), ['Via', '1.1 locald']);
+  assert.equal(d.contentType, 'application/json');
+  assert.equal(d.replayOf, 3);
+  assert.equal(d.project, 'shop');
+  assert.equal(d.route, '/api');
+  assert.equal(d.requestSize, 2);
+  assert.equal(d.responseSize, 8);
+  store.close();
+});
+
+test('fail() keeps the error, the status and the service log lines; abort() marks the client leaving', () => {
+  const store = new TrafficStore(undefined, { maxLogLines: 2 });
+  const lines: LogLine[] = [1, 2, 3].map((seq) => ({ seq, time: seq, project: 'shop', service: 'api', stream: 'stderr', text: `line ${seq}` }));
+  const failed = store.begin(meta());
+  failed.fail({ code: 'service_crashed', title: "Service 'api' crashed", detail: 'exited with code 3' }, lines, 502);
+  const d = store.get(failed.id);
+  assert.equal(d?.state, 'error');
+  assert.equal(d?.status, 502);
+  assert.deepEqual(d?.error, { code: 'service_crashed', title: "Service 'api' crashed", detail: 'exited with code 3' });
+  assert.deepEqual(
+    d?.logLines.map((l) => l.text),
+    ['line 2', 'line 3'],
+  );
+  const aborted = store.begin(meta());
+  aborted.abort('socket hang up');
+  assert.equal(store.summary(aborted.id)?.state, 'aborted');
+  assert.equal(store.summary(aborted.id)?.error?.code, 'client_aborted');
+  assert.equal(store.summary(aborted.id)?.error?.detail, 'socket hang up');
+  store.close();
+});
+
+test('kinds: SSE and WebSocket are recognised from the response', () => {
+  const store = new TrafficStore();
+  const sse = store.begin(meta('/events'));
+  sse.response(200, ['Content-Type', 'text/event-stream; charset=utf-8']);
+  sse.responseChunk(Buffer.from('data: a\n\ndata: b\n'));
+  sse.responseChunk(Buffer.from('\n'));
+  sse.end();
+  assert.equal(store.summary(sse.id)?.kind, 'sse');
+  assert.deepEqual(
+    store.get(sse.id)?.sseEvents.map((e) => e.data),
+    ['a', 'b'],
+  );
+  const ws = store.begin(meta('/ws', { requestHeaders: ['Connection', 'Upgrade', 'Upgrade', 'websocket'] }));
+  ws.response(101, ['Upgrade', 'websocket']);
+  ws.websocketFrameBytes('server', Buffer.from([0x81, 0x02, 0x68, 0x69]));
+  assert.equal(store.summary(ws.id)?.kind, 'websocket');
+  assert.equal(Buffer.from(store.get(ws.id)?.websocketMessages[0]?.payload ?? '', 'base64').toString(), 'hi');
+  assert.equal(store.summary(ws.id)?.responseSize, 4);
+  store.close();
+});
+
+test('messages per exchange are bounded: the oldest go, the count goes on', () => {
+  const store = new TrafficStore(undefined, { maxMessagesPerExchange: 10 });
+  const ws = store.begin(meta('/ws', { kind: 'websocket' }));
+  ws.response(101, []);
+  for (let i = 0; i < 25; i++) ws.websocketFrameBytes('server', Buffer.from([0x81, 0x01, 0x30 + (i % 10)]));
+  const d = store.get(ws.id);
+  assert.ok((d?.websocketMessages.length ?? 0) <= 10);
+  assert.equal(d?.messageCount, 25);
+  assert.equal(Buffer.from(d?.websocketMessages.at(-1)?.payload ?? '', 'base64').toString(), '4');
+  assert.equal(store.totalBytes, d?.websocketMessages.length);
+  store.close();
+});
+
+test('setLimits() applies new limits to what is already captured', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 100 * KiB });
+  for (let i = 0; i < 10; i++) exchange(store, KiB);
+  store.setLimits({ maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 2 * KiB });
+  assert.equal(store.size, 5);
+  assert.ok(store.totalBytes <= 2 * KiB);
+  assert.deepEqual(store.getLimits(), { maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 2 * KiB });
+  store.close();
+});
+
+test('fuzz: thousands of random recorder calls with garbage never throw, and the store stays consistent', () => {
+  let seed = 1234567;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const bytes = (): Buffer => {
+    const b = Buffer.alloc(Math.floor(random() * (random() < 0.1 ? 5000 : 40)));
+    for (let i = 0; i < b.length; i++) b[i] = Math.floor(random() * 256);
+    return b;
+  };
+  const garbage = (): unknown =>
+    pick([undefined, null, 0, -1, NaN, 1e300, '', 'x', {}, [], [1, 2], ['a'], [['a']], Symbol('s'), () => 1, bytes(), new Uint8Array(3), { code: 5 }, ['Content-Type', 'text/event-stream']]);
+  const store = new TrafficStore({ maxExchanges: 50, maxBodyBytes: 2 * KiB, maxTotalBytes: 20 * KiB }, { batchIntervalMs: 1, onBatch: () => undefined, maxMessagesPerExchange: 20 });
+  const recorders: ExchangeRecorder[] = [];
+  const contentTypes = ['text/event-stream', 'application/grpc', 'application/grpc-web-text', 'text/plain', 'application/json'];
+  for (let i = 0; i < 5000; i++) {
+    const roll = random();
+    if (recorders.length === 0 || roll < 0.08) {
+      const m = random() < 0.2 ? garbage() : meta('/f', { requestHeaders: ['content-type', pick(contentTypes)], kind: pick(['http', 'websocket', 'bogus' as 'http']) });
+      recorders.push(store.begin(m as BeginMeta));
+      continue;
+    }
+    const rec = pick(recorders) as unknown as Record<string, (...args: unknown[]) => void>;
+    const method = pick([
+      'forwarded',
+      'upstreamConnected',
+      'requestSent',
+      'requestChunk',
+      'requestTrailers',
+      'response',
+      'responseChunk',
+      'responseTrailers',
+      'websocketFrameBytes',
+      'end',
+      'fail',
+      'abort',
+    ] as const);
+    const args: unknown[] = [];
+    switch (method) {
+      case 'requestChunk':
+      case 'responseChunk':
+        args.push(random() < 0.9 ? bytes() : garbage());
+        break;
+      case 'response':
+        args.push(random() < 0.8 ? pick([200, 101, 500]) : garbage(), random() < 0.8 ? ['Content-Type', pick(contentTypes), 'Sec-WebSocket-Extensions', 'permessage-deflate'] : garbage(), garbage());
+        break;
+      case 'websocketFrameBytes':
+        args.push(random() < 0.8 ? pick(['client', 'server']) : garbage(), random() < 0.9 ? bytes() : garbage());
+        break;
+      case 'end':
+        if (random() < 0.7) continue;
+        break;
+      default:
+        args.push(garbage(), garbage(), garbage());
+    }
+    assert.doesNotThrow(() => rec[method]?.(...args), `${method}(${args.map((a) => typeof a).join(', ')})`);
+    if (i % 500 === 0) {
+      const id = pick(store.list()).id;
+      assert.doesNotThrow(() => store.pin(id, random() < 0.5));
+    }
+  }
+  assert.ok(store.size <= 50 || store.list().filter((s) => s.pinned).length > 0);
+  assert.ok(store.totalBytes <= 20 * KiB);
+  assert.equal(store.totalBytes, store.evictables().reduce((n, x) => n + x.heldBytes, 0), 'the total matches what exchanges hold');
+  for (const s of store.list()) {
+    const d = store.get(s.id);
+    assert.ok(d);
+    assert.ok(d.requestBody.captured <= 2 * KiB && d.responseBody.captured <= 2 * KiB);
+    assert.ok(store.body(s.id, 'request', true));
+    assert.ok(store.body(s.id, 'response', true));
+  }
+  const har = store.toHar();
+  assert.equal(har.log.entries.length, store.size);
+  JSON.stringify(har);
+  store.close();
+});
