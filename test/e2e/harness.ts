@@ -1,0 +1,131 @@
+// E2E harness: a real `locald up` child process and Debian's Chromium via playwright-core.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const DASHBOARD_URL = /http:\/\/locald\.localhost:\d+\/\?token=[\w-]+/;
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError === null ? '' : `: ${String(lastError)}`}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Locald {
+  child: ChildProcess;
+  dashboardUrl: string;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `locald up <dir> --http-port 0 --home <tmp>` from the sources and waits for the dashboard URL. */
+export async function startLocald(projectDir = join(repoRoot, 'examples/shop')): Promise<Locald> {
+  const home = mkdtempSync(join(tmpdir(), 'locald-e2e-home-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', '0', '--home', home], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const dashboardUrl = await waitFor('the dashboard URL on stdout', () => {
+    if (exited) throw new Error(`locald exited early:\n${out}`);
+    return DASHBOARD_URL.exec(out)?.[0];
+  });
+  const port = Number(new URL(dashboardUrl).port);
+  return {
+    child,
+    dashboardUrl,
+    port,
+    output: () => out,
+    stop: async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        await waitFor('locald to exit', () => exited, 20_000).catch(() => child.kill('SIGKILL'));
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'locald-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    acceptDownloads: true,
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A request through the proxy as a browser would send it, from Node to 127.0.0.1 (glibc does not resolve *.localhost). */
+export async function viaProxy(port: number, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { host: `shop.localhost:${port}`, ...init.headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** Every button, input, select, textarea and switch on the page without an accessible name. */
+export const UNNAMED_CONTROLS_SCRIPT = `(() => {
+  const named = (el) => {
+    if ((el.getAttribute('aria-label') || '').trim()) return true;
+    const by = el.getAttribute('aria-labelledby');
+    if (by && by.split(/\\s+/).some((id) => (document.getElementById(id)?.textContent || '').trim())) return true;
+    if (el.labels && [...el.labels].some((l) => l.textContent.trim())) return true;
+    if (el.tagName === 'BUTTON' && (el.textContent || '').trim()) return true;
+    if ((el.getAttribute('title') || '').trim()) return true;
+    return false;
+  };
+  return [...document.querySelectorAll('button, input, select, textarea, [role=button], [role=switch], summary')]
+    .filter((el) => !(el.tagName === 'INPUT' && el.type === 'hidden') && !el.hidden)
+    .filter((el) => el.tagName === 'SUMMARY' ? !(el.textContent || '').trim() && !el.getAttribute('aria-label') : !named(el))
+    .map((el) => el.outerHTML.slice(0, 120));
+})()`;

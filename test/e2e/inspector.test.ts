@@ -1,0 +1,248 @@
+// The inspector in Chromium against a real `locald up examples/shop`: live traffic,
+// filters, details, edit & resend, HAR export, failures with logs, WebSockets, the
+// projects view, and the dashboard's refusals.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import type { Page } from 'playwright-core';
+import { importHar } from '../../renderer/src/export/har-import.js';
+import { launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+
+let locald: Locald;
+let browser: Browser;
+let page: Page;
+
+function ensureRendererBuilt(): void {
+  if (existsSync(join(repoRoot, 'dist/renderer/index.html'))) return;
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+function raw(path: string, headers: Record<string, string>): Promise<number> {
+  return rawText(path, headers).then((r) => r.status);
+}
+
+function rawText(path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: locald.port, path, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function filter(text: string): Promise<void> {
+  const input = page.getByRole('combobox', { name: 'Filter traffic' });
+  await input.fill(text);
+  await input.press('Escape');
+}
+
+function row(text: string | RegExp) {
+  return page.locator('.traffic-row', { hasText: text });
+}
+
+async function unnamedControls(): Promise<string[]> {
+  return (await page.evaluate(UNNAMED_CONTROLS_SCRIPT)) as string[];
+}
+
+before(async () => {
+  ensureRendererBuilt();
+  locald = await startLocald();
+  await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
+  browser = await launchBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await locald?.stop();
+});
+
+describe('dashboard access', () => {
+  it('refuses requests without the token, with a foreign Host, or from a foreign Origin', async () => {
+    const host = `locald.localhost:${locald.port}`;
+    assert.equal(await raw('/', { host }), 401, 'no token');
+    assert.equal(await raw('/?token=wrong', { host }), 401, 'wrong token');
+    // A DNS-rebinding page sends its own name as Host: the proxy treats it as an unknown site, never the dashboard.
+    const rebound = await rawText(`/?token=${new URL(locald.dashboardUrl).searchParams.get('token') ?? ''}`, { host: `evil.example:${locald.port}` });
+    assert.ok(rebound.status >= 400, `foreign Host got ${rebound.status}`);
+    assert.ok(!rebound.text.includes('locald inspector') && !rebound.text.includes('set-cookie'), 'no dashboard for a foreign Host');
+    const token = new URL(locald.dashboardUrl).searchParams.get('token') ?? '';
+    assert.equal(await raw('/', { host, cookie: `locald_token=${token}`, origin: 'http://evil.example' }), 403, 'foreign Origin');
+    const ws = new WebSocket(`ws://127.0.0.1:${locald.port}/api/ws`, { headers: { host, origin: 'http://evil.example', cookie: `locald_token=${token}` } });
+    const refused = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => resolve(-1));
+    });
+    assert.equal(refused, 403, 'engine socket from a foreign Origin');
+  });
+
+  it('loads with the printed URL, drops the token from the address bar and connects', async () => {
+    await page.goto(locald.dashboardUrl);
+    assert.ok(!page.url().includes('token='), `token left in ${page.url()}`);
+    await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+  });
+});
+
+describe('projects view', () => {
+  it('shows the project, its services with states, and live logs', async () => {
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    const card = page.locator('.project-card', { hasText: 'shop' });
+    await card.locator('.pstatus', { hasText: 'running' }).waitFor();
+    for (const name of ['web', 'api', 'live']) await card.locator('tr.service', { hasText: name }).locator('.sstatus', { hasText: 'ready' }).waitFor();
+    const logs = page.getByLabel('Log lines');
+    await logs.getByText('api: listening on').waitFor();
+    await page.getByLabel('Search logs').fill('live: listening');
+    await logs.getByText('live: listening').waitFor();
+    assert.equal(await logs.getByText('api: listening on').count(), 0, 'search hides other lines');
+    await page.getByLabel('Search logs').fill('');
+    assert.deepEqual(await unnamedControls(), []);
+  });
+
+  it('restarts a service and turns the project off and on', async () => {
+    const card = page.locator('.project-card', { hasText: 'shop' });
+    await page.getByRole('button', { name: 'Restart live' }).click();
+    await waitFor('live to restart', async () => (await card.locator('tr.service', { hasText: 'live' }).textContent())?.includes('restart'), 30_000).catch(() => undefined);
+    await card.locator('tr.service', { hasText: 'live' }).locator('.sstatus', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+    const toggle = page.getByRole('switch', { name: 'Run project shop' });
+    await toggle.click();
+    await card.locator('.pstatus', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    assert.equal(await toggle.isChecked(), false);
+    await toggle.click();
+    await card.locator('.pstatus', { hasText: 'running' }).waitFor({ timeout: 45_000 });
+    await page.getByRole('tab', { name: 'Traffic' }).click();
+  });
+});
+
+describe('traffic', () => {
+  it('shows requests live as they happen', async () => {
+    const res = await viaProxy(locald.port, '/api/products?e2e=live');
+    assert.equal(res.status, 200);
+    await row('/api/products?e2e=live').waitFor({ timeout: 15_000 });
+    await viaProxy(locald.port, '/api/nothing-here');
+    await row('/api/nothing-here').locator('.status', { hasText: '404' }).waitFor();
+  });
+
+  it('filters with the filter language and shows the match count', async () => {
+    await viaProxy(locald.port, '/api/echo', { method: 'POST', body: 'x'.repeat(300), headers: { 'content-type': 'text/plain' } });
+    await row('/api/echo').waitFor();
+    await filter('status:404');
+    await row('/api/nothing-here').waitFor();
+    assert.equal(await row('/api/products?e2e=live').count(), 0);
+    await filter('method:POST path:/echo');
+    await row('/api/echo').waitFor();
+    assert.equal(await page.locator('.traffic-row').count(), 1);
+    assert.match((await page.getByRole('status', { name: 'Matching exchanges' }).textContent()) ?? '', /^1 of \d+ match$/);
+    await filter('-service:api');
+    assert.equal(await row('/api/').count(), 0);
+    await filter('stauts:500');
+    await page.getByRole('alert').filter({ hasText: "did you mean 'status:'" }).waitFor();
+    await filter('');
+  });
+
+  it('opens details with headers as received and forwarded, and the JSON body', async () => {
+    await row('/api/products?e2e=live').click();
+    await page.keyboard.press('Enter');
+    const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    await details.getByRole('region', { name: 'Request headers (as forwarded to the service)' }).getByText(/x-forwarded-for/i).first().waitFor();
+    await details.getByRole('tab', { name: /Response body/ }).click();
+    await details.getByRole('tree', { name: 'JSON body' }).getByText('"Teapot"').waitFor();
+    await details.getByLabel('Body viewer').selectOption('hex');
+    await details.getByLabel('Body hex dump').getByText(/00000000/).waitFor();
+    assert.deepEqual(await unnamedControls(), []);
+    await page.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+  });
+
+  it('edits a header and the URL, resends, reaches the upstream with the edit and links both ways', async () => {
+    await viaProxy(locald.port, '/api/hello?v=1');
+    await filter('path:/api/hello');
+    await row('/api/hello?v=1').click();
+    await page.keyboard.press('Enter');
+    const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    const originalId = Number(/#(\d+)/.exec((await details.getAttribute('aria-label')) ?? '')?.[1]);
+    await details.getByRole('button', { name: 'Edit & resend' }).click();
+    const editor = details.getByRole('region', { name: 'Edit and resend' });
+    const url = editor.getByLabel('URL');
+    await url.fill((await url.inputValue()).replace('v=1', 'v=edited'));
+    const headers = editor.getByLabel('Request headers');
+    await headers.fill(`${await headers.inputValue()}\nX-E2E-Edit: yes`);
+    await editor.getByRole('button', { name: 'Send' }).click();
+    const open = editor.getByRole('button', { name: /Open replay #\d+/ });
+    await open.waitFor({ timeout: 15_000 });
+    await editor.getByRole('region', { name: /Differences between/ }).getByText('"path": "/hello?v=edited"').waitFor();
+    await open.click();
+    const replay = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    await replay.getByRole('button', { name: `replay of #${originalId}` }).waitFor();
+    await replay.getByRole('tab', { name: 'Headers' }).click();
+    await replay.getByRole('region', { name: 'Request headers (as forwarded to the service)' }).getByText('X-E2E-Edit').waitFor();
+    await replay.getByRole('tab', { name: /Response body/ }).click();
+    await replay.getByText('"/hello?v=edited"').waitFor();
+    await replay.getByRole('button', { name: `replay of #${originalId}` }).click();
+    await page.getByRole('complementary', { name: `Exchange #${originalId} details` }).getByRole('button', { name: /Open replay #\d+/ }).first().waitFor();
+  });
+
+  it('resends the selected exchange with R', async () => {
+    await filter('path:/api/hello');
+    const before = await page.locator('.traffic-row').count();
+    await page.locator('.traffic-row').first().click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('R');
+    await waitFor('a new replay row', async () => (await page.locator('.traffic-row').count()) > before, 15_000);
+    await filter('');
+  });
+
+  it('exports a valid HAR', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export HAR' }).first().click();
+    const file = await (await download).path();
+    const har = JSON.parse(readFileSync(file, 'utf8')) as { log?: { version?: string; entries?: unknown[] } };
+    assert.equal(har.log?.version, '1.2');
+    const imported = importHar(har);
+    assert.deepEqual(imported.errors, []);
+    assert.ok(imported.exchanges.some((x) => x.detail.url === '/api/products?e2e=live'));
+  });
+
+  it('explains a failed exchange with the service log lines', async () => {
+    await viaProxy(locald.port, '/api/crash');
+    const failed = await waitFor('a request that fails while api is down', async () => {
+      const r = await viaProxy(locald.port, '/api/products?e2e=after-crash');
+      return r.status >= 500 ? r : null;
+    }, 20_000);
+    assert.ok(failed.status >= 500);
+    await filter('has:error');
+    const bad = page.locator('.traffic-row').filter({ has: page.locator('.row-error') }).first();
+    await bad.waitFor({ timeout: 15_000 });
+    await bad.click();
+    await page.keyboard.press('Enter');
+    const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    await details.getByRole('region', { name: 'Failure explanation' }).waitFor();
+    await details.getByLabel('Service log lines').getByText('crashing on purpose').waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    await filter('');
+  });
+
+  it('shows WebSocket messages', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${locald.port}/live/ws`, { headers: { host: `shop.localhost:${locald.port}` } });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => ws.send('hello from e2e'));
+      ws.on('message', () => ws.close());
+      ws.on('close', () => resolve());
+      ws.on('error', reject);
+    });
+    await filter('kind:ws');
+    await page.locator('.traffic-row').first().click();
+    await page.keyboard.press('Enter');
+    const messages = page.getByRole('region', { name: 'WebSocket messages' });
+    await waitFor('both messages', async () => (await messages.getByText('hello from e2e').count()) >= 2, 15_000);
+    await page.keyboard.press('Escape');
+    await filter('');
+  });
+});
