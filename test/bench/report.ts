@@ -1,0 +1,176 @@
+// Turns the collected figures into the markdown table, the targets check and docs/benchmarks.md. Pure.
+import type { ProfileSummary } from './cpu-profile.js';
+import { markdownTable, median } from './lib.js';
+import { TARGET_LABELS, type TargetId } from './targets.js';
+import type { Sizes } from './workloads.js';
+
+/** Every figure of every run: target → metric → one value per run. */
+export type Results = Map<TargetId, Map<string, number[]>>;
+
+export function record(results: Results, target: TargetId, figures: Record<string, number>): void {
+  const perTarget = results.get(target) ?? new Map<string, number[]>();
+  for (const [key, value] of Object.entries(figures)) perTarget.set(key, [...(perTarget.get(key) ?? []), value]);
+  results.set(target, perTarget);
+}
+
+export function med(results: Results, target: TargetId, key: string): number {
+  return median(results.get(target)?.get(key) ?? []);
+}
+
+interface Row {
+  key: string;
+  label: string;
+  better: 'higher' | 'lower' | 'none';
+  /** Figure whose median > 0 marks the cell as having had errors. */
+  errors?: string;
+  digits?: number;
+}
+
+const mib = (bytes: number): string => (bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`);
+
+export function rows(s: Sizes): Row[] {
+  return [
+    { key: 'h1-small.rps', label: 'HTTP/1.1 12 B keep-alive, req/s (wrk -c50)', better: 'higher', errors: 'h1-small.errors', digits: 0 },
+    { key: 'h1-small.p99', label: '↳ p99 under that load, ms', better: 'lower', digits: 2 },
+    { key: 'h1-64k.rps', label: 'HTTP/1.1 64 KiB responses, req/s (wrk -c50)', better: 'higher', errors: 'h1-64k.errors', digits: 0 },
+    { key: 'post-1m.rps', label: '1 MiB POSTs, req/s (wrk -c50)', better: 'higher', errors: 'post-1m.errors', digits: 0 },
+    { key: 'h2.rps', label: 'HTTP/2 over TLS, req/s (h2load -c10 -m10)', better: 'higher', errors: 'h2.errors', digits: 0 },
+    { key: 'ws-echo.mps', label: 'WebSocket echo, msg/s (50 sockets × 8 in flight)', better: 'higher', errors: 'ws-echo.errors', digits: 0 },
+    { key: 'sse.eps', label: `SSE fan-out to ${s.sseClients.toLocaleString('en-US')} clients, events delivered/s`, better: 'higher', errors: 'sse.errors', digits: 0 },
+    { key: 'sse.p99', label: '↳ one event reaches every client, p99 ms', better: 'lower', digits: 1 },
+    { key: 'latency.p50', label: 'latency at 1k req/s (open loop), p50 ms', better: 'lower', errors: 'latency.errors', digits: 3 },
+    { key: 'latency.p99', label: '↳ p99 ms', better: 'lower', digits: 3 },
+    { key: 'latency.p50add', label: '↳ added p50 vs direct to the same upstream, ms', better: 'lower', digits: 3 },
+    { key: 'latency.p99add', label: '↳ added p99 vs direct to the same upstream, ms', better: 'lower', digits: 3 },
+    { key: 'idle-ws.held', label: `${s.idleSockets.toLocaleString('en-US')} idle WebSockets: held and echoing`, better: 'higher', errors: 'idle-ws.errors', digits: 0 },
+    { key: 'idle-ws.rss', label: '↳ proxy RSS while held, MiB', better: 'lower', digits: 0 },
+    { key: 'stream.up.growth', label: `${mib(s.streamBytes)} upload: proxy RSS growth, MiB`, better: 'lower', errors: 'stream.up.errors', digits: 1 },
+    { key: 'stream.up.mibps', label: '↳ MiB/s', better: 'higher', digits: 0 },
+    { key: 'stream.down.growth', label: `${mib(s.streamBytes)} download: proxy RSS growth, MiB`, better: 'lower', errors: 'stream.down.errors', digits: 1 },
+    { key: 'stream.down.mibps', label: '↳ MiB/s', better: 'higher', digits: 0 },
+  ];
+}
+
+export const COLUMNS: TargetId[] = ['direct', 'locald', 'locald-capture', 'node', 'caddy', 'nginx', 'portless'];
+
+function fmt(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return '—';
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : '—';
+}
+
+/** The cost of capture as a share of capture-off, signed so that a slowdown is positive. */
+export function captureCost(off: number, on: number, better: Row['better']): number {
+  if (!Number.isFinite(off) || !Number.isFinite(on) || off === 0) return NaN;
+  return better === 'lower' ? (on - off) / off : (off - on) / off;
+}
+
+export function resultsTable(results: Results, sizes: Sizes, unavailable: Map<TargetId, string>): string {
+  const header = ['workload', ...COLUMNS.map((c) => TARGET_LABELS[c]), 'locald ÷ Caddy', 'locald ÷ portless', 'capture cost'];
+  const body: string[][] = [];
+  for (const row of rows(sizes)) {
+    const values = COLUMNS.map((c) => med(results, c, row.key));
+    if (values.every((v) => !Number.isFinite(v))) continue;
+    const cells = COLUMNS.map((c, i) => {
+      if (unavailable.has(c)) return 'n/a';
+      const errs = row.errors === undefined ? 0 : med(results, c, row.errors);
+      return `${fmt(values[i] as number, row.digits)}${errs > 0 ? ` ⚠${fmt(errs)} err` : ''}`;
+    });
+    const locald = med(results, 'locald', row.key);
+    const throughput = row.better === 'higher';
+    const cost = captureCost(locald, med(results, 'locald-capture', row.key), row.better);
+    body.push([
+      row.label,
+      ...cells,
+      throughput ? ratio(locald, med(results, 'caddy', row.key)) : '',
+      throughput ? ratio(locald, med(results, 'portless', row.key)) : '',
+      Number.isFinite(cost) && row.key !== 'idle-ws.held' ? `${(cost * 100).toFixed(1)}%` : '',
+    ]);
+  }
+  return markdownTable(header, body);
+}
+
+export interface Check {
+  target: string;
+  measured: string;
+  verdict: 'pass' | 'FAIL' | 'n/a';
+}
+
+const verdict = (ok: boolean | null): Check['verdict'] => (ok === null ? 'n/a' : ok ? 'pass' : 'FAIL');
+const known = (...v: number[]): boolean => v.every((x) => Number.isFinite(x));
+
+export function checkTargets(results: Results, sizes: Sizes, fullSize: boolean): Check[] {
+  const m = (t: TargetId, k: string): number => med(results, t, k);
+  const rps = m('locald', 'h1-small.rps');
+  const caddy = m('caddy', 'h1-small.rps');
+  const portless = m('portless', 'h1-small.rps');
+  const capture = captureCost(rps, m('locald-capture', 'h1-small.rps'), 'higher');
+  const p99add = m('locald', 'latency.p99add');
+  const growth = Math.max(m('locald', 'stream.up.growth'), m('locald', 'stream.down.growth'));
+  const held = m('locald', 'idle-ws.held');
+  const sizeNote = fullSize ? '' : ' (reduced size: --quick)';
+  return [
+    {
+      target: 'HTTP/1.1 throughput ≥ Caddy (same run)',
+      measured: known(rps, caddy) ? `${fmt(rps)} vs ${fmt(caddy)} req/s = ${ratio(rps, caddy)}` : 'not measured',
+      verdict: verdict(known(rps, caddy) ? rps >= caddy : null),
+    },
+    {
+      target: 'HTTP/1.1 throughput ≥ 3× portless',
+      measured: known(rps, portless) ? `${fmt(rps)} vs ${fmt(portless)} req/s = ${ratio(rps, portless)}` : 'not measured',
+      verdict: verdict(known(rps, portless) ? rps >= 3 * portless : null),
+    },
+    {
+      target: 'capture costs ≤ 15% of HTTP/1.1 throughput',
+      measured: known(capture) ? `${(capture * 100).toFixed(1)}%` : 'capture-on not measured',
+      verdict: verdict(known(capture) ? capture <= 0.15 : null),
+    },
+    {
+      target: 'added p99 < 1 ms at 1k req/s',
+      measured: known(p99add) ? `${fmt(p99add, 3)} ms (p50 ${fmt(m('locald', 'latency.p50add'), 3)} ms)` : 'not measured',
+      verdict: verdict(known(p99add) ? p99add < 1 : null),
+    },
+    {
+      target: 'streaming memory growth < 50 MiB (1 GiB up and down)',
+      measured: known(growth) ? `${fmt(growth, 1)} MiB${sizeNote}` : 'not measured',
+      verdict: verdict(known(growth) ? growth < 50 : null),
+    },
+    {
+      target: '10k idle WebSockets held',
+      measured: known(held) ? `${fmt(held)} of ${fmt(sizes.idleSockets)}${sizeNote}, RSS ${fmt(m('locald', 'idle-ws.rss'))} MiB` : 'not measured',
+      verdict: verdict(known(held) ? held >= 10_000 && held >= sizes.idleSockets : null),
+    },
+  ];
+}
+
+export function targetsTable(checks: Check[]): string {
+  return markdownTable(
+    ['target (DESIGN.md)', 'measured (locald, median)', 'verdict'],
+    checks.map((c) => [c.target, c.measured, c.verdict]),
+  );
+}
+
+export function profileSection(p: ProfileSummary, seconds: number): string {
+  const fnTable = markdownTable(
+    ['self time', 'share', 'function', 'where'],
+    p.functions.map((f) => [`${fmt(f.ms)} ms`, `${(f.share * 100).toFixed(1)}%`, `\`${f.name}\``, `\`${f.where}\``]),
+  );
+  const fileTable = markdownTable(
+    ['self time', 'share', 'file'],
+    p.files.map((f) => [`${fmt(f.ms)} ms`, `${(f.share * 100).toFixed(1)}%`, `\`${f.name}\``]),
+  );
+  return [
+    `locald under \`wrk -c50\` on the 12-byte response for ${seconds} s, \`node --cpu-prof\`: ${fmt(p.busyMs)} ms busy, ${fmt(p.idleMs)} ms idle (whole process lifetime, including start-up).`,
+    '',
+    'Top functions by self time:',
+    '',
+    fnTable,
+    '',
+    'By file:',
+    '',
+    fileTable,
+  ].join('\n');
+}
