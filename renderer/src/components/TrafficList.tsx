@@ -30,16 +30,15 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
   }, [scrollerRef]);
 
   // Live tail: keep the newest row in view (bottom when ascending, top when descending).
+  // Uses the tracked viewport and scroll position, so no layout is forced mid-render.
+  const followTarget = sort.direction === 'asc' ? Math.max(0, count * ROW_HEIGHT - viewport) : 0;
   useLayoutEffect(() => {
     const el = scrollerRef.current;
-    if (!follow || el === null) return;
-    const target = sort.direction === 'asc' ? Math.max(0, count * ROW_HEIGHT - el.clientHeight) : 0;
-    if (Math.abs(el.scrollTop - target) > 1) {
-      programmatic.current = true;
-      el.scrollTop = target;
-      setScrollTop(target);
-    }
-  });
+    if (!follow || el === null || Math.abs(scrollTop - followTarget) <= 1) return;
+    programmatic.current = true;
+    el.scrollTop = followTarget;
+    setScrollTop(followTarget);
+  }, [follow, followTarget, scrollTop, scrollerRef]);
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
@@ -52,7 +51,8 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
     if (atNewest !== follow) actions.setFollow(atNewest);
   };
 
-  const win = rowWindow(scrollTop, viewport, ROW_HEIGHT, count);
+  // While following, render the rows at the target right away instead of one frame late.
+  const win = rowWindow(follow ? followTarget : scrollTop, viewport, ROW_HEIGHT, count);
   const template = columns.map((c) => COLUMNS[c].width).join(' ');
   const rows: React.ReactNode[] = [];
   for (let row = win.first; row < win.last; row++) {
@@ -75,7 +75,7 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
       </div>
       <div className="traffic-scroller" ref={scrollerRef} onScroll={onScroll} tabIndex={0} aria-label="Traffic rows">
         <div style={{ height: win.height, position: 'relative' }}>
-          <div style={{ transform: `translateY(${win.offset}px)` }}>{rows}</div>
+          <div style={{ position: 'absolute', top: win.offset, left: 0, right: 0 }}>{rows}</div>
         </div>
         {count === 0 && <EmptyState />}
       </div>

@@ -74,9 +74,18 @@ export function activeModel(state: UiState = get()): TrafficModel {
 
 const bump = () => set((s) => ({ trafficVersion: s.trafficVersion + 1 }));
 
+/** At most one flush per frame, and at most ten a second: under a flood, rendering more often shows nothing new. */
+const MIN_FLUSH_INTERVAL_MS = 100;
+let lastFlush = 0;
 const nextFrame = (run: () => void) => {
-  if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(run);
-  else setTimeout(run, 50);
+  const flush = () => {
+    lastFlush = performance.now();
+    run();
+  };
+  const wait = Math.max(0, MIN_FLUSH_INTERVAL_MS - (performance.now() - lastFlush));
+  const onFrame = () => (document.visibilityState === 'visible' ? requestAnimationFrame(flush) : flush());
+  if (wait > 0) setTimeout(onFrame, wait);
+  else onFrame();
 };
 
 const trafficBatcher = new FrameBatcher<ExchangeSummary>((items) => {
