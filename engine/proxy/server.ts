@@ -6,10 +6,14 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ProxyBackend } from './backend.js';
 import { rawProblemResponse } from './error-pages.js';
+import { handleGrpcWebHttp1, isGrpcWebContentType } from './grpc-web-forward.js';
+import { isH2cUpgrade, replayWithoutH2cOffer } from './h2c-upgrade.js';
 import { handleConnect, handleRequest, handleUpgrade } from './handler.js';
+import { Http2Frontend } from './http2-server.js';
 import { badRequestProblem } from './problems.js';
-import { TLS_HANDSHAKE_FAILURE_ALERT, h2NotSupportedFrames, sniffConnection, type ConnectionKind } from './sniff.js';
-import type { DashboardHooks, ProxyContext, ProxyObserver } from './types.js';
+import { TLS_HANDSHAKE_FAILURE_ALERT, sniffConnection, type ConnectionKind } from './sniff.js';
+import { TlsTerminator, type TlsServerCredentials } from './tls-listener.js';
+import type { DashboardHooks, ProxyContext, ProxyObserver, CaptureSink } from './types.js';
 import { UpstreamPool } from './upstream.js';
 
 export interface ProxyOptions {
@@ -26,6 +30,13 @@ export interface ProxyOptions {
   dashboard?: DashboardHooks;
   /** Hook point for traffic capture. */
   observer?: ProxyObserver;
+  /** Traffic capture: one recorder per exchange. Without it nothing is recorded. */
+  capture?: CaptureSink;
+  /**
+   * HTTPS on the same port: `await secureServerOptions(await LocalCa.open(home))` from
+   * engine/tls. Without it TLS connections get a handshake-failure alert.
+   */
+  tls?: TlsServerCredentials;
 }
 
 export interface ListenResult {
@@ -95,6 +106,8 @@ export class ProxyServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly pool = new UpstreamPool();
   private readonly ctx: ProxyContext;
+  private readonly h2: Http2Frontend;
+  private readonly tls: TlsTerminator | null;
   private boundPort = 0;
   private exchangeCounter = 0;
   private closing: Promise<void> | null = null;
@@ -111,6 +124,7 @@ export class ProxyServer {
       proxyPort: () => this.boundPort,
       dashboard: opts.dashboard,
       observer: opts.observer,
+      capture: opts.capture,
       nextExchangeId: () => ++this.exchangeCounter,
     };
     this.http = http.createServer({
@@ -121,10 +135,26 @@ export class ProxyServer {
       noDelay: true,
     });
     this.http.timeout = 0;
-    this.http.on('request', (req, res) => handleRequest(this.ctx, req, res));
+    this.h2 = new Http2Frontend(this.ctx);
+    this.tls =
+      opts.tls === undefined
+        ? null
+        : new TlsTerminator({
+            credentials: opts.tls,
+            onHttp2: (socket) => this.h2.accept(socket),
+            onHttp1: (socket) => this.http.emit('connection', socket),
+          });
+    this.http.on('request', (req, res) => {
+      if (isGrpcWebContentType(req.headers['content-type'])) handleGrpcWebHttp1(this.ctx, this.h2.h2c, req, res);
+      else handleRequest(this.ctx, req, res);
+    });
     // Registering checkContinue makes Expect: 100-continue our call: the service decides whether to continue.
     this.http.on('checkContinue', (req, res) => handleRequest(this.ctx, req, res));
-    this.http.on('upgrade', (req, socket, head) => handleUpgrade(this.ctx, req, socket, head));
+    this.http.on('upgrade', (req, socket, head) => {
+      // An h2c offer is dropped, not forwarded: the request goes on as plain HTTP/1.1.
+      if (isH2cUpgrade(req.rawHeaders)) replayWithoutH2cOffer(this.http, req, socket, head);
+      else handleUpgrade(this.ctx, req, socket, head);
+    });
     this.http.on('connect', (req, socket) => handleConnect(req, socket));
     this.http.on('clientError', (err, socket) => this.onClientError(err, socket));
   }
@@ -191,6 +221,8 @@ export class ProxyServer {
     const closed = Promise.all(this.listeners.map(closeServer));
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    this.h2.close();
+    this.tls?.close();
     this.pool.destroy();
     this.http.close();
     await closed;
@@ -234,11 +266,17 @@ export class ProxyServer {
         return;
       case 'h2c':
         socket.on('error', () => socket.destroy());
-        socket.end(h2NotSupportedFrames('locald: HTTP/2 cleartext (h2c) is not supported yet; use HTTP/1.1'));
+        socket.unshift(first);
+        this.h2.accept(socket);
         return;
       case 'tls':
         socket.on('error', () => socket.destroy());
-        socket.end(TLS_HANDSHAKE_FAILURE_ALERT);
+        if (this.tls === null) {
+          socket.end(TLS_HANDSHAKE_FAILURE_ALERT);
+          return;
+        }
+        socket.unshift(first);
+        this.tls.accept(socket);
         return;
     }
   }

@@ -1,0 +1,190 @@
+// Forwards one HTTP/2 stream to a service over HTTP/1.1, through the shared UpstreamPool.
+// Bodies are piped both ways (backpressure); resets travel both ways: a client RST_STREAM
+// aborts the upstream request, an upstream failure mid-response resets the client's stream.
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
+import { shouldTryNextAddress } from './forwarding.js';
+import { appendToList, stripHopByHop } from './headers.js';
+import { http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
+import { resetStream, sendH2Problem } from './http2-problem.js';
+import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import type { ProxyContext, UpstreamTarget } from './types.js';
+import { errorCode, type LoopbackAddress } from './upstream.js';
+
+const { NGHTTP2_NO_ERROR } = http2.constants;
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export interface H2StreamInfo {
+  head: H2RequestHead;
+  clientIp: string;
+  proto: 'http' | 'https';
+  /** The client sent END_STREAM with its headers: no body follows. */
+  endStreamWithHeaders: boolean;
+}
+
+function accept(head: H2RequestHead): string | undefined {
+  for (let i = 0; i + 1 < head.fields.length; i += 2) if (head.fields[i] === 'accept') return head.fields[i + 1];
+  return undefined;
+}
+
+export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, info: H2StreamInfo, target: UpstreamTarget): void {
+  const { head } = info;
+  const headers = http1RequestHeaders(head, info.endStreamWithHeaders, { clientIp: info.clientIp, proto: info.proto, viaToken: ctx.viaToken });
+  const hasBody = !info.endStreamWithHeaders;
+  const method = head.method;
+  const port = target.port;
+  const order = ctx.pool.addressOrder(port);
+  const tried: LoopbackAddress[] = [];
+
+  let current: http.ClientRequest | null = null;
+  let bodyStarted = false;
+  let responded = false;
+  let finished = false;
+  let retriedReset = false;
+  let headerTimer: NodeJS.Timeout | undefined;
+
+  const clearHeaderTimer = (): void => {
+    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    headerTimer = undefined;
+  };
+  const fail = (problem: ProxyProblem): void => {
+    finished = true;
+    clearHeaderTimer();
+    sendH2Problem(stream, problem, accept(head), method);
+  };
+
+  stream.on('error', () => current?.destroy());
+  // The client reset the stream (or the session went away) before the exchange completed: cancel upstream.
+  stream.on('close', () => {
+    if (finished && stream.rstCode === NGHTTP2_NO_ERROR) return;
+    finished = true;
+    clearHeaderTimer();
+    current?.destroy();
+  });
+
+  const attempt = (index: number): void => {
+    const address = order[index] as LoopbackAddress;
+    if (!tried.includes(address)) tried.push(address);
+    const upReq = http.request({ host: address, port, method, path: target.path, headers, agent: ctx.pool.agentFor(address, port) });
+    current = upReq;
+
+    const onConnected = (): void => {
+      if (current !== upReq || finished) return;
+      ctx.pool.remember(port, address);
+      if (hasBody && !bodyStarted) {
+        bodyStarted = true;
+        stream.pipe(upReq);
+      }
+    };
+    upReq.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', onConnected);
+      else onConnected();
+    });
+    upReq.on('finish', () => {
+      if (responded || finished || current !== upReq) return;
+      clearHeaderTimer();
+      headerTimer = setTimeout(() => {
+        if (responded || finished) return;
+        fail(upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs));
+        upReq.destroy();
+      }, ctx.upstreamTimeoutMs);
+      headerTimer.unref();
+    });
+    upReq.on('continue', () => {
+      if (!stream.headersSent && !finished) stream.additionalHeaders({ ':status': 100 });
+    });
+    upReq.on('information', (infoRes) => {
+      if (infoRes.statusCode !== 103 || finished || stream.headersSent) return;
+      const link = infoRes.headers.link;
+      if (link !== undefined) stream.additionalHeaders({ ':status': 103, link });
+    });
+    upReq.on('response', (upRes) => {
+      if (current !== upReq) return;
+      responded = true;
+      clearHeaderTimer();
+      relayResponse(ctx, stream, head, upRes, () => {
+        finished = true;
+      });
+    });
+    upReq.on('error', (err) => {
+      if (current !== upReq) return;
+      clearHeaderTimer();
+      if (finished) return;
+      if (responded) {
+        finished = true;
+        resetStream(stream);
+        return;
+      }
+      if (!bodyStarted && shouldTryNextAddress(err) && index + 1 < order.length) {
+        attempt(index + 1);
+        return;
+      }
+      if (errorCode(err) === 'ECONNRESET' && upReq.reusedSocket && !bodyStarted && !hasBody && !retriedReset && RETRYABLE.has(method)) {
+        retriedReset = true;
+        attempt(index);
+        return;
+      }
+      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
+      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+    });
+    if (!hasBody) upReq.end();
+  };
+
+  attempt(0);
+}
+
+function relayResponse(ctx: ProxyContext, stream: ServerHttp2Stream, head: H2RequestHead, upRes: http.IncomingMessage, done: () => void): void {
+  upRes.on('error', () => {
+    resetStream(stream);
+  });
+  // A service that dies mid-body: reset the stream so the client cannot take a truncated body for a whole one.
+  upRes.on('close', () => {
+    if (!upRes.complete && !stream.closed) resetStream(stream);
+  });
+  if (stream.destroyed || stream.closed) {
+    upRes.destroy();
+    return;
+  }
+  const status = upRes.statusCode ?? 502;
+  const raw = appendToList(stripHopByHop(upRes.rawHeaders), 'Via', `1.1 ${ctx.viaToken}`);
+  const headers = rawToH2Headers(raw);
+  headers[':status'] = status;
+  const noBody = head.method.toUpperCase() === 'HEAD' || status === 204 || status === 304;
+  const declaresTrailers = upRes.headers.trailer !== undefined;
+  try {
+    stream.respond(headers, { endStream: noBody, waitForTrailers: declaresTrailers && !noBody });
+  } catch (err) {
+    upRes.destroy();
+    sendH2Problem(
+      stream,
+      {
+        status: 502,
+        code: 'upstream-error',
+        title: 'Invalid response from service',
+        detail: `The service answered with headers that cannot be forwarded over HTTP/2: ${(err as Error).message}.`,
+      },
+      undefined,
+      head.method,
+    );
+    return;
+  }
+  if (noBody) {
+    upRes.on('end', done);
+    upRes.resume();
+    return;
+  }
+  if (declaresTrailers) {
+    stream.once('wantTrailers', () => {
+      const trailers = rawToH2Headers(upRes.rawTrailers);
+      try {
+        stream.sendTrailers(trailers);
+      } catch {
+        resetStream(stream);
+      }
+    });
+  }
+  upRes.on('end', done);
+  // No flush needed for SSE or long polls: respond() already sent the HEADERS frame.
+  upRes.pipe(stream);
+}

@@ -1,0 +1,136 @@
+// Header translation between HTTP/2 and the upstream hop. Pure functions over raw header
+// lists (`[name, value, …]`, as http2's 'stream' event gives them).
+import type { OutgoingHttpHeaders } from 'node:http2';
+import { addForwardingHeaders, stripHopByHop, type ForwardingInfo } from './headers.js';
+
+/** Connection-specific response headers HTTP/2 forbids (RFC 9113 §8.2.2), plus the ones proxies strip. */
+export const H2_FORBIDDEN_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+export interface H2RequestHead {
+  method: string;
+  /** `:path`, raw. */
+  path: string;
+  /** `:authority`, or the Host header when the client sent none. */
+  authority: string | undefined;
+  scheme: string | undefined;
+  /** `:protocol` (extended CONNECT, RFC 8441). */
+  protocol: string | undefined;
+  /** Regular headers only, names lower-case as HTTP/2 requires. */
+  fields: string[];
+}
+
+/** Splits pseudo-headers from regular ones; `:authority` wins over Host (RFC 9113 §8.3.1). */
+export function parseH2Request(rawHeaders: readonly string[]): H2RequestHead {
+  const head: H2RequestHead = { method: 'GET', path: '/', authority: undefined, scheme: undefined, protocol: undefined, fields: [] };
+  let host: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    switch (name) {
+      case ':method':
+        head.method = value;
+        break;
+      case ':path':
+        head.path = value;
+        break;
+      case ':authority':
+        head.authority = value;
+        break;
+      case ':scheme':
+        head.scheme = value;
+        break;
+      case ':protocol':
+        head.protocol = value;
+        break;
+      case 'host':
+        host ??= value;
+        break;
+      default:
+        if (!name.startsWith(':')) head.fields.push(name, value);
+    }
+  }
+  head.authority ??= host;
+  return head;
+}
+
+/** HTTP/2 may split Cookie into several fields; HTTP/1.1 needs one, joined with '; ' (RFC 9113 §8.2.3). */
+export function joinCookies(fields: readonly string[]): string[] {
+  const out: string[] = [];
+  const cookies: string[] = [];
+  let at = -1;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if ((fields[i] as string).toLowerCase() === 'cookie') {
+      if (at < 0) {
+        at = out.length;
+        out.push('cookie', '');
+      }
+      cookies.push(fields[i + 1] as string);
+      continue;
+    }
+    out.push(fields[i] as string, fields[i + 1] as string);
+  }
+  if (at >= 0) out[at + 1] = cookies.join('; ');
+  return out;
+}
+
+export type BodyFraming = 'none' | 'chunked' | 'length';
+
+/**
+ * How the upstream HTTP/1.1 request frames the body. HTTP/2 frames bodies itself, so a body
+ * without Content-Length must be sent chunked; an empty body on a method that usually has
+ * one gets Content-Length: 0.
+ */
+export function bodyFraming(fields: readonly string[], endStreamWithHeaders: boolean): BodyFraming {
+  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as string).toLowerCase() === 'content-length') return 'length';
+  return endStreamWithHeaders ? 'none' : 'chunked';
+}
+
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** The HTTP/1.1 request header list for the service: Host from :authority, cookies joined, forwarding headers added. */
+export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: boolean, info: Omit<ForwardingInfo, 'host'>): string[] {
+  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true });
+  const framing = bodyFraming(raw, endStreamWithHeaders);
+  if (head.authority !== undefined) raw.unshift('host', head.authority);
+  if (framing === 'chunked') raw.push('transfer-encoding', 'chunked');
+  else if (framing === 'none' && !BODYLESS_BY_DEFAULT.has(head.method.toUpperCase())) raw.push('content-length', '0');
+  raw = addForwardingHeaders(raw, { ...info, host: head.authority });
+  return raw;
+}
+
+/** Request headers for an HTTP/2 (h2c) upstream: same fields, pseudo-headers rebuilt for the new target. */
+export function h2cRequestHeaders(head: H2RequestHead, upstreamPath: string, info: Omit<ForwardingInfo, 'host'>): OutgoingHttpHeaders {
+  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true });
+  raw = addForwardingHeaders(raw, { ...info, host: head.authority });
+  const out = rawToH2Headers(raw);
+  out[':method'] = head.method;
+  out[':path'] = upstreamPath;
+  out[':scheme'] = 'http';
+  if (head.authority !== undefined) out[':authority'] = head.authority;
+  return out;
+}
+
+/** Response header list → an http2 headers object, dropping what HTTP/2 forbids; repeated names become arrays. */
+export function rawToH2Headers(raw: readonly string[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (H2_FORBIDDEN_RESPONSE_HEADERS.has(name) || name.startsWith(':')) continue;
+    const value = raw[i + 1] as string;
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else out[name] = [String(prior), value];
+  }
+  return out;
+}
+
+/** Drops pseudo-headers and forbidden fields from an http2 headers object (e.g. a response from an h2c service). */
+export function relayableH2Headers(headers: Record<string, string | string[] | number | undefined>): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(':') || H2_FORBIDDEN_RESPONSE_HEADERS.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// Proxy-made answers on an HTTP/2 stream: the same error pages as HTTP/1.1 (HTML or
+// problem+json), or for gRPC clients a trailers-only response they can understand.
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { renderProblem } from './error-pages.js';
+import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from './grpc-status.js';
+import type { ProxyProblem } from './problems.js';
+
+/**
+ * Resets a stream with INTERNAL_ERROR and no END_STREAM before it. (`stream.close(code)`
+ * ends the writable side first, which sends END_STREAM: a truncated body would then look
+ * complete to a client that got no Content-Length.)
+ */
+export function resetStream(stream: ServerHttp2Stream): void {
+  if (stream.destroyed) return;
+  stream.destroy(new Error('locald: the upstream exchange failed'));
+}
+
+/** Answers the stream with the problem; a stream whose headers already went out is reset instead. */
+export function sendH2Problem(stream: ServerHttp2Stream, problem: ProxyProblem, accept: string | undefined, method: string): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    resetStream(stream);
+    return;
+  }
+  const rendered = renderProblem(problem, accept);
+  const headers: OutgoingHttpHeaders = { ':status': rendered.status };
+  for (const [k, v] of Object.entries(rendered.headers)) headers[k.toLowerCase()] = v;
+  const head = method.toUpperCase() === 'HEAD';
+  try {
+    stream.respond(headers, { endStream: head });
+    if (!head) stream.end(rendered.body);
+  } catch {
+    resetStream(stream);
+  }
+}
+
+/** A gRPC client gets the problem as grpc-status/grpc-message in one HEADERS frame with END_STREAM. */
+export function sendGrpcProblem(stream: ServerHttp2Stream, problem: ProxyProblem, contentType = 'application/grpc'): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    resetStream(stream);
+    return;
+  }
+  const message = problem.hint !== undefined ? `${problem.detail} ${problem.hint}` : problem.detail;
+  try {
+    stream.respond(grpcTrailersOnlyHeaders(grpcStatusForHttp(problem.status), `locald: ${message}`, contentType), { endStream: true });
+  } catch {
+    resetStream(stream);
+  }
+}

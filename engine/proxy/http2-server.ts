@@ -1,0 +1,139 @@
+// The HTTP/2 side of the shared port: one http2 server (never listening itself) takes h2
+// connections from the TLS terminator and h2c prior-knowledge connections from the sniffer.
+// Streams use the core API and go to the service over HTTP/1.1 (the shared pool), or over
+// h2c for gRPC and for services with `protocol = "h2c"`.
+import http2 from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { isGrpcContentType } from './grpc-status.js';
+import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
+import { H2cSessionPool } from './h2c-pool.js';
+import { forwardH2ToH2c } from './h2c-forward.js';
+import { normalizeClientIp } from './headers.js';
+import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
+import { parseH2Request } from './http2-headers.js';
+import { sendGrpcProblem, sendH2Problem } from './http2-problem.js';
+import { decideH2, serviceProtocol } from './http2-route.js';
+import type { ProxyContext } from './types.js';
+
+const { NGHTTP2_FLAG_END_STREAM } = http2.constants;
+
+/**
+ * Session limits. Hot-reload clients cancel many streams at once, so the per-session
+ * allowances for rejected streams and invalid frames are raised well above Node's
+ * defaults (100 and 1000). nghttp2's own RST_STREAM rate limit (the CVE-2023-44487
+ * mitigation: a burst of 1000, then 33 per second) cannot be changed from Node and
+ * stays in force: bursts up to 1000 cancels are fine, a sustained flood gets GOAWAY.
+ */
+export const H2_SERVER_OPTIONS: http2.ServerOptions = {
+  maxSessionRejectedStreams: 10_000,
+  maxSessionInvalidFrames: 10_000,
+  // Browsers open many parallel streams for module graphs (Vite serves hundreds of files).
+  settings: { maxConcurrentStreams: 1000, enableConnectProtocol: false },
+  maxHeaderListPairs: 2000,
+};
+
+function headerOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** http2 gives rawHeaders with the 'stream' event; rebuild them from the object if a runtime does not. */
+function rawFrom(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+    else raw.push(name, String(value));
+  }
+  return raw;
+}
+
+export class Http2Frontend {
+  readonly server: http2.Http2Server;
+  readonly h2c: H2cSessionPool;
+  private readonly sessions = new Set<ServerHttp2Session>();
+
+  constructor(private readonly ctx: ProxyContext) {
+    this.h2c = new H2cSessionPool(ctx.pool);
+    this.server = http2.createServer(H2_SERVER_OPTIONS);
+    this.server.on('session', (session: ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.on('close', () => this.sessions.delete(session));
+      session.on('error', () => session.destroy());
+    });
+    this.server.on('sessionError', () => undefined);
+    this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
+      try {
+        this.onStream(stream, headers, flags, rawHeaders ?? rawFrom(headers));
+      } catch {
+        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      }
+    });
+  }
+
+  /** Takes over a connection (TLS with ALPN h2, or a raw socket with the peeked preface unshifted). */
+  accept(socket: Duplex): void {
+    // No resume(): the session reads the socket's handle itself (buffered bytes included).
+    this.server.emit('connection', socket);
+  }
+
+  close(): void {
+    for (const session of this.sessions) session.destroy();
+    this.sessions.clear();
+    this.h2c.close();
+    this.server.close();
+  }
+
+  private onStream(stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]): void {
+    stream.on('error', () => undefined);
+    const head = parseH2Request(rawHeaders);
+    const socket = stream.session?.socket;
+    const info: H2StreamInfo = {
+      head,
+      clientIp: normalizeClientIp(socket?.remoteAddress),
+      proto: stream.session?.encrypted === true ? 'https' : 'http',
+      endStreamWithHeaders: (flags & NGHTTP2_FLAG_END_STREAM) !== 0 || stream.endAfterHeaders,
+    };
+    const accept = headerOf(head.fields, 'accept');
+    const contentType = headerOf(head.fields, 'content-type');
+    if (head.method.toUpperCase() === 'CONNECT') {
+      sendH2Problem(
+        stream,
+        { status: 405, code: 'bad-request', title: 'CONNECT not supported', detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.' },
+        accept,
+        head.method,
+      );
+      return;
+    }
+    if (isGrpcWebContentType(contentType)) {
+      handleGrpcWebH2(this.ctx, this.h2c, stream, info);
+      return;
+    }
+    const grpc = isGrpcContentType(contentType);
+    const decision = decideH2(this.ctx, head);
+    switch (decision.kind) {
+      case 'dashboard':
+        sendH2Problem(
+          stream,
+          {
+            status: 421,
+            code: 'dashboard-unavailable',
+            title: 'Dashboard speaks HTTP/1.1',
+            detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
+          },
+          accept,
+          head.method,
+        );
+        return;
+      case 'problem':
+        if (grpc) sendGrpcProblem(stream, decision.problem, contentType);
+        else sendH2Problem(stream, decision.problem, accept, head.method);
+        return;
+      case 'forward':
+        if (grpc || serviceProtocol(decision.target.service) === 'h2c') forwardH2ToH2c(this.ctx, this.h2c, stream, info, decision.target, { grpc });
+        else forwardH2ToHttp1(this.ctx, stream, info, decision.target);
+        return;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// TLS termination for the shared port. Raw sockets whose first byte is a TLS handshake are
+// handed here (peeked bytes unshifted); the TLS server never listens itself. ALPN picks the
+// protocol: h2 for project hosts, http/1.1 for the dashboard (which only speaks HTTP/1.1)
+// and for clients that do not offer h2.
+import tls from 'node:tls';
+import type { Socket } from 'node:net';
+import { DASHBOARD_HOST } from '../../shared/defaults.js';
+
+/** What `secureServerOptions(ca)` (engine/tls) returns: SNI plus a default certificate. */
+export interface TlsServerCredentials {
+  SNICallback: NonNullable<tls.TlsOptions['SNICallback']>;
+  cert: string;
+  key: string;
+}
+
+export interface TlsTerminatorOptions {
+  credentials: TlsServerCredentials;
+  /** A decrypted connection that negotiated HTTP/2. */
+  onHttp2(socket: tls.TLSSocket): void;
+  /** A decrypted connection that speaks HTTP/1.x (ALPN http/1.1, or no ALPN at all). */
+  onHttp1(socket: tls.TLSSocket): void;
+  /** Handshake timeout; default 30 s. */
+  handshakeTimeoutMs?: number;
+}
+
+/** Hosts that must stay on HTTP/1.1 even when the client offers h2. */
+export function http1OnlyServername(servername: string | undefined): boolean {
+  return servername !== undefined && servername.toLowerCase().replace(/\.$/, '') === DASHBOARD_HOST;
+}
+
+/**
+ * ALPN choice: h2 when offered (unless the host is HTTP/1.1-only), else http/1.1 when
+ * offered. A client offering neither gets no protocol: the handshake fails with
+ * no_application_protocol, which is what RFC 7301 asks for.
+ */
+export function chooseAlpn(servername: string | undefined, offered: readonly string[]): string | undefined {
+  if (offered.includes('h2') && !http1OnlyServername(servername)) return 'h2';
+  if (offered.includes('http/1.1')) return 'http/1.1';
+  if (offered.includes('http/1.0')) return 'http/1.1';
+  return undefined;
+}
+
+export class TlsTerminator {
+  private readonly server: tls.Server;
+
+  constructor(opts: TlsTerminatorOptions) {
+    this.server = tls.createServer({
+      SNICallback: opts.credentials.SNICallback,
+      cert: opts.credentials.cert,
+      key: opts.credentials.key,
+      ALPNCallback: ({ servername, protocols }) => chooseAlpn(servername, protocols),
+      handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
+      allowHalfOpen: true,
+    });
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') opts.onHttp2(socket);
+      else opts.onHttp1(socket);
+    });
+    // Bad handshakes (unknown name, wrong protocol, a scanner) end that connection only.
+    this.server.on('tlsClientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Takes over a raw connection whose peeked bytes were unshifted back into it. */
+  accept(socket: Socket): void {
+    // No resume(): TLS reads the socket's handle itself, after replaying the buffered bytes.
+    this.server.emit('connection', socket);
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}
