@@ -1,6 +1,9 @@
 // One running engine: reaping, the engine, the proxy listener and the dashboard, wired
 // together the same way for `locald up` and for the desktop app's utility process.
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js';
+import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
+import { createTrafficService } from './traffic.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -14,12 +17,16 @@ export interface RuntimeOptions {
   /** Built renderer for the dashboard; defaults to the package's dist/renderer. */
   staticDir?: string;
   stopGraceMs?: number;
+  /** Traffic capture; on by default. Off still answers traffic.* (with nothing captured). */
+  capture?: boolean;
+  captureLimits?: Partial<CaptureLimits>;
 }
 
 export interface Runtime {
   engine: Engine;
   proxy: ProxyServer;
   dashboard: Dashboard;
+  traffic: TrafficStore;
   port: number;
   reaped: ReapReport;
   /** Stops every project (and every process they started), then the listeners. Idempotent. */
@@ -37,8 +44,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   });
   let port = 0;
+  const traffic = new TrafficStore(
+    { ...DEFAULT_CAPTURE_LIMITS, ...options.captureLimits },
+    { enabled: options.capture !== false, onBatch: (batch) => engine.publishTraffic(batch), version: readVersion() },
+  );
+  engine.attachTraffic(createTrafficService(traffic, () => port));
   const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
-  const proxy = new ProxyServer({ backend: engine, port: options.httpPort, dashboard });
+  const proxy = new ProxyServer({ backend: engine, port: options.httpPort, dashboard, capture: traffic });
   const bound = await proxy.listen();
   port = bound.port;
   engine.setHttpPort(port);
@@ -48,6 +60,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     engine,
     proxy,
     dashboard,
+    traffic,
     port,
     reaped,
     close: () => {
@@ -55,6 +68,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await engine.shutdown();
         dashboard.close();
         await proxy.close();
+        traffic.close();
       })();
       return closing;
     },

@@ -1,7 +1,7 @@
 // Command-line parsing: pure, so every error message is tested.
 
 export type CliCommand =
-  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; open: boolean }
+  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean }
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined }
   | { kind: 'help' }
@@ -10,7 +10,8 @@ export type CliCommand =
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
 export const USAGE = `Usage:
-  locald up [DIR...] [--http-port N] [--home DIR]   run projects in the foreground (default DIR: .)
+  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture]
+                                                    run projects in the foreground (default DIR: .)
   locald check [DIR|FILE]                           validate a locald.toml; exit 1 with located errors
   locald ca [--install | --uninstall] [--home DIR]  print the local CA certificate path, or (un)trust it
   locald --version | --help
@@ -31,7 +32,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const { positional, flags } = parsed;
   switch (command) {
     case 'up': {
-      const unknown = unknownFlag(flags, ['http-port', 'home', 'open']);
+      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture']);
       if (unknown !== undefined) return unknown;
       let httpPort: number | undefined;
       const portFlag = flags.get('http-port');
@@ -46,7 +47,13 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       if (home === null) return { ok: false, error: '--home needs a directory, e.g. --home ~/.locald' };
       return {
         ok: true,
-        command: { kind: 'up', dirs: positional.length > 0 ? positional : ['.'], httpPort, home, open: flags.has('open') },
+        command: {
+          kind: 'up',
+          dirs: positional.length > 0 ? positional : ['.'],
+          httpPort,
+          home,
+          capture: !flags.has('no-capture'),
+        },
       };
     }
     case 'check': {

@@ -22,7 +22,11 @@ export async function runUp(command: UpCommand): Promise<number> {
 
   let runtime: Runtime;
   try {
-    runtime = await startRuntime({ home: resolveHome(command.home), httpPort: command.httpPort ?? DEFAULT_HTTP_PORT });
+    runtime = await startRuntime({
+      home: resolveHome(command.home),
+      httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
+      capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
+    });
   } catch (e) {
     err(`locald: ${e instanceof Error ? e.message : String(e)}`);
     return 1;

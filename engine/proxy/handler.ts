@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { resolveRequest } from '../routing/resolve.js';
 import { sendProblem, writeProblemToSocket } from './error-pages.js';
 import { viaContains } from './headers.js';
+import { beginCapture, recordProblem } from './capture-hooks.js';
 import { forwardHttp } from './http1.js';
 import {
   ERROR_PAGE_LOG_LINES,
@@ -21,7 +22,11 @@ import {
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import { forwardUpgrade } from './websocket.js';
 
-export type Decision = { kind: 'dashboard' } | { kind: 'problem'; problem: ProxyProblem } | { kind: 'forward'; target: UpstreamTarget };
+export type Decision =
+  | { kind: 'dashboard' }
+  /** `target` is set when the request reached a service whose state explains the failure. */
+  | { kind: 'problem'; problem: ProxyProblem; target?: UpstreamTarget }
+  | { kind: 'forward'; target: UpstreamTarget };
 
 export function decide(ctx: ProxyContext, req: IncomingMessage): Decision {
   if (viaContains(req.rawHeaders, ctx.viaToken)) return { kind: 'problem', problem: loopDetectedProblem(ctx.viaToken) };
@@ -49,9 +54,13 @@ export function decide(ctx: ProxyContext, req: IncomingMessage): Decision {
         ctx.proxyPort(),
       );
       if (problem !== undefined || service.port === null) {
-        return { kind: 'problem', problem: problem ?? serviceNoPortProblem(project, service) };
+        const target = { project, service, port: service.port ?? 0, path: resolution.upstreamTarget, route: resolution.route?.prefix ?? null };
+        return { kind: 'problem', problem: problem ?? serviceNoPortProblem(project, service), target };
       }
-      return { kind: 'forward', target: { project, service, port: service.port, path: resolution.upstreamTarget } };
+      return {
+        kind: 'forward',
+        target: { project, service, port: service.port, path: resolution.upstreamTarget, route: resolution.route?.prefix ?? null },
+      };
     }
   }
 }
@@ -80,11 +89,14 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
         sendProblem(req, res, dashboardUnavailableProblem());
       }
       return;
-    case 'problem':
+    case 'problem': {
+      const recorder = beginCapture(ctx, req, decision.target ?? null);
+      recordProblem(recorder, decision.problem, ctx, decision.target ?? null);
       sendProblem(req, res, decision.problem);
       return;
+    }
     case 'forward':
-      forwardHttp(ctx, req, res, decision.target);
+      forwardHttp(ctx, req, res, decision.target, beginCapture(ctx, req, decision.target));
       return;
   }
 }
@@ -111,12 +123,14 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       if (ctx.dashboard !== undefined) ctx.dashboard.handleUpgrade(req, socket, head);
       else writeProblemToSocket(socket, dashboardUnavailableProblem(), req.headers.accept);
       return;
-    case 'problem':
+    case 'problem': {
       socket.on('error', () => socket.destroy());
+      recordProblem(beginCapture(ctx, req, decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
       writeProblemToSocket(socket, decision.problem, req.headers.accept);
       return;
+    }
     case 'forward':
-      forwardUpgrade(ctx, req, socket, head, decision.target);
+      forwardUpgrade(ctx, req, socket, head, decision.target, beginCapture(ctx, req, decision.target, 'websocket'));
       return;
   }
 }

@@ -3,6 +3,8 @@
 // a response already streaming never does (SSE, long downloads).
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
+import { EXCHANGE_ID_HEADER, recordProblem, replayOf, stripReplayHeader } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
 import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
 import { appendToList, stripHopByHop, trailerPairs } from './headers.js';
@@ -36,10 +38,17 @@ function isStreamingResponse(res: IncomingMessage): boolean {
   return res.headers['content-length'] === undefined || (type !== undefined && type.toLowerCase().startsWith('text/event-stream'));
 }
 
-export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, target: UpstreamTarget): void {
+export function forwardHttp(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: UpstreamTarget,
+  recorder: ExchangeRecorder = NOOP_RECORDER,
+): void {
   const exchange = newExchange(ctx, req, target, false);
   notify(ctx.observer, 'onRequest', exchange);
-  const headers = withBodyFraming(upstreamRequestHeaders(req, ctx.viaToken, false), req);
+  const headers = withBodyFraming(stripReplayHeader(upstreamRequestHeaders(req, ctx.viaToken, false)), req);
+  recorder.forwarded(target.path, headers, 'http/1.1');
   const hasBody = requestHasBody(req);
   const method = req.method ?? 'GET';
   const port = target.port;
@@ -62,12 +71,17 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
     finished = true;
     clearHeaderTimer();
     notify(ctx.observer, 'onError', exchange, { problem });
+    recordProblem(recorder, problem, ctx, target);
     sendProblem(req, res, problem);
   };
 
   // The client went away (or we aborted): stop the upstream side too, so the service sees the cancel.
   res.on('close', () => {
-    if (res.writableFinished) return;
+    if (res.writableFinished) {
+      recorder.end();
+      return;
+    }
+    if (!finished) recorder.abort('the client closed the connection before the response completed');
     finished = true;
     clearHeaderTimer();
     current?.destroy();
@@ -90,8 +104,14 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
     const onConnected = (): void => {
       if (current !== upReq || finished) return;
       ctx.pool.remember(port, address);
+      recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
       if (hasBody && !bodyStarted) {
         bodyStarted = true;
+        // Observed in the same tick as pipe() attaches, so no chunk can slip past either.
+        req.on('data', (chunk: Buffer) => recorder.requestChunk(chunk));
+        req.on('end', () => {
+          if (req.rawTrailers.length > 0) recorder.requestTrailers(req.rawTrailers);
+        });
         req.pipe(upReq);
       }
     };
@@ -102,6 +122,7 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
 
     // The deadline starts once the whole request is sent: a slow upload is not a slow service.
     upReq.on('finish', () => {
+      if (current === upReq) recorder.requestSent();
       if (responded || finished || current !== upReq) return;
       clearHeaderTimer();
       headerTimer = setTimeout(() => {
@@ -126,7 +147,7 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
       if (current !== upReq) return;
       responded = true;
       clearHeaderTimer();
-      relayResponse(ctx, req, res, upRes);
+      relayResponse(ctx, req, res, upRes, recorder, replayOf(req) !== null);
       notify(ctx.observer, 'onResponse', exchange, upRes);
     });
 
@@ -138,6 +159,14 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
         // Mid-response: the client must see a broken message, never a clean end.
         finished = true;
         notify(ctx.observer, 'onError', exchange, { error: err });
+        recorder.fail(
+          {
+            code: 'upstream-reset',
+            title: 'The service broke off its response',
+            detail: `Service '${target.service.name}' (port ${port}) ${describeUpstreamError(err)} while sending the response; the client connection was aborted so the truncated body cannot pass for a whole one.`,
+          },
+          ctx.backend.recentLogs(target.project.name, target.service.name, 40),
+        );
         res.destroy(err);
         return;
       }
@@ -168,7 +197,19 @@ export function forwardHttp(ctx: ProxyContext, req: IncomingMessage, res: Server
   attempt(0);
 }
 
-function relayResponse(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage): void {
+function describeUpstreamError(err: Error): string {
+  const code = errorCode(err);
+  return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
+}
+
+function relayResponse(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  upRes: IncomingMessage,
+  recorder: ExchangeRecorder,
+  isReplay: boolean,
+): void {
   upRes.on('error', () => res.destroy());
   // A reset mid-body: abort the client's response, so it cannot mistake a truncated body for a whole one.
   upRes.on('close', () => {
@@ -180,6 +221,8 @@ function relayResponse(ctx: ProxyContext, req: IncomingMessage, res: ServerRespo
   }
   let headers = stripHopByHop(upRes.rawHeaders);
   headers = appendToList(headers, 'Via', `1.1 ${ctx.viaToken}`);
+  if (isReplay && recorder.id !== 0) headers.push(EXCHANGE_ID_HEADER, String(recorder.id));
+  recorder.response(upRes.statusCode ?? 502, upRes.rawHeaders, headers);
   try {
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage || undefined, headers);
   } catch (err) {
@@ -196,7 +239,12 @@ function relayResponse(ctx: ProxyContext, req: IncomingMessage, res: ServerRespo
   if (isStreamingResponse(upRes)) res.flushHeaders();
   // Registered before pipe() so the trailers are in place when pipe ends the response.
   upRes.on('end', () => {
-    if (upRes.rawTrailers.length > 0) res.addTrailers(trailerPairs(upRes.rawTrailers));
+    if (upRes.rawTrailers.length > 0) {
+      recorder.responseTrailers(upRes.rawTrailers);
+      res.addTrailers(trailerPairs(upRes.rawTrailers));
+    }
   });
+  // Observed in the same tick as pipe() attaches its own listener.
+  upRes.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));
   upRes.pipe(res);
 }

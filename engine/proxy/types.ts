@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
+import type { BeginMeta, ExchangeRecorder } from '../capture/index.js';
 import type { ProxyBackend } from './backend.js';
 import type { ProxyProblem } from './problems.js';
 import type { UpstreamPool } from './upstream.js';
@@ -38,6 +39,11 @@ export interface ProxyObserver {
   onError?(exchange: ProxyExchange, failure: { problem?: ProxyProblem; error?: Error }): void;
 }
 
+/** Where the proxy reports each exchange for capture. Recorders never throw and never buffer. */
+export interface CaptureSink {
+  begin(meta: BeginMeta): ExchangeRecorder;
+}
+
 /** Everything the request handlers need, shared by all connections of one ProxyServer. */
 export interface ProxyContext {
   backend: ProxyBackend;
@@ -49,6 +55,7 @@ export interface ProxyContext {
   proxyPort(): number;
   dashboard: DashboardHooks | undefined;
   observer: ProxyObserver | undefined;
+  capture?: CaptureSink | undefined;
   nextExchangeId(): number;
 }
 
@@ -59,4 +66,6 @@ export interface UpstreamTarget {
   port: number;
   /** Origin-form path + query, raw. */
   path: string;
+  /** The matched route prefix; null when the service was addressed by host. */
+  route?: string | null;
 }

@@ -6,6 +6,8 @@ import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
+import { recordProblem, stripReplayHeader } from './capture-hooks.js';
 import { writeProblemToSocket } from './error-pages.js';
 import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
 import { appendToList, stripHopByHop } from './headers.js';
@@ -27,10 +29,18 @@ function tuneTunnelSocket(socket: Duplex): void {
   s.setKeepAlive?.(true, 30_000);
 }
 
-export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer, target: UpstreamTarget): void {
+export function forwardUpgrade(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: UpstreamTarget,
+  recorder: ExchangeRecorder = NOOP_RECORDER,
+): void {
   const exchange = newExchange(ctx, req, target, true);
   notify(ctx.observer, 'onRequest', exchange);
-  const headers = upstreamRequestHeaders(req, ctx.viaToken, true);
+  const headers = stripReplayHeader(upstreamRequestHeaders(req, ctx.viaToken, true));
+  recorder.forwarded(target.path, headers, 'http/1.1');
   const port = target.port;
   const order = ctx.pool.addressOrder(port);
   const tried: LoopbackAddress[] = [];
@@ -46,6 +56,7 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
     settled = true;
     clearHeaderTimer();
     notify(ctx.observer, 'onError', exchange, { problem });
+    recordProblem(recorder, problem, ctx, target);
     writeProblemToSocket(socket, problem, req.headers.accept);
   };
 
@@ -58,6 +69,7 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
       settled = true;
       clearHeaderTimer();
       current?.destroy();
+      recorder.abort('the client closed the connection before the upgrade completed');
     }
   });
 
@@ -70,7 +82,9 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
 
     upReq.on('socket', (s) => {
       const connected = (): void => {
-        if (current === upReq) ctx.pool.remember(port, address);
+        if (current !== upReq) return;
+        ctx.pool.remember(port, address);
+        recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
       };
       if (s.connecting) s.once('connect', connected);
       else connected();
@@ -99,9 +113,16 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
         return;
       }
       // The service's 101 goes out as it came: Sec-WebSocket-Accept/-Protocol/-Extensions intact.
+      recorder.response(101, upRes.rawHeaders, upRes.rawHeaders);
       socket.write(serializeHead(101, upRes.statusMessage || 'Switching Protocols', upRes.rawHeaders));
-      if (upHead.length > 0) socket.write(upHead);
-      if (head.length > 0) upSocket.write(head);
+      if (upHead.length > 0) {
+        recorder.websocketFrameBytes('server', upHead);
+        socket.write(upHead);
+      }
+      if (head.length > 0) {
+        recorder.websocketFrameBytes('client', head);
+        upSocket.write(head);
+      }
       tuneTunnelSocket(socket);
       tuneTunnelSocket(upSocket);
       const closeBoth = (): void => {
@@ -110,8 +131,17 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
       };
       upSocket.on('error', closeBoth);
       socket.on('error', closeBoth);
-      upSocket.on('close', () => socket.destroy());
-      socket.on('close', () => upSocket.destroy());
+      upSocket.on('close', () => {
+        recorder.end();
+        socket.destroy();
+      });
+      socket.on('close', () => {
+        recorder.end();
+        upSocket.destroy();
+      });
+      // Observed in the same tick as pipe() attaches its own listeners.
+      upSocket.on('data', (chunk: Buffer) => recorder.websocketFrameBytes('server', chunk));
+      socket.on('data', (chunk: Buffer) => recorder.websocketFrameBytes('client', chunk));
       upSocket.pipe(socket);
       socket.pipe(upSocket);
     });
@@ -128,6 +158,9 @@ export function forwardUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: 
       let raw = stripHopByHop(upRes.rawHeaders);
       raw = appendToList(raw, 'Via', `1.1 ${ctx.viaToken}`);
       raw.push('Connection', 'close');
+      recorder.response(upRes.statusCode ?? 502, upRes.rawHeaders, raw);
+      upRes.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));
+      upRes.on('end', () => recorder.end());
       // Without Content-Length the body is delimited by the close (Node has already de-chunked it).
       socket.write(serializeHead(upRes.statusCode ?? 502, upRes.statusMessage || http.STATUS_CODES[upRes.statusCode ?? 502] || '', raw));
       upRes.on('error', () => socket.destroy());

@@ -6,10 +6,10 @@ import { resolveHome } from '../../engine/home.js';
 import type { ServiceState } from '../../shared/state.js';
 
 test('locald up: dirs, --http-port (both spellings) and --home', () => {
-  assert.deepEqual(parseArgs(['up']), { ok: true, command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, open: false } });
-  assert.deepEqual(parseArgs(['up', 'a', 'b', '--http-port', '0', '--home=/tmp/h']), {
+  assert.deepEqual(parseArgs(['up']), { ok: true, command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true } });
+  assert.deepEqual(parseArgs(['up', 'a', 'b', '--http-port', '0', '--home=/tmp/h', '--no-capture']), {
     ok: true,
-    command: { kind: 'up', dirs: ['a', 'b'], httpPort: 0, home: '/tmp/h', open: false },
+    command: { kind: 'up', dirs: ['a', 'b'], httpPort: 0, home: '/tmp/h', capture: false },
   });
   assert.deepEqual(parseArgs(['up', '--http-port=8081']).ok && (parseArgs(['up', '--http-port=8081']) as { command: { httpPort: number } }).command.httpPort, 8081);
 });
@@ -19,7 +19,7 @@ test('bad arguments are refused with a message that says what is valid', () => {
     [['up', '--http-port', 'abc'], /--http-port must be a port number from 0 to 65535, got 'abc'/],
     [['up', '--http-port', '70000'], /got '70000'/],
     [['up', '--http-port'], /--http-port needs a value/],
-    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --open\)/],
+    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --no-capture\)/],
     [['check', 'a', 'b'], /one DIR or FILE/],
     [['ca', '--install', '--uninstall'], /choose one/],
     [['frobnicate'], /unknown command 'frobnicate'. Commands: up, check, ca/],
