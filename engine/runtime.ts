@@ -4,6 +4,7 @@ import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js
 import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
 import { createTrafficService } from './traffic.js';
+import { LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   /** Traffic capture; on by default. Off still answers traffic.* (with nothing captured). */
   capture?: boolean;
   captureLimits?: Partial<CaptureLimits>;
+  /** HTTPS on the proxy's port with the local CA; on by default. */
+  tls?: boolean;
 }
 
 export interface Runtime {
@@ -27,6 +30,8 @@ export interface Runtime {
   proxy: ProxyServer;
   dashboard: Dashboard;
   traffic: TrafficStore;
+  /** The local CA, when HTTPS is on. */
+  ca: LocalCa | null;
   port: number;
   reaped: ReapReport;
   /** Stops every project (and every process they started), then the listeners. Idempotent. */
@@ -37,10 +42,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const home = ensureHome(options.home);
   // Before anything else: a previous run that crashed may have left services holding ports.
   const reaped = await reapLeftovers(home);
+  // The CA exists before any service starts, so NODE_EXTRA_CA_CERTS never names a missing file.
+  const ca = options.tls === false ? null : await LocalCa.open(home);
   const engine = new Engine({
     home,
     httpPort: options.httpPort,
     version: readVersion(),
+    ...(ca !== null ? { serviceEnv: caEnv(home) } : {}),
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   });
   let port = 0;
@@ -50,7 +58,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   engine.attachTraffic(createTrafficService(traffic, () => port));
   const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
-  const proxy = new ProxyServer({ backend: engine, port: options.httpPort, dashboard, capture: traffic });
+  const proxy = new ProxyServer({
+    backend: engine,
+    port: options.httpPort,
+    dashboard,
+    capture: traffic,
+    ...(ca !== null ? { tls: await secureServerOptions(ca) } : {}),
+  });
   const bound = await proxy.listen();
   port = bound.port;
   engine.setHttpPort(port);
@@ -61,6 +75,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     proxy,
     dashboard,
     traffic,
+    ca,
     port,
     reaped,
     close: () => {

@@ -67,6 +67,9 @@ export async function runUp(command: UpCommand): Promise<number> {
 
   out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${runtime.engine.info().home})`);
   for (const p of engine.listProjects()) out(formatProjectBanner(p, color));
+  if (runtime.ca !== null) {
+    out(`locald: https://<project>.localhost:${proxy.port}/ works on the same port (HTTP/2); trust the local CA with \`locald ca --install\` (${runtime.ca.certPath})`);
+  }
   out(`locald: dashboard ${dashboard.url()}`);
 
   let stopping: Promise<number> | null = null;

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { REPO, startLocald, type LocaldProcess } from '../helpers/locald-cli.js';
@@ -166,6 +168,26 @@ describe('locald up examples/shop', () => {
       req.end();
     });
     assert.equal(got, payload.length);
+  });
+
+  test('https on the same port: HTTP/2 via ALPN with the local CA, X-Forwarded-Proto https', async () => {
+    const ca = readFileSync(join(locald.home, 'ca', 'ca.pem'));
+    const session = http2.connect(`https://shop.localhost:${port}`, { ca, servername: 'shop.localhost', host: '127.0.0.1', port } as http2.SecureClientSessionOptions);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': '/api/hello', ':authority': host() });
+        let text = '';
+        stream.on('data', (c: Buffer) => (text += c.toString()));
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+      });
+      const seen = JSON.parse(body) as { forwardedProto: string; host: string };
+      assert.equal(seen.forwardedProto, 'https');
+      assert.equal(seen.host, host(), ':authority becomes Host');
+      assert.equal(session.alpnProtocol, 'h2');
+    } finally {
+      session.close();
+    }
   });
 
   test('SIGTERM stops every service and exits 0', async () => {
