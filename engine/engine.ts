@@ -1,8 +1,9 @@
 // The engine: projects, their supervisors, and the typed API every client uses.
 // It knows nothing about transports (CLI, WebSocket, MessagePort) or about Electron.
 import { EventEmitter } from 'node:events';
-import { basename, resolve } from 'node:path';
-import type { ConfigIssue, ProjectConfig } from '../shared/config.js';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { formatConfigIssue, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
 import type {
   EngineApi,
   EngineEvent,
@@ -16,6 +17,7 @@ import type {
 import { DASHBOARD_HOST } from '../shared/defaults.js';
 import type { LogLine, ProjectState, ServiceState } from '../shared/state.js';
 import { loadProject } from './config/index.js';
+import { decideReload, type ReloadPolicy } from './config-reload.js';
 import { EngineError } from './engine-error.js';
 import { projectUrl, summariseProject } from './project-status.js';
 import type { ProxyBackend } from './proxy/backend.js';
@@ -33,6 +35,13 @@ export interface EngineOptions {
   stopGraceMs?: number;
   /** How often batched log events are flushed. */
   logFlushMs?: number;
+  /**
+   * What a changed config file does: 'apply' (the terminal user who ran `locald up` owns the
+   * file) or 'approve' (the desktop app: changed commands wait for the user's approval).
+   */
+  reloadPolicy?: ReloadPolicy;
+  /** Watch config files and reload on change; default true. */
+  watch?: boolean;
 }
 
 interface ProjectEntry {
@@ -47,7 +56,13 @@ interface ProjectEntry {
   /** Serialises start/stop so a toggle storm never interleaves them. */
   transition: Promise<unknown>;
   cached: ProjectState | null;
+  /** A changed config waiting for approval, and what changed. */
+  pending: { config: ProjectConfig; changes: string[] } | null;
+  watcher: FSWatcher | null;
+  reloadTimer: NodeJS.Timeout | null;
 }
+
+const RELOAD_DEBOUNCE_MS = 150;
 
 type Handler<M extends EngineMethod> = (params: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M>;
 
@@ -69,6 +84,7 @@ export class Engine implements EngineApi, ProxyBackend {
       'projects.remove': (p) => this.removeProject(requireString(p, 'project')),
       'projects.start': (p) => this.startProject(requireString(p, 'project')),
       'projects.stop': (p) => this.stopProject(requireString(p, 'project')),
+      'projects.approve': (p) => this.approveProject(requireString(p, 'project')),
       'services.restart': (p) => this.restartService(requireString(p, 'project'), requireString(p, 'service')),
       'logs.read': (p) => this.readLogs(p),
       'traffic.list': (p) => this.requireTraffic().list(optionalNumber(p, 'limit')),
@@ -200,9 +216,13 @@ export class Engine implements EngineApi, ProxyBackend {
       stopping: false,
       transition: Promise.resolve(),
       cached: null,
+      pending: null,
+      watcher: null,
+      reloadTimer: null,
     };
     entry.supervisor = this.createSupervisor(config);
     this.projects.set(key, entry);
+    if (this.options.watch !== false) this.watch(entry);
     this.publish(entry);
     return this.stateOf(entry);
   }
@@ -211,6 +231,7 @@ export class Engine implements EngineApi, ProxyBackend {
     const entry = this.projects.get(project.toLowerCase());
     if (entry === undefined) return { removed: false };
     await this.stopProject(project);
+    this.unwatch(entry);
     this.projects.delete(entry.key);
     this.events.emit('project.removed', { project: entry.config?.name ?? entry.key });
     return { removed: true };
@@ -269,13 +290,112 @@ export class Engine implements EngineApi, ProxyBackend {
     return entry.supervisor?.logs(opts) ?? [];
   }
 
+  /** Applies the config change that waits for approval; restarts the project if it runs. */
+  approveProject(project: string): Promise<ProjectState> {
+    const entry = this.requireProject(project);
+    const pending = entry.pending;
+    if (pending === null) throw new EngineError('not_found', `project '${project}' has no change waiting for approval`);
+    return this.serialise(entry, () => this.applyConfig(entry, pending.config, true));
+  }
+
+  /** Re-reads a project's config file now (the watcher calls this after a change). */
+  reloadProject(project: string): Promise<ProjectState> {
+    const entry = this.requireProject(project);
+    return this.serialise(entry, async () => {
+      const current = entry.config;
+      if (current === null) return this.stateOf(entry);
+      const decision = decideReload(current, await loadProject(entry.file), this.options.reloadPolicy ?? 'apply');
+      switch (decision.kind) {
+        case 'invalid':
+          // The last good config keeps running; every surface shows why the new one was refused.
+          entry.issues = decision.issues;
+          this.queueSystemLog(entry, `config not reloaded: ${decision.issues.map(formatConfigIssue).join('; ')}`);
+          this.publish(entry);
+          return this.stateOf(entry);
+        case 'unchanged':
+          entry.issues = decision.warnings;
+          entry.pending = null;
+          this.publish(entry);
+          return this.stateOf(entry);
+        case 'approve':
+          entry.issues = decision.warnings;
+          entry.pending = { config: decision.config, changes: decision.changed };
+          this.queueSystemLog(entry, `config changed; waiting for approval: ${decision.changed.join('; ')}`);
+          this.publish(entry);
+          return this.stateOf(entry);
+        case 'apply':
+          entry.issues = decision.warnings;
+          this.queueSystemLog(entry, decision.restart ? 'config changed; restarting the project' : 'config changed; routes updated');
+          return this.applyConfig(entry, decision.config, decision.restart);
+      }
+    });
+  }
+
   /** Stops every project and waits until every process is gone. */
   async shutdown(): Promise<void> {
+    for (const entry of this.projects.values()) this.unwatch(entry);
     await Promise.allSettled([...this.projects.values()].map((e) => this.stopProject(e.key)));
     this.flushLogs();
   }
 
   // ---- internals -------------------------------------------------------
+
+  private async applyConfig(entry: ProjectEntry, config: ProjectConfig, restart: boolean): Promise<ProjectState> {
+    entry.pending = null;
+    if (!restart) {
+      // Routes and other proxy-only settings: the proxy reads them from the state on every request.
+      entry.config = config;
+      this.publish(entry);
+      return this.stateOf(entry);
+    }
+    const wasEnabled = entry.enabled;
+    if (entry.supervisor !== null && wasEnabled) {
+      entry.stopping = true;
+      this.publish(entry);
+      try {
+        await entry.supervisor.stop();
+      } finally {
+        entry.stopping = false;
+      }
+    }
+    entry.config = config;
+    entry.supervisor = this.createSupervisor(config);
+    this.publish(entry);
+    if (wasEnabled) await entry.supervisor.start();
+    this.publish(entry);
+    return this.stateOf(entry);
+  }
+
+  private watch(entry: ProjectEntry): void {
+    try {
+      // The folder, not the file: editors save by renaming a new file over the old one.
+      const name = basename(entry.file);
+      entry.watcher = watch(dirname(entry.file), { persistent: false }, (_event, changed) => {
+        if (changed !== null && changed.toString() !== name) return;
+        if (entry.reloadTimer !== null) clearTimeout(entry.reloadTimer);
+        entry.reloadTimer = setTimeout(() => {
+          entry.reloadTimer = null;
+          void this.reloadProject(entry.key).catch(() => undefined);
+        }, RELOAD_DEBOUNCE_MS);
+        entry.reloadTimer.unref();
+      });
+      entry.watcher.on('error', () => this.unwatch(entry));
+    } catch {
+      // Watching is a convenience; a folder that cannot be watched still runs.
+      entry.watcher = null;
+    }
+  }
+
+  private unwatch(entry: ProjectEntry): void {
+    entry.watcher?.close();
+    entry.watcher = null;
+    if (entry.reloadTimer !== null) clearTimeout(entry.reloadTimer);
+    entry.reloadTimer = null;
+  }
+
+  private queueSystemLog(entry: ProjectEntry, text: string): void {
+    this.queueLog({ seq: ++this.seq, time: Date.now(), project: entry.config?.name ?? entry.key, service: 'locald', stream: 'system', text });
+  }
 
   private createSupervisor(config: ProjectConfig): ProjectSupervisor {
     return new ProjectSupervisor(config, {
@@ -330,6 +450,7 @@ export class Engine implements EngineApi, ProxyBackend {
       services,
       routes: entry.config?.routes ?? [],
       configIssues: entry.issues,
+      pendingApproval: entry.pending === null ? null : { changes: entry.pending.changes },
     };
     entry.cached = state;
     return state;

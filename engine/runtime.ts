@@ -5,6 +5,7 @@ import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
 import { createTrafficService } from './traffic.js';
 import { LocalCa, caEnv, secureServerOptions } from './tls/index.js';
+import type { ReloadPolicy } from './config-reload.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   captureLimits?: Partial<CaptureLimits>;
   /** HTTPS on the proxy's port with the local CA; on by default. */
   tls?: boolean;
+  /** What a changed locald.toml does; see EngineOptions.reloadPolicy. */
+  reloadPolicy?: ReloadPolicy;
 }
 
 export interface Runtime {
@@ -49,6 +52,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     httpPort: options.httpPort,
     version: readVersion(),
     ...(ca !== null ? { serviceEnv: caEnv(home) } : {}),
+    ...(options.reloadPolicy !== undefined ? { reloadPolicy: options.reloadPolicy } : {}),
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   });
   let port = 0;

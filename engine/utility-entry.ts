@@ -30,7 +30,8 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
   let runtime: Runtime;
   try {
     const httpPort = env.LOCALD_HTTP_PORT !== undefined ? Number(env.LOCALD_HTTP_PORT) : DEFAULT_HTTP_PORT;
-    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort });
+    // In the app, changed commands wait for the user's approval in the tray.
+    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve' });
   } catch (e) {
     send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
     process.exitCode = 1;

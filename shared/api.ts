@@ -20,6 +20,8 @@ export interface EngineMethods {
   'projects.remove': { params: { project: string }; result: { removed: boolean } };
   'projects.start': { params: { project: string }; result: ProjectState };
   'projects.stop': { params: { project: string }; result: ProjectState };
+  /** Applies a config change that is waiting for approval (see ProjectState.pendingApproval). */
+  'projects.approve': { params: { project: string }; result: ProjectState };
   'services.restart': { params: { project: string; service: string }; result: ServiceState };
   'logs.read': {
     params: { project: string; service?: string; limit?: number; afterSeq?: number };
@@ -97,6 +99,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'projects.remove',
   'projects.start',
   'projects.stop',
+  'projects.approve',
   'services.restart',
   'logs.read',
   'traffic.list',

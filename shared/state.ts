@@ -50,6 +50,8 @@ export interface ProjectState {
   routes: RouteConfig[];
   /** Non-empty when the config could not be loaded (the last good config, if any, keeps running). */
   configIssues: ConfigIssue[];
+  /** The config file changed its commands; they run only after `projects.approve`. */
+  pendingApproval?: { changes: string[] } | null;
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system';
