@@ -6,15 +6,12 @@ export function localdToml(opts: { nodePath: string; upstreamScript: string; por
     'name = "bench"',
     '',
     '[services.up]',
-    `command = ${tomlString(`"${opts.nodePath}" "${opts.upstreamScript}"`)}`,
+    // A JSON string is a valid TOML basic string (same escapes).
+    `command = ${JSON.stringify(`"${opts.nodePath}" "${opts.upstreamScript}"`)}`,
     `port = ${opts.port}`,
     'ready = { log = "upstream ready" }',
     '',
   ].join('\n');
-}
-
-function tomlString(value: string): string {
-  return `'${value.replaceAll("'", '')}'`;
 }
 
 export interface ProxyPorts {

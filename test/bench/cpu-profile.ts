@@ -8,6 +8,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 export interface CpuProfile {
   nodes: ProfileNode[];
@@ -28,7 +29,11 @@ export interface ProfileSummary {
   idleMs: number;
   functions: SelfTime[];
   files: SelfTime[];
+  /** locald's own functions (engine/, shared/) by inclusive time: what they cost with everything they call. */
+  ours: SelfTime[];
 }
+
+const isOurs = (url: string): boolean => /\/(?:dist\/)?(?:engine|shared)\//.test(url) && !url.includes('node_modules');
 
 /** Shortens a script URL to something readable: repo-relative for our files, `node:x` for Node's. */
 export function shortUrl(url: string): string {
@@ -40,8 +45,16 @@ export function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary {
+/**
+ * `skipMs`: ignore the first samples (start-up: module loading, compiling), so the summary is
+ * about the steady state under load.
+ */
+export function summariseProfile(profile: CpuProfile, top = 15, skipMs = 0): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, { name: string; where: string; us: number }>();
+  let clock = 0;
   const perFunction = new Map<string, { name: string; where: string; us: number }>();
   const perFile = new Map<string, number>();
   let idleUs = 0;
@@ -49,7 +62,8 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const us = profile.timeDeltas[i] ?? 0;
-    if (node === undefined || us <= 0) return;
+    clock += us;
+    if (node === undefined || us <= 0 || clock < skipMs * 1000) return;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') {
       idleUs += us;
@@ -64,6 +78,20 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
     entry.us += us;
     perFunction.set(key, entry);
     perFile.set(file, (perFile.get(file) ?? 0) + us);
+    // Charge this sample to every one of our functions on the stack, once each (recursion).
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame === undefined || !isOurs(frame.url)) continue;
+      const fname = frame.functionName === '' ? '(anonymous)' : frame.functionName;
+      const fwhere = `${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+      const fkey = `${fname}@${fwhere}`;
+      if (seen.has(fkey)) continue;
+      seen.add(fkey);
+      const e = inclusive.get(fkey) ?? { name: fname, where: fwhere, us: 0 };
+      e.us += us;
+      inclusive.set(fkey, e);
+    }
   });
   const share = (us: number): number => (busyUs === 0 ? 0 : us / busyUs);
   const functions = [...perFunction.values()]
@@ -74,5 +102,9 @@ export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary 
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([file, us]) => ({ name: file, where: file, ms: us / 1000, share: share(us) }));
-  return { busyMs: busyUs / 1000, idleMs: idleUs / 1000, functions, files };
+  const ours = [...inclusive.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((f) => ({ name: f.name, where: f.where, ms: f.us / 1000, share: share(f.us) }));
+  return { busyMs: busyUs / 1000, idleMs: idleUs / 1000, functions, files, ours };
 }

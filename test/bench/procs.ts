@@ -170,3 +170,23 @@ export function raiseFdLimit(wanted: number): number {
     return NaN;
   }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; NaN when unreadable. */
+export function readCpuMs(pid: number): number {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
+// USER_HZ is 100 on every Linux ABI Node supports.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export function parseProcStat(text: string): number {
+  // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}

@@ -277,9 +277,13 @@ async function memoryRuns(targets: Target[], opts: Options, results: Results): P
 async function profileLocald(work: string, seconds: number): Promise<ProfileSummary | null> {
   const dir = join(work, 'cpu-profile');
   mkdirSync(dir, { recursive: true });
+  const spawnedAt = Date.now();
   const t = await startLocald({ work, capture: false, cpuProfileDir: dir });
+  let skipMs = 0;
   try {
     await probe(t);
+    runWrk(`${t.base}/`, { connections: 10, seconds: 1, host: t.host }); // warm-up, excluded below
+    skipMs = Date.now() - spawnedAt;
     runWrk(`${t.base}/`, { connections: 50, seconds, host: t.host });
   } finally {
     await t.stop();
@@ -289,7 +293,7 @@ async function profileLocald(work: string, seconds: number): Promise<ProfileSumm
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     if (files.length > 0) {
       const biggest = files.map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
-      return summariseProfile(JSON.parse(readFileSync(biggest, 'utf8')) as CpuProfile);
+      return summariseProfile(JSON.parse(readFileSync(biggest, 'utf8')) as CpuProfile, 20, skipMs);
     }
     await sleep(200);
   }

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runWrk } from './lib.js';
-import { readMemory, resetPeak, runClient, sleep, track, stopChild } from './procs.js';
+import { readCpuMs, readMemory, resetPeak, runClient, sleep, track, stopChild } from './procs.js';
 import { clientScript, type Target } from './targets.js';
 
 export const WORKLOADS = ['h1-small', 'h1-64k', 'post-1m', 'h2', 'ws-echo', 'sse', 'latency', 'idle-ws', 'stream', 'profile'] as const;
@@ -24,8 +24,11 @@ const POST_SCRIPT = fileURLToPath(new URL('./post-1m.lua', import.meta.url));
 
 export function wrkSmall(t: Target, s: Sizes): Figures {
   runWrk(`${t.base}/`, { connections: 10, seconds: 1, host: t.host }); // warm-up: pools, JIT
+  const cpuBefore = readCpuMs(t.pid);
   const r = runWrk(`${t.base}/`, { connections: 50, seconds: s.seconds, host: t.host });
-  return { 'h1-small.rps': r.rps, 'h1-small.p99': r.p99ms, 'h1-small.errors': r.errors };
+  // CPU per request barely depends on what else the machine is doing, unlike req/s.
+  const cpuMs = readCpuMs(t.pid) - cpuBefore;
+  return { 'h1-small.rps': r.rps, 'h1-small.p99': r.p99ms, 'h1-small.cpuPerK': cpuMs / ((r.rps * s.seconds) / 1000), 'h1-small.errors': r.errors };
 }
 
 export function wrk64k(t: Target, s: Sizes): Figures {

@@ -4,7 +4,8 @@ import { createServer, request, Agent } from 'node:http';
 import { connect } from 'node:net';
 
 const target = Number(process.env.TARGET_PORT);
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+// No maxSockets cap: 1,000 SSE streams each hold an upstream connection.
+const agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
 
 const server = createServer((req, res) => {
   const upstream = request(
@@ -17,6 +18,10 @@ const server = createServer((req, res) => {
   upstream.on('error', () => {
     if (!res.headersSent) res.writeHead(502);
     res.end();
+  });
+  // A client that goes away must release its upstream connection (SSE streams never end on their own).
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
 });

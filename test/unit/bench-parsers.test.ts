@@ -1,0 +1,103 @@
+// The bench's pure parts: tool output parsers, the profile summary, /proc parsing, generated configs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { caddyfile, localdToml, nginxConf } from '../bench/configs.js';
+import { shortUrl, summariseProfile, type CpuProfile } from '../bench/cpu-profile.js';
+import { parseWrk } from '../bench/lib.js';
+import { parseProcStatus } from '../bench/procs.js';
+import { captureCost, checkTargets, record, type Results } from '../bench/report.js';
+import { parseH2load } from '../bench/workloads.js';
+
+const WRK = `Running 4s test @ http://127.0.0.1:1/
+  1 threads and 50 connections
+  Latency Distribution
+     50%  812.00us
+     75%    1.20ms
+     90%    2.00ms
+     99%    1.50s
+  40000 requests in 4.00s, 5.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 7
+Requests/sec:  10000.50
+`;
+
+test('parseWrk reads req/s, percentiles in any unit, and counts socket errors plus non-2xx', () => {
+  assert.deepEqual(parseWrk(WRK), { rps: 10000.5, p50ms: 0.812, p99ms: 1500, errors: 12 });
+});
+
+test('parseWrk gives NaN, not 0, when wrk printed no result', () => {
+  const r = parseWrk('unable to connect to 127.0.0.1:1 Connection refused');
+  assert.ok(Number.isNaN(r.rps));
+});
+
+test('parseH2load takes req/s only when h2 was negotiated, and counts failures and 4xx/5xx', () => {
+  const out = `Application protocol: h2
+finished in 2.00s, 3830.50 req/s, 1.2MB/s
+requests: 7661 total, 7700 started, 7661 done, 7600 succeeded, 50 failed, 11 errored, 0 timeout
+status codes: 7600 2xx, 0 3xx, 3 4xx, 1 5xx`;
+  assert.deepEqual(parseH2load(out), { 'h2.rps': 3830.5, 'h2.errors': 65 });
+  const h1 = parseH2load(out.replace('Application protocol: h2', 'Application protocol: http/1.1'));
+  assert.ok(Number.isNaN(h1['h2.rps']));
+});
+
+test('summariseProfile sums self time per function and per file, and keeps idle apart', () => {
+  const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber, scriptId: '0', columnNumber: 0 });
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(idle)', '') },
+      { id: 2, callFrame: frame('forwardHttp', 'file:///repo/dist/engine/proxy/http1.js', 9) },
+      { id: 3, callFrame: frame('parserOnHeadersComplete', 'node:_http_common') },
+      { id: 4, callFrame: frame('forwardHttp', 'file:///repo/dist/engine/proxy/http1.js', 9) },
+    ],
+    samples: [1, 2, 3, 4, 2],
+    timeDeltas: [5000, 1000, 500, 1000, 500],
+  };
+  const s = summariseProfile(profile);
+  assert.equal(s.idleMs, 5);
+  assert.equal(s.busyMs, 3);
+  assert.deepEqual(s.functions[0], { name: 'forwardHttp', where: 'dist/engine/proxy/http1.js:10', ms: 2.5, share: 2.5 / 3 });
+  assert.equal(s.files[1]?.name, 'node:_http_common');
+});
+
+test('shortUrl names repo files from the repo root and packages from node_modules', () => {
+  assert.equal(shortUrl('file:///work/main/dist/engine/proxy/http1.js'), 'dist/engine/proxy/http1.js');
+  assert.equal(shortUrl('file:///work/main/node_modules/ws/lib/receiver.js'), 'ws/lib/receiver.js');
+  assert.equal(shortUrl(''), '(native)');
+});
+
+test('parseProcStatus reads VmRSS and VmHWM in MiB, and null when they are missing', () => {
+  assert.deepEqual(parseProcStatus('Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n'), { rssMiB: 100, hwmMiB: 200 });
+  assert.equal(parseProcStatus('Name:\tzombie\n'), null);
+});
+
+test('captureCost is positive for a slowdown whichever way the metric points', () => {
+  assert.equal(captureCost(1000, 900, 'higher'), 0.1);
+  assert.equal(captureCost(2, 3, 'lower'), 0.5);
+  assert.ok(Number.isNaN(captureCost(NaN, 900, 'higher')));
+});
+
+test('checkTargets compares locald with Caddy and portless, and says n/a for what was not measured', () => {
+  const results: Results = new Map();
+  record(results, 'locald', { 'h1-small.rps': 9000, 'latency.p99add': 0.4, 'stream.up.growth': 12, 'stream.down.growth': 60 });
+  record(results, 'caddy', { 'h1-small.rps': 10000 });
+  record(results, 'portless', { 'h1-small.rps': 2500 });
+  const sizes = { seconds: 4, latencySeconds: 3, idleSockets: 10000, streamBytes: 2 ** 30, sseClients: 1000 };
+  const verdicts = checkTargets(results, sizes, true).map((c) => c.verdict);
+  assert.deepEqual(verdicts, ['FAIL', 'pass', 'n/a', 'pass', 'FAIL', 'n/a']);
+});
+
+test('generated configs point every proxy at the upstream and keep connections alive', () => {
+  const ports = { httpPort: 1001, tlsPort: 1002, upstreamPort: 1003, certFile: '/t/c.pem', keyFile: '/t/k.pem' };
+  const caddy = caddyfile(ports);
+  assert.match(caddy, /admin off/);
+  assert.match(caddy, /http:\/\/:1001 \{/);
+  assert.match(caddy, /reverse_proxy 127\.0\.0\.1:1003/);
+  assert.match(caddy, /tls \/t\/c\.pem \/t\/k\.pem/);
+  const nginx = nginxConf({ ...ports, prefix: '/t/nginx' });
+  assert.match(nginx, /server 127\.0\.0\.1:1003;\s+keepalive 64;/);
+  assert.match(nginx, /proxy_http_version 1\.1;/);
+  assert.match(nginx, /listen 127\.0\.0\.1:1002 ssl http2;/);
+  const toml = localdToml({ nodePath: '/usr/bin/node', upstreamScript: "/it's/up.mjs", port: 1003 });
+  assert.match(toml, /^command = "\\"\/usr\/bin\/node\\" \\"\/it's\/up\.mjs\\""$/m);
+  assert.match(toml, /^port = 1003$/m);
+});
