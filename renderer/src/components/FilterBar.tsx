@@ -60,6 +60,9 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
       e.preventDefault();
       choose(active);
     } else if (e.key === 'Escape') {
+      // A search input clears itself on Escape by default; here Escape only closes the
+      // suggestions or leaves the field, and the filter stays.
+      e.preventDefault();
       if (open && count > 0) {
         e.stopPropagation();
         setOpen(false);
@@ -118,7 +121,7 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
           </ul>
         )}
       </div>
-      <span className="match-count" role="status" aria-label="Matching exchanges" aria-live="polite">
+      <span className="match-count" role="status" aria-label="Matching exchanges" aria-live="polite" aria-busy={text !== filterText}>
         {text.trim() === '' ? `${total.toLocaleString()} exchanges` : `${shown.toLocaleString()} of ${total.toLocaleString()} match`}
       </span>
       {errors.length > 0 && (
