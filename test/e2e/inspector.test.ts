@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { importHar } from '../../renderer/src/export/har-import.js';
 import { launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
@@ -37,10 +37,22 @@ function rawText(path: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
+/** Types a filter, leaves the field with Escape, and waits until the list shows it (the filter is debounced). */
 async function filter(text: string): Promise<void> {
   const input = page.getByRole('combobox', { name: 'Filter traffic' });
   await input.fill(text);
   await input.press('Escape');
+  const status = page.getByRole('status', { name: 'Matching exchanges' });
+  await waitFor(`the filter '${text}' to apply`, async () => (await status.getAttribute('aria-busy')) === 'false', 15_000);
+  assert.equal(await input.inputValue(), text, 'Escape leaves the filter as typed');
+}
+
+/** Waits for a locator to match exactly `expected` elements: rows render in batches, never synchronously. */
+async function expectCount(locator: Locator, expected: number, what: string): Promise<void> {
+  let last = -1;
+  await waitFor(what, async () => (last = await locator.count()) === expected, 15_000).catch(() => {
+    assert.fail(`${what}: expected ${expected}, saw ${last}`);
+  });
 }
 
 function row(text: string | RegExp) {
@@ -132,16 +144,19 @@ describe('traffic', () => {
 
   it('filters with the filter language and shows the match count', async () => {
     await viaProxy(locald.port, '/api/echo', { method: 'POST', body: 'x'.repeat(300), headers: { 'content-type': 'text/plain' } });
+    await viaProxy(locald.port, '/?e2e=web');
     await row('/api/echo').waitFor();
+    await row('/?e2e=web').waitFor();
     await filter('status:404');
     await row('/api/nothing-here').waitFor();
-    assert.equal(await row('/api/products?e2e=live').count(), 0);
+    await expectCount(row('/api/products?e2e=live'), 0, 'status:404 rows for a 200');
     await filter('method:POST path:/echo');
     await row('/api/echo').waitFor();
-    assert.equal(await page.locator('.traffic-row').count(), 1);
+    await expectCount(page.locator('.traffic-row'), 1, 'rows for method:POST path:/echo');
     assert.match((await page.getByRole('status', { name: 'Matching exchanges' }).textContent()) ?? '', /^1 of \d+ match$/);
     await filter('-service:api');
-    assert.equal(await row('/api/').count(), 0);
+    await expectCount(row('/api/'), 0, 'api rows for -service:api');
+    await row('/?e2e=web').waitFor();
     await filter('stauts:500');
     await page.getByRole('alert').filter({ hasText: "did you mean 'status:'" }).waitFor();
     await filter('');
@@ -217,8 +232,8 @@ describe('traffic', () => {
       return r.status >= 500 ? r : null;
     }, 20_000);
     assert.ok(failed.status >= 500);
-    await filter('has:error');
-    const bad = page.locator('.traffic-row').filter({ has: page.locator('.row-error') }).first();
+    await filter('has:error path:e2e=after-crash');
+    const bad = row('/api/products?e2e=after-crash').filter({ has: page.locator('.row-error') }).last();
     await bad.waitFor({ timeout: 15_000 });
     await bad.click();
     await page.keyboard.press('Enter');
@@ -229,19 +244,35 @@ describe('traffic', () => {
     await filter('');
   });
 
-  it('shows WebSocket messages', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${locald.port}/live/ws`, { headers: { host: `shop.localhost:${locald.port}` } });
+  it('shows WebSocket messages, decoded, and new ones while the details are open', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${locald.port}/live/ws?e2e=ws`, { headers: { host: `shop.localhost:${locald.port}` } });
+    const echoes: string[] = [];
+    ws.on('message', (data: Buffer) => echoes.push(data.toString()));
     await new Promise<void>((resolve, reject) => {
-      ws.on('open', () => ws.send('hello from e2e'));
-      ws.on('message', () => ws.close());
-      ws.on('close', () => resolve());
+      ws.on('open', () => resolve());
       ws.on('error', reject);
     });
-    await filter('kind:ws');
-    await page.locator('.traffic-row').first().click();
-    await page.keyboard.press('Enter');
-    const messages = page.getByRole('region', { name: 'WebSocket messages' });
-    await waitFor('both messages', async () => (await messages.getByText('hello from e2e').count()) >= 2, 15_000);
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    try {
+      ws.send('hello from e2e');
+      await waitFor('the echo', () => echoes.includes('hello from e2e'), 15_000);
+      await filter('kind:ws path:e2e=ws');
+      await expectCount(page.locator('.traffic-row'), 1, 'rows for kind:ws');
+      await row('/live/ws?e2e=ws').click();
+      await page.keyboard.press('Enter');
+      const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+      const messages = details.getByRole('region', { name: 'WebSocket messages' });
+      await expectCount(messages.getByRole('cell', { name: 'hello from e2e', exact: true }), 2, 'decoded text payloads, sent and echoed');
+      // The connection is still open: a new message shows up in the open details.
+      ws.send('second message');
+      await expectCount(messages.getByRole('cell', { name: 'second message', exact: true }), 2, 'messages sent after the details opened');
+      ws.close(1000, 'e2e done');
+      await details.getByRole('tab', { name: 'Messages (6)' }).waitFor({ timeout: 15_000 });
+      await expectCount(messages.getByRole('row').filter({ hasText: 'close' }), 2, 'close frames from both sides');
+    } finally {
+      ws.terminate();
+      await closed;
+    }
     await page.keyboard.press('Escape');
     await filter('');
   });
