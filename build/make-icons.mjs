@@ -1,9 +1,10 @@
 // Draws locald's icons as PNGs with nothing but zlib, so they can be regenerated on any
 // machine: `node build/make-icons.mjs`. The outputs are committed.
 //   icon.png                      512x512 app icon (electron-builder derives .icns/.ico)
-//   tray/tray{,Idle,Failing}Template{,@2x}.png   macOS template images (black + alpha)
-//   tray/tray-{idle,running,failing}-{light,dark}.png  Windows/Linux, for light/dark taskbars
-// Shapes: idle = ring, running = ring with a filled centre, failing = ring with a bar and dot (!).
+//   tray/tray{,Idle,Attention,Failing}Template{,@2x}.png   macOS template images (black + alpha)
+//   tray/tray-{idle,running,attention,failing}-{light,dark}.png  Windows/Linux, for light/dark taskbars
+// Shapes: idle = ring, running = ring with a filled centre, attention = running with a badge
+// dot outside the ring's top-right (changed commands wait for approval), failing = ring with a bar and dot (!).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,9 +60,11 @@ const ring = (x, y) => {
 };
 const dot = (x, y) => Math.hypot(x - 0.5, y - 0.5) <= 0.17;
 const bang = (x, y) => (Math.abs(x - 0.5) <= 0.06 && y >= 0.27 && y <= 0.56) || Math.hypot(x - 0.5, y - 0.67) <= 0.065;
+const badge = (x, y) => Math.hypot(x - 0.84, y - 0.16) <= 0.15;
 const SHAPES = {
   idle: (x, y) => ring(x, y),
   running: (x, y) => ring(x, y) || dot(x, y),
+  attention: (x, y) => ((ring(x, y) || dot(x, y)) && Math.hypot(x - 0.84, y - 0.16) > 0.21) || badge(x, y),
   failing: (x, y) => ring(x, y) || bang(x, y),
 };
 
@@ -116,7 +119,7 @@ export function makeIcons() {
   // App icon: the "running" glyph, white on a blue gradient, inset to the 512 canvas.
   const appGlyph = (x, y) => SHAPES.running((x - 0.2) / 0.6, (y - 0.2) / 0.6) && x >= 0.2 && x <= 0.8 && y >= 0.2 && y <= 0.8;
   written.push(write('icon.png', 512, render(512, appGlyph, [255, 255, 255], (_x, y) => [37 + 20 * y, 99 - 30 * y, 235 - 40 * y])));
-  const macNames = { running: 'trayTemplate', idle: 'trayIdleTemplate', failing: 'trayFailingTemplate' };
+  const macNames = { running: 'trayTemplate', idle: 'trayIdleTemplate', attention: 'trayAttentionTemplate', failing: 'trayFailingTemplate' };
   for (const [state, shape] of Object.entries(SHAPES)) {
     written.push(write(`tray/${macNames[state]}.png`, 16, render(16, shape, [0, 0, 0])));
     written.push(write(`tray/${macNames[state]}@2x.png`, 32, render(32, shape, [0, 0, 0])));

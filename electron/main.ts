@@ -189,8 +189,9 @@ async function start(): Promise<void> {
         return;
       }
       case 'reviewApproval': {
+        // Changed commands (pendingApproval): dialog, then projects.approve; cancel keeps the old processes.
         const project = projects.get(action.project);
-        if (project !== undefined) report(await actions.setEnabled(project, true));
+        if (project !== undefined) report(await actions.reviewChanges(project));
         return;
       }
       case 'openUrl': {

@@ -22,13 +22,17 @@ export interface ApprovalPrompt {
   buttons: [approve: string, cancel: string];
 }
 
-/** The dialog text; `changed` when an earlier approval exists but the commands differ now. */
-export function approvalPrompt(config: ProjectConfig, changed = false): ApprovalPrompt {
-  const blocks = config.services.map((service) => {
+function commandBlocks(config: ProjectConfig): string[] {
+  return config.services.map((service) => {
     const lines = [`${service.name}:`, `  $ ${service.command}`, `  in ${service.cwd}`];
     for (const [key, value] of approvedService(config, service).env) lines.push(`  ${key}=${value}`);
     return lines.join('\n');
   });
+}
+
+/** The dialog text; `changed` when an earlier approval exists but the commands differ now. */
+export function approvalPrompt(config: ProjectConfig, changed = false): ApprovalPrompt {
+  const blocks = commandBlocks(config);
   const count = config.services.length;
   const what = `${count} command${count === 1 ? '' : 's'}`;
   return {
@@ -38,5 +42,22 @@ export function approvalPrompt(config: ProjectConfig, changed = false): Approval
       : `locald will run these ${what} from ${config.file}:`,
     detail: count === 0 ? '(no services)' : blocks.join('\n\n'),
     buttons: [changed ? 'Approve Changes' : 'Approve and Add', 'Cancel'],
+  };
+}
+
+/**
+ * The dialog for a running project whose locald.toml changed what runs: the engine's
+ * summary of the changes (ProjectState.pendingApproval.changes) first, then every command
+ * of the new config, which is what the approval covers. Until approved, the old
+ * processes keep running.
+ */
+export function pendingChangesPrompt(config: ProjectConfig, changes: readonly string[]): ApprovalPrompt {
+  const summary = changes.length === 0 ? ['  (the commands, folders or environments changed)'] : changes.map((change) => `  • ${change}`);
+  const blocks = commandBlocks(config);
+  return {
+    title: `Commands changed in ${config.name}`,
+    message: `${config.file} changed what locald runs. Until you approve, ${config.name} keeps running its previous commands.`,
+    detail: ['Changes:', ...summary, '', 'After approval locald runs:', '', blocks.length === 0 ? '(no services)' : blocks.join('\n\n')].join('\n'),
+    buttons: ['Approve Changes', 'Keep Previous Commands'],
   };
 }

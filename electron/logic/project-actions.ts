@@ -6,7 +6,7 @@ import type { ConfigResult, ProjectConfig } from '../../shared/config.js';
 import { formatConfigIssue } from '../../shared/config.js';
 import type { ProjectState } from '../../shared/state.js';
 import type { ApprovalPrompt } from './approval.js';
-import { approvalPrompt, commandsHash, needsApproval } from './approval.js';
+import { approvalPrompt, commandsHash, needsApproval, pendingChangesPrompt } from './approval.js';
 import type { ProjectRegistry } from './project-registry.js';
 
 export interface ProjectActionDeps {
@@ -19,6 +19,9 @@ export interface ProjectActionDeps {
 }
 
 export type ActionOutcome = { ok: true; project?: ProjectState } | { ok: false; cancelled?: true; message: string };
+
+/** Project statuses in which the user has it switched on. */
+const ACTIVE: ReadonlySet<ProjectState['status']> = new Set(['starting', 'running', 'degraded', 'error']);
 
 function configProblem(result: Extract<ConfigResult, { ok: false }>): string {
   return result.issues.map(formatConfigIssue).join('\n');
@@ -64,6 +67,14 @@ export class ProjectActions {
         await this.updateIfRegistered(project.dir, { enabled: false });
         return { ok: true, project: stopped };
       }
+      if ((project.pendingApproval ?? null) !== null) {
+        // The engine holds changed commands back; approving them comes before starting.
+        const reviewed = await this.reviewChanges(project);
+        if (!reviewed.ok) return reviewed;
+        await this.deps.registry.update(project.dir, { enabled: true });
+        const started = await this.deps.engine.call('projects.start', { project: project.name });
+        return { ok: true, project: started };
+      }
       const approval = await this.approve(project.dir);
       if (!approval.ok) {
         if (approval.cancelled === true) this.awaitingApproval.add(project.name);
@@ -78,6 +89,43 @@ export class ProjectActions {
       this.awaitingApproval.delete(project.name);
       const started = await this.deps.engine.call('projects.start', { project: project.name });
       return { ok: true, project: started };
+    });
+  }
+
+  /**
+   * "Review Changed Commands…". With `pendingApproval` (the engine saw locald.toml change
+   * what runs and keeps the old processes): shows the changes and the new commands, and
+   * on approval has the engine apply them (`projects.approve`) and records their hash.
+   * Cancel changes nothing: the old processes keep running. Without it (main would not
+   * start the project because its commands differ from the approved hash), this is
+   * switching the project on, which asks first.
+   *
+   * The hash is of the config from `host.preview`, read before the dialog, so the hash
+   * covers exactly the commands the dialog listed. A second preview after approving
+   * checks that the file did not change again meanwhile; if it did, the registry keeps
+   * the old hash and the engine (whose watcher sees the newer file) asks again.
+   */
+  async reviewChanges(project: ProjectState): Promise<ActionOutcome> {
+    const pending = project.pendingApproval ?? null;
+    if (pending === null) return this.setEnabled(project, true);
+    return this.guard(async () => {
+      const shown = await this.deps.preview(project.dir);
+      if (!shown.ok) return { ok: false, message: configProblem(shown) };
+      if (!(await this.deps.askApproval(pendingChangesPrompt(shown.config, pending.changes)))) {
+        return { ok: false, cancelled: true, message: `${project.name}: changes not approved; the previous commands keep running` };
+      }
+      const approved = await this.deps.engine.call('projects.approve', { project: project.name });
+      const hash = commandsHash(shown.config);
+      const now = await this.deps.preview(project.dir);
+      if (!now.ok || commandsHash(now.config) !== hash) {
+        return {
+          ok: false,
+          message: `${project.file} changed again while you were reviewing it; locald will ask about the newer commands.`,
+        };
+      }
+      await this.recordApproval(project, hash);
+      this.awaitingApproval.delete(project.name);
+      return { ok: true, project: approved };
     });
   }
 
@@ -116,6 +164,14 @@ export class ProjectActions {
       }
     }
     return problems;
+  }
+
+  private async recordApproval(project: ProjectState, approvedHash: string): Promise<void> {
+    if (this.deps.registry.get(project.dir) === undefined) {
+      await this.deps.registry.upsert({ dir: project.dir, approvedHash, enabled: ACTIVE.has(project.status) });
+    } else {
+      await this.deps.registry.update(project.dir, { approvedHash });
+    }
   }
 
   private async updateIfRegistered(dir: string, change: { enabled: boolean }): Promise<void> {

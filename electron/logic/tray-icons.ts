@@ -3,12 +3,19 @@
 // for light taskbars. Each state has its own shape, so it reads without colour.
 import type { TrayIconState } from './tray-menu.js';
 
-export const TRAY_ICON_STATES: readonly TrayIconState[] = ['idle', 'running', 'failing'];
+export const TRAY_ICON_STATES: readonly TrayIconState[] = ['idle', 'running', 'attention', 'failing'];
+
+const MAC_TEMPLATE: Record<TrayIconState, string> = {
+  running: 'trayTemplate.png',
+  idle: 'trayIdleTemplate.png',
+  attention: 'trayAttentionTemplate.png',
+  failing: 'trayFailingTemplate.png',
+};
 
 export function trayIconFile(icon: TrayIconState, platform: string, darkTheme: boolean): string {
   if (platform === 'darwin') {
     // Electron loads the @2x sibling automatically; the "Template" suffix makes it a template image.
-    return icon === 'running' ? 'trayTemplate.png' : `tray${icon === 'idle' ? 'Idle' : 'Failing'}Template.png`;
+    return MAC_TEMPLATE[icon];
   }
   return `tray-${icon}-${darkTheme ? 'dark' : 'light'}.png`;
 }

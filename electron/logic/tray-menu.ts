@@ -42,7 +42,8 @@ export type MenuItemSpec =
   | { type: 'separator' }
   | { type: 'submenu'; label: string; enabled: boolean; submenu: MenuItemSpec[] };
 
-export type TrayIconState = 'idle' | 'running' | 'failing';
+/** 'attention': nothing is failing, but the user has something to decide (changed commands). */
+export type TrayIconState = 'idle' | 'running' | 'attention' | 'failing';
 
 const PROJECT_STATUS_TEXT: Record<ProjectStatus, string> = {
   stopped: 'stopped',
@@ -90,6 +91,15 @@ function projectHasFailure(project: ProjectState): boolean {
   );
 }
 
+/**
+ * Commands the user has not approved: either the engine holds a changed locald.toml back
+ * (pendingApproval, the old processes keep running) or main would not start a project
+ * whose commands differ from the registry's approved hash (awaitingApproval).
+ */
+export function projectNeedsApproval(project: ProjectState, awaitingApproval: readonly string[]): boolean {
+  return (project.pendingApproval ?? null) !== null || awaitingApproval.includes(project.name);
+}
+
 function serviceLabel(service: ServiceState): string {
   const port = service.port !== null && service.status === 'ready' ? ` :${service.port}` : '';
   return menuLabel(`${service.name} — ${SERVICE_STATUS_TEXT[service.status]}${port}`);
@@ -121,8 +131,10 @@ function projectSubmenu(project: ProjectState, state: TrayState, engineUp: boole
   const items: MenuItemSpec[] = [];
   const on = isProjectOn(project);
   items.push({ type: 'normal', label: `Open ${project.url}`, enabled: on, action: { type: 'openUrl', url: project.url } });
-  if (state.awaitingApproval.includes(project.name)) {
-    items.push({ type: 'normal', label: 'Review Changed Commands…', enabled: true, action: { type: 'reviewApproval', project: project.name } });
+  if (projectNeedsApproval(project, state.awaitingApproval)) {
+    items.push({ type: 'separator' });
+    for (const change of project.pendingApproval?.changes ?? []) items.push({ type: 'normal', label: menuLabel(change), enabled: false });
+    items.push({ type: 'normal', label: 'Review Changed Commands…', enabled: engineUp, action: { type: 'reviewApproval', project: project.name } });
   }
   if (project.services.length > 0) {
     items.push({ type: 'separator' });
@@ -179,10 +191,13 @@ export function buildTrayMenu(state: TrayState): MenuItemSpec[] {
   } else {
     for (const project of state.projects) {
       const on = isProjectOn(project);
-      const blocked = state.awaitingApproval.includes(project.name) && !on;
+      const approval = projectNeedsApproval(project, state.awaitingApproval);
+      // Switching on goes through "Review Changed Commands…"; switching off is always allowed.
+      const blocked = approval && !on;
+      const mark = approval ? ' (changes need approval)' : '';
       menu.push({
         type: 'checkbox',
-        label: menuLabel(`${project.name} — ${PROJECT_STATUS_TEXT[project.status]}`),
+        label: menuLabel(`${project.name} — ${PROJECT_STATUS_TEXT[project.status]}${mark}`),
         checked: on,
         enabled: engineUp && project.status !== 'stopping' && !blocked,
         action: { type: 'toggleProject', project: project.name, enable: !on },
@@ -214,6 +229,7 @@ export function trayIconState(state: TrayState): TrayIconState {
   if (state.engine.kind === 'crashed' || state.engine.kind === 'restarting') return 'failing';
   if (state.configErrors.length > 0) return 'failing';
   if (state.projects.some(projectHasFailure)) return 'failing';
+  if (state.projects.some((project) => projectNeedsApproval(project, state.awaitingApproval))) return 'attention';
   if (state.projects.some(isProjectOn)) return 'running';
   return 'idle';
 }
@@ -241,8 +257,11 @@ function firstFailure(state: TrayState): string | null {
 export function trayTooltip(state: TrayState): string {
   const failure = firstFailure(state);
   let text: string;
+  const waiting = state.projects.filter((project) => projectNeedsApproval(project, state.awaitingApproval));
   if (failure !== null) {
     text = `locald — ${failure}`;
+  } else if (waiting.length > 0) {
+    text = `locald — ${waiting.map((project) => project.name).join(', ')}: changes need approval`;
   } else if (state.projects.length === 0) {
     text = 'locald — no projects';
   } else {

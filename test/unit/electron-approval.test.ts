@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectConfig, ServiceConfig } from '../../shared/config.js';
-import { approvalPrompt, commandsHash, needsApproval } from '../../electron/logic/approval.js';
+import { approvalPrompt, commandsHash, needsApproval, pendingChangesPrompt } from '../../electron/logic/approval.js';
 
 function service(name: string, command: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
   return {
@@ -92,5 +92,40 @@ describe('approvalPrompt', () => {
 
   it('handles a project with no services', () => {
     assert.equal(approvalPrompt(config([])).detail, '(no services)');
+  });
+});
+
+describe('pendingChangesPrompt', () => {
+  it('lists the engine\'s change lines, then every command the approval covers, and says the old ones keep running', () => {
+    const prompt = pendingChangesPrompt(config([web, api]), ["'web' command: npm start -> npm run dev", "new service 'api': go run main.go"]);
+    assert.equal(prompt.title, 'Commands changed in shop');
+    assert.equal(prompt.message, '/work/shop/locald.toml changed what locald runs. Until you approve, shop keeps running its previous commands.');
+    assert.equal(
+      prompt.detail,
+      [
+        'Changes:',
+        "  • 'web' command: npm start -> npm run dev",
+        "  • new service 'api': go run main.go",
+        '',
+        'After approval locald runs:',
+        '',
+        'web:',
+        '  $ npm run dev',
+        '  in /work/shop/frontend',
+        '  A=1',
+        '  NODE_ENV=development',
+        '',
+        'api:',
+        '  $ go run main.go',
+        '  in /work/shop',
+      ].join('\n'),
+    );
+    assert.deepEqual(prompt.buttons, ['Approve Changes', 'Keep Previous Commands']);
+  });
+
+  it('still explains itself with no change lines or no services', () => {
+    const prompt = pendingChangesPrompt(config([]), []);
+    assert.match(prompt.detail, /^Changes:\n {2}\(the commands, folders or environments changed\)\n/);
+    assert.match(prompt.detail, /\(no services\)$/);
   });
 });

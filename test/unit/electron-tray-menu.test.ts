@@ -187,6 +187,46 @@ describe('buildTrayMenu', () => {
     });
   });
 
+  it('a running project with changed commands (pendingApproval): status marked, changes listed, review item; it can still be switched off', () => {
+    const changes = ["'web' command: npm run dev -> vite", "new service 'worker': node worker.js"];
+    const menu = buildTrayMenu(state({ projects: [project('shop', { pendingApproval: { changes } })] }));
+    assert.deepEqual(menu[0], {
+      type: 'checkbox',
+      label: 'shop — running (changes need approval)',
+      checked: true,
+      enabled: true,
+      action: { type: 'toggleProject', project: 'shop', enable: false },
+    });
+    const items = submenu(find(menu, 'shop'));
+    assert.deepEqual(items.slice(1, 5), [
+      { type: 'separator' },
+      { type: 'normal', label: "'web' command: npm run dev -> vite", enabled: false },
+      { type: 'normal', label: "new service 'worker': node worker.js", enabled: false },
+      { type: 'normal', label: 'Review Changed Commands…', enabled: true, action: { type: 'reviewApproval', project: 'shop' } },
+    ]);
+  });
+
+  it('a stopped project with pendingApproval is switched on only through the review', () => {
+    const menu = buildTrayMenu(state({ projects: [project('shop', { status: 'stopped', pendingApproval: { changes: ['x'] } })] }));
+    assert.equal(menu[0]?.type === 'checkbox' && menu[0].enabled, false);
+    assert.equal(menu[0]?.type === 'checkbox' && menu[0].label, 'shop — stopped (changes need approval)');
+    assert.equal(find(menu, 'Review Changed Commands…').type, 'normal');
+  });
+
+  it('pendingApproval null or absent adds nothing', () => {
+    for (const pendingApproval of [null, undefined]) {
+      const menu = buildTrayMenu(state({ projects: [project('shop', pendingApproval === null ? { pendingApproval } : {})] }));
+      assert.equal(menu[0]?.type === 'checkbox' && menu[0].label, 'shop — running');
+      assert.throws(() => find(menu, 'Review Changed Commands…'));
+    }
+  });
+
+  it('review is disabled while the engine is down (approving needs it)', () => {
+    const menu = buildTrayMenu(state({ engine: { kind: 'restarting', attempt: 1, message: 'x' }, projects: [project('shop', { pendingApproval: { changes: ['x'] } })] }));
+    const review = find(menu, 'Review Changed Commands…');
+    assert.equal(review.type === 'normal' && review.enabled, false);
+  });
+
   it('Start at Login reflects and flips the setting', () => {
     const item = find(buildTrayMenu(state({ startAtLogin: true })), 'Start at Login');
     assert.deepEqual(item, { type: 'checkbox', label: 'Start at Login', checked: true, enabled: true, action: { type: 'toggleStartAtLogin', enable: false } });
@@ -226,6 +266,15 @@ describe('trayIconState and trayTooltip', () => {
     assert.equal(trayIconState(state({ engine: { kind: 'crashed', message: 'x' } })), 'failing');
     assert.equal(trayIconState(state({ engine: { kind: 'restarting', attempt: 1, message: 'x' } })), 'failing');
     assert.equal(trayIconState(state({ engine: { kind: 'starting' } })), 'idle');
+  });
+
+  it('attention (not failing) when changed commands wait for approval; a real failure still wins', () => {
+    const waiting = project('shop', { pendingApproval: { changes: ["'web' command: a -> b"] } });
+    assert.equal(trayIconState(state({ projects: [waiting] })), 'attention');
+    assert.equal(trayTooltip(state({ projects: [waiting] })), 'locald — shop: changes need approval');
+    assert.equal(trayIconState(state({ projects: [project('blog', { status: 'stopped' })], awaitingApproval: ['blog'] })), 'attention');
+    const broken = project('api', { services: [service('api', { status: 'crashed' })] });
+    assert.equal(trayIconState(state({ projects: [waiting, broken] })), 'failing');
   });
 
   it('tooltips fit the Windows limit of 127 characters', () => {
