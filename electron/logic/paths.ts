@@ -22,7 +22,8 @@ export const TRAY_RESOURCES_DIR = 'tray';
 /** The lead's engine entry for the utility process, as built by tsconfig.build.json. */
 export const ENGINE_ENTRY = 'dist/engine/utility-entry.js';
 export const PRELOAD_BUNDLE = 'dist/electron/preload.cjs';
-export const RENDERER_DIR = 'renderer/dist';
+/** Vite's outDir (renderer/vite.config.ts). */
+export const RENDERER_DIR = 'dist/renderer';
 
 export function appPaths(location: AppLocation): AppPaths {
   return {
