@@ -7,9 +7,19 @@ export class CappedBody {
   captured = 0;
   truncated = false;
   dropped = false;
-  private chunks: Buffer[] = [];
+  // Allocated on the first kept byte: most exchanges have no request body.
+  private chunks: Buffer[] | null = null;
+  // With a declared length, one buffer of that size is filled in place: one allocation and one
+  // retained object per body instead of one per chunk.
+  private expected = 0;
+  private single: Buffer | null = null;
 
   constructor(private readonly cap: number) {}
+
+  /** The body's declared length (Content-Length), before any byte arrives. */
+  expect(length: number): void {
+    if (this.captured === 0 && Number.isSafeInteger(length) && length > 0) this.expected = Math.min(length, this.cap);
+  }
 
   /** Records a chunk; returns how many bytes were newly kept (for the store's total). */
   append(chunk: Uint8Array): number {
@@ -25,7 +35,20 @@ export class CappedBody {
     if (keep < length) this.truncated = true;
     if (keep === 0) return 0;
     // A copy: the caller's buffer may be a slice of a larger one, or be reused.
-    this.chunks.push(copyOf(chunk, keep));
+    if (this.chunks === null && this.captured + keep <= this.expected) {
+      this.single ??= Buffer.allocUnsafe(this.expected);
+      this.single.set(keep === length ? chunk : chunk.subarray(0, keep), this.captured);
+      this.captured += keep;
+      return keep;
+    }
+    if (this.single !== null) {
+      // More than declared: carry on as a chunk list.
+      this.chunks = [this.single.subarray(0, this.captured)];
+      this.single = null;
+    }
+    const copy = copyOf(chunk, keep);
+    if (this.chunks === null) this.chunks = [copy];
+    else this.chunks.push(copy);
     this.captured += keep;
     return keep;
   }
@@ -33,7 +56,8 @@ export class CappedBody {
   /** Frees the kept bytes (total cap); returns how many were freed. */
   drop(): number {
     const freed = this.captured;
-    this.chunks = [];
+    this.chunks = null;
+    this.single = null;
     this.captured = 0;
     this.dropped = true;
     if (this.size > 0) this.truncated = true;
@@ -42,11 +66,20 @@ export class CappedBody {
 
   /** The kept bytes as one buffer. */
   bytes(): Buffer {
+    if (this.single !== null) return this.single.subarray(0, this.captured);
+    if (this.chunks === null || this.chunks.length === 0) return Buffer.alloc(0);
     if (this.chunks.length === 1) return this.chunks[0] as Buffer;
-    if (this.chunks.length === 0) return Buffer.alloc(0);
     const joined = Buffer.concat(this.chunks, this.captured);
     this.chunks = [joined];
     return joined;
+  }
+
+  /**
+   * Joins the chunks of a finished body into one buffer: one object to keep instead of many
+   * (retained objects are what capture costs the garbage collector). Large bodies are left alone.
+   */
+  compact(maxBytes = 256 * 1024): void {
+    if (this.chunks !== null && this.chunks.length > 1 && this.captured <= maxBytes) this.bytes();
   }
 
   /**
@@ -54,7 +87,8 @@ export class CappedBody {
    * the wire) may differ from the bytes kept either way; truncation is only what the file says.
    */
   load(bytes: Buffer, size: number, truncated: boolean): void {
-    this.chunks = bytes.length > 0 ? [bytes] : [];
+    this.single = null;
+    this.chunks = bytes.length > 0 ? [bytes] : null;
     this.captured = bytes.length;
     this.size = size;
     this.truncated = truncated;

@@ -1,6 +1,10 @@
-// Which exchanges make room when capture reaches its limits. Oldest unpinned go first;
-// pinned exchanges are never evicted and never lose their bodies. The inputs are iterated
-// oldest first and lazily, so callers can pass a live Map's values without copying.
+// Which exchanges make room when capture reaches its limits: the oldest unpinned go first,
+// pinned ones are never evicted and never lose their bodies.
+//
+// A queue in arrival order rather than scans of a Map: a Map iterated from its start after
+// many deletions at the front walks over every deleted slot (until V8 rehashes it), which
+// made each eviction O(n) and a full ring quadratic. Here dead entries are skipped once and
+// pinned ones are kept at the front, so each call costs O(pinned + removed).
 
 export interface Evictable {
   readonly id: number;
@@ -9,33 +13,75 @@ export interface Evictable {
   readonly heldBytes: number;
 }
 
-/**
- * Ids to remove so that at most `max` exchanges remain. Fewer are removed when too many are
- * pinned; `keep` (the exchange just added) is never a victim, so capture goes on regardless.
- */
-export function ringVictims(oldestFirst: Iterable<Evictable>, count: number, max: number, keep?: number): number[] {
-  let excess = count - Math.max(0, max);
-  const out: number[] = [];
-  if (excess <= 0) return out;
-  for (const e of oldestFirst) {
-    if (excess <= 0) break;
-    if (e.pinned || e.id === keep) continue;
-    out.push(e.id);
-    excess--;
-  }
-  return out;
-}
+type Verdict = 'take' | 'keep' | 'skip' | 'stop';
 
-/** Ids whose captured bytes to drop, oldest unpinned first, until `total` is within `max`. */
-export function dropVictims(oldestFirst: Iterable<Evictable>, total: number, max: number): number[] {
-  let over = total - max;
-  const out: number[] = [];
-  if (over <= 0) return out;
-  for (const e of oldestFirst) {
-    if (over <= 0) break;
-    if (e.pinned || e.heldBytes <= 0) continue;
-    out.push(e.id);
-    over -= e.heldBytes;
+export class EvictionQueue<T extends Evictable> {
+  private items: T[] = [];
+  private head = 0;
+
+  /** Entries still queued (dead ones not yet passed over included). */
+  get length(): number {
+    return this.items.length - this.head;
   }
-  return out;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /**
+   * Removes and returns up to `count` of the oldest unpinned items. `isDead` items (already
+   * removed elsewhere) are discarded on the way; `keep` is never taken.
+   */
+  takeOldestUnpinned(count: number, isDead: (item: T) => boolean, keep?: T): T[] {
+    let left = count;
+    return this.scan((item) => {
+      if (isDead(item)) return 'skip';
+      if (left <= 0) return 'stop';
+      if (item.pinned || item === keep) return 'keep';
+      left--;
+      return 'take';
+    });
+  }
+
+  /**
+   * Removes and returns the oldest unpinned items until their held bytes reach `bytes`.
+   * `isDead` items (gone, or holding nothing any more) are discarded on the way.
+   */
+  takeForBytes(bytes: number, isDead: (item: T) => boolean): T[] {
+    let left = bytes;
+    return this.scan((item) => {
+      if (isDead(item)) return 'skip';
+      if (left <= 0) return 'stop';
+      if (item.pinned) return 'keep';
+      left -= item.heldBytes;
+      return 'take';
+    });
+  }
+
+  private scan(verdict: (item: T) => Verdict): T[] {
+    const taken: T[] = [];
+    const kept: T[] = [];
+    let i = this.head;
+    for (; i < this.items.length; i++) {
+      const item = this.items[i] as T;
+      const v = verdict(item);
+      if (v === 'stop') break;
+      if (v === 'take') taken.push(item);
+      else if (v === 'keep') kept.push(item);
+    }
+    // The kept (pinned) items stay at the front, in order, just before where the scan stopped.
+    this.head = i - kept.length;
+    for (let k = 0; k < kept.length; k++) this.items[this.head + k] = kept[k] as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
+
+  /** Drops every dead entry (after bulk removals such as clear()). */
+  prune(isDead: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter((item) => !isDead(item));
+    this.head = 0;
+  }
 }

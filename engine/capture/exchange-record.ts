@@ -48,7 +48,17 @@ export interface StoredGrpcFrame {
 }
 
 const EMPTY_HEADERS: HeaderInput = [];
-const EMPTY_BUFFER = Buffer.alloc(0);
+/** Shared by every exchange without a body; never written to. */
+const NO_BODY = Object.freeze(new CappedBody(0)) as CappedBody;
+/** Shared by every exchange without messages; replaced on the first push. */
+export const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+const NO_LOG_LINES: LogLine[] = NO_ITEMS;
+
+/**
+ * What one kept message costs beyond its payload (the object, its strings, the list slot),
+ * counted towards the total cap so that a flood of tiny messages is bounded too.
+ */
+export const MESSAGE_OVERHEAD_BYTES = 128;
 
 function ms(value: number | null): number | null {
   return value === null ? null : Math.round(value * 1000) / 1000;
@@ -89,37 +99,51 @@ export class ExchangeRecord implements Evictable {
   firstByteAt: number | null = null;
   endAt: number | null = null;
 
-  readonly requestBody: CappedBody;
-  readonly responseBody: CappedBody;
+  // Created on the first byte: most exchanges have no request body, and every retained object
+  // costs the garbage collector.
+  private requestBodyStore: CappedBody | null = null;
+  private responseBodyStore: CappedBody | null = null;
   /** WebSocket bytes per direction (they are not bodies, but they are the exchange's size). */
   clientBytes = 0;
   serverBytes = 0;
 
-  websocketMessages: StoredWsMessage[] = [];
-  sseEvents: StoredSseEvent[] = [];
-  grpcFrames: StoredGrpcFrame[] = [];
+  websocketMessages: StoredWsMessage[] = NO_ITEMS;
+  sseEvents: StoredSseEvent[] = NO_ITEMS;
+  grpcFrames: StoredGrpcFrame[] = NO_ITEMS;
+  /** Messages seen, kept or not. */
   messageCount = 0;
-  /** Payload bytes held by the three message lists. */
+  /** Bytes the three message lists hold (payloads plus MESSAGE_OVERHEAD_BYTES each). */
   messageBytes = 0;
-  /** The total cap took this exchange's bytes: later messages keep metadata only. */
-  payloadsDropped = false;
 
-  logLines: LogLine[] = [];
+  logLines: LogLine[] = NO_LOG_LINES;
   upstreamAddress: string | null = null;
   clientAddress: string | null = null;
   /** Imported from HAR, where content is already decoded. */
   bodiesDecoded = false;
   /** Removed from the store; its recorder must stop touching it. */
   evicted = false;
+  /** Queued as a holder of captured bytes (the total cap's eviction order). */
+  holding = false;
 
   constructor(
     readonly id: number,
     /** Epoch ms. */
     readonly start: number,
-    maxBodyBytes: number,
-  ) {
-    this.requestBody = new CappedBody(maxBodyBytes);
-    this.responseBody = new CappedBody(maxBodyBytes);
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  get requestBody(): CappedBody {
+    return this.requestBodyStore ?? NO_BODY;
+  }
+
+  get responseBody(): CappedBody {
+    return this.responseBodyStore ?? NO_BODY;
+  }
+
+  /** The body to write to, created on first use. */
+  writableBody(which: 'request' | 'response'): CappedBody {
+    if (which === 'request') return (this.requestBodyStore ??= new CappedBody(this.maxBodyBytes));
+    return (this.responseBodyStore ??= new CappedBody(this.maxBodyBytes));
   }
 
   get heldBytes(): number {
@@ -130,30 +154,17 @@ export class ExchangeRecord implements Evictable {
     return this.state === 'complete' || this.state === 'error' || this.state === 'aborted';
   }
 
-  /** Frees body and message payload bytes; returns how many. */
+  /**
+   * Frees the bodies and the kept messages (the total cap); returns the bytes freed. A body
+   * stays dropped; messages that arrive later are kept again, so a long-lived stream shows
+   * its recent traffic.
+   */
   dropCaptured(): number {
-    let freed = this.requestBody.drop() + this.responseBody.drop();
-    for (const m of this.websocketMessages) {
-      if (m.payload.length > 0) {
-        m.payload = EMPTY_BUFFER;
-        m.truncated = true;
-      }
-    }
-    for (const f of this.grpcFrames) {
-      if (f.payload.length > 0) {
-        f.payload = EMPTY_BUFFER;
-        f.truncated = true;
-      }
-    }
-    for (const e of this.sseEvents) {
-      if (e.data.length > 0) {
-        e.data = '';
-        e.truncated = true;
-      }
-    }
-    freed += this.messageBytes;
+    const freed = (this.requestBodyStore?.drop() ?? 0) + (this.responseBodyStore?.drop() ?? 0) + this.messageBytes;
+    this.websocketMessages = NO_ITEMS;
+    this.sseEvents = NO_ITEMS;
+    this.grpcFrames = NO_ITEMS;
     this.messageBytes = 0;
-    this.payloadsDropped = true;
     return freed;
   }
 

@@ -7,9 +7,13 @@ export type HeaderInput = HeaderList | readonly string[];
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
-/** A cheap defensive copy for the data path: the caller may reuse its array. Never throws. */
-export function copyHeaderInput(input: unknown): HeaderInput {
-  return Array.isArray(input) ? (input.slice() as HeaderInput) : EMPTY;
+/**
+ * What the recorder keeps of a header array: the array itself (no copy: every retained object
+ * costs the garbage collector, and Node never mutates `rawHeaders`), or an empty list for
+ * anything that is not an array. Callers must not mutate an array after handing it over.
+ */
+export function keepHeaderInput(input: unknown): HeaderInput {
+  return Array.isArray(input) ? (input as HeaderInput) : EMPTY;
 }
 
 function text(value: unknown): string {

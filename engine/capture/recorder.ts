@@ -3,9 +3,9 @@
 // exchange has finished or been evicted. Calls may come in any order.
 import type { LogLine } from '../../shared/state.js';
 import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
-import type { ExchangeRecord, StoredWsMessage } from './exchange-record.js';
+import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
-import { copyHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
+import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
 import { SseParser } from './sse-parser.js';
 import { MessageInflater, parseDeflateExtension } from './websocket-deflate.js';
 import { WsFrameParser, type ParsedWsMessage } from './websocket-frames.js';
@@ -76,6 +76,14 @@ function str(value: unknown, max = 64 * 1024): string {
   return s.length > max ? s.slice(0, max) : s;
 }
 
+/** Content-Length as a number, or 0 when absent or malformed. */
+function declaredLength(headers: HeaderInput): number {
+  const value = headerValue(headers, 'content-length');
+  if (value === null) return 0;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
 type GrpcMode = 'binary' | 'text';
 
 function grpcMode(contentType: string | null): GrpcMode | null {
@@ -100,6 +108,8 @@ export class Recorder implements ExchangeRecorder {
     private readonly host: RecorderHost,
     private readonly record: ExchangeRecord,
   ) {
+    const length = declaredLength(record.requestHeaders);
+    if (length > 0) record.writableBody('request').expect(length);
     const type = record.contentTypeOf('request');
     const mode = grpcMode(type);
     if (mode !== null) {
@@ -129,7 +139,7 @@ export class Recorder implements ExchangeRecorder {
     try {
       const r = this.record;
       r.forwardedUrl = str(forwardedUrl);
-      r.forwardedRequestHeaders = copyHeaderInput(forwardedRequestHeaders);
+      r.forwardedRequestHeaders = keepHeaderInput(forwardedRequestHeaders);
       r.upstreamProtocol = upstreamProtocol === 'h2c' ? 'h2c' : 'http/1.1';
       this.host.touch(r);
     } catch {
@@ -162,7 +172,7 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed || !isBytes(chunk)) return;
     try {
       const r = this.record;
-      const kept = r.requestBody.append(chunk);
+      const kept = r.writableBody('request').append(chunk);
       if (kept > 0) this.host.account(r, kept);
       if (this.requestGrpc !== null) this.pushGrpc(this.requestGrpc, chunk);
       this.host.touch(r);
@@ -174,7 +184,7 @@ export class Recorder implements ExchangeRecorder {
   requestTrailers(trailers: HeaderInput): void {
     if (this.closed) return;
     try {
-      this.record.requestTrailers = copyHeaderInput(trailers);
+      this.record.requestTrailers = keepHeaderInput(trailers);
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -186,11 +196,13 @@ export class Recorder implements ExchangeRecorder {
     try {
       const r = this.record;
       r.status = Number.isInteger(status) && status >= 0 && status <= 999 ? status : null;
-      r.responseHeaders = copyHeaderInput(responseHeaders);
-      r.forwardedResponseHeaders = forwardedResponseHeaders === undefined ? r.responseHeaders : copyHeaderInput(forwardedResponseHeaders);
+      r.responseHeaders = keepHeaderInput(responseHeaders);
+      r.forwardedResponseHeaders = forwardedResponseHeaders === undefined ? r.responseHeaders : keepHeaderInput(forwardedResponseHeaders);
       if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
       if (r.requestSentAt === null) r.requestSentAt = r.firstByteAt;
       r.state = 'streaming';
+      const length = declaredLength(r.responseHeaders);
+      if (length > 0) r.writableBody('response').expect(length);
       const type = headerValue(r.responseHeaders, 'content-type');
       r.contentType = type;
       const media = mediaType(type);
@@ -218,7 +230,7 @@ export class Recorder implements ExchangeRecorder {
     try {
       const r = this.record;
       if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
-      const kept = r.responseBody.append(chunk);
+      const kept = r.writableBody('response').append(chunk);
       if (kept > 0) this.host.account(r, kept);
       if (this.sse !== null) this.sse.push(chunk);
       else if (this.responseGrpc !== null) this.pushGrpc(this.responseGrpc, chunk);
@@ -231,7 +243,7 @@ export class Recorder implements ExchangeRecorder {
   responseTrailers(trailers: HeaderInput): void {
     if (this.closed) return;
     try {
-      this.record.responseTrailers = copyHeaderInput(trailers);
+      this.record.responseTrailers = keepHeaderInput(trailers);
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -306,6 +318,8 @@ export class Recorder implements ExchangeRecorder {
     const r = this.record;
     r.state = state;
     r.endAt = this.elapsed();
+    r.requestBody.compact();
+    r.responseBody.compact();
     this.sse = null;
     this.requestGrpc = null;
     this.responseGrpc = null;
@@ -341,31 +355,23 @@ export class Recorder implements ExchangeRecorder {
     });
   }
 
-  private keepPayload(payload: Buffer): Buffer {
-    return this.record.payloadsDropped ? Buffer.alloc(0) : payload;
-  }
-
   private addWs(direction: MessageDirection, m: ParsedWsMessage): void {
-    const r = this.record;
-    const payload = this.keepPayload(m.payload);
     const stored: StoredWsMessage = {
       time: this.host.now(),
       direction,
       opcode: m.opcode,
       size: m.size,
-      payload,
-      truncated: m.truncated || payload.length < m.payload.length,
+      payload: m.payload,
+      truncated: m.truncated,
       compressed: m.compressed,
       note: m.note,
     };
-    this.append(r.websocketMessages, stored, payload.length, (x) => x.payload.length);
+    this.record.websocketMessages = this.append(this.record.websocketMessages, stored, m.payload.length, (x) => x.payload.length);
   }
 
   private addSse(e: { id: string | null; event: string | null; data: string; retry: number | null; truncated: boolean }): void {
-    const r = this.record;
-    const data = r.payloadsDropped ? '' : e.data;
-    const stored = { time: this.host.now(), id: e.id, event: e.event, data, retry: e.retry, truncated: e.truncated || data.length < e.data.length };
-    this.append(r.sseEvents, stored, data.length, (x) => x.data.length);
+    const stored = { time: this.host.now(), id: e.id, event: e.event, data: e.data, retry: e.retry, truncated: e.truncated };
+    this.record.sseEvents = this.append(this.record.sseEvents, stored, e.data.length, (x) => x.data.length);
   }
 
   private addGrpc(direction: MessageDirection, f: ParsedGrpcFrame): void {
@@ -375,23 +381,25 @@ export class Recorder implements ExchangeRecorder {
       r.responseTrailers = parseGrpcWebTrailers(f.payload);
       return;
     }
-    const payload = this.keepPayload(f.payload);
-    const stored = { time: this.host.now(), direction, compressed: f.compressed, size: f.size, payload, truncated: f.truncated || payload.length < f.payload.length };
-    this.append(r.grpcFrames, stored, payload.length, (x) => x.payload.length);
+    const stored = { time: this.host.now(), direction, compressed: f.compressed, size: f.size, payload: f.payload, truncated: f.truncated };
+    r.grpcFrames = this.append(r.grpcFrames, stored, f.payload.length, (x) => x.payload.length);
   }
 
-  /** Appends to a bounded list; the oldest tenth goes when it is full. */
-  private append<T>(list: T[], item: T, bytes: number, sizeOf: (x: T) => number): void {
+  /** Appends to a bounded list (the oldest tenth goes when it is full); returns the list to keep. */
+  private append<T>(list: T[], item: T, payloadBytes: number, payloadOf: (x: T) => number): T[] {
     const r = this.record;
     r.messageCount++;
-    let delta = bytes;
-    const max = this.host.maxMessagesPerExchange;
-    if (list.length >= max) {
-      const removed = list.splice(0, Math.max(1, Math.floor(max / 10)));
-      for (const x of removed) delta -= sizeOf(x);
+    let delta = payloadBytes + MESSAGE_OVERHEAD_BYTES;
+    let out = list;
+    if (out === NO_ITEMS) {
+      out = [];
+    } else if (out.length >= this.host.maxMessagesPerExchange) {
+      const removed = out.splice(0, Math.max(1, Math.floor(this.host.maxMessagesPerExchange / 10)));
+      for (const x of removed) delta -= payloadOf(x) + MESSAGE_OVERHEAD_BYTES;
     }
-    list.push(item);
+    out.push(item);
     r.messageBytes += delta;
     if (delta !== 0) this.host.account(r, delta);
+    return out;
   }
 }

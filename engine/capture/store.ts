@@ -8,10 +8,10 @@ import type { BodyContent, CaptureLimits, ExchangeDetail, ExchangeSummary } from
 import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
 import type { Har, HarImportIssue } from '../../shared/har.js';
 import { decodeBody } from './content-decoding.js';
-import { dropVictims, ringVictims, type Evictable } from './eviction.js';
-import { ExchangeRecord } from './exchange-record.js';
+import { EvictionQueue, type Evictable } from './eviction.js';
+import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES } from './exchange-record.js';
 import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
-import { contentCodings, copyHeaderInput } from './headers.js';
+import { contentCodings, keepHeaderInput } from './headers.js';
 import { NOOP_RECORDER, Recorder, type ExchangeRecorder, type RecorderHost } from './recorder.js';
 import type { BeginMeta, TrafficStoreOptions } from './types.js';
 
@@ -33,8 +33,10 @@ function optionalText(value: unknown): string | null {
 export class TrafficStore implements RecorderHost {
   private limits: CaptureLimits;
   private readonly records = new Map<number, ExchangeRecord>();
-  /** Records holding captured bytes, in the order they started holding them. */
-  private readonly holders = new Map<number, ExchangeRecord>();
+  /** Every record in arrival order: the ring's eviction order. */
+  private readonly ring = new EvictionQueue<ExchangeRecord>();
+  /** Records holding captured bytes, in the order they started holding them: the total cap's order. */
+  private readonly holders = new EvictionQueue<ExchangeRecord>();
   private readonly dirty = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -98,7 +100,10 @@ export class TrafficStore implements RecorderHost {
   account(record: ExchangeRecord, delta: number): void {
     if (record.evicted) return;
     this.total += delta;
-    if (delta > 0 && !this.holders.has(record.id)) this.holders.set(record.id, record);
+    if (delta > 0 && !record.holding) {
+      record.holding = true;
+      this.holders.push(record);
+    }
     if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
   }
 
@@ -123,7 +128,7 @@ export class TrafficStore implements RecorderHost {
       record.method = optionalText(m.method) ?? 'GET';
       record.host = optionalText(m.host) ?? '';
       record.url = optionalText(m.url) ?? '/';
-      record.requestHeaders = copyHeaderInput(m.requestHeaders);
+      record.requestHeaders = keepHeaderInput(m.requestHeaders);
       record.clientAddress = optionalText(m.clientAddress);
       record.project = optionalText(m.project);
       record.service = optionalText(m.service);
@@ -138,38 +143,50 @@ export class TrafficStore implements RecorderHost {
 
   private add(record: ExchangeRecord): void {
     this.records.set(record.id, record);
+    this.ring.push(record);
     this.touch(record);
-    if (this.records.size > this.limits.maxExchanges) {
-      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges, record.id)) this.remove(id);
-    }
+    this.enforceRing(record);
   }
 
-  private remove(id: number): void {
-    const record = this.records.get(id);
-    if (record === undefined) return;
+  private static readonly isGone = (r: ExchangeRecord): boolean => r.evicted;
+
+  // Side effect on purpose: a record that is passed over stops being queued as a holder.
+  private static readonly holdsNothing = (r: ExchangeRecord): boolean => {
+    if (r.evicted || r.heldBytes <= 0) {
+      r.holding = false;
+      return true;
+    }
+    return false;
+  };
+
+  /** Evicts the oldest unpinned exchanges beyond maxExchanges; `keep` (the newest) stays. */
+  private enforceRing(keep?: ExchangeRecord): void {
+    const excess = this.records.size - this.limits.maxExchanges;
+    if (excess <= 0) return;
+    for (const victim of this.ring.takeOldestUnpinned(excess, TrafficStore.isGone, keep)) this.remove(victim);
+  }
+
+  private remove(record: ExchangeRecord): void {
+    if (record.evicted) return;
     this.total -= record.heldBytes;
     record.evicted = true;
-    this.records.delete(id);
-    this.holders.delete(id);
-    this.dirty.delete(id);
+    record.holding = false;
+    this.records.delete(record.id);
+    this.dirty.delete(record.id);
   }
 
   private enforceTotal(): void {
-    for (const id of dropVictims(this.holders.values(), this.total, this.limits.maxTotalBytes)) {
-      const record = this.holders.get(id);
-      if (record === undefined) continue;
-      this.total -= record.dropCaptured();
-      this.holders.delete(id);
-      this.touch(record);
+    for (const victim of this.holders.takeForBytes(this.total - this.limits.maxTotalBytes, TrafficStore.holdsNothing)) {
+      victim.holding = false;
+      this.total -= victim.dropCaptured();
+      this.touch(victim);
     }
   }
 
   /** Applies new limits; existing exchanges are evicted or dropped to fit. */
   setLimits(limits: CaptureLimits): void {
     this.limits = TrafficStore.sane(limits);
-    if (this.records.size > this.limits.maxExchanges) {
-      for (const id of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(id);
-    }
+    this.enforceRing();
     if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
   }
 
@@ -274,9 +291,7 @@ export class TrafficStore implements RecorderHost {
     record.pinned = pinned === true;
     this.touch(record);
     if (!record.pinned) {
-      if (this.records.size > this.limits.maxExchanges) {
-        for (const victim of ringVictims(this.records.values(), this.records.size, this.limits.maxExchanges)) this.remove(victim);
-      }
+      this.enforceRing();
       if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
     }
     return this.records.get(id)?.summary() ?? { ...record.summary() };
@@ -287,9 +302,11 @@ export class TrafficStore implements RecorderHost {
     let cleared = 0;
     for (const record of [...this.records.values()]) {
       if (record.pinned) continue;
-      this.remove(record.id);
+      this.remove(record);
       cleared++;
     }
+    this.ring.prune(TrafficStore.isGone);
+    this.holders.prune(TrafficStore.holdsNothing);
     return cleared;
   }
 
@@ -370,7 +387,7 @@ export class TrafficStore implements RecorderHost {
       const load = (which: 'request' | 'response', bytes: Buffer | null, size: number, truncated: boolean): void => {
         if (bytes === null && size === 0) return;
         const kept = bytes === null ? Buffer.alloc(0) : bytes.length > cap ? bytes.subarray(0, cap) : bytes;
-        (which === 'request' ? record.requestBody : record.responseBody).load(kept, size, truncated || (bytes !== null && bytes.length > cap));
+        record.writableBody(which).load(kept, size, truncated || (bytes !== null && bytes.length > cap));
       };
       load('request', entry.requestBody, d.requestBody.size, d.requestBody.truncated);
       load('response', entry.responseBody, d.responseBody.size, d.responseBody.truncated);
@@ -382,21 +399,21 @@ export class TrafficStore implements RecorderHost {
         return payload.length > maxMessage ? { payload: payload.subarray(0, maxMessage), cut: true } : { payload, cut: false };
       };
       const max = this.maxMessagesPerExchange;
-      for (const m of d.websocketMessages.slice(-max)) {
+      record.websocketMessages = d.websocketMessages.slice(-max).map((m) => {
         const { payload, cut } = bounded(m.payload);
-        record.websocketMessages.push({ ...m, payload, truncated: m.truncated || cut, compressed: false, note: null });
-        record.messageBytes += payload.length;
-      }
-      for (const f of d.grpcFrames.slice(-max)) {
+        record.messageBytes += payload.length + MESSAGE_OVERHEAD_BYTES;
+        return { ...m, payload, truncated: m.truncated || cut, compressed: false, note: null };
+      });
+      record.grpcFrames = d.grpcFrames.slice(-max).map((f) => {
         const { payload, cut } = bounded(f.payload);
-        record.grpcFrames.push({ ...f, payload, truncated: f.truncated || cut });
-        record.messageBytes += payload.length;
-      }
-      for (const e of d.sseEvents.slice(-max)) {
+        record.messageBytes += payload.length + MESSAGE_OVERHEAD_BYTES;
+        return { ...f, payload, truncated: f.truncated || cut };
+      });
+      record.sseEvents = d.sseEvents.slice(-max).map((e) => {
         const data = e.data.length > maxMessage ? e.data.slice(0, maxMessage) : e.data;
-        record.sseEvents.push({ ...e, data, truncated: data.length < e.data.length });
-        record.messageBytes += data.length;
-      }
+        record.messageBytes += data.length + MESSAGE_OVERHEAD_BYTES;
+        return { ...e, data, truncated: data.length < e.data.length };
+      });
       record.messageCount = d.messageCount;
       this.add(record);
       if (record.evicted) continue;

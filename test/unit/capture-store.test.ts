@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dropVictims, ringVictims } from '../../engine/capture/eviction.js';
-import { copyHeaderInput, headerValue, toHeaderList } from '../../engine/capture/headers.js';
+import { EvictionQueue } from '../../engine/capture/eviction.js';
+import { MESSAGE_OVERHEAD_BYTES } from '../../engine/capture/exchange-record.js';
+import { headerValue, keepHeaderInput, toHeaderList } from '../../engine/capture/headers.js';
 import type { ExchangeRecorder } from '../../engine/capture/recorder.js';
 import { TrafficStore } from '../../engine/capture/store.js';
 import type { BeginMeta } from '../../engine/capture/types.js';
@@ -48,28 +49,55 @@ test('headers: flat raw headers and pairs normalise to a HeaderList; garbage is 
   assert.equal(headerValue(['content-type', 'text/html', 'Content-Type', 'x'], 'Content-Type'), 'text/html');
   assert.equal(headerValue([['Content-Type', 'y']], 'content-type'), 'y');
   assert.equal(headerValue([], 'content-type'), null);
-  const original = ['A', '1'];
-  const copy = copyHeaderInput(original);
-  original.push('B', '2');
-  assert.deepEqual(copy, ['A', '1']);
-  assert.deepEqual(copyHeaderInput('nope'), []);
+  assert.deepEqual(keepHeaderInput('nope'), []);
+  assert.deepEqual(keepHeaderInput(undefined), []);
 });
 
-test('eviction policy: oldest unpinned first, pinned never, bodies dropped until within the cap', () => {
-  const list = [
-    { id: 1, pinned: true, heldBytes: 50 },
-    { id: 2, pinned: false, heldBytes: 0 },
-    { id: 3, pinned: false, heldBytes: 30 },
-    { id: 4, pinned: false, heldBytes: 30 },
-    { id: 5, pinned: false, heldBytes: 30 },
-  ];
-  assert.deepEqual(ringVictims(list, 5, 3), [2, 3]);
-  assert.deepEqual(ringVictims(list, 5, 5), []);
-  assert.deepEqual(ringVictims([{ id: 1, pinned: true, heldBytes: 0 }], 1, 0), []);
-  assert.deepEqual(ringVictims([{ id: 1, pinned: true, heldBytes: 50 }, { id: 9, pinned: false, heldBytes: 0 }], 2, 1, 9), [], 'the newest is kept even when all others are pinned');
-  assert.deepEqual(dropVictims(list, 140, 100), [3, 4]);
-  assert.deepEqual(dropVictims(list, 140, 140), []);
-  assert.deepEqual(dropVictims(list, 1000, 0), [3, 4, 5]);
+test('eviction queue: oldest unpinned first, pinned never (and kept in order), dead entries passed over', () => {
+  interface Item {
+    id: number;
+    pinned: boolean;
+    heldBytes: number;
+    dead: boolean;
+  }
+  const make = (): { q: EvictionQueue<Item>; items: Item[] } => {
+    const q = new EvictionQueue<Item>();
+    const items: Item[] = [
+      { id: 1, pinned: true, heldBytes: 50, dead: false },
+      { id: 2, pinned: false, heldBytes: 0, dead: true },
+      { id: 3, pinned: false, heldBytes: 30, dead: false },
+      { id: 4, pinned: true, heldBytes: 30, dead: false },
+      { id: 5, pinned: false, heldBytes: 30, dead: false },
+      { id: 6, pinned: false, heldBytes: 30, dead: false },
+    ];
+    for (const item of items) q.push(item);
+    return { q, items };
+  };
+  const dead = (x: Item): boolean => x.dead;
+  const ids = (list: Item[]): number[] => list.map((x) => x.id);
+
+  let { q, items } = make();
+  assert.deepEqual(ids(q.takeOldestUnpinned(2, dead)), [3, 5]);
+  assert.deepEqual(ids(q.takeOldestUnpinned(5, dead)), [6], 'pinned ones are never taken');
+  assert.deepEqual(ids(q.takeOldestUnpinned(1, dead)), []);
+  for (const x of items) x.pinned = false;
+  assert.deepEqual(ids(q.takeOldestUnpinned(5, dead)), [1, 4], 'unpinned later, they go in their original order');
+
+  ({ q, items } = make());
+  assert.deepEqual(ids(q.takeOldestUnpinned(10, dead, items[5])), [3, 5], 'the kept (newest) item is never taken');
+
+  ({ q } = make());
+  assert.deepEqual(ids(q.takeForBytes(40, dead)), [3, 5]);
+  assert.deepEqual(ids(q.takeForBytes(0, dead)), []);
+  assert.deepEqual(ids(q.takeForBytes(1000, dead)), [6]);
+
+  // Many removals at the front stay cheap and correct (the queue compacts itself).
+  const big = new EvictionQueue<Item>();
+  for (let i = 0; i < 10_000; i++) big.push({ id: i, pinned: i % 1000 === 0, heldBytes: 1, dead: false });
+  let taken = 0;
+  for (let k = 0; k < 9990; k++) taken += big.takeOldestUnpinned(1, dead).length;
+  assert.equal(taken, 9990);
+  assert.equal(big.length, 10);
 });
 
 // --- the store ---
@@ -95,16 +123,17 @@ test('body cap: the first maxBodyBytes are kept, the rest counted and flagged tr
   store.close();
 });
 
-test('the recorder keeps its own copies: the caller may reuse its buffers and header arrays', () => {
+test('the recorder copies body bytes: the caller may reuse its buffers', () => {
   const store = new TrafficStore();
-  const headers = ['Content-Type', 'text/plain'];
-  const rec = store.begin(meta('/', { method: 'POST', requestHeaders: headers }));
+  const rec = store.begin(meta('/', { method: 'POST', requestHeaders: ['Content-Type', 'text/plain'] }));
   const chunk = Buffer.from('hello');
   rec.requestChunk(chunk);
   chunk.fill(0);
-  headers[1] = 'changed';
+  const slab = Buffer.from('xxworld!!');
+  rec.requestChunk(slab.subarray(2, 7));
+  slab.fill(0);
   rec.end();
-  assert.equal(Buffer.from(store.body(rec.id, 'request')?.base64 ?? '', 'base64').toString(), 'hello');
+  assert.equal(Buffer.from(store.body(rec.id, 'request')?.base64 ?? '', 'base64').toString(), 'helloworld');
   assert.deepEqual(store.get(rec.id)?.requestHeaders, [['Content-Type', 'text/plain']]);
   store.close();
 });
@@ -133,7 +162,7 @@ test('total cap: the oldest unpinned exchanges lose their bodies first; pinned k
   store.close();
 });
 
-test('total cap: a streaming exchange that is dropped keeps counting but stops keeping bytes and message payloads', () => {
+test('total cap: a dropped streaming exchange keeps counting its body but stops keeping it; later messages are kept again', () => {
   const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: 100 * KiB, maxTotalBytes: 20 * KiB });
   const sse = store.begin(meta('/events'));
   sse.response(200, ['Content-Type', 'text/event-stream']);
@@ -148,7 +177,7 @@ test('total cap: a streaming exchange that is dropped keeps counting but stops k
   assert.equal(d?.responseBody.size, 27);
   assert.deepEqual(
     d?.sseEvents.map((e) => e.data),
-    ['', ''],
+    ['second'],
   );
   assert.equal(d?.messageCount, 2);
   assert.ok(store.totalBytes <= 20 * KiB);
@@ -353,7 +382,8 @@ test('messages per exchange are bounded: the oldest go, the count goes on', () =
   assert.ok((d?.websocketMessages.length ?? 0) <= 10);
   assert.equal(d?.messageCount, 25);
   assert.equal(Buffer.from(d?.websocketMessages.at(-1)?.payload ?? '', 'base64').toString(), '4');
-  assert.equal(store.totalBytes, d?.websocketMessages.length);
+  // Each kept message counts its payload (1 byte here) plus its bookkeeping.
+  assert.equal(store.totalBytes, (d?.websocketMessages.length ?? 0) * (1 + MESSAGE_OVERHEAD_BYTES));
   store.close();
 });
 
