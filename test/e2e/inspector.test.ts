@@ -269,6 +269,7 @@ describe('traffic', () => {
       ws.close(1000, 'e2e done');
       await details.getByRole('tab', { name: 'Messages (6)' }).waitFor({ timeout: 15_000 });
       await expectCount(messages.getByRole('row').filter({ hasText: 'close' }), 2, 'close frames from both sides');
+      await messages.getByRole('cell', { name: '1000 normal closure · "e2e done"' }).waitFor();
     } finally {
       ws.terminate();
       await closed;

@@ -1,15 +1,10 @@
 import type { ExchangeDetail, GrpcFrame, WebSocketMessage } from '../../../shared/traffic.js';
-import { base64ToBytes, decodeText, hexDump } from '../body/bytes.js';
+import { base64ToBytes, hexDump } from '../body/bytes.js';
 import { formatBytes, formatClock } from '../format/format.js';
+import { messagePreview } from '../format/websocket.js';
 import { HeadersTable } from './HeadersTable.js';
 
 const OPCODES: Record<number, string> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
-
-function preview(base64: string, text: boolean): string {
-  const bytes = base64ToBytes(base64);
-  const decoded = text || bytes.length > 0 ? decodeText(bytes) : '';
-  return decoded ?? hexDump(bytes.subarray(0, 64), 4).join('\n');
-}
 
 export function MessagesView({ detail }: { detail: ExchangeDetail }) {
   return (
@@ -73,7 +68,7 @@ function WebSocketTable({ messages }: { messages: WebSocketMessage[] }) {
               <td>{OPCODES[m.opcode] ?? `op ${m.opcode}`}</td>
               <td>{formatBytes(m.size)}</td>
               <td className="mono pre">
-                {preview(m.payload, m.opcode === 1)}
+                {messagePreview(m.opcode, m.payload)}
                 {m.truncated && ' …(truncated)'}
               </td>
             </tr>
