@@ -16,6 +16,7 @@ import { trustCertificateCommand } from './logic/certificate-trust.js';
 import { EngineHost } from './logic/engine-host.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { appPaths } from './logic/paths.js';
+import { trayBarIsDark } from './logic/tray-icons.js';
 import { ProjectActions } from './logic/project-actions.js';
 import { ProjectRegistry } from './logic/project-registry.js';
 import { mergeShellEnv, resolveLoginShellEnv } from './logic/shell-env.js';
@@ -161,7 +162,7 @@ async function start(): Promise<void> {
   function render(): void {
     if (tray === null) return;
     const state = trayState();
-    tray.setImage(trayImage(paths.trayIconsDir, trayIconState(state), process.platform, nativeTheme.shouldUseDarkColors));
+    tray.setImage(trayImage(paths.trayIconsDir, trayIconState(state), process.platform, trayBarIsDark(process.platform, nativeTheme)));
     tray.setToolTip(trayTooltip(state));
     tray.setContextMenu(buildMenu(buildTrayMenu(state), (action) => void dispatch(action)));
   }
@@ -262,7 +263,7 @@ async function start(): Promise<void> {
   }
   serveEnginePorts(host.bridge);
 
-  tray = new Tray(trayImage(paths.trayIconsDir, 'idle', process.platform, nativeTheme.shouldUseDarkColors));
+  tray = new Tray(trayImage(paths.trayIconsDir, 'idle', process.platform, trayBarIsDark(process.platform, nativeTheme)));
   nativeTheme.on('updated', render);
   render();
 

@@ -32,3 +32,16 @@ export function allTrayIconFiles(): string[] {
   }
   return [...files].sort();
 }
+
+/** The part of Electron's nativeTheme that decides the taskbar's colour. */
+export interface ThemeFlags {
+  shouldUseDarkColors: boolean;
+  /** Windows: the system (taskbar) theme, which can differ from the apps' theme. */
+  shouldUseDarkColorsForSystemIntegratedUI?: boolean;
+}
+
+/** Whether the tray sits on a dark bar. On Windows the taskbar follows the system theme, not the apps' one. */
+export function trayBarIsDark(platform: string, theme: ThemeFlags): boolean {
+  if (platform === 'win32' && theme.shouldUseDarkColorsForSystemIntegratedUI !== undefined) return theme.shouldUseDarkColorsForSystemIntegratedUI;
+  return theme.shouldUseDarkColors;
+}

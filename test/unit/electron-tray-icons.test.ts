@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { allTrayIconFiles, TRAY_ICON_STATES, trayIconFile } from '../../electron/logic/tray-icons.js';
+import { allTrayIconFiles, TRAY_ICON_STATES, trayBarIsDark, trayIconFile } from '../../electron/logic/tray-icons.js';
 import { trustCertificateCommand } from '../../electron/logic/certificate-trust.js';
 
 const trayDir = join(dirname(fileURLToPath(import.meta.url)), '../../build/tray');
@@ -89,6 +89,19 @@ describe('tray icons', () => {
         assert.ok(files.includes(trayIconFile(state, platform, dark)));
       }
     }
+  });
+});
+
+describe('trayBarIsDark', () => {
+  it('Windows follows the system (taskbar) theme, not the apps\' theme', () => {
+    assert.equal(trayBarIsDark('win32', { shouldUseDarkColors: false, shouldUseDarkColorsForSystemIntegratedUI: true }), true);
+    assert.equal(trayBarIsDark('win32', { shouldUseDarkColors: true, shouldUseDarkColorsForSystemIntegratedUI: false }), false);
+    assert.equal(trayBarIsDark('win32', { shouldUseDarkColors: true }), true, 'older Electron without the flag');
+  });
+
+  it('elsewhere the app theme decides', () => {
+    assert.equal(trayBarIsDark('linux', { shouldUseDarkColors: true, shouldUseDarkColorsForSystemIntegratedUI: false }), true);
+    assert.equal(trayBarIsDark('darwin', { shouldUseDarkColors: false }), false);
   });
 });
 
