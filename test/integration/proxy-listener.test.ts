@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ProxyServer, ProxyListenError } from '../../engine/proxy/index.js';
@@ -120,15 +121,32 @@ describe('proxy: listener', () => {
     assert.match(text, /"url":"\/slow".*"body":"hi"/s);
   });
 
-  it('answers an HTTP/2 prior-knowledge preface with GOAWAY (HTTP_1_1_REQUIRED) and closes', async () => {
-    const { data, closed } = await rawExchange(port, Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
-    assert.ok(closed);
-    // SETTINGS (empty) then GOAWAY.
-    assert.equal(data[3], 0x4);
-    const goaway = data.subarray(9);
-    assert.equal(goaway[3], 0x7);
-    assert.equal(goaway.readUInt32BE(9 + 4), 0x0d);
-    assert.match(goaway.subarray(9 + 8).toString('utf8'), /not supported yet/);
+  it('serves an HTTP/2 prior-knowledge (h2c) connection for real', async () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
+    try {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/h2c?x=1', ':authority': 'shop.localhost', 'content-type': 'text/plain' });
+        let status = 0;
+        const chunks: Buffer[] = [];
+        stream.on('response', (h) => {
+          status = Number(h[':status']);
+        });
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', reject);
+        stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
+        stream.end('over h2c');
+      });
+      assert.equal(status, 200, body);
+      const echo = JSON.parse(body) as EchoBody;
+      // The HTTP/1.1 service sees an ordinary request: authority became Host, the body arrived.
+      assert.equal(echo.method, 'POST');
+      assert.equal(echo.url, '/h2c?x=1');
+      assert.equal(echo.headers.host, 'shop.localhost');
+      assert.equal(echo.body, 'over h2c');
+    } finally {
+      await new Promise<void>((r) => session.close(() => r()));
+    }
     await healthy();
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { H2_PREFACE, h2NotSupportedFrames, sniffConnection } from '../../engine/proxy/sniff.js';
+import { H2_PREFACE, sniffConnection } from '../../engine/proxy/sniff.js';
 
 describe('sniffConnection', () => {
   it('TLS starts with a handshake record', () => assert.equal(sniffConnection(Buffer.from([0x16, 0x03, 0x01])), 'tls'));
@@ -16,18 +16,4 @@ describe('sniffConnection', () => {
     assert.equal(sniffConnection(Buffer.from('PRI * HTTP/1.1\r\n')), 'http1');
   });
   it('garbage goes to the HTTP parser, which answers 400', () => assert.equal(sniffConnection(Buffer.from([0x00, 0xff])), 'http1'));
-});
-
-describe('h2NotSupportedFrames', () => {
-  it('is a SETTINGS frame then a GOAWAY with HTTP_1_1_REQUIRED and the message', () => {
-    const b = h2NotSupportedFrames('nope');
-    assert.deepEqual([...b.subarray(0, 9)], [0, 0, 0, 4, 0, 0, 0, 0, 0]);
-    const g = b.subarray(9);
-    assert.equal(g.readUIntBE(0, 3), 8 + 4);
-    assert.equal(g[3], 7);
-    assert.equal(g.readUInt32BE(5), 0);
-    assert.equal(g.readUInt32BE(9), 0);
-    assert.equal(g.readUInt32BE(13), 0x0d);
-    assert.equal(g.subarray(17).toString(), 'nope');
-  });
 });
