@@ -68,15 +68,9 @@ async function start(): Promise<void> {
   const loaded = await registry.load();
   const configErrors: string[] = loaded.error !== null ? [loaded.error] : [];
 
-  // GUI apps on macOS do not inherit the terminal's PATH; services need it.
-  let engineEnv: Record<string, string> = mergeShellEnv(process.env, {});
-  if (process.platform !== 'win32') {
-    const shellEnv = await resolveLoginShellEnv({ shell: process.env.SHELL ?? '/bin/zsh', timeoutMs: SHELL_ENV_TIMEOUT_MS });
-    if (shellEnv.ok) engineEnv = mergeShellEnv(process.env, shellEnv.env);
-    else configErrors.push(shellEnv.error);
-  }
   const engineHome = join(app.getPath('userData'), 'engine');
-  engineEnv[ENGINE_HOME_ENV] = engineHome;
+  // Replaced by the login shell's environment before the engine first starts (see the end of start()).
+  let engineEnv: Record<string, string> = { ...mergeShellEnv(process.env, {}), [ENGINE_HOME_ENV]: engineHome };
 
   const projects = new Map<string, ProjectState>();
   let engineStatus: EngineStatus = { kind: 'starting' };
@@ -272,7 +266,9 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => undefined);
 
   let engineStopped = false;
+  let quitting = false;
   app.on('before-quit', (event) => {
+    quitting = true;
     if (engineStopped) return;
     // Quit only after the engine stopped every service, so nothing is left orphaned.
     event.preventDefault();
@@ -282,5 +278,15 @@ async function start(): Promise<void> {
     });
   });
 
+  // GUI apps on macOS do not inherit the terminal's PATH; services need it. The tray is
+  // already up ("Engine starting…") while a slow shell profile is read.
+  if (process.platform !== 'win32') {
+    const shellEnv = await resolveLoginShellEnv({ shell: process.env.SHELL ?? '/bin/zsh', timeoutMs: SHELL_ENV_TIMEOUT_MS });
+    if (shellEnv.ok) engineEnv = { ...mergeShellEnv(process.env, shellEnv.env), [ENGINE_HOME_ENV]: engineHome };
+    else configErrors.push(shellEnv.error);
+  }
+  // Quit may have been chosen while the shell was being read.
+  if (quitting) return;
   host.start();
+  render();
 }
