@@ -270,6 +270,7 @@ describe('traffic', () => {
       await details.getByRole('tab', { name: 'Messages (6)' }).waitFor({ timeout: 15_000 });
       await expectCount(messages.getByRole('row').filter({ hasText: 'close' }), 2, 'close frames from both sides');
       await messages.getByRole('cell', { name: '1000 normal closure · "e2e done"' }).waitFor();
+      assert.equal(await details.getByRole('tab', { name: /body/ }).count(), 0, 'no body tabs on an upgraded WebSocket');
     } finally {
       ws.terminate();
       await closed;

@@ -55,11 +55,12 @@ function ExchangeDetails({ id }: { id: number }) {
   const head = shown ?? summary;
   if (head === undefined) return <aside className="details">{error ?? 'Exchange not found.'}</aside>;
 
-  const tabs: [DetailTab, string][] = [
-    ['headers', 'Headers'],
-    ['request', `Request body${head.requestSize > 0 ? ` (${formatBytes(head.requestSize)})` : ''}`],
-    ['response', `Response body${head.responseSize > 0 ? ` (${formatBytes(head.responseSize)})` : ''}`],
-  ];
+  const tabs: [DetailTab, string][] = [['headers', 'Headers']];
+  // An upgraded WebSocket has no bodies: its sizes count frame bytes, which the Messages tab shows.
+  if (head.kind !== 'websocket') {
+    tabs.push(['request', `Request body${head.requestSize > 0 ? ` (${formatBytes(head.requestSize)})` : ''}`]);
+    tabs.push(['response', `Response body${head.responseSize > 0 ? ` (${formatBytes(head.responseSize)})` : ''}`]);
+  }
   if (head.kind !== 'http' || head.messageCount > 0) tabs.push(['messages', `Messages (${head.messageCount})`]);
   tabs.push(['timing', 'Timing']);
   if (head.error !== null || (shown?.logLines.length ?? 0) > 0) tabs.push(['failure', 'Failure & logs']);
