@@ -1,5 +1,5 @@
 // Live state of projects and services as the engine reports it.
-import type { ConfigIssue, RouteConfig, RestartPolicy } from './config.js';
+import type { ConfigIssue, RouteConfig, RestartPolicy, UpstreamProtocol } from './config.js';
 
 export type ServiceStatus =
   | 'stopped'
@@ -34,6 +34,8 @@ export interface ServiceState {
   nextRestartAt: number | null;
   /** Extra findings, e.g. "listening on :5173, not $PORT=4123". */
   diagnostics: string[];
+  /** How the proxy talks to the service (`protocol` in locald.toml); absent means 'http1'. */
+  protocol?: UpstreamProtocol;
 }
 
 export type ProjectStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping' | 'error';

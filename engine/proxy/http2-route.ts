@@ -22,7 +22,7 @@ export function decideH2(ctx: ProxyContext, head: H2RequestHead): Decision {
   }
 }
 
-/** The service's upstream protocol; ServiceState does not carry it yet, so it is optional here. */
+/** The service's upstream protocol ('http1' when the state does not say). */
 export function serviceProtocol(service: ServiceState): UpstreamProtocol {
-  return (service as ServiceState & { protocol?: UpstreamProtocol }).protocol ?? 'http1';
+  return service.protocol ?? 'http1';
 }

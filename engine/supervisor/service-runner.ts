@@ -90,6 +90,7 @@ export class ServiceRunner {
       reason: null,
       nextRestartAt: null,
       diagnostics: [],
+      protocol: config.protocol,
     };
   }
 
