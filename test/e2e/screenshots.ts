@@ -1,83 +1,46 @@
-// Screenshots of the main views, light and dark, from a real `locald up examples/shop`.
+// Screenshots of the main views, light and dark, from a real `locald up examples/shop`
+// with live captured traffic: the list, details, edit & resend, a failure with the
+// service's log lines, WebSocket messages, and the projects view.
 // Not a test: `npx tsx test/e2e/screenshots.ts` writes docs/screenshots/*.png.
-// If the engine has no traffic capture yet, the traffic views are shot from a HAR file
-// of real responses from the shop, imported through the UI's own "Import HAR…".
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, repoRoot, startLocald, waitFor } from './harness.js';
+import WebSocket from 'ws';
+import { launchBrowser, repoRoot, startLocald, viaProxy, waitFor } from './harness.js';
 
 const outDir = join(repoRoot, 'docs/screenshots');
 
-interface Recorded {
-  method: string;
-  path: string;
-  reqHeaders: [string, string][];
-  body: string;
-  status: number;
-  resHeaders: [string, string][];
-  text: string;
-  started: number;
-  time: number;
-}
+const BROWSER_HEADERS = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', accept: 'application/json, text/plain, */*' };
 
-function send(port: number, method: string, path: string, body = '', headers: Record<string, string> = {}): Promise<Recorded> {
-  const started = Date.now();
-  const reqHeaders: [string, string][] = [
-    ['host', `shop.localhost:${port}`],
-    ['user-agent', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0'],
-    ['accept', 'application/json, text/plain, */*'],
-    ...Object.entries(headers),
-  ];
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: Object.fromEntries(reqHeaders) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        const resHeaders: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) resHeaders.push([res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '']);
-        resolve({ method, path, reqHeaders, body, status: res.statusCode ?? 0, resHeaders, text, started, time: Date.now() - started });
-      });
-    });
-    req.on('error', reject);
-    req.end(body === '' ? undefined : body);
+/** A short WebSocket conversation with the shop's live service, closed cleanly. */
+async function chat(port: number, lines: string[]): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/live/ws`, { headers: { host: `shop.localhost:${port}` } });
+  const echoed: string[] = [];
+  ws.on('message', (d: Buffer) => echoed.push(d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
   });
+  for (const line of lines) {
+    ws.send(line);
+    await waitFor(`the echo of ${line}`, () => echoed.includes(line), 10_000);
+  }
+  const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+  ws.close(1000, 'bye');
+  await closed;
 }
 
-function toHar(port: number, list: Recorded[]): unknown {
-  return {
-    log: {
-      version: '1.2',
-      creator: { name: 'locald screenshots', version: '0' },
-      entries: list.map((r) => ({
-        startedDateTime: new Date(r.started).toISOString(),
-        time: r.time,
-        _project: 'shop',
-        _service: r.path.startsWith('/api') ? 'api' : r.path.startsWith('/live') ? 'live' : 'web',
-        request: {
-          method: r.method,
-          url: `http://shop.localhost:${port}${r.path}`,
-          httpVersion: 'HTTP/1.1',
-          headers: r.reqHeaders.map(([name, value]) => ({ name, value })),
-          ...(r.body === '' ? {} : { postData: { mimeType: 'application/json', text: r.body } }),
-        },
-        response: {
-          status: r.status,
-          httpVersion: 'HTTP/1.1',
-          headers: r.resHeaders.map(([name, value]) => ({ name, value })),
-          content: { size: r.text.length, mimeType: r.resHeaders.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? 'text/plain', text: r.text },
-        },
-        timings: { blocked: 0, dns: 0, connect: 0.4, send: 0.1, wait: Math.max(0, r.time - 1), receive: 0.5 },
-      })),
-    },
-  };
+async function filter(page: Page, text: string): Promise<void> {
+  const input = page.getByRole('combobox', { name: 'Filter traffic' });
+  await input.fill(text);
+  await input.press('Escape');
+  const status = page.getByRole('status', { name: 'Matching exchanges' });
+  await waitFor(`the filter '${text}' to apply`, async () => (await status.getAttribute('aria-busy')) === 'false', 10_000);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(300);
+  // Two frames, so the last batch of rows and any focus ring are painted.
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
   await page.screenshot({ path: join(outDir, `${name}.png`) });
   console.log(`wrote docs/screenshots/${name}.png`);
 }
@@ -91,24 +54,18 @@ async function main(): Promise<void> {
     const page = browser.page;
     await page.goto(locald.dashboardUrl);
     await page.getByRole('status', { name: 'Connection: connected' }).waitFor();
-    const made: Recorded[] = [];
-    made.push(await send(locald.port, 'GET', '/'));
-    for (let i = 0; i < 6; i++) made.push(await send(locald.port, 'GET', `/api/products?page=${i}`));
-    made.push(await send(locald.port, 'GET', '/api/hello?name=locald'));
-    made.push(await send(locald.port, 'POST', '/api/echo', JSON.stringify({ items: [1, 2, 3], note: "it's here" }), { 'content-type': 'application/json' }));
-    made.push(await send(locald.port, 'GET', '/api/missing'));
-    made.push(await send(locald.port, 'GET', '/nope'));
-    const live = await page.locator('.traffic-row').first().waitFor({ timeout: 5000 }).then(
-      () => true,
-      () => false,
-    );
-    if (!live) {
-      const file = join(tmpdir(), `locald-shop-${Date.now()}.har`);
-      writeFileSync(file, JSON.stringify(toHar(locald.port, made)));
-      await page.getByLabel('HAR file to import').setInputFiles(file);
-      await page.locator('.traffic-row').first().waitFor();
-      await page.getByRole('button', { name: 'Dismiss message' }).click().catch(() => undefined);
-    }
+    const get = (path: string) => viaProxy(locald.port, path, { headers: BROWSER_HEADERS });
+    await get('/');
+    for (let i = 0; i < 6; i++) await get(`/api/products?page=${i}`);
+    await get('/api/hello?name=locald');
+    await viaProxy(locald.port, '/api/echo', { method: 'POST', body: JSON.stringify({ items: [1, 2, 3], note: "it's here" }), headers: { ...BROWSER_HEADERS, 'content-type': 'application/json' } });
+    await get('/api/missing');
+    await get('/nope');
+    await chat(locald.port, ['{"type":"subscribe","topic":"orders"}', 'ping from the screenshot script']);
+    await get('/api/crash');
+    await waitFor('a request that fails while api restarts', async () => ((await get('/api/products?after=crash')).status >= 500 ? true : null), 20_000);
+    await page.locator('.traffic-row', { hasText: 'after=crash' }).filter({ has: page.locator('.row-error') }).first().waitFor({ timeout: 10_000 });
+    await waitFor('api to be back', async () => ((await get('/api/products?page=6')).status === 200 ? true : null), 30_000);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.getByRole('tab', { name: 'Traffic' }).click();
@@ -120,17 +77,32 @@ async function main(): Promise<void> {
       await page.getByRole('tree', { name: 'JSON body' }).waitFor();
       await shot(page, `details-${scheme}`);
       await page.keyboard.press('Escape');
-      if (live) {
-        await page.locator('.traffic-row', { hasText: '/api/hello' }).first().click();
-        await page.keyboard.press('Enter');
-        await page.getByRole('button', { name: 'Edit & resend' }).click();
-        await page.getByLabel('URL').fill(`http://shop.localhost:${locald.port}/api/hello?name=edited`);
-        await page.getByRole('button', { name: 'Send' }).click();
-        await page.getByRole('region', { name: /Differences between/ }).waitFor({ timeout: 15_000 });
-        await shot(page, `edit-resend-${scheme}`);
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Escape');
-      }
+      await page.locator('.traffic-row', { hasText: '/api/hello?name=locald' }).first().click();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Edit & resend' }).click();
+      const editor = page.getByRole('region', { name: 'Edit and resend' });
+      await editor.getByLabel('URL').fill(`http://shop.localhost:${locald.port}/api/hello?name=edited`);
+      const headers = editor.getByLabel('Request headers');
+      await headers.fill(`${await headers.inputValue()}\nX-Debug: 1`);
+      await editor.getByRole('button', { name: 'Send', exact: true }).click();
+      await editor.getByRole('region', { name: /Differences between/ }).waitFor({ timeout: 15_000 });
+      await shot(page, `edit-resend-${scheme}`);
+      await page.getByRole('button', { name: 'Dismiss message' }).click();
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      await filter(page, 'has:error');
+      await page.locator('.traffic-row', { hasText: 'after=crash' }).first().click();
+      await page.keyboard.press('Enter');
+      await page.getByLabel('Service log lines').getByText('crashing on purpose').waitFor({ timeout: 10_000 });
+      await shot(page, `failure-${scheme}`);
+      await page.keyboard.press('Escape');
+      await filter(page, 'kind:ws');
+      await page.locator('.traffic-row', { hasText: '/live/ws' }).first().click();
+      await page.keyboard.press('Enter');
+      await page.getByRole('region', { name: 'WebSocket messages' }).getByText('ping from the screenshot script').first().waitFor({ timeout: 10_000 });
+      await shot(page, `websocket-${scheme}`);
+      await page.keyboard.press('Escape');
+      await filter(page, '');
       await page.getByRole('tab', { name: 'Projects' }).click();
       await page.getByLabel('Log lines').getByText('listening').first().waitFor();
       await shot(page, `projects-${scheme}`);
