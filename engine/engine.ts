@@ -17,6 +17,7 @@ import type {
 import { DASHBOARD_HOST } from '../shared/defaults.js';
 import type { LogLine, ProjectState, ServiceState } from '../shared/state.js';
 import { loadProject } from './config/index.js';
+import { commandsHash } from './approval-hash.js';
 import { decideReload, type ReloadPolicy } from './config-reload.js';
 import { EngineError } from './engine-error.js';
 import { projectUrl, summariseProject } from './project-status.js';
@@ -84,7 +85,7 @@ export class Engine implements EngineApi, ProxyBackend {
       'projects.remove': (p) => this.removeProject(requireString(p, 'project')),
       'projects.start': (p) => this.startProject(requireString(p, 'project')),
       'projects.stop': (p) => this.stopProject(requireString(p, 'project')),
-      'projects.approve': (p) => this.approveProject(requireString(p, 'project')),
+      'projects.approve': (p) => this.approveProject(requireString(p, 'project'), typeof p.hash === 'string' ? p.hash : undefined),
       'services.restart': (p) => this.restartService(requireString(p, 'project'), requireString(p, 'service')),
       'logs.read': (p) => this.readLogs(p),
       'traffic.list': (p) => this.requireTraffic().list(optionalNumber(p, 'limit')),
@@ -291,10 +292,13 @@ export class Engine implements EngineApi, ProxyBackend {
   }
 
   /** Applies the config change that waits for approval; restarts the project if it runs. */
-  approveProject(project: string): Promise<ProjectState> {
+  approveProject(project: string, hash?: string): Promise<ProjectState> {
     const entry = this.requireProject(project);
     const pending = entry.pending;
     if (pending === null) throw new EngineError('not_found', `project '${project}' has no change waiting for approval`);
+    if (hash !== undefined && hash !== commandsHash(pending.config)) {
+      throw new EngineError('invalid_params', `the commands of '${project}' changed again since they were shown; review them again`);
+    }
     return this.serialise(entry, () => this.applyConfig(entry, pending.config, true));
   }
 
@@ -450,7 +454,7 @@ export class Engine implements EngineApi, ProxyBackend {
       services,
       routes: entry.config?.routes ?? [],
       configIssues: entry.issues,
-      pendingApproval: entry.pending === null ? null : { changes: entry.pending.changes },
+      pendingApproval: entry.pending === null ? null : { changes: entry.pending.changes, hash: commandsHash(entry.pending.config) },
     };
     entry.cached = state;
     return state;

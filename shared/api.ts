@@ -21,7 +21,8 @@ export interface EngineMethods {
   'projects.start': { params: { project: string }; result: ProjectState };
   'projects.stop': { params: { project: string }; result: ProjectState };
   /** Applies a config change that is waiting for approval (see ProjectState.pendingApproval). */
-  'projects.approve': { params: { project: string }; result: ProjectState };
+  /** `hash` (from pendingApproval, or the shell's own preview) guards against a file that changed again meanwhile. */
+  'projects.approve': { params: { project: string; hash?: string }; result: ProjectState };
   'services.restart': { params: { project: string; service: string }; result: ServiceState };
   'logs.read': {
     params: { project: string; service?: string; limit?: number; afterSeq?: number };

@@ -53,7 +53,7 @@ export interface ProjectState {
   /** Non-empty when the config could not be loaded (the last good config, if any, keeps running). */
   configIssues: ConfigIssue[];
   /** The config file changed its commands; they run only after `projects.approve`. */
-  pendingApproval?: { changes: string[] } | null;
+  pendingApproval?: { changes: string[]; hash: string } | null;
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system';

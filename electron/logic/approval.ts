@@ -1,14 +1,13 @@
 // Commands run only after the user approved them. The approval is tied to a hash of
 // everything that decides what runs (command, working folder, environment), so any
 // change to those asks again, while reordering services or editing routes does not.
-import { createHash } from 'node:crypto';
-import { approvalCanonicalForm, approvedService } from '../../shared/approval.js';
+import { commandsHash } from '../../engine/approval-hash.js';
+import { approvedService } from '../../shared/approval.js';
 import type { ProjectConfig } from '../../shared/config.js';
 import type { RegistryEntry } from './project-registry.js';
 
-export function commandsHash(config: ProjectConfig): string {
-  return `sha256:${createHash('sha256').update(approvalCanonicalForm(config)).digest('hex')}`;
-}
+/** One formula for the shell and the engine (which checks it in projects.approve). */
+export { commandsHash };
 
 export function needsApproval(entry: Pick<RegistryEntry, 'approvedHash'> | undefined, config: ProjectConfig): boolean {
   return entry?.approvedHash !== commandsHash(config);

@@ -83,7 +83,8 @@ describe('config reload', () => {
     }, 'pendingApproval', 15_000);
     assert.deepEqual(waiting.pendingApproval?.changes, ["'web' environment changed"]);
     assert.equal(await get(servicePort(engine)), 'one', 'the old command still runs');
-    const approved = await engine.call('projects.approve', { project: 'reload' });
+    await assert.rejects(engine.call('projects.approve', { project: 'reload', hash: 'sha256:stale' }), /changed again since they were shown/);
+    const approved = await engine.call('projects.approve', { project: 'reload', hash: waiting.pendingApproval?.hash ?? '' });
     assert.equal(approved.pendingApproval, null);
     assert.equal(approved.status, 'running');
     assert.equal(await get(servicePort(engine)), 'three');
