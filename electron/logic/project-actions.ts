@@ -114,8 +114,9 @@ export class ProjectActions {
       if (!(await this.deps.askApproval(pendingChangesPrompt(shown.config, pending.changes)))) {
         return { ok: false, cancelled: true, message: `${project.name}: changes not approved; the previous commands keep running` };
       }
-      const approved = await this.deps.engine.call('projects.approve', { project: project.name });
       const hash = commandsHash(shown.config);
+      // The engine refuses if what it would apply is not what the dialog showed.
+      const approved = await this.deps.engine.call('projects.approve', { project: project.name, hash });
       const now = await this.deps.preview(project.dir);
       if (!now.ok || commandsHash(now.config) !== hash) {
         return {
