@@ -15,8 +15,9 @@ export const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-// A Connection header must not be able to remove the message's identity.
-const NEVER_CONNECTION_NAMED = new Set(['host']);
+// A Connection header must not be able to remove the message's identity or its framing:
+// `Connection: Content-Length` would otherwise turn a fixed-length body into one we re-frame.
+const NEVER_CONNECTION_NAMED = new Set(['host', 'content-length']);
 
 function tokens(value: string): string[] {
   return value
@@ -71,6 +72,17 @@ export function stripHopByHop(raw: readonly string[], opts: StripOptions = {}): 
   }
   if (teTrailers) out.push('TE', 'trailers');
   return out;
+}
+
+/**
+ * Why a parsed HTTP/1.x request is too ambiguous to forward, or undefined. Node's parser
+ * already rejects the framing attacks (CL+TE, differing Content-Lengths, obs-fold, bare
+ * LF); it keeps every Host header though, and two Hosts can route one way here and
+ * another way in the service (RFC 9112 §3.2: 400).
+ */
+export function ambiguousRequestReason(raw: readonly string[]): string | undefined {
+  if (headerValues(raw, 'host').length > 1) return 'the request has more than one Host header';
+  return undefined;
 }
 
 /** Replaces every `name` header by one with `value`, at the position of the first; appends when absent. */

@@ -79,6 +79,14 @@ export function forwardHttp(
   res.on('close', () => {
     if (res.writableFinished) {
       recorder.end();
+      // The service answered before it had the whole request (a 401 to Expect: 100-continue,
+      // a 413): that upstream request can never complete, so release it instead of holding
+      // the service's connection open for a body that will not come, and drain whatever
+      // the client still sends so its connection's parser is not stalled behind it.
+      if (current !== null && !current.writableFinished) {
+        current.destroy();
+        if (!req.complete) req.resume();
+      }
       return;
     }
     if (!finished) recorder.abort('the client closed the connection before the response completed');

@@ -5,12 +5,14 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ProxyBackend } from './backend.js';
-import { rawProblemResponse } from './error-pages.js';
+import { rawProblemResponse, sendProblem, writeProblemToSocket } from './error-pages.js';
 import { handleGrpcWebHttp1, isGrpcWebContentType } from './grpc-web-forward.js';
 import { isH2cUpgrade, replayWithoutH2cOffer } from './h2c-upgrade.js';
 import { handleConnect, handleRequest, handleUpgrade } from './handler.js';
+import { ambiguousRequestReason, setHeader } from './headers.js';
 import { Http2Frontend } from './http2-server.js';
 import { badRequestProblem } from './problems.js';
+import { parseRequestTarget } from '../routing/resolve.js';
 import { TLS_HANDSHAKE_FAILURE_ALERT, sniffConnection, type ConnectionKind } from './sniff.js';
 import { TlsTerminator, type TlsServerCredentials } from './tls-listener.js';
 import type { DashboardHooks, ProxyContext, ProxyObserver, CaptureSink } from './types.js';
@@ -99,6 +101,31 @@ function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Answers 400 and closes when the request could mean different things to us and to the service. */
+function rejectAmbiguous(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const reason = ambiguousRequestReason(req.rawHeaders);
+  if (reason === undefined) return false;
+  // Any body is unread: the connection cannot be trusted for another request.
+  res.shouldKeepAlive = false;
+  sendProblem(req, res, badRequestProblem(reason));
+  return true;
+}
+
+/**
+ * An absolute-form target (`GET http://shop.localhost/x`) routes by its authority and the
+ * Host header is replaced by it (RFC 9112 §3.2.2), so the service, the forwarding headers
+ * and capture all see the host the request was routed by, and an origin-form target.
+ */
+function normalizeAbsoluteForm(req: http.IncomingMessage): void {
+  const url = req.url ?? '/';
+  if (url.startsWith('/')) return;
+  const parsed = parseRequestTarget(url);
+  if (typeof parsed === 'string' || parsed.authority === undefined) return;
+  req.url = parsed.target;
+  req.rawHeaders = setHeader(req.rawHeaders, 'Host', parsed.authority);
+  req.headers.host = parsed.authority;
+}
+
 export class ProxyServer {
   private readonly opts: ProxyOptions;
   private readonly http: http.Server;
@@ -135,6 +162,11 @@ export class ProxyServer {
       noDelay: true,
     });
     this.http.timeout = 0;
+    // A client may send its request and shut down its write side (HTTP/1.0-style scripts,
+    // `nc -N`): by default Node aborts the request on that FIN and the answer is lost. With
+    // this (Node 20 and 24 honour it) the response is still sent, then the socket ends.
+    // See acceptHttp1 for the FIN that comes once a response is already streaming.
+    (this.http as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.h2 = new Http2Frontend(this.ctx);
     this.tls =
       opts.tls === undefined
@@ -142,15 +174,28 @@ export class ProxyServer {
         : new TlsTerminator({
             credentials: opts.tls,
             onHttp2: (socket) => this.h2.accept(socket),
-            onHttp1: (socket) => this.http.emit('connection', socket),
+            onHttp1: (socket) => this.acceptHttp1(socket),
           });
     this.http.on('request', (req, res) => {
+      if (rejectAmbiguous(req, res)) return;
+      normalizeAbsoluteForm(req);
       if (isGrpcWebContentType(req.headers['content-type'])) handleGrpcWebHttp1(this.ctx, this.h2.h2c, req, res);
       else handleRequest(this.ctx, req, res);
     });
     // Registering checkContinue makes Expect: 100-continue our call: the service decides whether to continue.
-    this.http.on('checkContinue', (req, res) => handleRequest(this.ctx, req, res));
+    this.http.on('checkContinue', (req, res) => {
+      if (rejectAmbiguous(req, res)) return;
+      normalizeAbsoluteForm(req);
+      handleRequest(this.ctx, req, res);
+    });
     this.http.on('upgrade', (req, socket, head) => {
+      const ambiguous = ambiguousRequestReason(req.rawHeaders);
+      if (ambiguous !== undefined) {
+        socket.on('error', () => socket.destroy());
+        writeProblemToSocket(socket, badRequestProblem(ambiguous), req.headers.accept);
+        return;
+      }
+      normalizeAbsoluteForm(req);
       // An h2c offer is dropped, not forwarded: the request goes on as plain HTTP/1.1.
       if (isH2cUpgrade(req.rawHeaders)) replayWithoutH2cOffer(this.http, req, socket, head);
       else handleUpgrade(this.ctx, req, socket, head);
@@ -261,7 +306,7 @@ export class ProxyServer {
     switch (kind) {
       case 'http1':
         socket.unshift(first);
-        this.http.emit('connection', socket);
+        this.acceptHttp1(socket);
         socket.resume();
         return;
       case 'h2c':
@@ -279,6 +324,18 @@ export class ProxyServer {
         this.tls.accept(socket);
         return;
     }
+  }
+
+  private acceptHttp1(socket: Duplex): void {
+    this.http.emit('connection', socket);
+    // Registered after Node's own 'end' handler. A FIN before the response starts is a
+    // half-close (the client still reads: see httpAllowHalfOpen). A FIN while a response is
+    // streaming is a client that went away (a closed EventSource): abort as Node would,
+    // so the service sees the cancel instead of streaming into the void until a write fails.
+    socket.on('end', () => {
+      const res = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+      if (res?.headersSent === true && !res.writableFinished) socket.destroy();
+    });
   }
 
   private onClientError(err: Error & { code?: string }, socket: Duplex): void {
