@@ -189,7 +189,7 @@ describe('buildTrayMenu', () => {
 
   it('a running project with changed commands (pendingApproval): status marked, changes listed, review item; it can still be switched off', () => {
     const changes = ["'web' command: npm run dev -> vite", "new service 'worker': node worker.js"];
-    const menu = buildTrayMenu(state({ projects: [project('shop', { pendingApproval: { changes } })] }));
+    const menu = buildTrayMenu(state({ projects: [project('shop', { pendingApproval: { changes, hash: 'sha256:test' } })] }));
     assert.deepEqual(menu[0], {
       type: 'checkbox',
       label: 'shop — running (changes need approval)',
@@ -207,7 +207,7 @@ describe('buildTrayMenu', () => {
   });
 
   it('a stopped project with pendingApproval is switched on only through the review', () => {
-    const menu = buildTrayMenu(state({ projects: [project('shop', { status: 'stopped', pendingApproval: { changes: ['x'] } })] }));
+    const menu = buildTrayMenu(state({ projects: [project('shop', { status: 'stopped', pendingApproval: { changes: ['x'], hash: 'sha256:test' } })] }));
     assert.equal(menu[0]?.type === 'checkbox' && menu[0].enabled, false);
     assert.equal(menu[0]?.type === 'checkbox' && menu[0].label, 'shop — stopped (changes need approval)');
     assert.equal(find(menu, 'Review Changed Commands…').type, 'normal');
@@ -222,7 +222,7 @@ describe('buildTrayMenu', () => {
   });
 
   it('review is disabled while the engine is down (approving needs it)', () => {
-    const menu = buildTrayMenu(state({ engine: { kind: 'restarting', attempt: 1, message: 'x' }, projects: [project('shop', { pendingApproval: { changes: ['x'] } })] }));
+    const menu = buildTrayMenu(state({ engine: { kind: 'restarting', attempt: 1, message: 'x' }, projects: [project('shop', { pendingApproval: { changes: ['x'], hash: 'sha256:test' } })] }));
     const review = find(menu, 'Review Changed Commands…');
     assert.equal(review.type === 'normal' && review.enabled, false);
   });
@@ -269,7 +269,7 @@ describe('trayIconState and trayTooltip', () => {
   });
 
   it('attention (not failing) when changed commands wait for approval; a real failure still wins', () => {
-    const waiting = project('shop', { pendingApproval: { changes: ["'web' command: a -> b"] } });
+    const waiting = project('shop', { pendingApproval: { changes: ["'web' command: a -> b"], hash: 'sha256:test' } });
     assert.equal(trayIconState(state({ projects: [waiting] })), 'attention');
     assert.equal(trayTooltip(state({ projects: [waiting] })), 'locald — shop: changes need approval');
     assert.equal(trayIconState(state({ projects: [project('blog', { status: 'stopped' })], awaitingApproval: ['blog'] })), 'attention');
