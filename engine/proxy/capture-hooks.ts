@@ -1,7 +1,7 @@
 // The proxy's side of traffic capture: starting a recorder for each request, and turning
 // the proxy's own explanations into the exchange's error. Capture only observes.
 import type { IncomingMessage } from 'node:http';
-import type { ExchangeError, ExchangeKind } from '../../shared/traffic.js';
+import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../shared/traffic.js';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import type { ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
@@ -11,7 +11,8 @@ export const REPLAY_HEADER = 'x-locald-replay-of';
 /** Tells the replaying engine which exchange its request became. Only on replays. */
 export const EXCHANGE_ID_HEADER = 'x-locald-exchange-id';
 
-export function replayOf(req: IncomingMessage): number | null {
+/** Reads the replay marker from a request's headers (HTTP/1.1 or HTTP/2 alike). */
+export function replayOf(req: { headers: Record<string, string | string[] | undefined> }): number | null {
   const value = req.headers[REPLAY_HEADER];
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
   return Number(value);
@@ -25,9 +26,36 @@ export function stripReplayHeader(raw: string[]): string[] {
   return raw;
 }
 
+/** A request as it arrived, described for capture: HTTP/1.1 messages and HTTP/2 streams alike. */
+export interface ArrivedRequest {
+  clientProtocol: ClientProtocol;
+  method: string;
+  /** Host, or :authority for HTTP/2. */
+  host: string;
+  /** Path and query as received. */
+  url: string;
+  /** Flat raw list as received; for HTTP/2 the pseudo-headers included. Never mutated afterwards. */
+  rawHeaders: readonly string[];
+  clientAddress: string | null;
+  replayOf?: number | null;
+}
+
+/** An HTTP/1.x request (over TLS or not) described for capture. */
+export function arrivedHttp1(req: IncomingMessage): ArrivedRequest {
+  return {
+    clientProtocol: 'http/1.1',
+    method: req.method ?? 'GET',
+    host: req.headers.host ?? '',
+    url: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    clientAddress: req.socket.remoteAddress ?? null,
+    replayOf: replayOf(req),
+  };
+}
+
 export function beginCapture(
   ctx: ProxyContext,
-  req: IncomingMessage,
+  arrived: ArrivedRequest,
   target: UpstreamTarget | null,
   kind: ExchangeKind = 'http',
 ): ExchangeRecorder {
@@ -35,16 +63,16 @@ export function beginCapture(
   try {
     return ctx.capture.begin({
       kind,
-      clientProtocol: req.httpVersionMajor === 2 ? 'h2' : 'http/1.1',
-      method: req.method ?? 'GET',
-      host: req.headers.host ?? '',
-      url: req.url ?? '/',
-      requestHeaders: req.rawHeaders,
-      clientAddress: req.socket.remoteAddress ?? null,
+      clientProtocol: arrived.clientProtocol,
+      method: arrived.method,
+      host: arrived.host,
+      url: arrived.url,
+      requestHeaders: arrived.rawHeaders,
+      clientAddress: arrived.clientAddress,
       project: target?.project.name ?? null,
       service: target?.service.name ?? null,
       route: target?.route ?? null,
-      replayOf: replayOf(req),
+      replayOf: arrived.replayOf ?? null,
     });
   } catch {
     return NOOP_RECORDER;
@@ -56,11 +84,20 @@ export function problemToError(problem: ProxyProblem): ExchangeError {
   return { code: problem.code, title: problem.title, detail: problem.hint === undefined ? problem.detail : `${problem.detail} ${problem.hint}` };
 }
 
-/** Records a proxy-made answer (an error page) as the exchange's outcome. */
-export function recordProblem(recorder: ExchangeRecorder, problem: ProxyProblem, ctx: ProxyContext, target: UpstreamTarget | null): void {
+/**
+ * Records a proxy-made answer (an error page) as the exchange's outcome. `status` is what the
+ * client got: the problem's own, or 200 for gRPC's trailers-only answers.
+ */
+export function recordProblem(
+  recorder: ExchangeRecorder,
+  problem: ProxyProblem,
+  ctx: ProxyContext,
+  target: UpstreamTarget | null,
+  status: number = problem.status,
+): void {
   const logLines =
     target !== null ? safeLogs(() => ctx.backend.recentLogs(target.project.name, target.service.name, 40)) : [];
-  recorder.fail(problemToError(problem), logLines, problem.status);
+  recorder.fail(problemToError(problem), logLines, status);
 }
 
 function safeLogs<T>(read: () => T[]): T[] {
@@ -69,4 +106,16 @@ function safeLogs<T>(read: () => T[]): T[] {
   } catch {
     return [];
   }
+}
+
+/** The service broke off a response already under way; the client's side was reset or aborted. */
+export function recordUpstreamReset(recorder: ExchangeRecorder, ctx: ProxyContext, target: UpstreamTarget, what: string, clientSide: string): void {
+  recorder.fail(
+    {
+      code: 'upstream-reset',
+      title: 'The service broke off its response',
+      detail: `Service '${target.service.name}' (port ${target.port}) ${what} while sending the response; ${clientSide} so the truncated body cannot pass for a whole one.`,
+    },
+    safeLogs(() => ctx.backend.recentLogs(target.project.name, target.service.name, 40)),
+  );
 }

@@ -6,13 +6,16 @@ import http2 from 'node:http2';
 import type { IncomingMessage, OutgoingHttpHeaders as Http1Headers, ServerResponse } from 'node:http';
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Transform, type Readable } from 'node:stream';
+import type { ExchangeRecorder } from '../capture/index.js';
+import { REPLAY_HEADER, arrivedHttp1, beginCapture, recordProblem, recordUpstreamReset, type ArrivedRequest } from './capture-hooks.js';
 import { GRPC_STATUS, encodeGrpcMessage, grpcStatusForHttp } from './grpc-status.js';
 import { Base64StreamDecoder, encodeTextChunk, encodeTrailerFrame, grpcWebMode, type GrpcWebMode } from './grpc-web.js';
-import { h2cFailureProblem } from './h2c-forward.js';
+import { h2cFailureProblem, upstreamAddress } from './h2c-forward.js';
 import type { H2cSessionPool } from './h2c-pool.js';
 import { normalizeClientIp } from './headers.js';
 import { decide, handleRequest } from './handler.js';
-import { h2cRequestHeaders, parseH2Request, relayableH2Headers, type H2RequestHead } from './http2-headers.js';
+import { h2ErrorName, h2AbortReason } from './http2-capture.js';
+import { h2HeadersToRaw, h2cRequestHeaders, parseH2Request, relayableH2Headers, type H2RequestHead } from './http2-headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
 import { resetStream } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
@@ -40,7 +43,8 @@ interface Inbound {
   write(chunk: Buffer | string): void;
   end(): void;
   abort(): void;
-  onClose(listener: (aborted: boolean) => void): void;
+  /** `clientGone`: the client reset or dropped the exchange; `reason` says how. */
+  onClose(listener: (clientGone: boolean, reason: string) => void): void;
   headersSent(): boolean;
 }
 
@@ -101,7 +105,7 @@ function upstreamHeaders(ctx: ProxyContext, inbound: Inbound, mode: GrpcWebMode,
   const f = inbound.head.fields;
   for (let i = 0; i + 1 < f.length; i += 2) {
     const name = (f[i] as string).toLowerCase();
-    if (name === 'content-length' || name === 'content-type' || name === 'te' || name === 'host') continue;
+    if (name === 'content-length' || name === 'content-type' || name === 'te' || name === 'host' || name === REPLAY_HEADER) continue;
     fields.push(name, f[i + 1] as string);
   }
   fields.push('content-type', mode.upstreamContentType, 'te', 'trailers');
@@ -112,71 +116,107 @@ function upstreamHeaders(ctx: ProxyContext, inbound: Inbound, mode: GrpcWebMode,
   });
 }
 
-function forwardGrpcWeb(ctx: ProxyContext, pool: H2cSessionPool, inbound: Inbound, mode: GrpcWebMode, target: UpstreamTarget): void {
+/**
+ * Capture sees the client's request as it arrived (base64 for -text; the store decodes it)
+ * and the service's response as it left the service: gRPC frames and real trailers.
+ */
+function forwardGrpcWeb(ctx: ProxyContext, pool: H2cSessionPool, inbound: Inbound, mode: GrpcWebMode, target: UpstreamTarget, recorder: ExchangeRecorder): void {
   let upstream: ClientHttp2Stream | null = null;
   let done = false;
-  inbound.onClose((aborted) => {
+  /** The whole response went to the client (an HTTP/2 stream's writableFinished can lag its 'close'). */
+  let completed = false;
+  inbound.onClose((clientGone, reason) => {
+    const aborted = clientGone || !completed;
     if (aborted && upstream !== null && !upstream.closed) upstream.close(NGHTTP2_CANCEL);
     done = true;
+    if (aborted) recorder.abort(reason);
+    else recorder.end();
   });
   const failBeforeResponse = (problem: ProxyProblem): void => {
     done = true;
+    recordProblem(recorder, problem, ctx, target, 200);
     if (inbound.headersSent()) inbound.abort();
     else inbound.respond(problemTrailers(mode, problem), true);
   };
+  const headers = upstreamHeaders(ctx, inbound, mode, target);
+  recorder.forwarded(target.path, h2HeadersToRaw(headers), 'h2c');
 
-  pool.request(target.port, upstreamHeaders(ctx, inbound, mode, target), { endStream: inbound.body === null }).then(
+  pool.request(target.port, headers, { endStream: inbound.body === null }).then(
     (up) => {
       if (done) {
         up.close(NGHTTP2_CANCEL);
         return;
       }
       upstream = up;
+      recorder.upstreamConnected(upstreamAddress(up, target.port));
       if (inbound.body !== null) {
+        // Observed in the same tick as pipe() attaches.
+        inbound.body.on('data', (chunk: Buffer) => recorder.requestChunk(chunk));
         const body = mode.text ? inbound.body.pipe(base64Decoding()) : inbound.body;
         body.on('error', () => up.close(NGHTTP2_CANCEL));
+        up.on('finish', () => recorder.requestSent());
         body.pipe(up);
+      } else {
+        recorder.requestSent();
       }
       let responded = false;
       let trailers: IncomingHttpHeaders = {};
-      up.on('response', (headers: IncomingHttpHeaders, flags: number) => {
+      up.on('response', (headers: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
         responded = true;
         if (done) {
           up.close(NGHTTP2_CANCEL);
           return;
         }
         const out = grpcWebResponseHeaders(headers, mode);
+        recorder.response(Number(headers[':status'] ?? 200), rawHeaders ?? h2HeadersToRaw(headers), h2HeadersToRaw({ ':status': 200, ...out }));
         if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0) {
           // Trailers-only: grpc-status is already in these headers; gRPC-Web clients read it there.
+          completed = true;
           inbound.respond(out, true);
           return;
         }
         inbound.respond(out, false);
-        up.on('data', (chunk: Buffer) => inbound.write(mode.text ? encodeTextChunk(chunk) : chunk));
+        up.on('data', (chunk: Buffer) => {
+          recorder.responseChunk(chunk);
+          inbound.write(mode.text ? encodeTextChunk(chunk) : chunk);
+        });
         up.on('end', () => {
           const frame = encodeTrailerFrame(relayableH2Headers(trailers));
           inbound.write(mode.text ? encodeTextChunk(frame) : frame);
+          completed = true;
           inbound.end();
           done = true;
         });
       });
-      up.on('trailers', (t: IncomingHttpHeaders) => {
+      up.on('trailers', (t: IncomingHttpHeaders, _flags: number, raw?: string[]) => {
         trailers = t;
+        recorder.responseTrailers(raw ?? h2HeadersToRaw(t));
       });
+      const brokeOff = (what: string): void => {
+        done = true;
+        recordUpstreamReset(recorder, ctx, target, what, 'the client\'s response was aborted');
+        inbound.abort();
+      };
       up.on('error', (err: Error) => {
         if (done) return;
         if (!responded) failBeforeResponse(h2cFailureProblem(target, err));
-        else {
-          done = true;
-          inbound.abort();
-        }
+        else brokeOff(`failed (${err.message})`);
       });
       up.on('close', () => {
         if (done) return;
         if (up.rstCode !== undefined && up.rstCode !== NGHTTP2_NO_ERROR) {
-          if (!responded) inbound.respond(trailersOnly(mode, up.rstCode === NGHTTP2_CANCEL ? GRPC_STATUS.CANCELLED : GRPC_STATUS.UNAVAILABLE, `locald: the service reset the call (HTTP/2 error ${up.rstCode})`), true);
-          else inbound.abort();
-          done = true;
+          const what = `reset the call (RST_STREAM ${h2ErrorName(up.rstCode)})`;
+          if (!responded) {
+            done = true;
+            recorder.fail(
+              { code: 'upstream-reset', title: 'The service reset the call', detail: `Service '${target.service.name}' (port ${target.port}) ${what} before answering.` },
+              undefined,
+              200,
+            );
+            inbound.respond(trailersOnly(mode, up.rstCode === NGHTTP2_CANCEL ? GRPC_STATUS.CANCELLED : GRPC_STATUS.UNAVAILABLE, `locald: the service reset the call (HTTP/2 error ${up.rstCode})`), true);
+          } else {
+            brokeOff(what);
+          }
         }
       });
     },
@@ -187,7 +227,7 @@ function forwardGrpcWeb(ctx: ProxyContext, pool: H2cSessionPool, inbound: Inboun
 }
 
 /** A gRPC-Web call that arrived over HTTP/2. */
-export function handleGrpcWebH2(ctx: ProxyContext, pool: H2cSessionPool, stream: ServerHttp2Stream, info: H2StreamInfo): void {
+export function handleGrpcWebH2(ctx: ProxyContext, pool: H2cSessionPool, stream: ServerHttp2Stream, info: H2StreamInfo, arrived: ArrivedRequest): void {
   const mode = grpcWebMode(headerOf(info.head.fields, 'content-type')) as GrpcWebMode;
   const inbound: Inbound = {
     head: info.head,
@@ -206,10 +246,11 @@ export function handleGrpcWebH2(ctx: ProxyContext, pool: H2cSessionPool, stream:
     abort: () => {
       resetStream(stream);
     },
-    onClose: (listener) => stream.on('close', () => listener(stream.rstCode !== NGHTTP2_NO_ERROR || !stream.writableFinished)),
+    onClose: (listener) =>
+      stream.on('close', () => listener(stream.rstCode !== NGHTTP2_NO_ERROR, h2AbortReason(stream.rstCode))),
     headersSent: () => stream.headersSent,
   };
-  routeGrpcWeb(ctx, pool, inbound, mode, () => decideH2(ctx, info.head));
+  routeGrpcWeb(ctx, pool, inbound, mode, arrived, () => decideH2(ctx, info.head));
 }
 
 /** A gRPC-Web call over HTTP/1.1 (or HTTP/1.1 over TLS). */
@@ -236,11 +277,11 @@ export function handleGrpcWebHttp1(ctx: ProxyContext, pool: H2cSessionPool, req:
     write: (chunk) => res.write(chunk),
     end: () => res.end(),
     abort: () => res.destroy(),
-    onClose: (listener) => res.on('close', () => listener(!res.writableFinished)),
+    onClose: (listener) => res.on('close', () => listener(!res.writableFinished, 'The client closed the connection before the response completed.')),
     headersSent: () => res.headersSent,
   };
   if (!hasBody) req.resume();
-  routeGrpcWeb(ctx, pool, inbound, mode, () => decide(ctx, req), () => handleRequest(ctx, req, res));
+  routeGrpcWeb(ctx, pool, inbound, mode, arrivedHttp1(req), () => decide(ctx, req), () => handleRequest(ctx, req, res));
 }
 
 function routeGrpcWeb(
@@ -248,6 +289,7 @@ function routeGrpcWeb(
   pool: H2cSessionPool,
   inbound: Inbound,
   mode: GrpcWebMode,
+  arrived: ArrivedRequest,
   decideIt: () => ReturnType<typeof decide>,
   toDashboard?: () => void,
 ): void {
@@ -255,7 +297,9 @@ function routeGrpcWeb(
   try {
     decision = decideIt();
   } catch (err) {
-    inbound.respond(trailersOnly(mode, GRPC_STATUS.INTERNAL, `locald failed to route this call: ${(err as Error).message}`), true);
+    const detail = `locald failed to route this call: ${(err as Error).message}`;
+    beginCapture(ctx, arrived, null, 'grpc-web').fail({ code: 'upstream-error', title: 'Internal error', detail }, undefined, 200);
+    inbound.respond(trailersOnly(mode, GRPC_STATUS.INTERNAL, detail), true);
     return;
   }
   switch (decision.kind) {
@@ -263,11 +307,14 @@ function routeGrpcWeb(
       if (toDashboard !== undefined) toDashboard();
       else inbound.respond(trailersOnly(mode, GRPC_STATUS.UNIMPLEMENTED, 'locald: the dashboard has no gRPC-Web services'), true);
       return;
-    case 'problem':
+    case 'problem': {
+      const target = decision.target ?? null;
+      recordProblem(beginCapture(ctx, arrived, target, 'grpc-web'), decision.problem, ctx, target, 200);
       inbound.respond(problemTrailers(mode, decision.problem), true);
       return;
+    }
     case 'forward':
-      forwardGrpcWeb(ctx, pool, inbound, mode, decision.target);
+      forwardGrpcWeb(ctx, pool, inbound, mode, decision.target, beginCapture(ctx, arrived, decision.target, 'grpc-web'));
       return;
   }
 }

@@ -4,8 +4,11 @@
 // either side resets the other.
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
+import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
 import { isH2cConnectError, type H2cSessionPool } from './h2c-pool.js';
-import { h2cRequestHeaders, relayableH2Headers } from './http2-headers.js';
+import { h2ErrorName, observeH2RequestBody, recordH2Close } from './http2-capture.js';
+import { h2cRequestHeaders, h2HeadersToRaw, relayableH2Headers } from './http2-headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
 import { resetStream, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
@@ -32,6 +35,14 @@ export function h2cFailureProblem(target: UpstreamTarget, err: unknown): ProxyPr
   return upstreamErrorProblem(target.project, target.service, target.port, err instanceof Error ? err : new Error(String(err)));
 }
 
+/** Mutable facts about one forwarded stream, shared by the request and response halves. */
+interface H2cExchange {
+  /** A proxy-made answer went out (or the exchange is otherwise over). */
+  done: boolean;
+  /** The response went out whole (END_STREAM after the body and trailers). */
+  complete: boolean;
+}
+
 export function forwardH2ToH2c(
   ctx: ProxyContext,
   pool: H2cSessionPool,
@@ -39,13 +50,16 @@ export function forwardH2ToH2c(
   info: H2StreamInfo,
   target: UpstreamTarget,
   opts: H2cForwardOptions,
+  recorder: ExchangeRecorder = NOOP_RECORDER,
 ): void {
   const headers = h2cRequestHeaders(info.head, target.path, { clientIp: info.clientIp, proto: info.proto, viaToken: ctx.viaToken });
+  recorder.forwarded(target.path, h2HeadersToRaw(headers), 'h2c');
   let upstream: ClientHttp2Stream | null = null;
-  let done = false;
+  const state: H2cExchange = { done: false, complete: false };
 
   const fail = (problem: ProxyProblem): void => {
-    done = true;
+    state.done = true;
+    recordProblem(recorder, problem, ctx, target, opts.grpc ? 200 : problem.status);
     if (opts.grpc) sendGrpcProblem(stream, problem);
     else sendH2Problem(stream, problem, accept(info), info.head.method);
   };
@@ -54,8 +68,9 @@ export function forwardH2ToH2c(
   // The client cancelled (RST_STREAM) or its session went away: cancel the service's stream too.
   stream.on('close', () => {
     if (upstream !== null && !upstream.closed) upstream.close(stream.rstCode !== NGHTTP2_NO_ERROR ? stream.rstCode : NGHTTP2_CANCEL);
-    done = true;
+    state.done = true;
   });
+  recordH2Close(recorder, stream, () => state.complete);
 
   pool.request(target.port, headers, { endStream: info.endStreamWithHeaders }).then(
     (up) => {
@@ -64,12 +79,21 @@ export function forwardH2ToH2c(
         return;
       }
       upstream = up;
-      relay(ctx, stream, up, info, target, opts, fail, () => done);
+      recorder.upstreamConnected(upstreamAddress(up, target.port));
+      if (info.endStreamWithHeaders) recorder.requestSent();
+      relay(ctx, stream, up, info, target, opts, recorder, state, fail);
     },
     (err: unknown) => {
-      if (!done) fail(h2cFailureProblem(target, err));
+      if (!state.done) fail(h2cFailureProblem(target, err));
     },
   );
+}
+
+/** `127.0.0.1:4123` or `[::1]:4123`: where the pooled session is connected. */
+export function upstreamAddress(up: ClientHttp2Stream, port: number): string {
+  const address = up.session?.socket?.remoteAddress;
+  if (address === undefined) return `127.0.0.1:${port}`;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function relay(
@@ -79,24 +103,34 @@ function relay(
   info: H2StreamInfo,
   target: UpstreamTarget,
   opts: H2cForwardOptions,
+  recorder: ExchangeRecorder,
+  state: H2cExchange,
   fail: (problem: ProxyProblem) => void,
-  isDone: () => boolean,
 ): void {
   let responded = false;
   let trailers: OutgoingHttpHeaders | undefined;
   let headerTimer: NodeJS.Timeout | undefined;
+  const brokeOff = (what: string): void => {
+    state.done = true;
+    recordUpstreamReset(recorder, ctx, target, what, 'the client\'s stream was reset');
+    resetStream(stream);
+  };
 
-  if (!info.endStreamWithHeaders) stream.pipe(up);
+  if (!info.endStreamWithHeaders) {
+    up.on('finish', () => recorder.requestSent());
+    observeH2RequestBody(recorder, stream);
+    stream.pipe(up);
+  }
   if (!opts.grpc) {
     headerTimer = setTimeout(() => {
-      if (responded || isDone()) return;
+      if (responded || state.done) return;
       fail(upstreamTimeoutProblem(target.project, target.service, target.port, ctx.upstreamTimeoutMs));
       up.close(NGHTTP2_CANCEL);
     }, ctx.upstreamTimeoutMs);
     headerTimer.unref();
   }
 
-  up.on('response', (upHeaders: IncomingHttpHeaders, flags: number) => {
+  up.on('response', (upHeaders: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
     responded = true;
     if (headerTimer !== undefined) clearTimeout(headerTimer);
     if (stream.closed || stream.destroyed) {
@@ -107,6 +141,7 @@ function relay(
     const out = relayableH2Headers(upHeaders);
     out[':status'] = status;
     const endNow = (flags & NGHTTP2_FLAG_END_STREAM) !== 0 || info.head.method.toUpperCase() === 'HEAD' || status === 204 || status === 304;
+    recorder.response(status, rawHeaders ?? h2HeadersToRaw(upHeaders), h2HeadersToRaw(out));
     try {
       // Trailers-only stays trailers-only: one HEADERS frame with END_STREAM.
       stream.respond(out, { endStream: endNow, waitForTrailers: !endNow });
@@ -116,35 +151,42 @@ function relay(
       return;
     }
     if (endNow) {
+      state.complete = true;
       up.resume();
       return;
     }
     stream.once('wantTrailers', () => {
       try {
         stream.sendTrailers(trailers ?? {});
+        state.complete = true;
       } catch {
         resetStream(stream);
       }
     });
+    // Observed in the same tick as pipe() attaches its own listener.
+    up.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));
     up.pipe(stream);
   });
-  up.on('trailers', (t: IncomingHttpHeaders) => {
+  up.on('trailers', (t: IncomingHttpHeaders, _flags: number, raw?: string[]) => {
     trailers = relayableH2Headers(t);
+    recorder.responseTrailers(raw ?? h2HeadersToRaw(t));
   });
   up.on('error', (err: Error) => {
     if (headerTimer !== undefined) clearTimeout(headerTimer);
-    if (isDone()) return;
+    if (state.done) return;
     if (!responded) fail(upstreamErrorProblem(target.project, target.service, target.port, err));
-    else resetStream(stream);
+    else brokeOff(`failed (${err.message})`);
   });
   // The service reset its stream: pass the reset on (CANCEL stays CANCEL).
   up.on('close', () => {
     if (headerTimer !== undefined) clearTimeout(headerTimer);
     if (stream.closed || stream.destroyed) return;
     if (up.rstCode !== undefined && up.rstCode !== NGHTTP2_NO_ERROR) {
-      if (!responded && !isDone()) fail(upstreamErrorProblem(target.project, target.service, target.port, new Error(`the service reset the stream (HTTP/2 error ${up.rstCode})`)));
+      const what = `reset the stream (RST_STREAM ${h2ErrorName(up.rstCode)})`;
+      if (!responded && !state.done) fail(upstreamErrorProblem(target.project, target.service, target.port, new Error(`the service ${what}`)));
+      else if (!state.done) brokeOff(what);
       else resetStream(stream);
-    } else if (!responded && !isDone()) {
+    } else if (!responded && !state.done) {
       fail(upstreamErrorProblem(target.project, target.service, target.port, new Error('the service closed the stream without a response')));
     }
   });

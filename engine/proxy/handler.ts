@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { resolveRequest } from '../routing/resolve.js';
 import { sendProblem, writeProblemToSocket } from './error-pages.js';
 import { viaContains } from './headers.js';
-import { beginCapture, recordProblem } from './capture-hooks.js';
+import { arrivedHttp1, beginCapture, recordProblem } from './capture-hooks.js';
 import { forwardHttp } from './http1.js';
 import {
   ERROR_PAGE_LOG_LINES,
@@ -28,7 +28,15 @@ export type Decision =
   | { kind: 'problem'; problem: ProxyProblem; target?: UpstreamTarget }
   | { kind: 'forward'; target: UpstreamTarget };
 
-export function decide(ctx: ProxyContext, req: IncomingMessage): Decision {
+/** What routing reads of a request: HTTP/1.1 messages and HTTP/2 streams both supply it. */
+export interface RoutableRequest {
+  headers: { host?: string | undefined };
+  url?: string | undefined;
+  /** For Via loop detection. */
+  rawHeaders: readonly string[];
+}
+
+export function decide(ctx: ProxyContext, req: RoutableRequest): Decision {
   if (viaContains(req.rawHeaders, ctx.viaToken)) return { kind: 'problem', problem: loopDetectedProblem(ctx.viaToken) };
   const { backend } = ctx;
   const resolution = resolveRequest(req.headers.host, req.url ?? '/', (name) => backend.getProject(name));
@@ -90,13 +98,13 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       }
       return;
     case 'problem': {
-      const recorder = beginCapture(ctx, req, decision.target ?? null);
+      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target ?? null);
       recordProblem(recorder, decision.problem, ctx, decision.target ?? null);
       sendProblem(req, res, decision.problem);
       return;
     }
     case 'forward':
-      forwardHttp(ctx, req, res, decision.target, beginCapture(ctx, req, decision.target));
+      forwardHttp(ctx, req, res, decision.target, beginCapture(ctx, arrivedHttp1(req), decision.target));
       return;
   }
 }
@@ -125,12 +133,12 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       return;
     case 'problem': {
       socket.on('error', () => socket.destroy());
-      recordProblem(beginCapture(ctx, req, decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
+      recordProblem(beginCapture(ctx, arrivedHttp1(req), decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
       writeProblemToSocket(socket, decision.problem, req.headers.accept);
       return;
     }
     case 'forward':
-      forwardUpgrade(ctx, req, socket, head, decision.target, beginCapture(ctx, req, decision.target, 'websocket'));
+      forwardUpgrade(ctx, req, socket, head, decision.target, beginCapture(ctx, arrivedHttp1(req), decision.target, 'websocket'));
       return;
   }
 }

@@ -4,9 +4,12 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { ServerHttp2Stream } from 'node:http2';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
+import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
 import { shouldTryNextAddress } from './forwarding.js';
 import { appendToList, stripHopByHop } from './headers.js';
-import { http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
+import { observeH2RequestBody, recordH2Close } from './http2-capture.js';
+import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { resetStream, sendH2Problem } from './http2-problem.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
@@ -28,9 +31,16 @@ function accept(head: H2RequestHead): string | undefined {
   return undefined;
 }
 
-export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, info: H2StreamInfo, target: UpstreamTarget): void {
+export function forwardH2ToHttp1(
+  ctx: ProxyContext,
+  stream: ServerHttp2Stream,
+  info: H2StreamInfo,
+  target: UpstreamTarget,
+  recorder: ExchangeRecorder = NOOP_RECORDER,
+): void {
   const { head } = info;
   const headers = http1RequestHeaders(head, info.endStreamWithHeaders, { clientIp: info.clientIp, proto: info.proto, viaToken: ctx.viaToken });
+  recorder.forwarded(target.path, headers, 'http/1.1');
   const hasBody = !info.endStreamWithHeaders;
   const method = head.method;
   const port = target.port;
@@ -42,6 +52,7 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
   let responded = false;
   let finished = false;
   let retriedReset = false;
+  let responseComplete = false;
   let headerTimer: NodeJS.Timeout | undefined;
 
   const clearHeaderTimer = (): void => {
@@ -51,10 +62,12 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
   const fail = (problem: ProxyProblem): void => {
     finished = true;
     clearHeaderTimer();
+    recordProblem(recorder, problem, ctx, target);
     sendH2Problem(stream, problem, accept(head), method);
   };
 
   stream.on('error', () => current?.destroy());
+  recordH2Close(recorder, stream, () => responseComplete);
   // The client reset the stream (or the session went away) before the exchange completed: cancel upstream.
   stream.on('close', () => {
     if (finished && stream.rstCode === NGHTTP2_NO_ERROR) return;
@@ -72,8 +85,10 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
     const onConnected = (): void => {
       if (current !== upReq || finished) return;
       ctx.pool.remember(port, address);
+      recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
       if (hasBody && !bodyStarted) {
         bodyStarted = true;
+        observeH2RequestBody(recorder, stream);
         stream.pipe(upReq);
       }
     };
@@ -82,6 +97,7 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
       else onConnected();
     });
     upReq.on('finish', () => {
+      if (current === upReq) recorder.requestSent();
       if (responded || finished || current !== upReq) return;
       clearHeaderTimer();
       headerTimer = setTimeout(() => {
@@ -103,8 +119,9 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
       if (current !== upReq) return;
       responded = true;
       clearHeaderTimer();
-      relayResponse(ctx, stream, head, upRes, () => {
+      relayResponse(ctx, stream, head, upRes, recorder, target, () => {
         finished = true;
+        responseComplete = true;
       });
     });
     upReq.on('error', (err) => {
@@ -113,6 +130,7 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
       if (finished) return;
       if (responded) {
         finished = true;
+        recordUpstreamReset(recorder, ctx, target, describeUpstreamError(err), 'the client\'s stream was reset');
         resetStream(stream);
         return;
       }
@@ -134,13 +152,28 @@ export function forwardH2ToHttp1(ctx: ProxyContext, stream: ServerHttp2Stream, i
   attempt(0);
 }
 
-function relayResponse(ctx: ProxyContext, stream: ServerHttp2Stream, head: H2RequestHead, upRes: http.IncomingMessage, done: () => void): void {
-  upRes.on('error', () => {
+function describeUpstreamError(err: Error): string {
+  const code = errorCode(err);
+  return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
+}
+
+function relayResponse(
+  ctx: ProxyContext,
+  stream: ServerHttp2Stream,
+  head: H2RequestHead,
+  upRes: http.IncomingMessage,
+  recorder: ExchangeRecorder,
+  target: UpstreamTarget,
+  done: () => void,
+): void {
+  const brokeOff = (what: string): void => {
+    recordUpstreamReset(recorder, ctx, target, what, 'the client\'s stream was reset');
     resetStream(stream);
-  });
+  };
+  upRes.on('error', (err) => brokeOff(describeUpstreamError(err)));
   // A service that dies mid-body: reset the stream so the client cannot take a truncated body for a whole one.
   upRes.on('close', () => {
-    if (!upRes.complete && !stream.closed) resetStream(stream);
+    if (!upRes.complete && !stream.closed) brokeOff('closed the connection');
   });
   if (stream.destroyed || stream.closed) {
     upRes.destroy();
@@ -152,28 +185,30 @@ function relayResponse(ctx: ProxyContext, stream: ServerHttp2Stream, head: H2Req
   headers[':status'] = status;
   const noBody = head.method.toUpperCase() === 'HEAD' || status === 204 || status === 304;
   const declaresTrailers = upRes.headers.trailer !== undefined;
+  recorder.response(status, upRes.rawHeaders, h2HeadersToRaw(headers));
   try {
     stream.respond(headers, { endStream: noBody, waitForTrailers: declaresTrailers && !noBody });
   } catch (err) {
     upRes.destroy();
-    sendH2Problem(
-      stream,
-      {
-        status: 502,
-        code: 'upstream-error',
-        title: 'Invalid response from service',
-        detail: `The service answered with headers that cannot be forwarded over HTTP/2: ${(err as Error).message}.`,
-      },
-      undefined,
-      head.method,
-    );
+    const problem: ProxyProblem = {
+      status: 502,
+      code: 'upstream-error',
+      title: 'Invalid response from service',
+      detail: `The service answered with headers that cannot be forwarded over HTTP/2: ${(err as Error).message}.`,
+    };
+    recordProblem(recorder, problem, ctx, target);
+    sendH2Problem(stream, problem, undefined, head.method);
     return;
   }
   if (noBody) {
-    upRes.on('end', done);
+    // The client's stream is already over (END_STREAM with the headers); it may close before upRes ends.
+    done();
     upRes.resume();
     return;
   }
+  upRes.on('end', () => {
+    if (upRes.rawTrailers.length > 0) recorder.responseTrailers(upRes.rawTrailers);
+  });
   if (declaresTrailers) {
     stream.once('wantTrailers', () => {
       const trailers = rawToH2Headers(upRes.rawTrailers);
@@ -185,6 +220,8 @@ function relayResponse(ctx: ProxyContext, stream: ServerHttp2Stream, head: H2Req
     });
   }
   upRes.on('end', done);
-  // No flush needed for SSE or long polls: respond() already sent the HEADERS frame.
+  // Observed in the same tick as pipe() attaches its own listener. No flush needed for SSE
+  // or long polls: respond() already sent the HEADERS frame.
+  upRes.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));
   upRes.pipe(stream);
 }

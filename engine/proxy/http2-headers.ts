@@ -134,3 +134,16 @@ export function relayableH2Headers(headers: Record<string, string | string[] | n
   }
   return out;
 }
+
+/** An http2 headers object as a flat raw list (pseudo-headers first, as on the wire), for capture. */
+export function h2HeadersToRaw(headers: Record<string, string | string[] | number | undefined>): string[] {
+  const pseudo: string[] = [];
+  const regular: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const into = name.startsWith(':') ? pseudo : regular;
+    if (Array.isArray(value)) for (const v of value) into.push(name, v);
+    else into.push(name, String(value));
+  }
+  return pseudo.concat(regular);
+}

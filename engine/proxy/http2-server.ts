@@ -5,15 +5,18 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { beginCapture, recordProblem } from './capture-hooks.js';
 import { isGrpcContentType } from './grpc-status.js';
 import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
 import { H2cSessionPool } from './h2c-pool.js';
 import { forwardH2ToH2c } from './h2c-forward.js';
 import { normalizeClientIp } from './headers.js';
+import { arrivedH2, h2RequestKind } from './http2-capture.js';
 import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
 import { parseH2Request } from './http2-headers.js';
 import { sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { decideH2, serviceProtocol } from './http2-route.js';
+import type { ProxyProblem } from './problems.js';
 import type { ProxyContext } from './types.js';
 
 const { NGHTTP2_FLAG_END_STREAM } = http2.constants;
@@ -89,31 +92,37 @@ export class Http2Frontend {
     stream.on('error', () => undefined);
     const head = parseH2Request(rawHeaders);
     const socket = stream.session?.socket;
+    const encrypted = stream.session?.encrypted === true;
     const info: H2StreamInfo = {
       head,
       clientIp: normalizeClientIp(socket?.remoteAddress),
-      proto: stream.session?.encrypted === true ? 'https' : 'http',
+      proto: encrypted ? 'https' : 'http',
       endStreamWithHeaders: (flags & NGHTTP2_FLAG_END_STREAM) !== 0 || stream.endAfterHeaders,
     };
+    const arrived = arrivedH2(head, rawHeaders, encrypted, socket?.remoteAddress ?? null);
+    const kind = h2RequestKind(head);
     const accept = headerOf(head.fields, 'accept');
     const contentType = headerOf(head.fields, 'content-type');
     if (head.method.toUpperCase() === 'CONNECT') {
-      sendH2Problem(
-        stream,
-        { status: 405, code: 'bad-request', title: 'CONNECT not supported', detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.' },
-        accept,
-        head.method,
-      );
+      const problem: ProxyProblem = {
+        status: 405,
+        code: 'bad-request',
+        title: 'CONNECT not supported',
+        detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.',
+      };
+      recordProblem(beginCapture(this.ctx, arrived, null, kind), problem, this.ctx, null);
+      sendH2Problem(stream, problem, accept, head.method);
       return;
     }
     if (isGrpcWebContentType(contentType)) {
-      handleGrpcWebH2(this.ctx, this.h2c, stream, info);
+      handleGrpcWebH2(this.ctx, this.h2c, stream, info, arrived);
       return;
     }
     const grpc = isGrpcContentType(contentType);
     const decision = decideH2(this.ctx, head);
     switch (decision.kind) {
       case 'dashboard':
+        // Not captured, like the dashboard's HTTP/1.1 traffic: the inspector does not record itself.
         sendH2Problem(
           stream,
           {
@@ -126,14 +135,19 @@ export class Http2Frontend {
           head.method,
         );
         return;
-      case 'problem':
+      case 'problem': {
+        const target = decision.target ?? null;
+        recordProblem(beginCapture(this.ctx, arrived, target, kind), decision.problem, this.ctx, target, grpc ? 200 : decision.problem.status);
         if (grpc) sendGrpcProblem(stream, decision.problem, contentType);
         else sendH2Problem(stream, decision.problem, accept, head.method);
         return;
-      case 'forward':
-        if (grpc || serviceProtocol(decision.target.service) === 'h2c') forwardH2ToH2c(this.ctx, this.h2c, stream, info, decision.target, { grpc });
-        else forwardH2ToHttp1(this.ctx, stream, info, decision.target);
+      }
+      case 'forward': {
+        const recorder = beginCapture(this.ctx, arrived, decision.target, kind);
+        if (grpc || serviceProtocol(decision.target.service) === 'h2c') forwardH2ToH2c(this.ctx, this.h2c, stream, info, decision.target, { grpc }, recorder);
+        else forwardH2ToHttp1(this.ctx, stream, info, decision.target, recorder);
         return;
+      }
     }
   }
 }

@@ -1,0 +1,86 @@
+// Capture for HTTP/2 streams: describing the stream for the recorder, and the words for
+// how it ended. Capture only observes: listeners here never pause or buffer a stream.
+import http2 from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { ExchangeKind } from '../../shared/traffic.js';
+import type { ExchangeRecorder } from '../capture/index.js';
+import type { ArrivedRequest } from './capture-hooks.js';
+import { isGrpcContentType } from './grpc-status.js';
+import { grpcWebMode } from './grpc-web.js';
+import { h2HeadersToRaw, type H2RequestHead } from './http2-headers.js';
+
+const { NGHTTP2_NO_ERROR } = http2.constants;
+
+const H2_ERROR_NAMES = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
+
+/** `8` → `CANCEL (8)`. */
+export function h2ErrorName(code: number): string {
+  const name = H2_ERROR_NAMES[code];
+  return name === undefined ? `error ${code}` : `${name} (${code})`;
+}
+
+function headerOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** What the request says it is; the store refines it from the response's content type too. */
+export function h2RequestKind(head: H2RequestHead): ExchangeKind {
+  const contentType = headerOf(head.fields, 'content-type');
+  if (grpcWebMode(contentType) !== null) return 'grpc-web';
+  if (isGrpcContentType(contentType)) return 'grpc';
+  if (/^\s*text\/event-stream\b/i.test(headerOf(head.fields, 'accept') ?? '')) return 'sse';
+  return 'http';
+}
+
+/** An HTTP/2 stream described for capture: 'h2' over TLS, 'h2c' with prior knowledge. */
+export function arrivedH2(head: H2RequestHead, rawHeaders: readonly string[], encrypted: boolean, clientAddress: string | null): ArrivedRequest {
+  return {
+    clientProtocol: encrypted ? 'h2' : 'h2c',
+    method: head.method,
+    host: head.authority ?? '',
+    url: head.path,
+    rawHeaders,
+    clientAddress,
+    replayOf: null,
+  };
+}
+
+/** Why the exchange stopped when the client's side of the stream closed early. */
+export function h2AbortReason(rstCode: number | undefined): string {
+  return rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR
+    ? `The client reset the stream (RST_STREAM ${h2ErrorName(rstCode)}) before the exchange completed.`
+    : 'The client closed its HTTP/2 connection before the exchange completed.';
+}
+
+/**
+ * Records the exchange's outcome when the client's stream closes: complete when the
+ * response went out whole, aborted otherwise. (A recorder that already failed ignores both.)
+ */
+export function recordH2Close(recorder: ExchangeRecorder, stream: ServerHttp2Stream, responseComplete: () => boolean): void {
+  stream.on('close', () => {
+    if (stream.rstCode === NGHTTP2_NO_ERROR && responseComplete()) recorder.end();
+    else recorder.abort(h2AbortReason(stream.rstCode));
+  });
+}
+
+/** Request body chunks and trailers, observed without taking over the stream. Call in the tick the body is piped. */
+export function observeH2RequestBody(recorder: ExchangeRecorder, stream: ServerHttp2Stream): void {
+  stream.on('data', (chunk: Buffer) => recorder.requestChunk(chunk));
+  stream.on('trailers', (trailers: IncomingHttpHeaders, _flags: number, raw?: string[]) => recorder.requestTrailers(raw ?? h2HeadersToRaw(trailers)));
+}
