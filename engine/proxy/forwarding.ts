@@ -1,6 +1,8 @@
 // Pieces both the HTTP and the WebSocket path use to talk to a service.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { UpstreamProtocol } from '../../shared/config.js';
+import type { ServiceState } from '../../shared/state.js';
 import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop } from './headers.js';
 import type { ProxyContext, ProxyExchange, ProxyObserver, UpstreamTarget } from './types.js';
 import { isAddressUnavailable, isConnectionRefused } from './upstream.js';
@@ -26,6 +28,11 @@ export function upstreamRequestHeaders(req: IncomingMessage, viaToken: string, u
     viaToken,
   });
   return raw;
+}
+
+/** The service's upstream protocol (`protocol` in locald.toml; 'http1' when the state does not say). */
+export function serviceProtocol(service: ServiceState): UpstreamProtocol {
+  return service.protocol ?? 'http1';
 }
 
 /** True when a connect error means "try the other loopback address". */

@@ -3,7 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { resolveRequest } from '../routing/resolve.js';
 import { sendProblem, writeProblemToSocket } from './error-pages.js';
-import { viaContains } from './headers.js';
+import { serviceProtocol } from './forwarding.js';
+import { isGrpcContentType } from './grpc-status.js';
+import { H2cSessionPool } from './h2c-pool.js';
+import { forwardHttp1ToH2c, h2cUpgradeRefusedProblem } from './h2c-http1.js';
+import { upgradeProtocol, viaContains } from './headers.js';
 import { arrivedHttp1, beginCapture, recordProblem } from './capture-hooks.js';
 import { forwardHttp } from './http1.js';
 import {
@@ -73,6 +77,20 @@ export function decide(ctx: ProxyContext, req: RoutableRequest): Decision {
   }
 }
 
+/**
+ * HTTP/1.1 requests go over h2c to `protocol = "h2c"` services, and so do gRPC requests
+ * (a replayed call, curl): gRPC needs HTTP/2, so HTTP/1.1 could never reach the service.
+ */
+function wantsH2c(target: UpstreamTarget, req: IncomingMessage): boolean {
+  return serviceProtocol(target.service) === 'h2c' || isGrpcContentType(req.headers['content-type']);
+}
+
+/** The frontend's shared pool; a pool of our own only if the proxy was assembled without one. */
+function h2cPool(ctx: ProxyContext): H2cSessionPool {
+  ctx.h2c ??= new H2cSessionPool(ctx.pool);
+  return ctx.h2c;
+}
+
 function safeDecide(ctx: ProxyContext, req: IncomingMessage): Decision {
   try {
     return decide(ctx, req);
@@ -103,9 +121,12 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       sendProblem(req, res, decision.problem);
       return;
     }
-    case 'forward':
-      forwardHttp(ctx, req, res, decision.target, beginCapture(ctx, arrivedHttp1(req), decision.target));
+    case 'forward': {
+      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target);
+      if (wantsH2c(decision.target, req)) forwardHttp1ToH2c(ctx, h2cPool(ctx), req, res, decision.target, recorder);
+      else forwardHttp(ctx, req, res, decision.target, recorder);
       return;
+    }
   }
 }
 
@@ -137,8 +158,19 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       writeProblemToSocket(socket, decision.problem, req.headers.accept);
       return;
     }
-    case 'forward':
-      forwardUpgrade(ctx, req, socket, head, decision.target, beginCapture(ctx, arrivedHttp1(req), decision.target, 'websocket'));
+    case 'forward': {
+      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target, 'websocket');
+      if (serviceProtocol(decision.target.service) === 'h2c') {
+        // HTTP/2 has no Upgrade, and extended CONNECT (RFC 8441) is not bridged: refuse clearly.
+        socket.on('error', () => socket.destroy());
+        const { project, service, port } = decision.target;
+        const problem = h2cUpgradeRefusedProblem(project, service, port, upgradeProtocol(req.rawHeaders) ?? 'another protocol');
+        recordProblem(recorder, problem, ctx, decision.target);
+        writeProblemToSocket(socket, problem, req.headers.accept);
+        return;
+      }
+      forwardUpgrade(ctx, req, socket, head, decision.target, recorder);
       return;
+    }
   }
 }

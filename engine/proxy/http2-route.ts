@@ -1,6 +1,4 @@
 // Routing for HTTP/2 streams, through the same decide() as HTTP/1.1 requests.
-import type { UpstreamProtocol } from '../../shared/config.js';
-import type { ServiceState } from '../../shared/state.js';
 import { decide, type Decision } from './handler.js';
 import type { H2RequestHead } from './http2-headers.js';
 import type { ProxyContext } from './types.js';
@@ -15,9 +13,4 @@ export function decideH2(ctx: ProxyContext, head: H2RequestHead): Decision {
       problem: { status: 500, code: 'upstream-error', title: 'Internal error', detail: `locald failed to route this request: ${(err as Error).message}` },
     };
   }
-}
-
-/** The service's upstream protocol ('http1' when the state does not say). */
-export function serviceProtocol(service: ServiceState): UpstreamProtocol {
-  return service.protocol ?? 'http1';
 }

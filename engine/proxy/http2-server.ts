@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { beginCapture, recordProblem } from './capture-hooks.js';
+import { serviceProtocol } from './forwarding.js';
 import { isGrpcContentType } from './grpc-status.js';
 import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
 import { H2cSessionPool } from './h2c-pool.js';
@@ -15,7 +16,7 @@ import { arrivedH2, h2RequestKind } from './http2-capture.js';
 import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
 import { parseH2Request } from './http2-headers.js';
 import { sendGrpcProblem, sendH2Problem } from './http2-problem.js';
-import { decideH2, serviceProtocol } from './http2-route.js';
+import { decideH2 } from './http2-route.js';
 import type { ProxyProblem } from './problems.js';
 import type { ProxyContext } from './types.js';
 
@@ -59,6 +60,8 @@ export class Http2Frontend {
 
   constructor(private readonly ctx: ProxyContext) {
     this.h2c = new H2cSessionPool(ctx.pool);
+    // HTTP/1.1 requests to h2c services use the same sessions (handler.ts reads it from ctx).
+    ctx.h2c = this.h2c;
     this.server = http2.createServer(H2_SERVER_OPTIONS);
     this.server.on('session', (session: ServerHttp2Session) => {
       this.sessions.add(session);

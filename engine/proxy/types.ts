@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
 import type { BeginMeta, ExchangeRecorder } from '../capture/index.js';
 import type { ProxyBackend } from './backend.js';
+import type { H2cSessionPool } from './h2c-pool.js';
 import type { ProxyProblem } from './problems.js';
 import type { UpstreamPool } from './upstream.js';
 
@@ -56,6 +57,11 @@ export interface ProxyContext {
   dashboard: DashboardHooks | undefined;
   observer: ProxyObserver | undefined;
   capture?: CaptureSink | undefined;
+  /**
+   * The pooled h2c sessions (gRPC, `protocol = "h2c"` services), shared by HTTP/1.1 and
+   * HTTP/2 clients. Owned and closed by the Http2Frontend, which fills this in.
+   */
+  h2c?: H2cSessionPool | undefined;
   nextExchangeId(): number;
 }
 
