@@ -145,10 +145,16 @@ export function forwardHttp(
     upReq.on('continue', () => {
       if (!res.headersSent && !finished) res.writeContinue();
     });
+    // Interim responses are relayed (RFC 9110 §15.2: a proxy forwards 1xx). Node can only
+    // write 102 and 103 on a ServerResponse; 100 is the 'continue' event above, and 101 is
+    // the upgrade path. Other (unassigned) 1xx are dropped.
     upReq.on('information', (info) => {
-      if (info.statusCode !== 103 || finished || res.headersSent) return;
-      const link = info.headers.link;
-      if (link !== undefined) res.writeEarlyHints({ link });
+      if (finished || res.headersSent) return;
+      if (info.statusCode === 102) res.writeProcessing();
+      else if (info.statusCode === 103) {
+        const hints = earlyHints(info.rawHeaders);
+        if (hints !== undefined) res.writeEarlyHints(hints);
+      }
     });
 
     upReq.on('response', (upRes) => {
@@ -203,6 +209,19 @@ export function forwardHttp(
   };
 
   attempt(0);
+}
+
+/** 103 headers for `writeEarlyHints`, hop-by-hop removed; undefined without a Link (Node requires one). */
+export function earlyHints(rawHeaders: readonly string[]): Record<string, string | string[]> | undefined {
+  const hints: Record<string, string | string[]> = {};
+  const raw = stripHopByHop(rawHeaders);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const prior = hints[name];
+    hints[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
+  }
+  return hints.link === undefined ? undefined : hints;
 }
 
 function describeUpstreamError(err: Error): string {

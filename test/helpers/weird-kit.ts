@@ -1,7 +1,9 @@
 // Tools for the "weird traffic" suite: an upstream that counts requests and records the raw
 // bytes the proxy sent it (through a TCP tap, so nothing the HTTP parser hides is lost),
 // a proxy over it, raw HTTP/1.1 response splitting, and curl.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -183,4 +185,54 @@ export function curl(args: string[], timeoutMs = 20_000): Promise<CurlResult> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Resident memory of a process in bytes (Linux), from /proc/<pid>/status VmRSS. */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}
+
+export interface ChildProxy {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts test/helpers/weird-proxy-child.ts in a child Node process over `servicePort`. */
+export async function startChildProxy(servicePort: number): Promise<ChildProxy> {
+  const script = fileURLToPath(new URL('./weird-proxy-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(servicePort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the child proxy did not start within 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`the child proxy exited (${code}) before listening`)));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+  });
+  return {
+    pid: child.pid as number,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.stdin.end();
+      }),
+  };
 }
