@@ -146,12 +146,50 @@ export interface ForwardingInfo {
 }
 
 /** Adds X-Forwarded-For/-Host/-Proto, Forwarded and Via to request headers. */
+// The headers addForwardingHeaders manages, in the order it appends the absent ones.
+const FORWARDING_NAMES = ['X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'Forwarded', 'Via'] as const;
+const FORWARDING_SLOT = new Map<string, number>(FORWARDING_NAMES.map((n, i) => [n.toLowerCase(), i]));
+// List headers get our element appended to what the client sent; the others are replaced.
+const FORWARDING_IS_LIST = [true, false, false, true, true];
+
+/**
+ * X-Forwarded-For/-Host/-Proto, Forwarded and Via, in one pass over the headers (this runs for
+ * every proxied request). Same result as appendToList/setHeader per header: repeated headers fold
+ * into the first one's position, list values keep the client's elements, absent ones are appended.
+ */
 export function addForwardingHeaders(raw: string[], info: ForwardingInfo): string[] {
-  let out = appendToList(raw, 'X-Forwarded-For', info.clientIp);
-  if (info.host !== undefined) out = setHeader(out, 'X-Forwarded-Host', info.host);
-  out = setHeader(out, 'X-Forwarded-Proto', info.proto);
-  out = appendToList(out, 'Forwarded', forwardedElement(info.clientIp, info.host, info.proto));
-  out = appendToList(out, 'Via', `1.1 ${info.viaToken}`);
+  const elements = [
+    info.clientIp,
+    info.host,
+    info.proto,
+    forwardedElement(info.clientIp, info.host, info.proto),
+    `1.1 ${info.viaToken}`,
+  ];
+  const position = [-1, -1, -1, -1, -1];
+  const prior: string[][] = [[], [], [], [], []];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const slot = FORWARDING_SLOT.get(name.toLowerCase());
+    if (slot === undefined || elements[slot] === undefined) {
+      out.push(name, raw[i + 1] as string);
+      continue;
+    }
+    if (position[slot] === -1) {
+      position[slot] = out.length;
+      out.push(name, '');
+    }
+    const value = (raw[i + 1] as string).trim();
+    if (value !== '') (prior[slot] as string[]).push(value);
+  }
+  for (let slot = 0; slot < FORWARDING_NAMES.length; slot++) {
+    const element = elements[slot];
+    if (element === undefined) continue;
+    const value = FORWARDING_IS_LIST[slot] === true ? [...(prior[slot] as string[]), element].join(', ') : element;
+    const at = position[slot] as number;
+    if (at === -1) out.push(FORWARDING_NAMES[slot] as string, value);
+    else out[at + 1] = value;
+  }
   return out;
 }
 

@@ -125,3 +125,27 @@ describe('forwarding headers', () => {
     assert.equal(viaContains(['X-Via', '1.1 locald-abc'], 'locald-abc'), false);
   });
 });
+
+it('addForwardingHeaders (one pass) equals applying appendToList/setHeader header by header', async () => {
+  const { addForwardingHeaders, appendToList, setHeader, forwardedElement } = await import('../../engine/proxy/headers.js');
+  const names = ['X-Forwarded-For', 'x-forwarded-for', 'X-Forwarded-Host', 'X-FORWARDED-PROTO', 'Forwarded', 'Via', 'Host', 'Accept', 'X-Other'];
+  const values = ['', ' 203.0.113.9 ', 'a, b', 'for=1.2.3.4', '1.0 fred', 'shop.localhost:7700', 'https'];
+  let seed = 7;
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let round = 0; round < 2000; round++) {
+    const raw: string[] = [];
+    const count = next(8);
+    for (let i = 0; i < count; i++) raw.push(names[next(names.length)] as string, values[next(values.length)] as string);
+    const host = next(4) === 0 ? undefined : 'shop.localhost:7700';
+    const info = { clientIp: '127.0.0.1', host, proto: next(2) === 0 ? 'http' : 'https', viaToken: 'locald-x' } as const;
+    let expected = appendToList([...raw], 'X-Forwarded-For', info.clientIp);
+    if (info.host !== undefined) expected = setHeader(expected, 'X-Forwarded-Host', info.host);
+    expected = setHeader(expected, 'X-Forwarded-Proto', info.proto);
+    expected = appendToList(expected, 'Forwarded', forwardedElement(info.clientIp, info.host, info.proto));
+    expected = appendToList(expected, 'Via', `1.1 ${info.viaToken}`);
+    assert.deepEqual(addForwardingHeaders([...raw], info), expected, JSON.stringify({ raw, host }));
+  }
+});
