@@ -70,13 +70,31 @@ export class EvictionQueue<T extends Evictable> {
       else if (v === 'keep') kept.push(item);
     }
     // The kept (pinned) items stay at the front, in order, just before where the scan stopped.
+    const from = this.head;
     this.head = i - kept.length;
     for (let k = 0; k < kept.length; k++) this.items[this.head + k] = kept[k] as T;
+    // Let go of what was passed over (the slots would keep the items alive until compaction).
+    if (this.head > from) this.items.fill(undefined as unknown as T, from, this.head);
+    this.compact();
+    return taken;
+  }
+
+  /** Passes over the dead entries at the front: O(1) amortised, as each is passed over once. */
+  dropDeadFront(isDead: (item: T) => boolean): void {
+    let i = this.head;
+    while (i < this.items.length && isDead(this.items[i] as T)) i++;
+    if (i === this.head) return;
+    // Let go of what was passed over (the slots would keep the items alive until compaction).
+    this.items.fill(undefined as unknown as T, this.head, i);
+    this.head = i;
+    this.compact();
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return taken;
   }
 
   /** Drops every dead entry (after bulk removals such as clear()). */

@@ -124,6 +124,8 @@ export class ExchangeRecord implements Evictable {
   evicted = false;
   /** Queued as a holder of captured bytes (the total cap's eviction order). */
   holding = false;
+  /** Listed as changed for the next batch. */
+  dirty = false;
 
   constructor(
     readonly id: number,

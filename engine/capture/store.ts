@@ -37,7 +37,10 @@ export class TrafficStore implements RecorderHost {
   private readonly ring = new EvictionQueue<ExchangeRecord>();
   /** Records holding captured bytes, in the order they started holding them: the total cap's order. */
   private readonly holders = new EvictionQueue<ExchangeRecord>();
-  private readonly dirty = new Set<number>();
+  /** Live records flagged `holding`: how many of the holders queue's entries are not dead. */
+  private holderCount = 0;
+  /** Records changed since the last batch (each flagged `dirty`, so it is listed once). */
+  private dirty: ExchangeRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
@@ -89,9 +92,10 @@ export class TrafficStore implements RecorderHost {
   }
 
   touch(record: ExchangeRecord): void {
-    if (record.evicted || this.closed) return;
-    this.dirty.add(record.id);
-    if (this.timer === null && this.onBatch !== undefined) {
+    if (record.dirty || record.evicted || this.closed || this.onBatch === undefined) return;
+    record.dirty = true;
+    this.dirty.push(record);
+    if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), this.batchIntervalMs);
       this.timer.unref();
     }
@@ -102,6 +106,7 @@ export class TrafficStore implements RecorderHost {
     this.total += delta;
     if (delta > 0 && !record.holding) {
       record.holding = true;
+      this.holderCount++;
       this.holders.push(record);
     }
     if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
@@ -151,33 +156,51 @@ export class TrafficStore implements RecorderHost {
   private static readonly isGone = (r: ExchangeRecord): boolean => r.evicted;
 
   // Side effect on purpose: a record that is passed over stops being queued as a holder.
-  private static readonly holdsNothing = (r: ExchangeRecord): boolean => {
+  private readonly holdsNothing = (r: ExchangeRecord): boolean => {
     if (r.evicted || r.heldBytes <= 0) {
-      r.holding = false;
+      this.stopHolding(r);
       return true;
     }
     return false;
   };
+
+  private stopHolding(r: ExchangeRecord): void {
+    if (!r.holding) return;
+    r.holding = false;
+    this.holderCount--;
+  }
+
+  /**
+   * Lets go of evicted exchanges in the holders queue. Without this, while the total cap is
+   * never reached (small bodies), every evicted exchange stayed referenced from the queue for
+   * good: memory, and the collector's work, grew without bound. The queue is in nearly the
+   * ring's order, so the dead are mostly at its front; a full prune catches the rest (behind
+   * pinned ones) once they are a fifth of the queue: amortised O(1) per eviction.
+   */
+  private pruneHolders(): void {
+    this.holders.dropDeadFront(this.holdsNothing);
+    if (this.holders.length > this.holderCount + Math.max(1024, this.holderCount >> 2)) this.holders.prune(this.holdsNothing);
+  }
 
   /** Evicts the oldest unpinned exchanges beyond maxExchanges; `keep` (the newest) stays. */
   private enforceRing(keep?: ExchangeRecord): void {
     const excess = this.records.size - this.limits.maxExchanges;
     if (excess <= 0) return;
     for (const victim of this.ring.takeOldestUnpinned(excess, TrafficStore.isGone, keep)) this.remove(victim);
+    this.pruneHolders();
   }
 
   private remove(record: ExchangeRecord): void {
     if (record.evicted) return;
     this.total -= record.heldBytes;
     record.evicted = true;
-    record.holding = false;
+    this.stopHolding(record);
     this.records.delete(record.id);
-    this.dirty.delete(record.id);
   }
 
   private enforceTotal(): void {
-    for (const victim of this.holders.takeForBytes(this.total - this.limits.maxTotalBytes, TrafficStore.holdsNothing)) {
-      victim.holding = false;
+    for (const victim of this.holders.takeForBytes(this.total - this.limits.maxTotalBytes, this.holdsNothing)) {
+      this.stopHolding(victim);
       this.total -= victim.dropCaptured();
       this.touch(victim);
     }
@@ -200,19 +223,19 @@ export class TrafficStore implements RecorderHost {
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (this.dirty.size === 0 || this.onBatch === undefined) {
-      this.dirty.clear();
-      return;
-    }
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    // O(changed): evicted records are skipped here rather than searched for on eviction.
     const changed: ExchangeSummary[] = [];
-    for (const id of this.dirty) {
-      const record = this.records.get(id);
-      if (record !== undefined) changed.push(record.summary());
+    for (const record of dirty) {
+      record.dirty = false;
+      if (!record.evicted) changed.push(record.summary());
     }
-    this.dirty.clear();
-    if (changed.length === 0) return;
+    const onBatch = this.onBatch;
+    if (changed.length === 0 || onBatch === undefined) return;
     try {
-      this.onBatch(changed);
+      onBatch(changed);
     } catch {
       // A failing listener must not stop capture.
     }
@@ -223,7 +246,8 @@ export class TrafficStore implements RecorderHost {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.dirty.clear();
+    for (const record of this.dirty) record.dirty = false;
+    this.dirty = [];
   }
 
   // --- queries ---
@@ -306,7 +330,7 @@ export class TrafficStore implements RecorderHost {
       cleared++;
     }
     this.ring.prune(TrafficStore.isGone);
-    this.holders.prune(TrafficStore.holdsNothing);
+    this.holders.prune(this.holdsNothing);
     return cleared;
   }
 
@@ -424,6 +448,11 @@ export class TrafficStore implements RecorderHost {
       if (record.replayOf !== null) record.replayOf = idMap.get(record.replayOf) ?? null;
     }
     return { imported: imported.filter((r) => !r.evicted).map((r) => r.summary()), issues };
+  }
+
+  /** For tests and diagnostics: entries in the eviction queues (dead ones not yet passed over included). */
+  queuedEntries(): { ring: number; holders: number; dirty: number } {
+    return { ring: this.ring.length, holders: this.holders.length, dirty: this.dirty.length };
   }
 
   /** For tests and diagnostics: the eviction view of every exchange, oldest first. */

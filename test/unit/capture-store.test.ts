@@ -217,6 +217,66 @@ test('ring: at most maxExchanges, oldest unpinned evicted first, pinned survive'
   tiny.close();
 });
 
+test('eviction queues stay bounded by what is kept, however many exchanges went through', () => {
+  // Small bodies never reach the total cap, so the holders queue is never scanned for bytes:
+  // its dead entries must still be let go, or every evicted exchange stays in memory.
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB }, { onBatch: () => undefined });
+  const pinned = exchange(store, 10, '/pinned');
+  store.pin(pinned.id, true);
+  for (let i = 0; i < 20_000; i++) {
+    exchange(store, 10, `/${i}`);
+    if (i % 500 === 0) store.flush();
+  }
+  store.flush();
+  const queued = store.queuedEntries();
+  assert.equal(store.size, 100);
+  assert.ok(queued.ring <= 2 * 100 + 1024 + 1, `ring queue holds ${queued.ring} entries for 100 exchanges`);
+  assert.ok(queued.holders <= 2 * 100 + 1024 + 1, `holders queue holds ${queued.holders} entries for 100 exchanges`);
+  assert.equal(queued.dirty, 0);
+  assert.equal(store.totalBytes, 100 * 10, 'what the kept exchanges hold, no more');
+  assert.ok(store.get(pinned.id), 'the pinned exchange survived 20,000 evictions');
+  // The total cap still takes the oldest holders first after the pruning.
+  store.setLimits({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 500 });
+  assert.ok(store.totalBytes <= 500);
+  const kept = store.list();
+  const holding = kept.filter((s) => store.get(s.id)?.responseBody.captured === 10).map((s) => s.id);
+  assert.ok(holding.includes(pinned.id), 'pinned keeps its body');
+  const unpinnedHolding = holding.filter((id) => id !== pinned.id);
+  assert.deepEqual(unpinnedHolding, kept.slice(-unpinnedHolding.length).map((s) => s.id), 'the newest keep theirs');
+  store.close();
+});
+
+test('batches list each changed exchange once, and only changed ones; evicted ones are left out', () => {
+  const batches: ExchangeSummary[][] = [];
+  const store = new TrafficStore({ maxExchanges: 3, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB }, { batchIntervalMs: 60_000, onBatch: (b) => batches.push(b) });
+  const a = store.begin(meta('/a'));
+  a.response(200, ['Content-Type', 'text/plain']);
+  for (let i = 0; i < 50; i++) a.responseChunk(Buffer.from('x'));
+  exchange(store, 1, '/b');
+  store.flush();
+  assert.deepEqual(
+    batches.at(-1)?.map((s) => s.url),
+    ['/a', '/b'],
+  );
+  a.responseChunk(Buffer.from('y'));
+  store.flush();
+  assert.deepEqual(
+    batches.at(-1)?.map((s) => [s.url, s.responseSize]),
+    [['/a', 51]],
+  );
+  store.flush();
+  assert.equal(batches.length, 2, 'nothing changed, no batch');
+  // Changed, then evicted before the batch: not reported (the exchange is gone).
+  a.responseChunk(Buffer.from('z'));
+  for (let i = 0; i < 3; i++) exchange(store, 1, `/c${i}`);
+  store.flush();
+  assert.deepEqual(
+    batches.at(-1)?.map((s) => s.url),
+    ['/c0', '/c1', '/c2'],
+  );
+  store.close();
+});
+
 test('list(limit) gives the newest, oldest first; clear() removes unpinned only', () => {
   const store = new TrafficStore();
   const recs = Array.from({ length: 6 }, (_, i) => exchange(store, 5, `/${i}`));
