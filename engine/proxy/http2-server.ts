@@ -17,6 +17,7 @@ import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
 import { parseH2Request } from './http2-headers.js';
 import { sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
+import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from './http2-websocket.js';
 import type { ProxyProblem } from './problems.js';
 import type { ProxyContext } from './types.js';
 
@@ -33,7 +34,8 @@ export const H2_SERVER_OPTIONS: http2.ServerOptions = {
   maxSessionRejectedStreams: 10_000,
   maxSessionInvalidFrames: 10_000,
   // Browsers open many parallel streams for module graphs (Vite serves hundreds of files).
-  settings: { maxConcurrentStreams: 1000, enableConnectProtocol: false },
+  // enableConnectProtocol: WebSockets over HTTP/2 (RFC 8441), bridged in http2-websocket.ts.
+  settings: { maxConcurrentStreams: 1000, enableConnectProtocol: WEBSOCKET_OVER_H2 },
   maxHeaderListPairs: 2000,
 };
 
@@ -106,6 +108,10 @@ export class Http2Frontend {
     const kind = h2RequestKind(head);
     const accept = headerOf(head.fields, 'accept');
     const contentType = headerOf(head.fields, 'content-type');
+    if (isExtendedConnect(head)) {
+      handleExtendedConnect(this.ctx, stream, info, arrived);
+      return;
+    }
     if (head.method.toUpperCase() === 'CONNECT') {
       const problem: ProxyProblem = {
         status: 405,
