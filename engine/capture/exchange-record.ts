@@ -15,7 +15,7 @@ import type {
 } from '../../shared/traffic.js';
 import { CappedBody } from './body-buffer.js';
 import type { Evictable } from './eviction.js';
-import { headerValue, toHeaderList, type HeaderInput } from './headers.js';
+import { headerValue, packHeaderLists, toHeaderList, unpackHeaderLists, type HeaderInput } from './headers.js';
 import type { CapturedGrpcFrame, CapturedSseEvent, CapturedWebSocketMessage } from './types.js';
 
 export interface StoredWsMessage {
@@ -47,7 +47,14 @@ export interface StoredGrpcFrame {
   truncated: boolean;
 }
 
-const EMPTY_HEADERS: HeaderInput = [];
+const EMPTY_HEADERS: HeaderInput = Object.freeze([]) as HeaderInput;
+const REQUEST = 0;
+const FORWARDED_REQUEST = 1;
+const RESPONSE = 2;
+const FORWARDED_RESPONSE = 3;
+const REQUEST_TRAILERS = 4;
+const RESPONSE_TRAILERS = 5;
+const NO_HEADER_LISTS: readonly HeaderInput[] = Object.freeze([EMPTY_HEADERS, EMPTY_HEADERS, EMPTY_HEADERS, EMPTY_HEADERS, EMPTY_HEADERS, EMPTY_HEADERS]);
 /** Shared by every exchange without a body; never written to. */
 const NO_BODY = Object.freeze(new CappedBody(0)) as CappedBody;
 /** Shared by every exchange without messages; replaced on the first push. */
@@ -60,8 +67,14 @@ const NO_LOG_LINES: LogLine[] = NO_ITEMS;
  */
 export const MESSAGE_OVERHEAD_BYTES = 128;
 
-function ms(value: number | null): number | null {
-  return value === null ? null : Math.round(value * 1000) / 1000;
+/** µs (integer) → ms. */
+function ms(us: number | null): number | null {
+  return us === null ? null : us / 1000;
+}
+
+/** ms → µs as kept on a record. */
+export function toMicros(ms: number | null): number | null {
+  return ms === null || !Number.isFinite(ms) ? null : Math.round(ms * 1000);
 }
 
 function bodyInfo(body: CappedBody): BodyInfo {
@@ -86,18 +99,17 @@ export class ExchangeRecord implements Evictable {
   pinned = false;
   contentType: string | null = null;
 
-  requestHeaders: HeaderInput = EMPTY_HEADERS;
-  forwardedRequestHeaders: HeaderInput = EMPTY_HEADERS;
-  responseHeaders: HeaderInput = EMPTY_HEADERS;
-  forwardedResponseHeaders: HeaderInput = EMPTY_HEADERS;
-  requestTrailers: HeaderInput = EMPTY_HEADERS;
-  responseTrailers: HeaderInput = EMPTY_HEADERS;
+  // The six header lists: the arrays as handed over while the exchange is live, then (once it
+  // has finished) one packed string; see packHeaderLists for why.
+  private heads: HeaderInput[] | null = null;
+  private packedHeads: string | null = null;
 
-  /** ms after `start`. */
-  upstreamConnectedAt: number | null = null;
-  requestSentAt: number | null = null;
-  firstByteAt: number | null = null;
-  endAt: number | null = null;
+  // µs after `start`, as integers: a fractional ms would be a boxed number, one more object
+  // per field for the collector to keep track of, for as long as the exchange is kept.
+  upstreamConnectedUs: number | null = null;
+  requestSentUs: number | null = null;
+  firstByteUs: number | null = null;
+  endUs: number | null = null;
 
   // Created on the first byte: most exchanges have no request body, and every retained object
   // costs the garbage collector.
@@ -133,6 +145,69 @@ export class ExchangeRecord implements Evictable {
     readonly start: number,
     private readonly maxBodyBytes: number,
   ) {}
+
+  private headerLists(): readonly HeaderInput[] {
+    if (this.heads !== null) return this.heads;
+    if (this.packedHeads !== null) return unpackHeaderLists(this.packedHeads);
+    return NO_HEADER_LISTS;
+  }
+
+  private setHeaders(index: number, list: HeaderInput): void {
+    if (this.heads === null) {
+      this.heads = this.packedHeads !== null ? unpackHeaderLists(this.packedHeads) : [...NO_HEADER_LISTS];
+      this.packedHeads = null;
+    }
+    this.heads[index] = list;
+  }
+
+  get requestHeaders(): HeaderInput {
+    return this.headerLists()[REQUEST] as HeaderInput;
+  }
+  set requestHeaders(list: HeaderInput) {
+    this.setHeaders(REQUEST, list);
+  }
+  get forwardedRequestHeaders(): HeaderInput {
+    return this.headerLists()[FORWARDED_REQUEST] as HeaderInput;
+  }
+  set forwardedRequestHeaders(list: HeaderInput) {
+    this.setHeaders(FORWARDED_REQUEST, list);
+  }
+  get responseHeaders(): HeaderInput {
+    return this.headerLists()[RESPONSE] as HeaderInput;
+  }
+  set responseHeaders(list: HeaderInput) {
+    this.setHeaders(RESPONSE, list);
+  }
+  get forwardedResponseHeaders(): HeaderInput {
+    return this.headerLists()[FORWARDED_RESPONSE] as HeaderInput;
+  }
+  set forwardedResponseHeaders(list: HeaderInput) {
+    this.setHeaders(FORWARDED_RESPONSE, list);
+  }
+  get requestTrailers(): HeaderInput {
+    return this.headerLists()[REQUEST_TRAILERS] as HeaderInput;
+  }
+  set requestTrailers(list: HeaderInput) {
+    this.setHeaders(REQUEST_TRAILERS, list);
+  }
+  get responseTrailers(): HeaderInput {
+    return this.headerLists()[RESPONSE_TRAILERS] as HeaderInput;
+  }
+  set responseTrailers(list: HeaderInput) {
+    this.setHeaders(RESPONSE_TRAILERS, list);
+  }
+
+  /**
+   * Packs the header lists into one string, for an exchange that will not change any more
+   * (finished, or imported): what the ring retains for it is then a handful of objects.
+   */
+  packHeaders(): void {
+    if (this.heads === null) return;
+    const packed = packHeaderLists(this.heads);
+    if (packed === null) return;
+    this.packedHeads = packed;
+    this.heads = null;
+  }
 
   get requestBody(): CappedBody {
     return this.requestBodyStore ?? NO_BODY;
@@ -187,7 +262,7 @@ export class ExchangeRecord implements Evictable {
       status: this.status,
       state: this.state,
       start: this.start,
-      duration: this.finished ? ms(this.endAt) : null,
+      duration: this.finished ? ms(this.endUs) : null,
       requestSize: this.requestBody.size + this.clientBytes,
       responseSize: this.responseBody.size + this.serverBytes,
       messageCount: this.messageCount,
@@ -198,20 +273,21 @@ export class ExchangeRecord implements Evictable {
   }
 
   detail(): ExchangeDetail {
+    const heads = this.headerLists();
     return {
       ...this.summary(),
-      requestHeaders: toHeaderList(this.requestHeaders),
-      forwardedRequestHeaders: toHeaderList(this.forwardedRequestHeaders),
-      responseHeaders: toHeaderList(this.responseHeaders),
-      forwardedResponseHeaders: toHeaderList(this.forwardedResponseHeaders),
-      requestTrailers: toHeaderList(this.requestTrailers),
-      responseTrailers: toHeaderList(this.responseTrailers),
+      requestHeaders: toHeaderList(heads[REQUEST]),
+      forwardedRequestHeaders: toHeaderList(heads[FORWARDED_REQUEST]),
+      responseHeaders: toHeaderList(heads[RESPONSE]),
+      forwardedResponseHeaders: toHeaderList(heads[FORWARDED_RESPONSE]),
+      requestTrailers: toHeaderList(heads[REQUEST_TRAILERS]),
+      responseTrailers: toHeaderList(heads[RESPONSE_TRAILERS]),
       timings: {
         start: this.start,
-        upstreamConnected: ms(this.upstreamConnectedAt),
-        requestSent: ms(this.requestSentAt),
-        firstByte: ms(this.firstByteAt),
-        end: ms(this.endAt),
+        upstreamConnected: ms(this.upstreamConnectedUs),
+        requestSent: ms(this.requestSentUs),
+        firstByte: ms(this.firstByteUs),
+        end: ms(this.endUs),
       },
       requestBody: bodyInfo(this.requestBody),
       responseBody: bodyInfo(this.responseBody),

@@ -82,3 +82,64 @@ export function contentCodings(list: HeaderList): string[] {
   }
   return out;
 }
+
+// Finished exchanges keep their header lists as one string: a retained array of ~30 fresh
+// strings is ~60 objects for the garbage collector to copy and mark, over and over, for as
+// long as the ring keeps the exchange; one flat string is a single leaf object. Header names
+// and values never contain a line feed (HTTP/1.1 and HTTP/2 parsers reject it), so it
+// separates them; a list that holds one anyway is left unpacked.
+const SEP = '\n';
+
+/**
+ * Packs header lists into one string, or null when one holds a line feed. A list that is the
+ * same array as an earlier one is stored as a reference to it.
+ * Layout: `<count or =index>,<…>` then every name and value, all separated by line feeds.
+ */
+export function packHeaderLists(lists: readonly HeaderInput[]): string | null {
+  const counts: string[] = [];
+  const items: string[] = [];
+  for (let l = 0; l < lists.length; l++) {
+    const list = lists[l] as HeaderInput;
+    const same = lists.indexOf(list);
+    if (same < l && list.length > 0) {
+      counts.push(`=${same}`);
+      continue;
+    }
+    const before = items.length;
+    if (list.length > 0 && Array.isArray(list[0])) {
+      for (const pair of list as HeaderList) {
+        if (!Array.isArray(pair) || pair.length < 1) continue;
+        items.push(text(pair[0]), text(pair[1]));
+      }
+    } else {
+      const flat = list as readonly string[];
+      const even = flat.length - (flat.length % 2);
+      for (let i = 0; i < even; i++) {
+        const s = flat[i];
+        items.push(typeof s === 'string' ? s : text(s));
+      }
+    }
+    for (let i = before; i < items.length; i++) if ((items[i] as string).includes(SEP)) return null;
+    counts.push(String(items.length - before));
+  }
+  items.unshift(counts.join(','));
+  return items.join(SEP);
+}
+
+/** The flat lists packHeaderLists() was given (pairs come back flat). */
+export function unpackHeaderLists(packed: string): string[][] {
+  const parts = packed.split(SEP);
+  const counts = (parts[0] ?? '').split(',');
+  const out: string[][] = [];
+  let at = 1;
+  for (const c of counts) {
+    if (c.startsWith('=')) {
+      out.push(out[Number(c.slice(1))] ?? []);
+      continue;
+    }
+    const n = Number(c);
+    out.push(n > 0 ? parts.slice(at, at + n) : []);
+    at += n > 0 ? n : 0;
+  }
+  return out;
+}

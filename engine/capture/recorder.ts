@@ -6,6 +6,7 @@ import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../.
 import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
 import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
+import { intern, internOrNull } from './intern.js';
 import { SseParser } from './sse-parser.js';
 import { MessageInflater, parseDeflateExtension } from './websocket-deflate.js';
 import { WsFrameParser, type ParsedWsMessage } from './websocket-frames.js';
@@ -126,8 +127,9 @@ export class Recorder implements ExchangeRecorder {
     return this.record.evicted || this.record.finished;
   }
 
+  /** µs since the exchange began, an integer (see ExchangeRecord's timings). */
   private elapsed(): number {
-    return Math.max(0, this.host.now() - this.record.start);
+    return Math.max(0, Math.round((this.host.now() - this.record.start) * 1000));
   }
 
   private get messageCap(): number {
@@ -138,7 +140,8 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       const r = this.record;
-      r.forwardedUrl = str(forwardedUrl);
+      const url = str(forwardedUrl);
+      r.forwardedUrl = url === r.url ? r.url : intern(url);
       r.forwardedRequestHeaders = keepHeaderInput(forwardedRequestHeaders);
       r.upstreamProtocol = upstreamProtocol === 'h2c' ? 'h2c' : 'http/1.1';
       this.host.touch(r);
@@ -150,8 +153,8 @@ export class Recorder implements ExchangeRecorder {
   upstreamConnected(address: string): void {
     if (this.closed) return;
     try {
-      this.record.upstreamAddress = str(address, 256);
-      if (this.record.upstreamConnectedAt === null) this.record.upstreamConnectedAt = this.elapsed();
+      this.record.upstreamAddress = intern(str(address, 256));
+      if (this.record.upstreamConnectedUs === null) this.record.upstreamConnectedUs = this.elapsed();
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -161,7 +164,7 @@ export class Recorder implements ExchangeRecorder {
   requestSent(): void {
     if (this.closed) return;
     try {
-      if (this.record.requestSentAt === null) this.record.requestSentAt = this.elapsed();
+      if (this.record.requestSentUs === null) this.record.requestSentUs = this.elapsed();
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -198,13 +201,13 @@ export class Recorder implements ExchangeRecorder {
       r.status = Number.isInteger(status) && status >= 0 && status <= 999 ? status : null;
       r.responseHeaders = keepHeaderInput(responseHeaders);
       r.forwardedResponseHeaders = forwardedResponseHeaders === undefined ? r.responseHeaders : keepHeaderInput(forwardedResponseHeaders);
-      if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
-      if (r.requestSentAt === null) r.requestSentAt = r.firstByteAt;
+      if (r.firstByteUs === null) r.firstByteUs = this.elapsed();
+      if (r.requestSentUs === null) r.requestSentUs = r.firstByteUs;
       r.state = 'streaming';
       const length = declaredLength(r.responseHeaders);
       if (length > 0) r.writableBody('response').expect(length);
       const type = headerValue(r.responseHeaders, 'content-type');
-      r.contentType = type;
+      r.contentType = internOrNull(type);
       const media = mediaType(type);
       if (r.status === 101) {
         const upgrade = headerValue(r.requestHeaders, 'upgrade');
@@ -229,7 +232,7 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed || !isBytes(chunk)) return;
     try {
       const r = this.record;
-      if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
+      if (r.firstByteUs === null) r.firstByteUs = this.elapsed();
       const kept = r.writableBody('response').append(chunk);
       if (kept > 0) this.host.account(r, kept);
       if (this.sse !== null) this.sse.push(chunk);
@@ -261,7 +264,7 @@ export class Recorder implements ExchangeRecorder {
         this.wsClient.push(chunk);
       } else if (direction === 'server') {
         r.serverBytes += chunk.byteLength;
-        if (r.firstByteAt === null) r.firstByteAt = this.elapsed();
+        if (r.firstByteUs === null) r.firstByteUs = this.elapsed();
         this.wsServer ??= this.wsParser('server');
         this.wsServer.push(chunk);
       } else {
@@ -317,9 +320,10 @@ export class Recorder implements ExchangeRecorder {
   private finish(state: 'complete' | 'error' | 'aborted'): void {
     const r = this.record;
     r.state = state;
-    r.endAt = this.elapsed();
+    r.endUs = this.elapsed();
     r.requestBody.compact();
     r.responseBody.compact();
+    r.packHeaders();
     this.sse = null;
     this.requestGrpc = null;
     this.responseGrpc = null;

@@ -9,9 +9,10 @@ import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
 import type { Har, HarImportIssue } from '../../shared/har.js';
 import { decodeBody } from './content-decoding.js';
 import { EvictionQueue, type Evictable } from './eviction.js';
-import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES } from './exchange-record.js';
+import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, toMicros } from './exchange-record.js';
 import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
 import { contentCodings, keepHeaderInput } from './headers.js';
+import { intern, internOrNull } from './intern.js';
 import { NOOP_RECORDER, Recorder, type ExchangeRecorder, type RecorderHost } from './recorder.js';
 import type { BeginMeta, TrafficStoreOptions } from './types.js';
 
@@ -130,11 +131,11 @@ export class TrafficStore implements RecorderHost {
       const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Partial<BeginMeta>;
       if (typeof m.kind === 'string' && KINDS.has(m.kind)) record.kind = m.kind;
       if (typeof m.clientProtocol === 'string' && CLIENT_PROTOCOLS.has(m.clientProtocol)) record.clientProtocol = m.clientProtocol;
-      record.method = optionalText(m.method) ?? 'GET';
-      record.host = optionalText(m.host) ?? '';
-      record.url = optionalText(m.url) ?? '/';
+      record.method = intern(optionalText(m.method) ?? 'GET');
+      record.host = intern(optionalText(m.host) ?? '');
+      record.url = intern(optionalText(m.url) ?? '/');
       record.requestHeaders = keepHeaderInput(m.requestHeaders);
-      record.clientAddress = optionalText(m.clientAddress);
+      record.clientAddress = internOrNull(optionalText(m.clientAddress));
       record.project = optionalText(m.project);
       record.service = optionalText(m.service);
       record.route = optionalText(m.route);
@@ -398,10 +399,10 @@ export class TrafficStore implements RecorderHost {
         forwardedResponseHeaders: d.forwardedResponseHeaders,
         requestTrailers: d.requestTrailers,
         responseTrailers: d.responseTrailers,
-        upstreamConnectedAt: d.timings.upstreamConnected,
-        requestSentAt: d.timings.requestSent,
-        firstByteAt: d.timings.firstByte,
-        endAt: d.timings.end,
+        upstreamConnectedUs: toMicros(d.timings.upstreamConnected),
+        requestSentUs: toMicros(d.timings.requestSent),
+        firstByteUs: toMicros(d.timings.firstByte),
+        endUs: toMicros(d.timings.end),
         upstreamAddress: d.upstreamAddress,
         clientAddress: d.clientAddress,
         bodiesDecoded: true,
@@ -439,6 +440,7 @@ export class TrafficStore implements RecorderHost {
         return { ...e, data, truncated: data.length < e.data.length };
       });
       record.messageCount = d.messageCount;
+      record.packHeaders();
       this.add(record);
       if (record.evicted) continue;
       this.account(record, record.heldBytes);

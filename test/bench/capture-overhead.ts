@@ -10,11 +10,12 @@
 //
 // `bulk`: begin + headers + 3 × `--chunk` bytes + end, reusing one header array (the body path).
 //
-//   npx tsx test/bench/capture-overhead.ts [--exchanges 200000] [--window 20000] [--flush-every 300]
+//   npx tsx test/bench/capture-overhead.ts [--exchanges 200000] [--window 20000] [--flush-every 300] [--max-exchanges 100000]
 //   npx tsx test/bench/capture-overhead.ts --mode bulk [--exchanges 100000] [--chunk 4096] [--rounds 3]
 // Add `node --expose-gc --import tsx` to report retained heap per exchange.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { TrafficStore } from '../../engine/capture/store.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
 
 // Main-thread GC pauses, summed: how much of the cost is the collector's.
 let gcMs = 0;
@@ -110,11 +111,12 @@ async function realistic(): Promise<void> {
   const exchanges = arg('exchanges', 200_000);
   const window = arg('window', 20_000);
   const flushEvery = arg('flush-every', 300);
+  const maxExchanges = arg('max-exchanges', DEFAULT_CAPTURE_LIMITS.maxExchanges);
   const windows = Math.ceil(exchanges / window);
 
   const runOnce = async (enabled: boolean): Promise<{ ns: number[]; gc: number[]; heapPerExchange: number; kept: number }> => {
     let delivered = 0;
-    const store = new TrafficStore(undefined, { enabled, onBatch: (b) => (delivered += b.length) });
+    const store = new TrafficStore({ ...DEFAULT_CAPTURE_LIMITS, maxExchanges }, { enabled, onBatch: (b) => (delivered += b.length) });
     const ns: number[] = [];
     const gc: number[] = [];
     globalThis.gc?.();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EvictionQueue } from '../../engine/capture/eviction.js';
 import { MESSAGE_OVERHEAD_BYTES } from '../../engine/capture/exchange-record.js';
-import { headerValue, keepHeaderInput, toHeaderList } from '../../engine/capture/headers.js';
+import { headerValue, keepHeaderInput, packHeaderLists, toHeaderList, unpackHeaderLists } from '../../engine/capture/headers.js';
+import { intern } from '../../engine/capture/intern.js';
 import type { ExchangeRecorder } from '../../engine/capture/recorder.js';
 import { TrafficStore } from '../../engine/capture/store.js';
 import type { BeginMeta } from '../../engine/capture/types.js';
@@ -51,6 +52,80 @@ test('headers: flat raw headers and pairs normalise to a HeaderList; garbage is 
   assert.equal(headerValue([], 'content-type'), null);
   assert.deepEqual(keepHeaderInput('nope'), []);
   assert.deepEqual(keepHeaderInput(undefined), []);
+});
+
+test('packed header lists: flat and paired lists round-trip; shared arrays are stored once; a line feed disables packing', () => {
+  const request = ['Host', 'a.localhost', 'X-Empty', '', 'Accept', '*/*'];
+  const response = ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'];
+  const packed = packHeaderLists([request, [['X-Pair', 'v'], ['Only-Name']] as unknown as string[], response, response, [], ['odd']]);
+  assert.equal(typeof packed, 'string');
+  assert.deepEqual(unpackHeaderLists(packed as string), [request, ['X-Pair', 'v', 'Only-Name', ''], response, response, [], []]);
+  assert.ok((packed as string).length < request.join('').length + 2 * response.join('').length, 'the repeated list is a reference, not a copy');
+  assert.equal(packHeaderLists([['X-Bad', 'a\nb']]), null);
+  assert.deepEqual(unpackHeaderLists(packHeaderLists([[], []]) as string), [[], []]);
+  // Non-strings are kept as text, as toHeaderList would show them.
+  assert.deepEqual(unpackHeaderLists(packHeaderLists([[1, null] as unknown as string[]]) as string), [['1', '']]);
+});
+
+test('a finished exchange reads back every header list, body and timing as recorded', () => {
+  const store = new TrafficStore();
+  const rec = store.begin(meta('/p?q=1', { requestHeaders: ['Host', 'shop.localhost:7700', 'Content-Type', 'text/plain', 'Content-Length', '5'] }));
+  rec.forwarded('/p?q=1', ['Host', 'shop.localhost:7700', 'Via', '1.1 locald'], 'http/1.1');
+  rec.upstreamConnected('127.0.0.1:4100');
+  rec.requestChunk(Buffer.from('hello'));
+  rec.requestTrailers(['X-Checksum', 'abc']);
+  rec.requestSent();
+  const upstream = ['Content-Type', 'application/json', 'Content-Length', '7'];
+  rec.response(201, upstream, [...upstream, 'Via', '1.1 locald']);
+  rec.responseChunk(Buffer.from('{"a":'));
+  rec.responseChunk(Buffer.from('1}'));
+  rec.responseTrailers(['X-Done', 'yes']);
+  const live = store.get(rec.id);
+  rec.end();
+  const done = store.get(rec.id);
+  assert.ok(live !== undefined && done !== undefined);
+  for (const key of ['requestHeaders', 'forwardedRequestHeaders', 'responseHeaders', 'forwardedResponseHeaders', 'requestTrailers', 'responseTrailers'] as const) {
+    assert.deepEqual(done[key], live[key], `${key} survives packing`);
+  }
+  assert.deepEqual(done.responseHeaders, [['Content-Type', 'application/json'], ['Content-Length', '7']]);
+  assert.deepEqual(done.forwardedResponseHeaders.at(-1), ['Via', '1.1 locald']);
+  assert.equal(store.body(rec.id, 'request')?.base64, Buffer.from('hello').toString('base64'));
+  assert.equal(store.body(rec.id, 'response')?.base64, Buffer.from('{"a":1}').toString('base64'));
+  assert.equal(store.body(rec.id, 'response')?.contentType, 'application/json');
+  assert.equal(done.contentType, 'application/json');
+  assert.equal(done.forwardedUrl, '/p?q=1');
+  assert.equal(done.upstreamAddress, '127.0.0.1:4100');
+  for (const t of [done.timings.upstreamConnected, done.timings.requestSent, done.timings.firstByte, done.timings.end]) {
+    assert.equal(typeof t, 'number');
+    assert.ok((t as number) >= 0 && Number.isInteger(Math.round((t as number) * 1000)), `timing ${t} is ms with µs precision`);
+  }
+  assert.equal(done.duration, done.timings.end);
+  // Small bodies share a slab: each reads back its own bytes, whatever its neighbours hold.
+  const small = Array.from({ length: 300 }, (_, i) => {
+    const r = store.begin(meta(`/s${i}`));
+    const bytes = Buffer.from(`body-${i}-`.repeat(1 + (i % 7)));
+    r.response(200, ['Content-Length', String(bytes.length)]);
+    r.responseChunk(bytes.subarray(0, 3));
+    r.responseChunk(bytes.subarray(3));
+    r.end();
+    return { id: r.id, bytes };
+  });
+  for (const { id, bytes } of small) assert.equal(store.body(id, 'response')?.base64, bytes.toString('base64'));
+  // A body longer than it declared carries on as chunks, keeping the first part.
+  const over = store.begin(meta('/over'));
+  over.response(200, ['Content-Length', '4']);
+  over.responseChunk(Buffer.from('abcd'));
+  over.responseChunk(Buffer.from('ef'));
+  over.end();
+  assert.equal(Buffer.from(store.body(over.id, 'response')?.base64 ?? '', 'base64').toString(), 'abcdef');
+  store.close();
+});
+
+test('intern: equal strings come back as one kept copy', () => {
+  const a = intern(['127.0.0.1', '4100'].join(':'));
+  assert.equal(intern(`127.0.0.1:${4100}`), a);
+  const long = 'x'.repeat(1000);
+  assert.equal(intern(long), long);
 });
 
 test('eviction queue: oldest unpinned first, pinned never (and kept in order), dead entries passed over', () => {
