@@ -222,6 +222,9 @@ export class Recorder implements ExchangeRecorder {
           this.responseGrpc = this.grpcTap('server', mode);
         }
       }
+      // Headers rarely change after this (trailers unpack them again): a WebSocket, stream or
+      // slow body then holds one string rather than every header array for its whole life.
+      r.packHeaders();
       this.host.touch(r);
     } catch {
       // ignore
