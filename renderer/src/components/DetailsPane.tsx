@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { canReplay } from '../model/replay.js';
 import type { ExchangeDetail } from '../../../shared/traffic.js';
 import { absoluteUrl, formatBytes, formatDuration, statusText, statusTone } from '../format/format.js';
 import { copyRequest, exportHar, resend, setPinned } from '../store/commands.js';
@@ -64,7 +65,8 @@ function ExchangeDetails({ id }: { id: number }) {
   if (head.kind !== 'http' || head.messageCount > 0) tabs.push(['messages', `Messages (${head.messageCount})`]);
   tabs.push(['timing', 'Timing']);
   if (head.error !== null || (shown?.logLines.length ?? 0) > 0) tabs.push(['failure', 'Failure & logs']);
-  if (!readOnly) tabs.push(['edit', 'Edit & resend']);
+  const replayable = canReplay(head, readOnly);
+  if (replayable) tabs.push(['edit', 'Edit & resend']);
   const replays = model.replaysOf(id);
 
   return (
@@ -111,12 +113,16 @@ function ExchangeDetails({ id }: { id: number }) {
         <div className="details-actions">
           {!readOnly && (
             <>
-              <button type="button" onClick={() => void resend(id)} title="Send the same request again (R)">
-                Resend
-              </button>
-              <button type="button" onClick={() => actions.openEditor(id)}>
-                Edit & resend
-              </button>
+              {replayable && (
+                <>
+                  <button type="button" onClick={() => void resend(id)} title="Send the same request again (R)">
+                    Resend
+                  </button>
+                  <button type="button" onClick={() => actions.openEditor(id)}>
+                    Edit & resend
+                  </button>
+                </>
+              )}
               <button type="button" onClick={() => void setPinned(id, !head.pinned)}>
                 {head.pinned ? 'Unpin' : 'Pin'}
               </button>

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { canReplay } from '../model/replay.js';
 import { keyAction, moveSelection } from '../keyboard/keys.js';
 import { COLUMN_IDS, COLUMNS } from '../model/columns.js';
 import { scrollToReveal } from '../model/window.js';
@@ -133,12 +134,14 @@ function useKeyboard(filterRef: React.RefObject<HTMLInputElement | null>, scroll
         case 'open':
           if (state.selectedId !== null && !(event.target instanceof HTMLButtonElement)) actions.openDetail(true);
           return;
-        case 'resend':
-          if (state.selectedId !== null && state.imported === null) {
+        case 'resend': {
+          const selected = state.selectedId === null ? undefined : model.get(state.selectedId);
+          if (state.selectedId !== null && selected !== undefined && canReplay(selected, state.imported !== null)) {
             event.preventDefault();
             void resend(state.selectedId);
           }
           return;
+        }
         case 'toggleTail':
           actions.setFollow(!state.follow);
           return;
