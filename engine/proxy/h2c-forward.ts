@@ -13,6 +13,7 @@ import type { H2StreamInfo } from './http2-forward.js';
 import { resetStream, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -109,7 +110,7 @@ function relay(
 ): void {
   let responded = false;
   let trailers: OutgoingHttpHeaders | undefined;
-  let headerTimer: NodeJS.Timeout | undefined;
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const brokeOff = (what: string): void => {
     state.done = true;
     recordUpstreamReset(recorder, ctx, target, what, 'the client\'s stream was reset');
@@ -122,17 +123,16 @@ function relay(
     stream.pipe(up);
   }
   if (!opts.grpc) {
-    headerTimer = setTimeout(() => {
+    deadline.arm(() => {
       if (responded || state.done) return;
       fail(upstreamTimeoutProblem(target.project, target.service, target.port, ctx.upstreamTimeoutMs));
       up.close(NGHTTP2_CANCEL);
-    }, ctx.upstreamTimeoutMs);
-    headerTimer.unref();
+    });
   }
 
   up.on('response', (upHeaders: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
     responded = true;
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    deadline.clear();
     if (stream.closed || stream.destroyed) {
       up.close(NGHTTP2_CANCEL);
       return;
@@ -172,14 +172,14 @@ function relay(
     recorder.responseTrailers(raw ?? h2HeadersToRaw(t));
   });
   up.on('error', (err: Error) => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    deadline.clear();
     if (state.done) return;
     if (!responded) fail(upstreamErrorProblem(target.project, target.service, target.port, err));
     else brokeOff(`failed (${err.message})`);
   });
   // The service reset its stream: pass the reset on (CANCEL stays CANCEL).
   up.on('close', () => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
+    deadline.clear();
     if (stream.closed || stream.destroyed) return;
     if (up.rstCode !== undefined && up.rstCode !== NGHTTP2_NO_ERROR) {
       const what = `reset the stream (RST_STREAM ${h2ErrorName(up.rstCode)})`;

@@ -19,6 +19,7 @@ import { h2ErrorName } from './http2-capture.js';
 import { h2HeadersToRaw, h2cRequestHeaders, parseH2Request, relayableH2Headers } from './http2-headers.js';
 import { upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 
@@ -86,19 +87,14 @@ export function forwardHttp1ToH2c(
   const chunked = req.headers['transfer-encoding'] !== undefined;
   const isReplay = replayOf(req) !== null;
   // gRPC (e.g. a replayed call) answers when it is ready; other services get a header deadline.
-  const deadline = !isGrpcContentType(req.headers['content-type']);
+  const hasDeadline = !isGrpcContentType(req.headers['content-type']);
   let upstream: ClientHttp2Stream | null = null;
   let responded = false;
   let finished = false;
-  let headerTimer: NodeJS.Timeout | undefined;
-
-  const clearHeaderTimer = (): void => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
-    headerTimer = undefined;
-  };
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const fail = (problem: ProxyProblem): void => {
     finished = true;
-    clearHeaderTimer();
+    deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
     recordProblem(recorder, problem, ctx, target);
     sendProblem(req, res, problem);
@@ -112,7 +108,7 @@ export function forwardHttp1ToH2c(
 
   // The client went away (or we aborted): cancel the service's stream too.
   res.on('close', () => {
-    clearHeaderTimer();
+    deadline.clear();
     if (res.writableFinished) {
       recorder.end();
     } else {
@@ -127,14 +123,12 @@ export function forwardHttp1ToH2c(
   if (!hasBody) req.resume();
 
   const startDeadline = (): void => {
-    if (!deadline || responded || finished) return;
-    clearHeaderTimer();
-    headerTimer = setTimeout(() => {
+    if (!hasDeadline || responded || finished) return;
+    deadline.arm(() => {
       if (responded || finished) return;
       fail(upstreamTimeoutProblem(target.project, target.service, target.port, ctx.upstreamTimeoutMs));
       upstream?.close(NGHTTP2_CANCEL);
-    }, ctx.upstreamTimeoutMs);
-    headerTimer.unref();
+    });
   };
 
   pool.request(target.port, headers, { endStream: !hasBody, waitForTrailers: hasBody && chunked }).then(
@@ -182,7 +176,7 @@ export function forwardHttp1ToH2c(
       relayResponse(ctx, res, up, recorder, target, isReplay, {
         responded: () => {
           responded = true;
-          clearHeaderTimer();
+          deadline.clear();
         },
         fail,
         brokeOff,

@@ -11,6 +11,7 @@ import { appendToList, stripHopByHop, trailerPairs } from './headers.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import { errorCode, type LoopbackAddress } from './upstream.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 // Methods Node's client would otherwise send with an (empty) chunked body.
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -60,16 +61,11 @@ export function forwardHttp(
   let responded = false;
   let finished = false;
   let retriedReset = false;
-  let headerTimer: NodeJS.Timeout | undefined;
-
-  const clearHeaderTimer = (): void => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
-    headerTimer = undefined;
-  };
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
 
   const fail = (problem: ProxyProblem): void => {
     finished = true;
-    clearHeaderTimer();
+    deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
     recordProblem(recorder, problem, ctx, target);
     sendProblem(req, res, problem);
@@ -91,7 +87,7 @@ export function forwardHttp(
     }
     if (!finished) recorder.abort('the client closed the connection before the response completed');
     finished = true;
-    clearHeaderTimer();
+    deadline.clear();
     current?.destroy();
   });
   req.on('error', () => current?.destroy());
@@ -132,14 +128,12 @@ export function forwardHttp(
     upReq.on('finish', () => {
       if (current === upReq) recorder.requestSent();
       if (responded || finished || current !== upReq) return;
-      clearHeaderTimer();
-      headerTimer = setTimeout(() => {
+      deadline.arm(() => {
         if (responded || finished) return;
         const problem = upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs);
         fail(problem);
         upReq.destroy();
-      }, ctx.upstreamTimeoutMs);
-      headerTimer.unref();
+      });
     });
 
     upReq.on('continue', () => {
@@ -160,14 +154,14 @@ export function forwardHttp(
     upReq.on('response', (upRes) => {
       if (current !== upReq) return;
       responded = true;
-      clearHeaderTimer();
+      deadline.clear();
       relayResponse(ctx, req, res, upRes, recorder, replayOf(req) !== null);
       notify(ctx.observer, 'onResponse', exchange, upRes);
     });
 
     upReq.on('error', (err) => {
       if (current !== upReq) return;
-      clearHeaderTimer();
+      deadline.clear();
       if (finished) return;
       if (responded) {
         // Mid-response: the client must see a broken message, never a clean end.

@@ -14,6 +14,7 @@ import { resetStream, sendH2Problem } from './http2-problem.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import { errorCode, type LoopbackAddress } from './upstream.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -53,15 +54,10 @@ export function forwardH2ToHttp1(
   let finished = false;
   let retriedReset = false;
   let responseComplete = false;
-  let headerTimer: NodeJS.Timeout | undefined;
-
-  const clearHeaderTimer = (): void => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
-    headerTimer = undefined;
-  };
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const fail = (problem: ProxyProblem): void => {
     finished = true;
-    clearHeaderTimer();
+    deadline.clear();
     recordProblem(recorder, problem, ctx, target);
     sendH2Problem(stream, problem, accept(head), method);
   };
@@ -72,7 +68,7 @@ export function forwardH2ToHttp1(
   stream.on('close', () => {
     if (finished && stream.rstCode === NGHTTP2_NO_ERROR) return;
     finished = true;
-    clearHeaderTimer();
+    deadline.clear();
     current?.destroy();
   });
 
@@ -99,13 +95,11 @@ export function forwardH2ToHttp1(
     upReq.on('finish', () => {
       if (current === upReq) recorder.requestSent();
       if (responded || finished || current !== upReq) return;
-      clearHeaderTimer();
-      headerTimer = setTimeout(() => {
+      deadline.arm(() => {
         if (responded || finished) return;
         fail(upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs));
         upReq.destroy();
-      }, ctx.upstreamTimeoutMs);
-      headerTimer.unref();
+      });
     });
     upReq.on('continue', () => {
       if (!stream.headersSent && !finished) stream.additionalHeaders({ ':status': 100 });
@@ -118,7 +112,7 @@ export function forwardH2ToHttp1(
     upReq.on('response', (upRes) => {
       if (current !== upReq) return;
       responded = true;
-      clearHeaderTimer();
+      deadline.clear();
       relayResponse(ctx, stream, head, upRes, recorder, target, () => {
         finished = true;
         responseComplete = true;
@@ -126,7 +120,7 @@ export function forwardH2ToHttp1(
     });
     upReq.on('error', (err) => {
       if (current !== upReq) return;
-      clearHeaderTimer();
+      deadline.clear();
       if (finished) return;
       if (responded) {
         finished = true;

@@ -20,6 +20,7 @@ import { decideH2 } from './http2-route.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import type { LoopbackAddress } from './upstream.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_CONNECT_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 
@@ -202,15 +203,10 @@ export function bridgeH2WebSocket(
   let current: http.ClientRequest | null = null;
   /** The handshake is over one way or another: no more attempts, no more problems. */
   let settled = false;
-  let headerTimer: NodeJS.Timeout | undefined;
-
-  const clearHeaderTimer = (): void => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
-    headerTimer = undefined;
-  };
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const fail = (problem: ProxyProblem): void => {
     settled = true;
-    clearHeaderTimer();
+    deadline.clear();
     recordProblem(recorder, problem, ctx, target);
     sendH2Problem(stream, problem, acceptOf(head), head.method);
   };
@@ -220,7 +216,7 @@ export function bridgeH2WebSocket(
   stream.on('close', () => {
     if (settled) return;
     settled = true;
-    clearHeaderTimer();
+    deadline.clear();
     current?.destroy();
     recorder.abort('The client closed the WebSocket stream before the service accepted the upgrade.');
   });
@@ -244,16 +240,15 @@ export function bridgeH2WebSocket(
     upReq.on('finish', () => {
       if (settled || current !== upReq) return;
       recorder.requestSent();
-      headerTimer = setTimeout(() => {
+      deadline.arm(() => {
         if (settled) return;
         fail(upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs));
         upReq.destroy();
-      }, ctx.upstreamTimeoutMs);
-      headerTimer.unref();
+      });
     });
 
     upReq.on('upgrade', (upRes, upSocket: Socket, upHead: Buffer) => {
-      clearHeaderTimer();
+      deadline.clear();
       if (settled || stream.destroyed || stream.closed) {
         upSocket.destroy();
         return;
@@ -284,7 +279,7 @@ export function bridgeH2WebSocket(
 
     // The service declined to switch: relay its answer (a 2xx would read as an open tunnel).
     upReq.on('response', (upRes) => {
-      clearHeaderTimer();
+      deadline.clear();
       if (settled || current !== upReq) {
         upRes.destroy();
         return;
@@ -301,7 +296,7 @@ export function bridgeH2WebSocket(
 
     upReq.on('error', (err) => {
       if (current !== upReq || settled) return;
-      clearHeaderTimer();
+      deadline.clear();
       if (shouldTryNextAddress(err) && index + 1 < order.length) {
         attempt(index + 1);
         return;

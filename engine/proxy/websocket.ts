@@ -14,6 +14,7 @@ import { appendToList, stripHopByHop } from './headers.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import type { LoopbackAddress } from './upstream.js';
+import { ResponseDeadline } from './response-deadline.js';
 
 /** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
 export function serializeHead(status: number, reason: string, rawHeaders: readonly string[]): Buffer {
@@ -46,15 +47,10 @@ export function forwardUpgrade(
   const tried: LoopbackAddress[] = [];
   let current: http.ClientRequest | null = null;
   let settled = false;
-  let headerTimer: NodeJS.Timeout | undefined;
-
-  const clearHeaderTimer = (): void => {
-    if (headerTimer !== undefined) clearTimeout(headerTimer);
-    headerTimer = undefined;
-  };
+  const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const fail = (problem: ProxyProblem): void => {
     settled = true;
-    clearHeaderTimer();
+    deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
     recordProblem(recorder, problem, ctx, target);
     writeProblemToSocket(socket, problem, req.headers.accept);
@@ -67,7 +63,7 @@ export function forwardUpgrade(
   socket.on('close', () => {
     if (!settled) {
       settled = true;
-      clearHeaderTimer();
+      deadline.clear();
       current?.destroy();
       recorder.abort('the client closed the connection before the upgrade completed');
     }
@@ -91,16 +87,15 @@ export function forwardUpgrade(
     });
     upReq.on('finish', () => {
       if (settled || current !== upReq) return;
-      headerTimer = setTimeout(() => {
+      deadline.arm(() => {
         if (settled) return;
         fail(upstreamTimeoutProblem(target.project, target.service, port, ctx.upstreamTimeoutMs));
         upReq.destroy();
-      }, ctx.upstreamTimeoutMs);
-      headerTimer.unref();
+      });
     });
 
     upReq.on('upgrade', (upRes, upSocket, upHead) => {
-      clearHeaderTimer();
+      deadline.clear();
       if (settled) {
         upSocket.destroy();
         return;
@@ -148,7 +143,7 @@ export function forwardUpgrade(
 
     // The service declined to switch: relay its answer as an ordinary response, then close.
     upReq.on('response', (upRes) => {
-      clearHeaderTimer();
+      deadline.clear();
       if (settled) {
         upRes.destroy();
         return;
@@ -172,7 +167,7 @@ export function forwardUpgrade(
 
     upReq.on('error', (err) => {
       if (current !== upReq || settled) return;
-      clearHeaderTimer();
+      deadline.clear();
       if (shouldTryNextAddress(err) && index + 1 < order.length) {
         attempt(index + 1);
         return;
