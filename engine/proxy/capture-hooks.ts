@@ -53,6 +53,16 @@ export function arrivedHttp1(req: IncomingMessage): ArrivedRequest {
   };
 }
 
+/** beginCapture for an HTTP/1.x request; describes the request only when capture is on. */
+export function beginHttp1Capture(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  target: UpstreamTarget | null,
+  kind: ExchangeKind = 'http',
+): ExchangeRecorder {
+  return ctx.capture === undefined ? NOOP_RECORDER : beginCapture(ctx, arrivedHttp1(req), target, kind);
+}
+
 export function beginCapture(
   ctx: ProxyContext,
   arrived: ArrivedRequest,

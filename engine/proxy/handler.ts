@@ -8,7 +8,7 @@ import { isGrpcContentType } from './grpc-status.js';
 import { H2cSessionPool } from './h2c-pool.js';
 import { forwardHttp1ToH2c, h2cUpgradeRefusedProblem } from './h2c-http1.js';
 import { upgradeProtocol, viaContains } from './headers.js';
-import { arrivedHttp1, beginCapture, recordProblem } from './capture-hooks.js';
+import { beginHttp1Capture, recordProblem } from './capture-hooks.js';
 import { forwardHttp } from './http1.js';
 import {
   ERROR_PAGE_LOG_LINES,
@@ -116,13 +116,13 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       }
       return;
     case 'problem': {
-      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target ?? null);
+      const recorder = beginHttp1Capture(ctx, req, decision.target ?? null);
       recordProblem(recorder, decision.problem, ctx, decision.target ?? null);
       sendProblem(req, res, decision.problem);
       return;
     }
     case 'forward': {
-      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target);
+      const recorder = beginHttp1Capture(ctx, req, decision.target);
       if (wantsH2c(decision.target, req)) forwardHttp1ToH2c(ctx, h2cPool(ctx), req, res, decision.target, recorder);
       else forwardHttp(ctx, req, res, decision.target, recorder);
       return;
@@ -154,12 +154,12 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       return;
     case 'problem': {
       socket.on('error', () => socket.destroy());
-      recordProblem(beginCapture(ctx, arrivedHttp1(req), decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
+      recordProblem(beginHttp1Capture(ctx, req, decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
       writeProblemToSocket(socket, decision.problem, req.headers.accept);
       return;
     }
     case 'forward': {
-      const recorder = beginCapture(ctx, arrivedHttp1(req), decision.target, 'websocket');
+      const recorder = beginHttp1Capture(ctx, req, decision.target, 'websocket');
       if (serviceProtocol(decision.target.service) === 'h2c') {
         // HTTP/2 has no Upgrade, and extended CONNECT (RFC 8441) is not bridged: refuse clearly.
         socket.on('error', () => socket.destroy());

@@ -31,9 +31,17 @@ export function headerValues(raw: readonly string[], name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === lower) out.push(raw[i + 1] as string);
+    if (sameName(raw[i] as string, lower)) out.push(raw[i + 1] as string);
   }
   return out;
+}
+
+/**
+ * Case-insensitive name match against a lower-case name. The length check first: these scans
+ * run over every header of every proxied message, and most names differ in length.
+ */
+function sameName(name: string, lower: string): boolean {
+  return name.length === lower.length && name.toLowerCase() === lower;
 }
 
 /** Lower-cased tokens of every Connection header. */
@@ -53,25 +61,58 @@ export function upgradeProtocol(raw: readonly string[]): string | null {
 export interface StripOptions {
   /** Requests keep `TE: trailers`: it tells the service the path carries trailers. */
   keepTeTrailers?: boolean;
+  /** More lower-case names to drop: locald's own markers, which never leave the proxy. */
+  drop?: ReadonlySet<string>;
 }
 
 /** Removes hop-by-hop headers and every header the Connection header names. */
 export function stripHopByHop(raw: readonly string[], opts: StripOptions = {}): string[] {
-  const named = connectionTokens(raw);
-  for (const keep of NEVER_CONNECTION_NAMED) named.delete(keep);
   const out: string[] = [];
+  let connectionValues: string[] | undefined;
   let teTrailers = false;
+  // One pass; a second one only when Connection names a header beyond the standard set.
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
+    const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.has(lower)) {
-      if (lower === 'te' && opts.keepTeTrailers === true && tokens(raw[i + 1] as string).includes('trailers')) teTrailers = true;
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') (connectionValues ??= []).push(value);
+      else if (lower === 'te' && opts.keepTeTrailers === true && tokens(value).includes('trailers')) teTrailers = true;
       continue;
     }
-    out.push(name, raw[i + 1] as string);
+    if (opts.drop?.has(lower) === true) continue;
+    out.push(name, value);
   }
-  if (teTrailers) out.push('TE', 'trailers');
+  const named = connectionValues === undefined ? undefined : namedByConnection(connectionValues);
+  const result = named === undefined ? out : withoutNames(out, named);
+  if (teTrailers) result.push('TE', 'trailers');
+  return result;
+}
+
+/** Names a Connection header marks hop-by-hop besides HOP_BY_HOP itself; undefined when none. */
+function namedByConnection(values: readonly string[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (const value of values) {
+    for (const token of tokens(value)) {
+      if (HOP_BY_HOP.has(token) || NEVER_CONNECTION_NAMED.has(token)) continue;
+      (named ??= new Set()).add(token);
+    }
+  }
+  return named;
+}
+
+function withoutNames(raw: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (!names.has(name.toLowerCase())) out.push(name, raw[i + 1] as string);
+  }
   return out;
+}
+
+/** A service's response headers as the client gets them: hop-by-hop removed, our Via element appended. */
+export function responseHeadersForClient(raw: readonly string[], viaToken: string): string[] {
+  return appendToList(stripHopByHop(raw), 'Via', `1.1 ${viaToken}`);
 }
 
 /**
@@ -91,7 +132,7 @@ export function setHeader(raw: string[], name: string, value: string): string[] 
   const out: string[] = [];
   let placed = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === lower) {
+    if (sameName(raw[i] as string, lower)) {
       if (!placed) {
         out.push(raw[i] as string, value);
         placed = true;

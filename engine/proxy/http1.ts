@@ -4,13 +4,14 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { EXCHANGE_ID_HEADER, recordProblem, replayOf, stripReplayHeader } from './capture-hooks.js';
+import { EXCHANGE_ID_HEADER, recordProblem, replayOf } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
 import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
-import { appendToList, stripHopByHop, trailerPairs } from './headers.js';
+import { responseHeadersForClient, stripHopByHop, trailerPairs } from './headers.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import { errorCode, type LoopbackAddress } from './upstream.js';
+import { relayBody } from './relay.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 // Methods Node's client would otherwise send with an (empty) chunked body.
@@ -48,7 +49,7 @@ export function forwardHttp(
 ): void {
   const exchange = newExchange(ctx, req, target, false);
   notify(ctx.observer, 'onRequest', exchange);
-  const headers = withBodyFraming(stripReplayHeader(upstreamRequestHeaders(req, ctx.viaToken, false)), req);
+  const headers = withBodyFraming(upstreamRequestHeaders(req, ctx.viaToken, false), req);
   recorder.forwarded(target.path, headers, 'http/1.1');
   const hasBody = requestHasBody(req);
   const method = req.method ?? 'GET';
@@ -240,8 +241,7 @@ function relayResponse(
     upRes.destroy();
     return;
   }
-  let headers = stripHopByHop(upRes.rawHeaders);
-  headers = appendToList(headers, 'Via', `1.1 ${ctx.viaToken}`);
+  const headers = responseHeadersForClient(upRes.rawHeaders, ctx.viaToken);
   if (isReplay && recorder.id !== 0) headers.push(EXCHANGE_ID_HEADER, String(recorder.id));
   recorder.response(upRes.statusCode ?? 502, upRes.rawHeaders, headers);
   try {
@@ -258,14 +258,16 @@ function relayResponse(
   }
   // Streams (SSE, long polling, chunked) must show their headers now, not with the first chunk.
   if (isStreamingResponse(upRes)) res.flushHeaders();
-  // Registered before pipe() so the trailers are in place when pipe ends the response.
-  upRes.on('end', () => {
-    if (upRes.rawTrailers.length > 0) {
-      recorder.responseTrailers(upRes.rawTrailers);
-      res.addTrailers(trailerPairs(upRes.rawTrailers));
-    }
-  });
-  // Observed in the same tick as pipe() attaches its own listener.
-  upRes.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));
-  upRes.pipe(res);
+  relayBody(
+    upRes,
+    res,
+    (chunk) => recorder.responseChunk(chunk),
+    () => {
+      if (upRes.rawTrailers.length > 0) {
+        recorder.responseTrailers(upRes.rawTrailers);
+        res.addTrailers(trailerPairs(upRes.rawTrailers));
+      }
+      res.end();
+    },
+  );
 }

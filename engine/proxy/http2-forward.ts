@@ -7,7 +7,7 @@ import type { ServerHttp2Stream } from 'node:http2';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
 import { shouldTryNextAddress } from './forwarding.js';
-import { appendToList, stripHopByHop } from './headers.js';
+import { responseHeadersForClient } from './headers.js';
 import { observeH2RequestBody, recordH2Close } from './http2-capture.js';
 import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { resetStream, sendH2Problem } from './http2-problem.js';
@@ -174,7 +174,7 @@ function relayResponse(
     return;
   }
   const status = upRes.statusCode ?? 502;
-  const raw = appendToList(stripHopByHop(upRes.rawHeaders), 'Via', `1.1 ${ctx.viaToken}`);
+  const raw = responseHeadersForClient(upRes.rawHeaders, ctx.viaToken);
   const headers = rawToH2Headers(raw);
   headers[':status'] = status;
   const noBody = head.method.toUpperCase() === 'HEAD' || status === 204 || status === 304;

@@ -12,7 +12,7 @@ import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { beginCapture, recordProblem, stripReplayHeader, type ArrivedRequest } from './capture-hooks.js';
 import { serviceProtocol, shouldTryNextAddress } from './forwarding.js';
 import { h2cUpgradeRefusedProblem } from './h2c-http1.js';
-import { appendToList, headerValues, stripHopByHop } from './headers.js';
+import { appendToList, headerValues, responseHeadersForClient, stripHopByHop } from './headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
 import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { resetStream, sendH2Problem } from './http2-problem.js';
@@ -367,7 +367,7 @@ function splice(stream: ServerHttp2Stream, upSocket: Socket, upHead: Buffer, rec
 /** The service's non-101 answer, relayed as the stream's response. */
 function relayRefusal(ctx: ProxyContext, stream: ServerHttp2Stream, upRes: http.IncomingMessage, recorder: ExchangeRecorder): void {
   const status = upRes.statusCode ?? 502;
-  const headers = rawToH2Headers(appendToList(stripHopByHop(upRes.rawHeaders), 'Via', `1.1 ${ctx.viaToken}`));
+  const headers = rawToH2Headers(responseHeadersForClient(upRes.rawHeaders, ctx.viaToken));
   headers[':status'] = status;
   const noBody = status === 204 || status === 304;
   upRes.on('error', () => resetStream(stream));

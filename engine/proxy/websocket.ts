@@ -7,10 +7,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { recordProblem, stripReplayHeader } from './capture-hooks.js';
+import { recordProblem } from './capture-hooks.js';
 import { writeProblemToSocket } from './error-pages.js';
 import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
-import { appendToList, stripHopByHop } from './headers.js';
+import { responseHeadersForClient } from './headers.js';
 import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 import type { LoopbackAddress } from './upstream.js';
@@ -40,7 +40,7 @@ export function forwardUpgrade(
 ): void {
   const exchange = newExchange(ctx, req, target, true);
   notify(ctx.observer, 'onRequest', exchange);
-  const headers = stripReplayHeader(upstreamRequestHeaders(req, ctx.viaToken, true));
+  const headers = upstreamRequestHeaders(req, ctx.viaToken, true);
   recorder.forwarded(target.path, headers, 'http/1.1');
   const port = target.port;
   const order = ctx.pool.addressOrder(port);
@@ -150,8 +150,7 @@ export function forwardUpgrade(
       }
       settled = true;
       notify(ctx.observer, 'onResponse', exchange, upRes);
-      let raw = stripHopByHop(upRes.rawHeaders);
-      raw = appendToList(raw, 'Via', `1.1 ${ctx.viaToken}`);
+      const raw = responseHeadersForClient(upRes.rawHeaders, ctx.viaToken);
       raw.push('Connection', 'close');
       recorder.response(upRes.statusCode ?? 502, upRes.rawHeaders, raw);
       upRes.on('data', (chunk: Buffer) => recorder.responseChunk(chunk));

@@ -8,6 +8,7 @@ import {
   forwardedValue,
   headerValues,
   normalizeClientIp,
+  responseHeadersForClient,
   setHeader,
   stripHopByHop,
   trailerPairs,
@@ -29,6 +30,19 @@ describe('stripHopByHop', () => {
     assert.deepEqual(stripHopByHop(raw), ['X-D', '4']);
   });
 
+  it('removes a Connection-named header that comes before the Connection header', () => {
+    assert.deepEqual(stripHopByHop(['X-Early', '1', 'Y', '2', 'Connection', 'close, x-early']), ['Y', '2']);
+  });
+
+  it('drops the extra names it is given, any case', () => {
+    const drop = new Set(['x-locald-replay-of']);
+    assert.deepEqual(stripHopByHop(['A', '1', 'X-Locald-Replay-Of', '7', 'B', '2'], { drop }), ['A', '1', 'B', '2']);
+  });
+
+  it('never lets Connection remove Content-Length', () => {
+    assert.deepEqual(stripHopByHop(['Content-Length', '3', 'Connection', 'Content-Length']), ['Content-Length', '3']);
+  });
+
   it('never lets Connection remove Host', () => {
     assert.deepEqual(stripHopByHop(['Host', 'h', 'Connection', 'host']), ['Host', 'h']);
   });
@@ -42,6 +56,14 @@ describe('stripHopByHop', () => {
   it('keeps duplicates and order of everything else', () => {
     const raw = ['Set-Cookie', 'a=1', 'X-B', '2', 'Set-Cookie', 'b=2'];
     assert.deepEqual(stripHopByHop(raw), raw);
+  });
+});
+
+describe('responseHeadersForClient', () => {
+  it('strips hop-by-hop and folds our Via element into the service\'s', () => {
+    const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'via', '1.0 cache', 'Keep-Alive', 'timeout=5'];
+    assert.deepEqual(responseHeadersForClient(raw, 'locald-ab12'), ['Content-Type', 'text/plain', 'via', '1.0 cache, 1.1 locald-ab12']);
+    assert.deepEqual(responseHeadersForClient(['A', '1'], 'locald-ab12'), ['A', '1', 'Via', '1.1 locald-ab12']);
   });
 });
 
