@@ -160,6 +160,11 @@ function base(project: ProjectState, service: ServiceState): Record<string, unkn
   return { project: project.name, service: service.name, serviceStatus: service.status, port: service.port };
 }
 
+// Each proxied connection holds two descriptors (client and service side), so a few thousand
+// open WebSockets or SSE streams can reach a default `ulimit -n`.
+const OUT_OF_DESCRIPTORS_HINT =
+  'locald has reached its open-files limit (ulimit -n): every proxied connection uses two. Close idle connections (WebSockets, event streams) or raise the limit and restart locald.';
+
 function diagnosticsHint(service: ServiceState): string | undefined {
   return service.diagnostics.length > 0 ? service.diagnostics.join('; ') : undefined;
 }
@@ -293,7 +298,7 @@ export function upstreamErrorProblem(project: ProjectState, service: ServiceStat
     code: 'upstream-error',
     title: 'Service connection failed',
     detail: `The connection to service '${service.name}' (port ${port}) failed before it answered: ${error.message}${code !== undefined && !error.message.includes(code) ? ` (${code})` : ''}.`,
-    hint: diagnosticsHint(service),
+    hint: code === 'EMFILE' || code === 'ENFILE' ? OUT_OF_DESCRIPTORS_HINT : diagnosticsHint(service),
     extensions: { ...base(project, service), error: code ?? error.message },
   };
 }

@@ -133,6 +133,14 @@ describe('other problems', () => {
     assert.match(p.detail, /socket hang up \(ECONNRESET\)/);
   });
 
+  it('running out of descriptors says so, with what to do', () => {
+    const err = Object.assign(new Error('connect EMFILE 127.0.0.1:4123 - Local (undefined:undefined)'), { code: 'EMFILE' });
+    const p = upstreamErrorProblem(project, svc({ diagnostics: ['unrelated'] }), 4123, err);
+    assert.equal(p.status, 502);
+    assert.match(p.hint ?? '', /open-files limit \(ulimit -n\)/);
+    assert.equal(upstreamErrorProblem(project, svc({ diagnostics: ['d'] }), 4123, new Error('x')).hint, 'd');
+  });
+
   it('loop → 508', () => assert.equal(loopDetectedProblem('locald-x').status, 508));
 
   it('no route lists routes with links', () => {
