@@ -6,6 +6,7 @@ import { DEFAULT_HTTP_PORT } from '../shared/defaults.js';
 import { ENGINE_HOME_ENV, type EngineToHost, type HostToEngine } from '../shared/engine-host.js';
 import { serveEngineConnection } from './api/connection.js';
 import { loadProject } from './config/index.js';
+import { guardOutput } from './guarded-output.js';
 import { resolveHome } from './home.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
@@ -27,6 +28,9 @@ export function isHostControl(value: unknown): value is Exclude<HostToEngine, { 
 
 export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const send = (message: EngineToHost): void => port.postMessage(message);
+  // stdout/stderr are inherited from main and only carry diagnostics; main owns our lifecycle
+  // through the port, so losing them (its terminal closed) just silences them.
+  const { err } = guardOutput();
   let runtime: Runtime;
   try {
     const httpPort = env.LOCALD_HTTP_PORT !== undefined ? Number(env.LOCALD_HTTP_PORT) : DEFAULT_HTTP_PORT;
@@ -51,7 +55,7 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
       return;
     }
     void loadProject(data.dir).then((result) => {
-      if (!result.ok) process.stderr.write(result.issues.map(formatConfigIssue).join('\n') + '\n');
+      if (!result.ok) err(result.issues.map(formatConfigIssue).join('\n'));
       send({ type: 'host.previewResult', id: data.id, result });
     });
   });
@@ -62,6 +66,6 @@ const port = parentPort();
 if (port !== null) {
   void runUtilityEngine(port);
 } else if (process.argv[1]?.endsWith('utility-entry.js') === true) {
-  process.stderr.write('locald: engine/utility-entry runs inside the desktop app; use `locald up` in a terminal.\n');
+  guardOutput().err('locald: engine/utility-entry runs inside the desktop app; use `locald up` in a terminal.');
   process.exitCode = 2;
 }

@@ -3,6 +3,7 @@ import { formatConfigIssue, type ConfigIssue } from '../../shared/config.js';
 import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
 import type { ProjectState } from '../../shared/state.js';
 import { EngineError } from '../engine-error.js';
+import { describeThrown, guardOutput, releaseStdio } from '../guarded-output.js';
 import { resolveHome } from '../home.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { readVersion } from '../version.js';
@@ -13,12 +14,8 @@ type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-  const out = (line: string): void => {
-    process.stdout.write(`${line}\n`);
-  };
-  const err = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
+  // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
+  const { out, err, gone, isGone } = guardOutput();
 
   let runtime: Runtime;
   try {
@@ -73,30 +70,39 @@ export async function runUp(command: UpCommand): Promise<number> {
   out(`locald: dashboard ${dashboard.url()}`);
 
   let stopping: Promise<number> | null = null;
-  const stop = (signal: string): Promise<number> => {
+  const stop = (reason: string): Promise<number> => {
     if (stopping !== null) {
-      err(`locald: ${signal} again — still waiting for services to exit`);
+      err(`locald: ${reason} again — still waiting for services to exit`);
       return stopping;
     }
-    out(`locald: ${signal}: stopping every service…`);
+    out(`locald: ${reason}: stopping every service…`);
     stopping = (async () => {
       await runtime.close();
       out('locald: stopped.');
       // Everything we own is gone; idle keep-alive sockets in other libraries must not hold the terminal.
-      setImmediate(() => process.exit(0));
+      setImmediate(() => {
+        if (isGone()) releaseStdio();
+        process.exit(0);
+      });
       return 0;
     })();
     return stopping;
   };
 
   // A long-running supervisor must not die on one stray socket error: it would orphan services.
-  process.on('uncaughtException', (e) => err(`locald: unexpected error (continuing): ${e.stack ?? e.message}`));
-  process.on('unhandledRejection', (e) => err(`locald: unexpected rejection (continuing): ${String(e)}`));
+  // Reporting it cannot recurse: neither describeThrown nor the guarded err throws, a failed write
+  // never becomes another uncaught exception, and once the output is gone nothing is written.
+  // A write that fails because the output is gone resolves `gone`, which stops us below.
+  process.on('uncaughtException', (e) => err(`locald: unexpected error (continuing): ${describeThrown(e)}`));
+  process.on('unhandledRejection', (e) => err(`locald: unexpected rejection (continuing): ${describeThrown(e)}`));
 
   const done = new Promise<number>((resolve) => {
-    process.on('SIGINT', () => void stop('SIGINT').then(resolve));
-    process.on('SIGTERM', () => void stop('SIGTERM').then(resolve));
-    process.on('SIGHUP', () => void stop('SIGHUP').then(resolve));
+    const stopOn = (reason: string) => (): void => void stop(reason).then(resolve);
+    process.on('SIGINT', stopOn('SIGINT'));
+    process.on('SIGTERM', stopOn('SIGTERM'));
+    process.on('SIGHUP', stopOn('SIGHUP'));
+    // Nobody reads our output any more (terminal closed, piping parent killed): that is a hang-up.
+    void gone.then(stopOn('output closed'));
   });
 
   await Promise.all(

@@ -1,0 +1,92 @@
+// Lines to stdout/stderr that survive the reader going away. When a terminal closes or a
+// parent that piped our output dies, the next write fails (EPIPE, or EIO on a hung-up tty);
+// unhandled, that 'error' becomes an uncaught exception, and a handler that reports it by
+// writing again fails again, forever. Here every write failure is caught, and once the
+// output is gone nothing more is written: the owner decides what "gone" means for it.
+import { closeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/** Error codes a write gets when nobody reads the stream any more. */
+const OUTPUT_GONE_CODES: ReadonlySet<string> = new Set([
+  'EPIPE', // pipe or socket whose reader closed
+  'ECONNRESET', // socket reset by the reader
+  'ENOTCONN',
+  'EIO', // terminal hung up
+  'ERR_STREAM_DESTROYED', // written after the stream was destroyed
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+
+/** True when a write failed because the output's reader went away, rather than, say, a full disk. */
+export function isOutputGoneError(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && OUTPUT_GONE_CODES.has(code);
+}
+
+/** The stack or text of anything thrown; never throws itself (`String(Object.create(null))` would). */
+export function describeThrown(e: unknown): string {
+  try {
+    return e instanceof Error ? (e.stack ?? e.message) : String(e);
+  } catch {
+    return 'a value that cannot be printed';
+  }
+}
+
+export interface GuardedOutput {
+  /** Writes a line to stdout; never throws, and does nothing once the output is gone. */
+  out(line: string): void;
+  /** Writes a line to stderr; never throws, and does nothing once the output is gone. */
+  err(line: string): void;
+  /** Resolves (once) when stdout or stderr lost its reader. From then on both are silent. */
+  readonly gone: Promise<void>;
+  isGone(): boolean;
+}
+
+/**
+ * Takes over error handling of two output streams. A stream that fails for another reason
+ * (e.g. a full disk under a redirect) is only muted: losing the log is no reason to stop.
+ */
+export function guardOutput(stdout: Writable = process.stdout, stderr: Writable = process.stderr): GuardedOutput {
+  let isGone = false;
+  let markGone!: () => void;
+  const gone = new Promise<void>((resolve) => (markGone = resolve));
+  const muted = new Set<Writable>();
+
+  const fail = (stream: Writable, e: unknown): void => {
+    muted.add(stream);
+    if (isGone || !isOutputGoneError(e)) return;
+    isGone = true;
+    markGone();
+  };
+  const writer = (stream: Writable) => {
+    stream.on('error', (e) => fail(stream, e));
+    return (line: string): void => {
+      if (isGone || muted.has(stream)) return;
+      try {
+        // Pipes and sockets report through the callback and 'error'; synchronous ones (a file) may throw.
+        stream.write(`${line}\n`, (e) => {
+          if (e !== null && e !== undefined) fail(stream, e);
+        });
+      } catch (e) {
+        fail(stream, e);
+      }
+    };
+  };
+  return { out: writer(stdout), err: writer(stderr), gone, isGone: () => isGone };
+}
+
+/**
+ * Call right before process.exit once the output is gone. On exit Node restores the terminal
+ * settings of stdio descriptors that were terminals at startup, and Node 20 aborts (SIGABRT,
+ * "Assertion failed" in node::ResetStdio) when that terminal hung up (nodejs/node#51519, fixed
+ * by #58200). Node skips descriptors that are closed, so close them: nothing reads them anyway.
+ */
+export function releaseStdio(): void {
+  if (process.platform === 'win32') return;
+  for (const fd of [0, 1, 2]) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  }
+}
