@@ -1,5 +1,6 @@
 // Turns the collected figures into the markdown table, the targets check and docs/benchmarks.md. Pure.
 import type { ProfileSummary } from './cpu-profile.js';
+import type { PerfSummary } from './perf-profile.js';
 import { markdownTable, median } from './lib.js';
 import { TARGET_LABELS, type TargetId } from './targets.js';
 import type { Sizes } from './workloads.js';
@@ -181,5 +182,31 @@ export function profileSection(p: ProfileSummary, seconds: number): string {
     "locald's own code, inclusive (each function with everything it calls):",
     '',
     oursTable,
+  ].join('\n');
+}
+
+export function perfSection(p: PerfSummary, seconds: number): string {
+  const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+  return [
+    `locald (capture off) under \`wrk -c50\` on the 12-byte response, sampled for ${seconds} s by \`perf record -e cpu-clock -g\` (${fmt(p.samples)} samples, every thread of the process, kernel included; JavaScript named through \`node --perf-basic-prof\`). Shares are of all samples. V8 inlines small callees into their callers, so a JavaScript function's share includes what it inlined.`,
+    '',
+    markdownTable(
+      ['where the CPU goes', 'share'],
+      p.categories.map((c) => [c.name, pct(c.share)]),
+    ),
+    '',
+    'Hottest symbols:',
+    '',
+    markdownTable(
+      ['share', 'symbol'],
+      p.symbols.map((f) => [pct(f.share), `\`${f.name}\``]),
+    ),
+    '',
+    "locald's own functions:",
+    '',
+    markdownTable(
+      ['share', 'function'],
+      p.ours.map((f) => [pct(f.share), `\`${f.name}\``]),
+    ),
   ].join('\n');
 }

@@ -4,15 +4,16 @@
 //   npm run bench -- --quick            1 short round, reduced sizes, ~3 min
 //   npm run bench -- --only h1-small,latency --rounds 5 --seconds 8
 //   npm run bench -- --write-docs       also rewrite docs/benchmarks.md
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summariseProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
+import { perfWorks, summarisePerfReport, type PerfSummary } from './perf-profile.js';
 import { machineLine, runWrk, toolVersion } from './lib.js';
 import { installCleanup, raiseFdLimit, sleep, stopAll } from './procs.js';
-import { checkTargets, record, profileSection, resultsTable, targetsTable, type Results } from './report.js';
+import { checkTargets, perfSection, record, profileSection, resultsTable, targetsTable, type Results } from './report.js';
 import {
   REPO,
   TARGET_LABELS,
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   const results: Results = new Map();
   const unavailable = new Map<TargetId, string>();
   let portless: PortlessInstall | null = null;
-  let profile: ProfileSummary | null = null;
+  let profile: ProfileSummary | PerfSummary | null = null;
   const sel = opts.only;
   const needPeers = [...sel].some((w) => w !== 'profile');
 
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (sel.has('profile')) profile = await profileLocald(work, opts.sizes.seconds + 3);
+    if (sel.has('profile')) profile = perfWorks() ? await perfProfileLocald(work, opts.sizes.seconds + 3) : await profileLocald(work, opts.sizes.seconds + 3);
   } finally {
     await stopAll();
   }
@@ -273,6 +274,32 @@ async function memoryRuns(targets: Target[], opts: Options, results: Results): P
   }
 }
 
+/** locald under wrk, sampled by `perf record` (all threads, kernel included). */
+async function perfProfileLocald(work: string, seconds: number): Promise<PerfSummary | null> {
+  const data = join(work, 'perf.data');
+  const t = await startLocald({ work, capture: false, nodeArgs: ['--perf-basic-prof'] });
+  try {
+    await probe(t);
+    runWrk(`${t.base}/`, { connections: 50, seconds: 2, host: t.host }); // warm-up: JIT settles first
+    const recording = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(t.pid), '-o', data, '--', 'sleep', String(seconds)], { stdio: 'ignore' });
+    const recorded = new Promise<number | null>((resolve) => recording.on('exit', resolve));
+    runWrk(`${t.base}/`, { connections: 50, seconds: seconds + 1, host: t.host });
+    if ((await recorded) !== 0) {
+      log('bench: perf record failed');
+      return null;
+    }
+  } finally {
+    await t.stop();
+  }
+  const report = execFileSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  rmSync(`/tmp/perf-${t.pid}.map`, { force: true });
+  return summarisePerfReport(report, 20);
+}
+
 /** locald under wrk with `node --cpu-prof`; the profile is written when it exits on SIGINT. */
 async function profileLocald(work: string, seconds: number): Promise<ProfileSummary | null> {
   const dir = join(work, 'cpu-profile');
@@ -306,7 +333,7 @@ function renderReport(
   results: Results,
   unavailable: Map<TargetId, string>,
   notes: string[],
-  profile: ProfileSummary | null,
+  profile: ProfileSummary | PerfSummary | null,
   portless: PortlessInstall | null,
   elapsedS: number,
 ): string {
@@ -353,7 +380,9 @@ function renderReport(
     ].map((n) => `- ${n}`),
     '',
   ];
-  if (profile !== null) lines.push('## Where the time goes', '', profileSection(profile, s.seconds + 3), '');
+  if (profile !== null) {
+    lines.push('## Where the time goes', '', 'kind' in profile ? perfSection(profile, s.seconds + 3) : profileSection(profile, s.seconds + 3), '');
+  }
   return lines.join('\n');
 }
 

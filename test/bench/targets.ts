@@ -75,17 +75,20 @@ export interface LocaldOptions {
   capture: boolean;
   /** Write a V8 CPU profile here when the process exits. */
   cpuProfileDir?: string;
+  /** Extra node flags (the perf profile's --perf-basic-prof); such a run is named locald-profile. */
+  nodeArgs?: string[];
 }
 
 /** `locald up` on a generated project whose one service is the bench upstream. */
 export async function startLocald(opts: LocaldOptions): Promise<Target> {
-  const name = opts.capture ? 'locald-capture' : opts.cpuProfileDir !== undefined ? 'locald-profile' : 'locald';
+  const profiling = opts.cpuProfileDir !== undefined || opts.nodeArgs !== undefined;
+  const name = opts.capture ? 'locald-capture' : profiling ? 'locald-profile' : 'locald';
   const dir = join(opts.work, name);
   mkdirSync(join(dir, 'project'), { recursive: true });
   const upstreamPort = await freePort();
   const port = await freePort();
   writeFileSync(join(dir, 'project', 'locald.toml'), localdToml({ nodePath: process.execPath, upstreamScript: peerScript('upstream.mjs'), port: upstreamPort }));
-  const nodeArgs = opts.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir] : [];
+  const nodeArgs = [...(opts.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir] : []), ...(opts.nodeArgs ?? [])];
   const s = await startProcess(
     name,
     process.execPath,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { caddyfile, localdToml, nginxConf } from '../bench/configs.js';
 import { shortUrl, summariseProfile, type CpuProfile } from '../bench/cpu-profile.js';
+import { summarisePerfReport } from '../bench/perf-profile.js';
 import { parseWrk } from '../bench/lib.js';
 import { parseProcStatus } from '../bench/procs.js';
 import { captureCost, checkTargets, record, type Results } from '../bench/report.js';
@@ -100,4 +101,39 @@ test('generated configs point every proxy at the upstream and keep connections a
   const toml = localdToml({ nodePath: '/usr/bin/node', upstreamScript: "/it's/up.mjs", port: 1003 });
   assert.match(toml, /^command = "\\"\/usr\/bin\/node\\" \\"\/it's\/up\.mjs\\""$/m);
   assert.match(toml, /^port = 1003$/m);
+});
+
+test('summarisePerfReport sorts samples into categories and names locald\'s own functions', () => {
+  const report = `# Samples: 19K of event 'cpu-clock'
+# Event count (approx.): 4753000000
+#
+    30.00%  [kernel.kallsyms]    [k] pvm_irq_enable
+    10.00%  node                 [.] v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>
+     5.00%  node                 [.] llhttp__internal_execute
+     4.00%  [JIT] tid 16473      [.] JS:*relayResponse file:///work/main/dist/engine/proxy/http1.js:216:23
+     6.00%  [JIT] tid 16473      [.] JS:*Socket._writeGeneric node:net:927:42
+     2.00%  [JIT] tid 16473      [.] JS:~onData file:///work/main/node_modules/ws/lib/receiver.js:1:1
+    20.00%  node                 [.] Builtins_KeyedLoadIC_Megamorphic
+     8.00%  node                 [.] node::StreamBase::Writev
+     9.00%  libc.so.6            [.] __memmove_avx512_unaligned_erms
+     6.00%  libfoo.so            [.] mystery
+`;
+  const p = summarisePerfReport(report, 3);
+  assert.equal(p.samples, 19_000);
+  const share = (name: string): number => Math.round((p.categories.find((c) => c.name === name)?.share ?? 0) * 100);
+  assert.equal(share('kernel (loopback TCP, syscalls, scheduling)'), 30);
+  assert.equal(share('garbage collection'), 10);
+  assert.equal(share('HTTP parsing (llhttp)'), 5);
+  assert.equal(share("locald's JavaScript"), 4);
+  assert.equal(share("Node.js's JavaScript (http, net, streams, events)"), 6);
+  assert.equal(share('other JavaScript'), 2, 'node_modules code is not ours');
+  assert.equal(share('V8 builtins and runtime (property access, calls, allocation)'), 20);
+  assert.equal(share('Node.js and libuv C++'), 8);
+  assert.equal(share('libc (memcpy, malloc, syscall stubs)'), 9);
+  assert.equal(share('other'), 6);
+  assert.deepEqual(
+    p.symbols.map((s) => s.name),
+    ['pvm_irq_enable', 'Builtins_KeyedLoadIC_Megamorphic', 'v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>'],
+  );
+  assert.deepEqual(p.ours, [{ name: 'relayResponse dist/engine/proxy/http1.js:216:23', share: 0.04 }]);
 });
