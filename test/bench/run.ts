@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
-  const report = renderReport(opts, results, unavailable, notes, profile, portless, Math.round((Date.now() - started) / 1000));
+  const report = renderReport(opts, results, unavailable, notes, profile, portless, Math.round((Date.now() - started) / 1000), fdLimit);
   console.log(report);
   if (opts.writeDocs) {
     const file = join(REPO, 'docs', 'benchmarks.md');
@@ -336,6 +336,7 @@ function renderReport(
   profile: ProfileSummary | PerfSummary | null,
   portless: PortlessInstall | null,
   elapsedS: number,
+  fdLimit: number,
 ): string {
   const command = `npm run bench${opts.argv.length > 0 ? ` -- ${opts.argv.join(' ')}` : ''}`;
   const versions = [
@@ -366,7 +367,7 @@ function renderReport(
     '',
     '## Targets',
     '',
-    targetsTable(checkTargets(results, s, !opts.quick)),
+    targetsTable(checkTargets(results, s, !opts.quick, fdLimit)),
     '',
     '## Notes',
     '',

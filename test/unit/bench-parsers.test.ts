@@ -87,6 +87,17 @@ test('checkTargets compares locald with Caddy and portless, and says n/a for wha
   assert.deepEqual(verdicts, ['FAIL', 'pass', 'n/a', 'pass', 'FAIL', 'n/a']);
 });
 
+test('checkTargets says n/a for 10k WebSockets when the open-files limit rules it out for every proxy', () => {
+  const results: Results = new Map();
+  record(results, 'locald', { 'idle-ws.held': 9948, 'idle-ws.rss': 251 });
+  record(results, 'nginx', { 'idle-ws.held': 9995 });
+  const sizes = { seconds: 4, latencySeconds: 3, idleSockets: 10000, streamBytes: 2 ** 30, sseClients: 1000 };
+  const capped = checkTargets(results, sizes, true, 20_000).at(-1);
+  assert.equal(capped?.verdict, 'n/a');
+  assert.match(capped?.measured ?? '', /9,948 of 10,000.*open-files limit \(20,000\).*best other proxy held 9,995/);
+  assert.equal(checkTargets(results, sizes, true, 65_536).at(-1)?.verdict, 'FAIL');
+});
+
 test('generated configs point every proxy at the upstream and keep connections alive', () => {
   const ports = { httpPort: 1001, tlsPort: 1002, upstreamPort: 1003, certFile: '/t/c.pem', keyFile: '/t/k.pem' };
   const caddy = caddyfile(ports);
