@@ -93,7 +93,8 @@ export async function startLocald(opts: LocaldOptions): Promise<Target> {
     name,
     process.execPath,
     [...nodeArgs, join(REPO, 'bin', 'locald.js'), 'up', join(dir, 'project'), '--http-port', String(port), '--home', join(dir, 'home')],
-    { env: { LOCALD_CAPTURE: opts.capture ? '1' : '0', NO_COLOR: '1' }, readyText: 'bench is running', readyPort: port },
+    // cwd in the bench's temp dir: --perf-basic-prof also writes a V8 isolate log to the working directory.
+    { env: { LOCALD_CAPTURE: opts.capture ? '1' : '0', NO_COLOR: '1' }, cwd: dir, readyText: 'bench is running', readyPort: port },
   );
   const upstreamPid = Number(/bench\/up[^\n]*pid (\d+)/.exec(s.output())?.[1] ?? 0);
   const tlsUrl = `https://bench.localhost:${port}/`;
