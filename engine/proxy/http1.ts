@@ -6,18 +6,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { EXCHANGE_ID_HEADER, recordProblem, replayOf } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
-import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
+import { newExchange, notify, upstreamRequestHeaders } from './forwarding.js';
 import { responseHeadersForClient, stripHopByHop, trailerPairs } from './headers.js';
-import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { errorCode, type LoopbackAddress } from './upstream.js';
+import { UpstreamAttempts } from './upstream-attempts.js';
+import { errorCode } from './upstream.js';
 import { relayBody } from './relay.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 // Methods Node's client would otherwise send with an (empty) chunked body.
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-// Safe to resend when a pooled connection turns out to have been closed by the service.
-const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export function requestHasBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
@@ -54,14 +53,12 @@ export function forwardHttp(
   const hasBody = requestHasBody(req);
   const method = req.method ?? 'GET';
   const port = target.port;
-  const order = ctx.pool.addressOrder(port);
-  const tried: LoopbackAddress[] = [];
+  const attempts = new UpstreamAttempts(ctx.pool, port);
 
   let current: http.ClientRequest | null = null;
   let bodyStarted = false;
   let responded = false;
   let finished = false;
-  let retriedReset = false;
   const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
 
   const fail = (problem: ProxyProblem): void => {
@@ -93,9 +90,8 @@ export function forwardHttp(
   });
   req.on('error', () => current?.destroy());
 
-  const attempt = (index: number): void => {
-    const address = order[index] as LoopbackAddress;
-    if (!tried.includes(address)) tried.push(address);
+  const attempt = (): void => {
+    const address = attempts.address();
     const upReq = http.request({
       host: address,
       port,
@@ -108,8 +104,7 @@ export function forwardHttp(
 
     const onConnected = (): void => {
       if (current !== upReq || finished) return;
-      ctx.pool.remember(port, address);
-      recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
+      attempts.connected(address, recorder);
       if (hasBody && !bodyStarted) {
         bodyStarted = true;
         // Observed in the same tick as pipe() attaches, so no chunk can slip past either.
@@ -179,31 +174,22 @@ export function forwardHttp(
         res.destroy(err);
         return;
       }
-      if (!bodyStarted && shouldTryNextAddress(err) && index + 1 < order.length) {
-        attempt(index + 1);
+      if (!bodyStarted && attempts.nextAddress(err)) {
+        attempt();
         return;
       }
-      if (
-        errorCode(err) === 'ECONNRESET' &&
-        upReq.reusedSocket &&
-        !bodyStarted &&
-        !hasBody &&
-        !retriedReset &&
-        RETRYABLE.has(method)
-      ) {
-        // The service closed an idle pooled connection just as we reused it; nothing was processed.
-        retriedReset = true;
-        attempt(index);
+      // The service closed an idle pooled connection just as we reused it; nothing was processed.
+      if (!bodyStarted && !hasBody && attempts.resendAfterReset(err, upReq.reusedSocket, method)) {
+        attempt();
         return;
       }
-      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
-      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+      fail(attempts.failure(target, err));
     });
 
     if (!hasBody) upReq.end();
   };
 
-  attempt(0);
+  attempt();
 }
 
 /** 103 headers for `writeEarlyHints`, hop-by-hop removed; undefined without a Link (Node requires one). */

@@ -6,18 +6,17 @@ import http2 from 'node:http2';
 import type { ServerHttp2Stream } from 'node:http2';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
-import { shouldTryNextAddress } from './forwarding.js';
 import { responseHeadersForClient } from './headers.js';
 import { observeH2RequestBody, recordH2Close } from './http2-capture.js';
 import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { resetStream, sendH2Problem } from './http2-problem.js';
-import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { errorCode, type LoopbackAddress } from './upstream.js';
+import { UpstreamAttempts } from './upstream-attempts.js';
+import { errorCode } from './upstream.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
-const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface H2StreamInfo {
   head: H2RequestHead;
@@ -45,14 +44,12 @@ export function forwardH2ToHttp1(
   const hasBody = !info.endStreamWithHeaders;
   const method = head.method;
   const port = target.port;
-  const order = ctx.pool.addressOrder(port);
-  const tried: LoopbackAddress[] = [];
+  const attempts = new UpstreamAttempts(ctx.pool, port);
 
   let current: http.ClientRequest | null = null;
   let bodyStarted = false;
   let responded = false;
   let finished = false;
-  let retriedReset = false;
   let responseComplete = false;
   const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
   const fail = (problem: ProxyProblem): void => {
@@ -72,16 +69,14 @@ export function forwardH2ToHttp1(
     current?.destroy();
   });
 
-  const attempt = (index: number): void => {
-    const address = order[index] as LoopbackAddress;
-    if (!tried.includes(address)) tried.push(address);
+  const attempt = (): void => {
+    const address = attempts.address();
     const upReq = http.request({ host: address, port, method, path: target.path, headers, agent: ctx.pool.agentFor(address, port) });
     current = upReq;
 
     const onConnected = (): void => {
       if (current !== upReq || finished) return;
-      ctx.pool.remember(port, address);
-      recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
+      attempts.connected(address, recorder);
       if (hasBody && !bodyStarted) {
         bodyStarted = true;
         observeH2RequestBody(recorder, stream);
@@ -128,22 +123,20 @@ export function forwardH2ToHttp1(
         resetStream(stream);
         return;
       }
-      if (!bodyStarted && shouldTryNextAddress(err) && index + 1 < order.length) {
-        attempt(index + 1);
+      if (!bodyStarted && attempts.nextAddress(err)) {
+        attempt();
         return;
       }
-      if (errorCode(err) === 'ECONNRESET' && upReq.reusedSocket && !bodyStarted && !hasBody && !retriedReset && RETRYABLE.has(method)) {
-        retriedReset = true;
-        attempt(index);
+      if (!bodyStarted && !hasBody && attempts.resendAfterReset(err, upReq.reusedSocket, method)) {
+        attempt();
         return;
       }
-      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
-      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+      fail(attempts.failure(target, err));
     });
     if (!hasBody) upReq.end();
   };
 
-  attempt(0);
+  attempt();
 }
 
 function describeUpstreamError(err: Error): string {

@@ -10,16 +10,16 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { beginCapture, recordProblem, stripReplayHeader, type ArrivedRequest } from './capture-hooks.js';
-import { serviceProtocol, shouldTryNextAddress } from './forwarding.js';
+import { serviceProtocol } from './forwarding.js';
 import { h2cUpgradeRefusedProblem } from './h2c-http1.js';
 import { appendToList, headerValues, responseHeadersForClient, stripHopByHop } from './headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
 import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { resetStream, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
-import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import type { LoopbackAddress } from './upstream.js';
+import { UpstreamAttempts } from './upstream-attempts.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_CONNECT_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
@@ -198,8 +198,7 @@ export function bridgeH2WebSocket(
   const headers = websocketUpgradeHeaders(head, key, { clientIp: info.clientIp, proto: info.proto, viaToken: ctx.viaToken });
   recorder.forwarded(target.path, headers, 'http/1.1');
   const port = target.port;
-  const order = ctx.pool.addressOrder(port);
-  const tried: LoopbackAddress[] = [];
+  const attempts = new UpstreamAttempts(ctx.pool, port);
   let current: http.ClientRequest | null = null;
   /** The handshake is over one way or another: no more attempts, no more problems. */
   let settled = false;
@@ -221,9 +220,8 @@ export function bridgeH2WebSocket(
     recorder.abort('The client closed the WebSocket stream before the service accepted the upgrade.');
   });
 
-  const attempt = (index: number): void => {
-    const address = order[index] as LoopbackAddress;
-    if (!tried.includes(address)) tried.push(address);
+  const attempt = (): void => {
+    const address = attempts.address();
     // Upgraded connections leave the pool anyway, so they get their own.
     const upReq = http.request({ host: address, port, method: 'GET', path: target.path, headers, agent: false });
     current = upReq;
@@ -231,8 +229,7 @@ export function bridgeH2WebSocket(
     upReq.on('socket', (s) => {
       const connected = (): void => {
         if (current !== upReq) return;
-        ctx.pool.remember(port, address);
-        recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
+        attempts.connected(address, recorder);
       };
       if (s.connecting) s.once('connect', connected);
       else connected();
@@ -297,18 +294,17 @@ export function bridgeH2WebSocket(
     upReq.on('error', (err) => {
       if (current !== upReq || settled) return;
       deadline.clear();
-      if (shouldTryNextAddress(err) && index + 1 < order.length) {
-        attempt(index + 1);
+      if (attempts.nextAddress(err)) {
+        attempt();
         return;
       }
-      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
-      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+      fail(attempts.failure(target, err));
     });
 
     upReq.end();
   };
 
-  attempt(0);
+  attempt();
 }
 
 /**

@@ -9,11 +9,11 @@ import type { Duplex } from 'node:stream';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { recordProblem } from './capture-hooks.js';
 import { writeProblemToSocket } from './error-pages.js';
-import { newExchange, notify, shouldTryNextAddress, upstreamRequestHeaders } from './forwarding.js';
+import { newExchange, notify, upstreamRequestHeaders } from './forwarding.js';
 import { responseHeadersForClient } from './headers.js';
-import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import type { LoopbackAddress } from './upstream.js';
+import { UpstreamAttempts } from './upstream-attempts.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 /** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
@@ -43,8 +43,7 @@ export function forwardUpgrade(
   const headers = upstreamRequestHeaders(req, ctx.viaToken, true);
   recorder.forwarded(target.path, headers, 'http/1.1');
   const port = target.port;
-  const order = ctx.pool.addressOrder(port);
-  const tried: LoopbackAddress[] = [];
+  const attempts = new UpstreamAttempts(ctx.pool, port);
   let current: http.ClientRequest | null = null;
   let settled = false;
   const deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
@@ -69,9 +68,8 @@ export function forwardUpgrade(
     }
   });
 
-  const attempt = (index: number): void => {
-    const address = order[index] as LoopbackAddress;
-    if (!tried.includes(address)) tried.push(address);
+  const attempt = (): void => {
+    const address = attempts.address();
     // Upgraded connections leave the pool anyway, so they get their own.
     const upReq = http.request({ host: address, port, method: req.method, path: target.path, headers, agent: false });
     current = upReq;
@@ -79,8 +77,7 @@ export function forwardUpgrade(
     upReq.on('socket', (s) => {
       const connected = (): void => {
         if (current !== upReq) return;
-        ctx.pool.remember(port, address);
-        recorder.upstreamConnected(`${address.includes(':') ? `[${address}]` : address}:${port}`);
+        attempts.connected(address, recorder);
       };
       if (s.connecting) s.once('connect', connected);
       else connected();
@@ -167,16 +164,15 @@ export function forwardUpgrade(
     upReq.on('error', (err) => {
       if (current !== upReq || settled) return;
       deadline.clear();
-      if (shouldTryNextAddress(err) && index + 1 < order.length) {
-        attempt(index + 1);
+      if (attempts.nextAddress(err)) {
+        attempt();
         return;
       }
-      if (shouldTryNextAddress(err)) fail(connectionRefusedProblem(target.project, target.service, port, tried));
-      else fail(upstreamErrorProblem(target.project, target.service, port, err));
+      fail(attempts.failure(target, err));
     });
 
     upReq.end();
   };
 
-  attempt(0);
+  attempt();
 }
