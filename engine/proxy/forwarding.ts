@@ -35,6 +35,13 @@ export function upstreamRequestHeaders(req: IncomingMessage, viaToken: string, u
   return raw;
 }
 
+/** Whether the client's request carries a body (chunked, or a non-zero Content-Length). */
+export function requestHasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
 /** The service's upstream protocol (`protocol` in locald.toml; 'http1' when the state does not say). */
 export function serviceProtocol(service: ServiceState): UpstreamProtocol {
   return service.protocol ?? 'http1';

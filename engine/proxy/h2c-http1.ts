@@ -10,7 +10,7 @@ import type { ProjectState, ServiceState } from '../../shared/state.js';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { EXCHANGE_ID_HEADER, REPLAY_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
-import { newExchange, notify, requestProto } from './forwarding.js';
+import { newExchange, notify, requestHasBody, requestProto } from './forwarding.js';
 import { isGrpcContentType } from './grpc-status.js';
 import { h2cFailureProblem, upstreamAddress } from './h2c-forward.js';
 import type { H2cSessionPool } from './h2c-pool.js';
@@ -37,12 +37,6 @@ export function h2cUpgradeRefusedProblem(project: ProjectState, service: Service
 
 function expectsContinue(req: IncomingMessage): boolean {
   return /^\s*100-continue\s*$/i.test(req.headers.expect ?? '');
-}
-
-function requestHasBody(req: IncomingMessage): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  const length = req.headers['content-length'];
-  return length !== undefined && length !== '0';
 }
 
 /** The HTTP/2 request headers for the service: Host becomes :authority, hop-by-hop and framing headers go. */

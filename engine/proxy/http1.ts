@@ -6,23 +6,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { EXCHANGE_ID_HEADER, recordProblem, replayOf } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
-import { newExchange, notify, upstreamRequestHeaders } from './forwarding.js';
+import { newExchange, notify, requestHasBody, upstreamRequestHeaders } from './forwarding.js';
 import { responseHeadersForClient, stripHopByHop, trailerPairs } from './headers.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts } from './upstream-attempts.js';
-import { errorCode } from './upstream.js';
+import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
+import { describeUpstreamError } from './upstream.js';
 import { relayBody } from './relay.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 // Methods Node's client would otherwise send with an (empty) chunked body.
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-export function requestHasBody(req: IncomingMessage): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  const length = req.headers['content-length'];
-  return length !== undefined && length !== '0';
-}
 
 /** Message framing for the upstream request: Node's parser decoded the client's, so restate it. */
 export function withBodyFraming(raw: string[], req: IncomingMessage): string[] {
@@ -116,8 +110,7 @@ export function forwardHttp(
       }
     };
     upReq.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', onConnected);
-      else onConnected();
+      whenConnected(socket, onConnected);
     });
 
     // The deadline starts once the whole request is sent: a slow upload is not a slow service.
@@ -203,11 +196,6 @@ export function earlyHints(rawHeaders: readonly string[]): Record<string, string
     hints[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
   }
   return hints.link === undefined ? undefined : hints;
-}
-
-function describeUpstreamError(err: Error): string {
-  const code = errorCode(err);
-  return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
 }
 
 function relayResponse(

@@ -12,8 +12,8 @@ import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead
 import { resetStream, sendH2Problem } from './http2-problem.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts } from './upstream-attempts.js';
-import { errorCode } from './upstream.js';
+import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
+import { describeUpstreamError } from './upstream.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
@@ -84,8 +84,7 @@ export function forwardH2ToHttp1(
       }
     };
     upReq.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', onConnected);
-      else onConnected();
+      whenConnected(socket, onConnected);
     });
     upReq.on('finish', () => {
       if (current === upReq) recorder.requestSent();
@@ -137,11 +136,6 @@ export function forwardH2ToHttp1(
   };
 
   attempt();
-}
-
-function describeUpstreamError(err: Error): string {
-  const code = errorCode(err);
-  return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
 }
 
 function relayResponse(

@@ -19,7 +19,7 @@ import { resetStream, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts } from './upstream-attempts.js';
+import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 const { NGHTTP2_CONNECT_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
@@ -231,8 +231,7 @@ export function bridgeH2WebSocket(
         if (current !== upReq) return;
         attempts.connected(address, recorder);
       };
-      if (s.connecting) s.once('connect', connected);
-      else connected();
+      whenConnected(s, connected);
     });
     upReq.on('finish', () => {
       if (settled || current !== upReq) return;

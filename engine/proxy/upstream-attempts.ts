@@ -3,6 +3,7 @@
 // remembered for the next request, and the one problem to show when none answered.
 // Used by http1, http2-forward, websocket and http2-websocket; one instance per request,
 // no closures (the HTTP/1.1 path is hot).
+import type { Socket } from 'node:net';
 import type { ExchangeRecorder } from '../capture/index.js';
 import { shouldTryNextAddress } from './forwarding.js';
 import { connectionRefusedProblem, upstreamErrorProblem, type ProxyProblem } from './problems.js';
@@ -15,6 +16,12 @@ const RESENDABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** `127.0.0.1:3000` / `[::1]:3000`, as capture shows the upstream. */
 export function upstreamLabel(address: LoopbackAddress, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+/** Runs `onConnected` once `socket` is connected: at once for a reused pooled socket, on 'connect' for a new one. */
+export function whenConnected(socket: Socket, onConnected: () => void): void {
+  if (socket.connecting) socket.once('connect', onConnected);
+  else onConnected();
 }
 
 export class UpstreamAttempts {

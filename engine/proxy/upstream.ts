@@ -53,6 +53,12 @@ export function errorCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
+/** How a failed upstream connection broke, for problem and capture text: 'reset the connection', 'failed (EPIPE)'. */
+export function describeUpstreamError(err: Error): string {
+  const code = errorCode(err);
+  return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
+}
+
 export function isConnectionRefused(err: unknown): boolean {
   return errorCode(err) === 'ECONNREFUSED';
 }

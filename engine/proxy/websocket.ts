@@ -13,7 +13,7 @@ import { newExchange, notify, upstreamRequestHeaders } from './forwarding.js';
 import { responseHeadersForClient } from './headers.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts } from './upstream-attempts.js';
+import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
 import { ResponseDeadline } from './response-deadline.js';
 
 /** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
@@ -79,8 +79,7 @@ export function forwardUpgrade(
         if (current !== upReq) return;
         attempts.connected(address, recorder);
       };
-      if (s.connecting) s.once('connect', connected);
-      else connected();
+      whenConnected(s, connected);
     });
     upReq.on('finish', () => {
       if (settled || current !== upReq) return;

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../engine/capture/index.js';
 import type { UpstreamTarget } from '../../engine/proxy/types.js';
-import { UpstreamAttempts, upstreamLabel } from '../../engine/proxy/upstream-attempts.js';
-import { UpstreamPool } from '../../engine/proxy/upstream.js';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import { requestHasBody } from '../../engine/proxy/forwarding.js';
+import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream-attempts.js';
+import { describeUpstreamError, UpstreamPool } from '../../engine/proxy/upstream.js';
 
 const PORT = 4123;
 const service: ServiceState = { name: 'api', status: 'ready', port: PORT, pid: null, restartPolicy: 'on-failure', restarts: 0, startedAt: null, lastExit: null, reason: null, nextRestartAt: null, diagnostics: [] };
@@ -107,5 +111,46 @@ describe('UpstreamAttempts', () => {
     assert.equal(attempts.resendAfterReset(errno('ECONNREFUSED'), true, 'GET'), false);
     assert.equal(attempts.resendAfterReset(new Error('socket hang up'), true, 'GET'), false);
     assert.equal(attempts.resendAfterReset(errno('ECONNRESET'), true, 'GET'), true);
+  });
+});
+
+describe('describeUpstreamError', () => {
+  it('names a reset, else the code, else the message', () => {
+    assert.equal(describeUpstreamError(errno('ECONNRESET')), 'reset the connection');
+    assert.equal(describeUpstreamError(errno('EPIPE')), 'failed (EPIPE)');
+    assert.equal(describeUpstreamError(new Error('socket hang up')), 'failed (socket hang up)');
+  });
+});
+
+describe('requestHasBody', () => {
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+  it('is true for chunked or a non-zero Content-Length, false otherwise', () => {
+    assert.equal(requestHasBody(req({ 'transfer-encoding': 'chunked' })), true);
+    assert.equal(requestHasBody(req({ 'content-length': '5' })), true);
+    assert.equal(requestHasBody(req({ 'content-length': '0' })), false);
+    assert.equal(requestHasBody(req({})), false);
+  });
+});
+
+describe('whenConnected', () => {
+  it('waits for a connecting socket and runs at once for a connected one', async () => {
+    const server = net.createServer((s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    const socket = net.connect(port, '127.0.0.1');
+    try {
+      const calls: string[] = [];
+      assert.equal(socket.connecting, true);
+      whenConnected(socket, () => calls.push('first'));
+      assert.equal(calls.length, 0, 'not before the connect');
+      await once(socket, 'connect');
+      assert.deepEqual(calls, ['first']);
+      whenConnected(socket, () => calls.push('second'));
+      assert.deepEqual(calls, ['first', 'second'], 'synchronously once connected');
+    } finally {
+      socket.destroy();
+      server.close();
+    }
   });
 });
