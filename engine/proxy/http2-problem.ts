@@ -5,6 +5,16 @@ import { renderProblem } from './error-pages.js';
 import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from './grpc-status.js';
 import type { ProxyProblem } from './problems.js';
 
+/** What an HTTP/2 stream routed to the dashboard gets: the dashboard is served over HTTP/1.1 only. */
+export function dashboardOverH2Problem(): ProxyProblem {
+  return {
+    status: 421,
+    code: 'dashboard-unavailable',
+    title: 'Dashboard speaks HTTP/1.1',
+    detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
+  };
+}
+
 /**
  * Resets a stream with INTERNAL_ERROR and no END_STREAM before it. (`stream.close(code)`
  * ends the writable side first, which sends END_STREAM: a truncated body would then look

@@ -15,7 +15,7 @@ import { normalizeClientIp } from './headers.js';
 import { arrivedH2, h2RequestKind } from './http2-capture.js';
 import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
 import { parseH2Request } from './http2-headers.js';
-import { sendGrpcProblem, sendH2Problem } from './http2-problem.js';
+import { dashboardOverH2Problem, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
 import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from './http2-websocket.js';
 import type { ProxyProblem } from './problems.js';
@@ -132,17 +132,7 @@ export class Http2Frontend {
     switch (decision.kind) {
       case 'dashboard':
         // Not captured, like the dashboard's HTTP/1.1 traffic: the inspector does not record itself.
-        sendH2Problem(
-          stream,
-          {
-            status: 421,
-            code: 'dashboard-unavailable',
-            title: 'Dashboard speaks HTTP/1.1',
-            detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
-          },
-          accept,
-          head.method,
-        );
+        sendH2Problem(stream, dashboardOverH2Problem(), accept, head.method);
         return;
       case 'problem': {
         const target = decision.target ?? null;

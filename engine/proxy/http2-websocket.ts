@@ -15,7 +15,7 @@ import { h2cUpgradeRefusedProblem } from './h2c-http1.js';
 import { appendToList, headerValues, responseHeadersForClient, stripHopByHop } from './headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
 import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
-import { resetStream, sendH2Problem } from './http2-problem.js';
+import { dashboardOverH2Problem, resetStream, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
@@ -146,17 +146,7 @@ export function handleExtendedConnect(ctx: ProxyContext, stream: ServerHttp2Stre
   const decision = decideH2(ctx, head);
   switch (decision.kind) {
     case 'dashboard':
-      sendH2Problem(
-        stream,
-        {
-          status: 421,
-          code: 'dashboard-unavailable',
-          title: 'Dashboard speaks HTTP/1.1',
-          detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
-        },
-        accept,
-        head.method,
-      );
+      sendH2Problem(stream, dashboardOverH2Problem(), accept, head.method);
       return;
     case 'problem': {
       const target = decision.target ?? null;

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { requestHasBody } from '../../engine/proxy/forwarding.js';
+import { dashboardOverH2Problem } from '../../engine/proxy/http2-problem.js';
 import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream-attempts.js';
 import { describeUpstreamError, UpstreamPool } from '../../engine/proxy/upstream.js';
 
@@ -152,5 +153,14 @@ describe('whenConnected', () => {
       socket.destroy();
       server.close();
     }
+  });
+});
+
+describe('dashboardOverH2Problem', () => {
+  it('is a 421 dashboard-unavailable, a fresh object each time', () => {
+    const problem = dashboardOverH2Problem();
+    assert.equal(problem.status, 421);
+    assert.equal(problem.code, 'dashboard-unavailable');
+    assert.notEqual(dashboardOverH2Problem(), problem);
   });
 });
