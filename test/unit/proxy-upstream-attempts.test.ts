@@ -1,28 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProjectState, ServiceState } from '../../shared/state.js';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../../engine/capture/index.js';
-import type { UpstreamTarget } from '../../engine/proxy/types.js';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../engine/capture/index.js';
+import type { UpstreamTarget } from '../../engine/proxy/types.js';
 import { requestHasBody } from '../../engine/proxy/forwarding.js';
 import { dashboardOverH2Problem } from '../../engine/proxy/http2-problem.js';
 import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream-attempts.js';
 import { describeUpstreamError, UpstreamPool } from '../../engine/proxy/upstream.js';
+import { makeProject, makeService, route } from '../helpers/proxy-backend.js';
 
 const PORT = 4123;
-const service: ServiceState = { name: 'api', status: 'ready', port: PORT, pid: null, restartPolicy: 'on-failure', restarts: 0, startedAt: null, lastExit: null, reason: null, nextRestartAt: null, diagnostics: [] };
-const project: ProjectState = {
-  name: 'shop',
-  dir: '/p/shop',
-  file: '/p/shop/locald.toml',
-  status: 'running',
-  url: 'http://shop.localhost:7700/',
-  services: [service],
-  routes: [{ prefix: '/', service: 'api', stripPrefix: false }],
-  configIssues: [],
-};
+const service = makeService('api', { port: PORT });
+const project = makeProject('shop', [service], [route('/', 'api')]);
 const target: UpstreamTarget = { project, service, port: PORT, path: '/' };
 
 function errno(code: string, message = `connect ${code}`): Error {
