@@ -18,13 +18,8 @@ export function replayOf(req: { headers: Record<string, string | string[] | unde
   return Number(value);
 }
 
-/** Removes the replay marker from a flat raw header list, in place. */
-export function stripReplayHeader(raw: string[]): string[] {
-  for (let i = raw.length - 2; i >= 0; i -= 2) {
-    if ((raw[i] as string).toLowerCase() === REPLAY_HEADER) raw.splice(i, 2);
-  }
-  return raw;
-}
+/** Headers locald reads off a request for itself (lower case); no service ever sees them. */
+export const LOCALD_ONLY_HEADERS: ReadonlySet<string> = new Set([REPLAY_HEADER]);
 
 /** A request as it arrived, described for capture: HTTP/1.1 messages and HTTP/2 streams alike. */
 export interface ArrivedRequest {

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { UpstreamProtocol } from '../../shared/config.js';
 import type { ServiceState } from '../../shared/state.js';
-import { REPLAY_HEADER } from './capture-hooks.js';
+import { LOCALD_ONLY_HEADERS } from './capture-hooks.js';
 import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop } from './headers.js';
 import type { ProxyContext, ProxyExchange, ProxyObserver, UpstreamTarget } from './types.js';
 import { isAddressUnavailable, isConnectionRefused } from './upstream.js';
@@ -12,16 +12,13 @@ export function requestProto(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
 }
 
-// Headers locald reads off a request for itself; the service never sees them.
-const LOCALD_ONLY = new Set([REPLAY_HEADER]);
-
 /**
  * Request headers for the service: hop-by-hop and locald's own markers removed,
  * X-Forwarded-*, Forwarded and Via added, Host kept. For upgrades, Connection/Upgrade are
  * put back (they are hop-by-hop).
  */
 export function upstreamRequestHeaders(req: IncomingMessage, viaToken: string, upgrade: boolean): string[] {
-  let raw = stripHopByHop(req.rawHeaders, { keepTeTrailers: !upgrade, drop: LOCALD_ONLY });
+  let raw = stripHopByHop(req.rawHeaders, { keepTeTrailers: !upgrade, drop: LOCALD_ONLY_HEADERS });
   if (upgrade) {
     const protocol = headerValues(req.rawHeaders, 'upgrade')[0] ?? 'websocket';
     raw.push('Connection', 'Upgrade', 'Upgrade', protocol);

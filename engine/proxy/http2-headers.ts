@@ -1,6 +1,7 @@
 // Header translation between HTTP/2 and the upstream hop. Pure functions over raw header
 // lists (`[name, value, …]`, as http2's 'stream' event gives them).
 import type { OutgoingHttpHeaders } from 'node:http2';
+import { LOCALD_ONLY_HEADERS } from './capture-hooks.js';
 import { addForwardingHeaders, stripHopByHop, type ForwardingInfo } from './headers.js';
 
 /** Connection-specific response headers HTTP/2 forbids (RFC 9113 §8.2.2), plus the ones proxies strip. */
@@ -87,9 +88,9 @@ export function bodyFraming(fields: readonly string[], endStreamWithHeaders: boo
 
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
-/** The HTTP/1.1 request header list for the service: Host from :authority, cookies joined, forwarding headers added. */
+/** The HTTP/1.1 request header list for the service: Host from :authority, cookies joined, locald's markers dropped, forwarding headers added. */
 export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: boolean, info: Omit<ForwardingInfo, 'host'>): string[] {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true });
+  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
   const framing = bodyFraming(raw, endStreamWithHeaders);
   if (head.authority !== undefined) raw.unshift('host', head.authority);
   if (framing === 'chunked') raw.push('transfer-encoding', 'chunked');
@@ -100,7 +101,7 @@ export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: b
 
 /** Request headers for an HTTP/2 (h2c) upstream: same fields, pseudo-headers rebuilt for the new target. */
 export function h2cRequestHeaders(head: H2RequestHead, upstreamPath: string, info: Omit<ForwardingInfo, 'host'>): OutgoingHttpHeaders {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true });
+  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
   raw = addForwardingHeaders(raw, { ...info, host: head.authority });
   const out = rawToH2Headers(raw);
   out[':method'] = head.method;

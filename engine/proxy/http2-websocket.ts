@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { beginCapture, recordProblem, stripReplayHeader, type ArrivedRequest } from './capture-hooks.js';
+import { beginCapture, recordProblem, type ArrivedRequest } from './capture-hooks.js';
 import { serviceProtocol } from './forwarding.js';
 import { h2cUpgradeRefusedProblem } from './h2c-http1.js';
 import { appendToList, headerValues, responseHeadersForClient, stripHopByHop } from './headers.js';
@@ -66,7 +66,7 @@ export function websocketUpgradeHeaders(head: H2RequestHead, key: string, forwar
     if (!HANDSHAKE_OWNED.has(name.toLowerCase())) fields.push(name, head.fields[i + 1] as string);
   }
   // endStreamWithHeaders: the upgrade request itself has no body; the stream's DATA is the tunnel.
-  const raw = stripReplayHeader(http1RequestHeaders({ ...head, fields }, true, forwarding));
+  const raw = http1RequestHeaders({ ...head, fields }, true, forwarding);
   raw.push('Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Key', key);
   if (headerValues(raw, 'sec-websocket-version').length === 0) raw.push('Sec-WebSocket-Version', '13');
   return raw;

@@ -1,7 +1,7 @@
 // Pure header translation for HTTP/2, ALPN choice, and h2c Upgrade offers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyFraming, http1RequestHeaders, joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/http2-headers.js';
+import { bodyFraming, h2cRequestHeaders, http1RequestHeaders, joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/http2-headers.js';
 import { chooseAlpn, http1OnlyServername } from '../../engine/proxy/tls-listener.js';
 import { headWithoutH2cOffer, isH2cUpgrade } from '../../engine/proxy/h2c-upgrade.js';
 
@@ -47,6 +47,15 @@ describe('bodyFraming and http1RequestHeaders', () => {
     assert.deepEqual(get('transfer-encoding'), ['chunked']);
     assert.deepEqual(get('te'), ['trailers']);
     assert.deepEqual(get('x-forwarded-proto'), ['https']);
+  });
+  it("never passes locald's replay marker on, to an HTTP/1.1 or an h2c service", () => {
+    const head = parseH2Request([':method', 'GET', ':path', '/', ':authority', 'a', 'x-locald-replay-of', '12', 'x-keep', '1']);
+    const raw = http1RequestHeaders(head, true, info);
+    assert.ok(!raw.some((v, i) => i % 2 === 0 && v.toLowerCase() === 'x-locald-replay-of'));
+    assert.ok(raw.includes('x-keep'));
+    const h2c = h2cRequestHeaders(head, '/', info);
+    assert.equal(h2c['x-locald-replay-of'], undefined);
+    assert.equal(h2c['x-keep'], '1');
   });
   it('an empty POST gets Content-Length: 0, an empty GET nothing', () => {
     const post = http1RequestHeaders(parseH2Request([':method', 'POST', ':path', '/', ':authority', 'a']), true, info);
