@@ -17,6 +17,42 @@ export function splitTarget(target: string): RequestTarget {
   return { path: target.slice(0, q), query: target.slice(q) };
 }
 
+// A segment that means "." or ".." once percent-decoded (RFC 3986 §2.3: %2E is '.').
+const DOT = /^(?:\.|%2e)$/i;
+const DOT_DOT = /^(?:\.|%2e){2}$/i;
+
+/**
+ * RFC 3986 §5.2.4 remove_dot_segments on an absolute path, also for the percent-encoded
+ * forms (`%2e%2e`, `.%2E`), which a service would decode into the same `..`. Routing
+ * must see the path the service will resolve, or `/api/../admin` matches `/api` and
+ * reaches `/admin` of the api service. Every other byte stays as sent: nothing else is
+ * decoded and empty segments (`//`) are kept.
+ */
+export function removeDotSegments(path: string): string {
+  if (!path.startsWith('/')) return path;
+  const input = path.slice(1).split('/');
+  const output: string[] = [];
+  input.forEach((segment, i) => {
+    const last = i === input.length - 1;
+    if (DOT.test(segment)) {
+      // `/a/.` and `/a/..` name a directory: keep the trailing '/'.
+      if (last) output.push('');
+    } else if (DOT_DOT.test(segment)) {
+      output.pop();
+      if (last) output.push('');
+    } else {
+      output.push(segment);
+    }
+  });
+  return `/${output.join('/')}`;
+}
+
+/** `removeDotSegments` on the path of an origin-form target; the query is kept byte for byte. */
+export function normalizeTargetPath(target: string): string {
+  const { path, query } = splitTarget(target);
+  return removeDotSegments(path) + query;
+}
+
 /** Drops a trailing '/' so `/api/` behaves like `/api`; the root stays '/'. */
 export function normalizePrefix(prefix: string): string {
   let p = prefix.startsWith('/') ? prefix : `/${prefix}`;

@@ -3,7 +3,7 @@
 import type { RouteConfig } from '../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
 import { parseHost } from './host.js';
-import { matchRoute, splitTarget } from './path.js';
+import { matchRoute, normalizeTargetPath, splitTarget } from './path.js';
 
 export type Resolution =
   | { kind: 'dashboard' }
@@ -68,14 +68,16 @@ export function resolveRequest(
   }
   const project = lookupProject(host.project);
   if (project === undefined) return { kind: 'unknown-project', project: host.project };
+  // Routed and forwarded without dot-segments, as Caddy and Go's ServeMux do.
+  const target = normalizeTargetPath(parsed.target);
   if (host.service !== null) {
     const wanted = host.service;
     const service = project.services.find((s) => s.name.toLowerCase() === wanted);
     if (service === undefined) return { kind: 'unknown-service', project, service: wanted };
-    return { kind: 'target', project, service, route: null, upstreamTarget: parsed.target };
+    return { kind: 'target', project, service, route: null, upstreamTarget: target };
   }
-  const match = matchRoute(project.routes, parsed.target);
-  if (match === undefined) return { kind: 'no-route', project, path: splitTarget(parsed.target).path };
+  const match = matchRoute(project.routes, target);
+  if (match === undefined) return { kind: 'no-route', project, path: splitTarget(target).path };
   const service = project.services.find((s) => s.name === match.route.service);
   if (service === undefined) return { kind: 'unknown-service', project, service: match.route.service };
   return { kind: 'target', project, service, route: match.route, upstreamTarget: match.upstreamTarget };

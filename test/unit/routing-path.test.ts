@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RouteConfig } from '../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
-import { matchRoute, normalizePrefix, prefixMatches, rewritePath, splitTarget } from '../../engine/routing/path.js';
+import { matchRoute, normalizePrefix, normalizeTargetPath, prefixMatches, removeDotSegments, rewritePath, splitTarget } from '../../engine/routing/path.js';
 import { parseRequestTarget, resolveRequest } from '../../engine/routing/resolve.js';
 
 const r = (prefix: string, service: string, stripPrefix = prefix !== '/'): RouteConfig => ({ prefix, service, stripPrefix });
@@ -129,6 +129,67 @@ function svc(name: string, port: number | null = 4000): ServiceState {
   return { name, status: 'ready', port, pid: null, restartPolicy: 'on-failure', restarts: 0, startedAt: null, lastExit: null, reason: null, nextRestartAt: null, diagnostics: [] };
 }
 
+describe('removeDotSegments (RFC 3986 §5.2.4)', () => {
+  // §5.2.4's own example, then §5.4.1/§5.4.2's results for base /b/c/d;p, as merged paths.
+  const table: [string, string][] = [
+    ['/a/b/c/./../../g', '/a/g'],
+    ['/mid/content=5/../6', '/mid/6'],
+    ['/b/c/g', '/b/c/g'],
+    ['/b/c/./g', '/b/c/g'],
+    ['/b/c/g/', '/b/c/g/'],
+    ['/b/c/.', '/b/c/'],
+    ['/b/c/./', '/b/c/'],
+    ['/b/c/..', '/b/'],
+    ['/b/c/../', '/b/'],
+    ['/b/c/../g', '/b/g'],
+    ['/b/c/../..', '/'],
+    ['/b/c/../../', '/'],
+    ['/b/c/../../g', '/g'],
+    ['/b/c/../../../g', '/g'],
+    ['/b/c/../../../../g', '/g'],
+    ['/./g', '/g'],
+    ['/../g', '/g'],
+    ['/b/c/g.', '/b/c/g.'],
+    ['/b/c/.g', '/b/c/.g'],
+    ['/b/c/g..', '/b/c/g..'],
+    ['/b/c/..g', '/b/c/..g'],
+    ['/b/c/./../g', '/b/g'],
+    ['/b/c/./g/.', '/b/c/g/'],
+    ['/b/c/g/./h', '/b/c/g/h'],
+    ['/b/c/g/../h', '/b/c/h'],
+    ['/b/c/g;x=1/./y', '/b/c/g;x=1/y'],
+    ['/b/c/g;x=1/../y', '/b/c/y'],
+    ['/', '/'],
+    ['/..', '/'],
+    ['/.', '/'],
+    ['/a//../b', '/a/b'],
+  ];
+  for (const [input, expected] of table) {
+    it(`${input} → ${expected}`, () => assert.equal(removeDotSegments(input), expected));
+  }
+
+  it('removes percent-encoded dot-segments in any case, and nothing else', () => {
+    const encoded: [string, string][] = [
+      ['/api/%2e%2e/style.css', '/style.css'],
+      ['/api/%2E%2E/style.css', '/style.css'],
+      ['/api/.%2e/style.css', '/style.css'],
+      ['/api/%2E./style.css', '/style.css'],
+      ['/api/%2e/x', '/api/x'],
+      ['/api/%2e%2e', '/'],
+      ['/api/%2e%2e%2e/x', '/api/%2e%2e%2e/x'],
+      ['/api/..%2fadmin', '/api/..%2fadmin'],
+      ['/api/%2E%2Fx', '/api/%2E%2Fx'],
+      ['/caf%C3%A9/%7Euser/../x', '/caf%C3%A9/x'],
+    ];
+    for (const [input, expected] of encoded) assert.equal(removeDotSegments(input), expected, input);
+  });
+
+  it('keeps the query string byte for byte', () => {
+    assert.equal(normalizeTargetPath('/api/../x?next=/a/../b&q=%2e%2e'), '/x?next=/a/../b&q=%2e%2e');
+    assert.equal(normalizeTargetPath('/a/./?'), '/a/?');
+  });
+});
+
 describe('resolveRequest', () => {
   const shop: ProjectState = {
     name: 'shop',
@@ -161,6 +222,17 @@ describe('resolveRequest', () => {
     assert.equal(res.upstreamTarget, '/api/x?y');
     const admin = resolveRequest('admin.shop.localhost', '/', lookup);
     assert.equal(admin.kind === 'target' && admin.service.name, 'Admin');
+  });
+
+  it('routes and forwards the path without dot-segments', () => {
+    const up = resolveRequest('shop.localhost', '/api/../style.css?v=../1', lookup);
+    assert.equal(up.kind === 'target' && up.service.name, 'web');
+    assert.equal(up.kind === 'target' && up.upstreamTarget, '/style.css?v=../1');
+    const down = resolveRequest('shop.localhost', '/x/%2E%2E/api/users', lookup);
+    assert.equal(down.kind === 'target' && down.service.name, 'api');
+    assert.equal(down.kind === 'target' && down.upstreamTarget, '/users');
+    const byHost = resolveRequest('api.shop.localhost', '/a/.%2e/b', lookup);
+    assert.equal(byHost.kind === 'target' && byHost.upstreamTarget, '/b');
   });
 
   it('lets an absolute-form authority override Host', () => {
