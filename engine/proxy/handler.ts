@@ -1,6 +1,7 @@
 // Decides what happens to each request: dashboard, an explained error, or forwarding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isLoopbackHostname } from '../routing/host.js';
 import { resolveRequest } from '../routing/resolve.js';
 import { sendProblem, writeProblemToSocket } from './error-pages.js';
 import { serviceProtocol } from './forwarding.js';
@@ -14,6 +15,7 @@ import {
   ERROR_PAGE_LOG_LINES,
   badRequestProblem,
   dashboardUnavailableProblem,
+  foreignHostProblem,
   loopDetectedProblem,
   noProjectProblem,
   noRouteProblem,
@@ -50,6 +52,7 @@ export function decide(ctx: ProxyContext, req: RoutableRequest): Decision {
     case 'bad-request':
       return { kind: 'problem', problem: badRequestProblem(resolution.reason) };
     case 'no-project':
+      if (!isLoopbackHostname(resolution.hostname)) return { kind: 'problem', problem: foreignHostProblem() };
       return { kind: 'problem', problem: noProjectProblem(resolution.hostname, backend.listProjects(), ctx.proxyPort()) };
     case 'unknown-project':
       return { kind: 'problem', problem: unknownProjectProblem(resolution.project, backend.listProjects(), ctx.proxyPort()) };

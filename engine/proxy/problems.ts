@@ -302,3 +302,11 @@ export function upstreamErrorProblem(project: ProjectState, service: ServiceStat
     extensions: { ...base(project, service), error: code ?? error.message },
   };
 }
+
+/**
+ * The 404 for a host that is neither `*.localhost` nor a loopback literal: it says nothing
+ * about locald's projects, because the page may be read by a DNS-rebinding site.
+ */
+export function foreignHostProblem(): ProxyProblem {
+  return { status: 404, code: 'no-project', title: 'Not found', detail: 'Nothing is served at this host name.' };
+}

@@ -97,3 +97,22 @@ export function parseHost(value: string | undefined): HostTarget {
     reason: `'${hostname}' has too many labels; use <project>.localhost or <service>.<project>.localhost`,
   };
 }
+
+/**
+ * Whether a `bare` hostname (as parseHost returns it) names this machine literally:
+ * `localhost`, 127.0.0.0/8 or ::1 (in any spelling). Any other name reached the proxy
+ * through DNS that someone else may control (a DNS-rebinding page sends
+ * `Host: attacker.example`), and no Host at all is no name: neither is shown what locald serves.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  if (hostname === LOCALHOST) return true;
+  if (hostname === '') return false;
+  let canonical: string;
+  try {
+    // The WHATWG URL parser canonicalises both families: `0:0::1` → `[::1]`, `127.1` → `127.0.0.1`.
+    canonical = new URL(`http://${hostname.includes(':') ? `[${hostname}]` : hostname}/`).hostname;
+  } catch {
+    return false;
+  }
+  return canonical === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(canonical);
+}

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHost, splitHostPort } from '../../engine/routing/host.js';
+import { isLoopbackHostname, parseHost, splitHostPort } from '../../engine/routing/host.js';
 
 describe('splitHostPort', () => {
   const cases: [string, ReturnType<typeof splitHostPort>][] = [
@@ -100,5 +100,26 @@ describe('parseHost', () => {
   it('accepts a 63-character label', () => {
     const label = 'a'.repeat(63);
     assert.deepEqual(parseHost(`${label}.localhost`), { kind: 'project', project: label, service: null });
+  });
+});
+
+describe('isLoopbackHostname', () => {
+  it('accepts localhost and loopback literals in any spelling', () => {
+    for (const h of ['localhost', '127.0.0.1', '127.0.0.2', '127.1', '::1', '0:0:0:0:0:0:0:1', '::0:1']) {
+      assert.equal(isLoopbackHostname(h), true, h);
+    }
+  });
+
+  it('rejects every other name, other addresses and no name', () => {
+    for (const h of ['attacker.com', 'localhost.attacker.com', '127.0.0.1.nip.io', '10.0.0.1', '0.0.0.0', '::', '::2', 'fe80::1%eth0', '']) {
+      assert.equal(isLoopbackHostname(h), false, h);
+    }
+  });
+
+  it('is applied to what parseHost calls bare', () => {
+    const bare = parseHost('[0:0::1]:7700');
+    assert.equal(bare.kind === 'bare' && isLoopbackHostname(bare.hostname), true);
+    const foreign = parseHost('Attacker.COM.:7700');
+    assert.equal(foreign.kind === 'bare' && isLoopbackHostname(foreign.hostname), false);
   });
 });
