@@ -4,7 +4,7 @@ import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js
 import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
 import { createTrafficService } from './traffic.js';
-import { LocalCa, caEnv, secureServerOptions } from './tls/index.js';
+import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
@@ -61,13 +61,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     { enabled: options.capture !== false, onBatch: (batch) => engine.publishTraffic(batch), version: readVersion() },
   );
   engine.attachTraffic(createTrafficService(traffic, () => port));
+  // Leaves of names that are not projects (any a client asked an earlier version for) go;
+  // projects get theirs again, in milliseconds, on their first handshake.
+  if (ca !== null) await ca.pruneLeaves((label) => label === DASHBOARD_LABEL || engine.getProject(label) !== undefined);
   const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
   const proxy = new ProxyServer({
     backend: engine,
     port: options.httpPort,
     dashboard,
     capture: traffic,
-    ...(ca !== null ? { tls: await secureServerOptions(ca) } : {}),
+    ...(ca !== null ? { tls: await secureServerOptions(ca, engine) } : {}),
   });
   const bound = await proxy.listen();
   port = bound.port;

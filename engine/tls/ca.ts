@@ -2,11 +2,13 @@
 // one leaf certificate per project (`shop.localhost`, `*.shop.localhost`), cached in
 // memory and on disk.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { readTextIfExists, tryLock, writeFileAtomic } from './files.js';
+import { LruMap } from './lru.js';
 import { labelProblem, leafDnsNames } from './names.js';
-import { caPaths, leafPaths } from './paths.js';
+import { caPaths, leafLabelsOfFile, leafPaths } from './paths.js';
 import { createCaCertificate, issueLeafCertificate, type KeyAndCert } from './x509.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -14,6 +16,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const RENEW_BEFORE_DAYS = 30;
 const LOCK_WAIT_MS = 30_000;
 const LOCK_POLL_MS = 25;
+/** Leaves kept in memory; only project names get one, so this is a guard, not a working-set limit. */
+export const DEFAULT_MAX_CACHED_LEAVES = 256;
 
 export class CaError extends Error {
   override name = 'CaError';
@@ -33,6 +37,8 @@ export interface LocalCaOptions {
   now?: () => Date;
   /** Problems that do not stop the CA from working (e.g. a leaf could not be cached on disk). */
   onWarning?: (message: string) => void;
+  /** How many leaves stay in memory (least recently used forgotten first). */
+  maxCachedLeaves?: number;
 }
 
 /** How `open` came by its CA. "replaced" means the old one was unusable: the user must trust the new one. */
@@ -133,7 +139,7 @@ export class LocalCa {
   private readonly keyPem: string;
   private readonly now: () => Date;
   private readonly warn: (message: string) => void;
-  private readonly leaves = new Map<string, LeafCertificate>();
+  private readonly leaves: LruMap<string, LeafCertificate>;
   private readonly pending = new Map<string, Promise<LeafCertificate>>();
 
   private constructor(
@@ -151,6 +157,7 @@ export class LocalCa {
     this.origin = origin;
     this.now = options.now ?? (() => new Date());
     this.warn = options.onWarning ?? (() => undefined);
+    this.leaves = new LruMap(options.maxCachedLeaves ?? DEFAULT_MAX_CACHED_LEAVES);
   }
 
   /**
@@ -219,6 +226,35 @@ export class LocalCa {
     const leaf = await loading;
     this.leaves.set(label, leaf);
     return leaf;
+  }
+
+  /**
+   * Deletes the stored leaves (cert and key) of every label `keep` rejects, and forgets
+   * them in memory. Leaves are only issued for projects, but earlier versions issued one
+   * for any `<name>.localhost` a client asked for. Returns how many files were removed.
+   */
+  async pruneLeaves(keep: (label: string) => boolean): Promise<number> {
+    const { leavesDir } = caPaths(this.home);
+    let files: string[];
+    try {
+      files = await readdir(leavesDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const file of files) {
+      const labels = leafLabelsOfFile(file);
+      if (labels.length === 0 || labels.some(keep)) continue;
+      for (const label of labels) this.leaves.delete(label);
+      try {
+        await unlink(join(leavesDir, file));
+        removed++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`could not remove the unused certificate ${file}: ${(err as Error).message}`);
+      }
+    }
+    return removed;
   }
 
   private async loadOrIssue(label: string): Promise<LeafCertificate> {

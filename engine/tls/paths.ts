@@ -1,5 +1,6 @@
 // Where the local CA lives inside locald's state directory, and what services are told about it.
 import { join } from 'node:path';
+import { isDnsLabel } from './names.js';
 
 export interface CaPaths {
   dir: string;
@@ -24,6 +25,18 @@ export function caPaths(home: string): CaPaths {
 export function leafPaths(home: string, label: string): { certPath: string; keyPath: string } {
   const { leavesDir } = caPaths(home);
   return { certPath: join(leavesDir, `${label}.pem`), keyPath: join(leavesDir, `${label}-key.pem`) };
+}
+
+/**
+ * The labels a file in the leaves folder may belong to (see leafPaths): `shop.pem` is
+ * shop's; `shop-key.pem` is shop's key, or the certificate of a project named `shop-key`.
+ * Empty for anything else (temporary files, foreign files).
+ */
+export function leafLabelsOfFile(fileName: string): string[] {
+  if (!fileName.endsWith('.pem')) return [];
+  const base = fileName.slice(0, -'.pem'.length);
+  const candidates = base.endsWith('-key') ? [base.slice(0, -'-key'.length), base] : [base];
+  return candidates.filter(isDnsLabel);
 }
 
 /**

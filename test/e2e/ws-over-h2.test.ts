@@ -81,7 +81,7 @@ describe('e2e: Chromium opens a WebSocket over HTTP/2 (RFC 8441) through locald'
       ws.send('welcome');
     });
     backend.add(makeProject('shop', [makeService('web', { port: web.port })], [route('/', 'web')]));
-    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca), capture: store });
+    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca, backend), capture: store });
     port = (await proxy.listen()).port;
     const leaf = await ca.leafFor('shop');
     context = await chromium.launchPersistentContext(userDataDir, {

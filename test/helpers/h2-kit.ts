@@ -22,7 +22,7 @@ export interface TlsProxy {
 export async function startTlsProxy(backend: ProxyBackend, extra: { upstreamTimeoutMs?: number } = {}): Promise<TlsProxy> {
   const home = await mkdtemp(join(tmpdir(), 'locald-h2-'));
   const ca = await LocalCa.open(home);
-  const proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca), ...extra });
+  const proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca, backend), ...extra });
   const { port } = await proxy.listen();
   const caFile = join(home, 'test-ca.pem');
   await writeFile(caFile, ca.certPem);

@@ -100,7 +100,7 @@ describe('capture: HTTP/2, gRPC and gRPC-Web exchanges', () => {
       ),
     );
     backend.add(makeProject('dead', [makeService('dead', { port: deadPort })], [route('/', 'dead')]));
-    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca), capture: store });
+    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca, backend), capture: store });
     port = (await proxy.listen()).port;
     client = echoClient(port, `shop.localhost:${port}`);
   });

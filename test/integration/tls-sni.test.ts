@@ -11,10 +11,12 @@ import { connect, createServer as createTlsServer, type PeerCertificate, type Se
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LocalCa } from '../../engine/tls/ca.js';
-import { createSniCallback, secureServerOptions } from '../../engine/tls/sni.js';
+import { createSniCallback, secureServerOptions, type KnownProjects } from '../../engine/tls/sni.js';
 import { issueLeafCertificate } from '../../engine/tls/x509.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The projects these servers know: only `shop`. */
+const SHOP_ONLY: KnownProjects = { getProject: (name) => (name === 'shop' ? {} : undefined) };
 
 function listen(server: TlsServer | HttpsServer): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,7 +74,9 @@ describe('SNI with the local CA', () => {
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'locald-tls-'));
     ca = await LocalCa.open(home);
-    server = createTlsServer({ SNICallback: createSniCallback(ca) }, (socket) => socket.end('hello\n'));
+    server = createTlsServer({ SNICallback: createSniCallback(ca, { projects: SHOP_ONLY, fallback: await ca.leafFor('locald') }) }, (socket) =>
+      socket.end('hello\n'),
+    );
     server.on('tlsClientError', () => undefined); // refused handshakes are part of the test
     port = await listen(server);
   });
@@ -101,10 +105,17 @@ describe('SNI with the local CA', () => {
     assert.equal(result.cert.subjectaltname, 'DNS:locald.localhost, DNS:*.locald.localhost');
   });
 
-  test('an unknown project still gets a valid certificate for its name', async () => {
-    const result = await handshake(port, 'nosuchproject.localhost', ca.certPem);
-    assert.equal(result.authorized, true);
-    assert.equal(result.cert.subject.CN, 'nosuchproject.localhost');
+  test('a name that is no project gets the dashboard certificate, and no leaf is minted for it', async () => {
+    await assert.rejects(handshake(port, 'nosuchproject.localhost', ca.certPem), /altnames|does not match/i);
+    const cert = await new Promise<PeerCertificate>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, servername: 'nosuchproject.localhost', ca: [ca.certPem], checkServerIdentity: () => undefined }, () => {
+        resolve(socket.getPeerCertificate());
+        socket.end();
+      });
+      socket.once('error', reject);
+    });
+    assert.equal(cert.subjectaltname, 'DNS:locald.localhost, DNS:*.locald.localhost');
+    await assert.rejects(readFile(join(home, 'ca', 'leaves', 'nosuchproject.pem')), { code: 'ENOENT' });
   });
 
   test('a name outside .localhost gets no certificate: the handshake fails', async () => {
@@ -146,7 +157,7 @@ describe('SNI with the local CA', () => {
       t.skip('curl is not installed');
       return;
     }
-    const https = createHttpsServer({ SNICallback: createSniCallback(ca) }, (req, res) => {
+    const https = createHttpsServer({ SNICallback: createSniCallback(ca, { projects: SHOP_ONLY, fallback: await ca.leafFor('locald') }) }, (req, res) => {
       res.end(`served ${req.headers.host ?? ''}\n`);
     });
     const httpsPort = await listen(https);
@@ -187,7 +198,7 @@ describe('secureServerOptions', () => {
   });
 
   test('a client that sends no server name gets the dashboard certificate', async () => {
-    const server = createTlsServer(await secureServerOptions(ca), (socket) => socket.end());
+    const server = createTlsServer(await secureServerOptions(ca, SHOP_ONLY), (socket) => socket.end());
     const port = await listen(server);
     try {
       const cert = await new Promise<PeerCertificate>((resolve, reject) => {
@@ -210,7 +221,7 @@ describe('secureServerOptions', () => {
       t.skip('curl is not installed');
       return;
     }
-    const server = createSecureServer({ ...(await secureServerOptions(ca)), allowHTTP1: true }, (req, res) => {
+    const server = createSecureServer({ ...(await secureServerOptions(ca, SHOP_ONLY)), allowHTTP1: true }, (req, res) => {
       res.end(`HTTP/${req.httpVersion} ${req.headers[':authority'] ?? req.headers.host ?? ''}\n`);
     });
     const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));

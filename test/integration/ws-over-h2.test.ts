@@ -159,7 +159,7 @@ describe('WebSocket over HTTP/2 (RFC 8441 extended CONNECT)', () => {
       routes.push(route('/v6', 'v6'));
     }
     backend.add(makeProject('shop', services, routes));
-    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca), capture: store });
+    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca, backend), capture: store });
     port = (await proxy.listen()).port;
     authority = `shop.localhost:${port}`;
     session = connectH2Tls(port, 'shop.localhost', caPem);
