@@ -19,12 +19,13 @@ import type { LogLine, ProjectState, ServiceState } from '../shared/state.js';
 import { loadProject } from './config/index.js';
 import { commandsHash } from './approval-hash.js';
 import { decideReload, type ReloadPolicy } from './config-reload.js';
-import { EngineError } from './engine-error.js';
+import { EngineError, invalidFieldError } from './engine-error.js';
 import { projectUrl, summariseProject } from './project-status.js';
 import type { ProxyBackend } from './proxy/backend.js';
 import { ProjectSupervisor } from './supervisor/index.js';
 import type { TrafficService } from './traffic-service.js';
-import type { ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
+import { isFieldError, parseReplayEdits } from './capture/replay-validate.js';
+import type { ExchangeSummary } from '../shared/traffic.js';
 
 export interface EngineOptions {
   home: string;
@@ -111,7 +112,9 @@ export class Engine implements EngineApi, ProxyBackend {
       'traffic.replay': (p) => {
         const id = requireId(p);
         if (this.requireTraffic().get(id) === undefined) throw new EngineError('not_found', `no captured exchange with id ${id}`);
-        return this.requireTraffic().replay(id, (p as { edits?: ReplayEdits }).edits ?? {});
+        const edits = parseReplayEdits((p as { edits?: unknown }).edits);
+        if (isFieldError(edits)) throw invalidFieldError(edits);
+        return this.requireTraffic().replay(id, edits);
       },
     };
   }

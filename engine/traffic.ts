@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
 import { buildReplayRequest } from './capture/replay.js';
 import type { TrafficStore } from './capture/index.js';
-import { EngineError } from './engine-error.js';
+import { EngineError, invalidFieldError } from './engine-error.js';
 import { EXCHANGE_ID_HEADER, REPLAY_HEADER } from './proxy/capture-hooks.js';
 import type { TrafficService } from './traffic-service.js';
 
@@ -31,7 +31,7 @@ async function replay(store: TrafficStore, port: number, id: number, edits: Repl
     captured === undefined ? null : { bytes: Buffer.from(captured.base64, 'base64'), truncated: captured.truncated },
     edits,
   );
-  if ('error' in built) throw new EngineError('invalid_params', built.error);
+  if ('error' in built) throw invalidFieldError(built);
 
   const raw: string[] = [];
   for (const [name, value] of built.headers) raw.push(name, value);

@@ -70,6 +70,14 @@ export interface EngineErrorShape {
   details?: unknown;
 }
 
+/**
+ * `details` of an `invalid_params` error that names one field of the request, e.g.
+ * `edits.headers[3].value`, `edits.url`, `host`. The message starts with the same name.
+ */
+export interface InvalidFieldDetails {
+  field: string;
+}
+
 /** The transport-independent API every client codes against. */
 export interface EngineApi {
   call<M extends EngineMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;

@@ -1,5 +1,6 @@
 // Turning a captured exchange plus the user's edits into the request to send again. Pure.
 import type { ExchangeDetail, HeaderList, ReplayEdits } from '../../shared/traffic.js';
+import { fieldError, headerValueProblem, hostProblem, targetProblem, type HostSource, type ReplayFieldError } from './replay-validate.js';
 
 export interface ReplayRequest {
   method: string;
@@ -26,19 +27,24 @@ const NOT_REPLAYED = new Set([
 ]);
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 
+/**
+ * The request to send, or the first problem that would stop it being sent or captured,
+ * named by its field. Everything is checked here, before anything is sent.
+ */
 export function buildReplayRequest(
   original: ExchangeDetail,
   capturedBody: { bytes: Buffer; truncated: boolean } | null,
   edits: ReplayEdits,
-): ReplayRequest | { error: string } {
+): ReplayRequest | ReplayFieldError {
   if (original.kind === 'websocket') {
-    return { error: 'a WebSocket connection cannot be replayed as a request; open a new connection instead' };
+    return fieldError('id', 'a WebSocket connection cannot be replayed as a request; open a new connection instead');
   }
   const method = (edits.method ?? original.method).trim().toUpperCase();
-  if (!TOKEN.test(method)) return { error: `'${edits.method ?? ''}' is not a valid HTTP method` };
+  if (!TOKEN.test(method)) return fieldError('method', `'${edits.method ?? ''}' is not a valid HTTP method`);
 
   let path = original.url;
   let host: string | null = null;
+  let hostSource: HostSource = { field: 'host' };
   if (edits.url !== undefined) {
     const url = edits.url.trim();
     if (/^https?:\/\//i.test(url)) {
@@ -46,29 +52,30 @@ export function buildReplayRequest(
       try {
         parsed = new URL(url);
       } catch {
-        return { error: `'${url}' is not a valid URL` };
+        return fieldError('url', `'${url}' is not a valid URL`);
       }
       host = parsed.host;
+      hostSource = { field: 'url' };
       path = `${parsed.pathname}${parsed.search}`;
     } else if (url.startsWith('/')) {
       path = url;
     } else {
-      return { error: `the URL must be absolute (http://shop.localhost:7700/x) or start with '/', got '${url}'` };
+      return fieldError('url', `the URL must be absolute (http://shop.localhost:7700/x) or start with '/', got '${url}'`);
     }
-    if (/[\s]/.test(path)) return { error: 'the URL must not contain spaces or line breaks (percent-encode them)' };
   }
+  const pathProblem = targetProblem(path);
+  if (pathProblem !== null) return fieldError('url', pathProblem);
 
   const headers: HeaderList = [];
-  for (const [name, value] of edits.headers ?? original.requestHeaders) {
+  for (const [i, [name, value]] of (edits.headers ?? original.requestHeaders).entries()) {
     const lower = name.toLowerCase();
-    if (lower === ':authority') {
-      headers.push(['Host', value]);
-      continue;
-    }
-    if (lower.startsWith(':') || NOT_REPLAYED.has(lower)) continue;
-    if (!TOKEN.test(name)) return { error: `'${name}' is not a valid header name` };
-    if (/[\r\n\0]/.test(value)) return { error: `the value of header '${name}' contains a line break` };
-    headers.push([name, value]);
+    const isHost = lower === ':authority' || lower === 'host';
+    if ((lower.startsWith(':') && !isHost) || NOT_REPLAYED.has(lower)) continue;
+    if (!lower.startsWith(':') && !TOKEN.test(name)) return fieldError(`headers[${i}].name`, `'${name}' is not a valid header name`);
+    const valueProblem = headerValueProblem(value);
+    if (valueProblem !== null) return fieldError(`headers[${i}].value`, valueProblem);
+    if (isHost && host === null && hostSource.field === 'host') hostSource = { field: `headers[${i}].value` };
+    headers.push(lower === ':authority' ? ['Host', value] : [name, value]);
   }
   const hostIndex = headers.findIndex(([n]) => n.toLowerCase() === 'host');
   if (host !== null) {
@@ -77,15 +84,17 @@ export function buildReplayRequest(
   } else if (hostIndex === -1) {
     headers.unshift(['Host', original.host]);
   }
+  const badHost = hostProblem(headers, hostSource);
+  if (badHost !== null) return badHost;
 
   let body: Buffer;
   if (edits.body !== undefined) {
     body = Buffer.from(edits.body, 'base64');
   } else if (capturedBody === null || original.requestBody.dropped) {
-    if (original.requestBody.size > 0) return { error: 'the captured request body is no longer stored; paste the body to replay' };
+    if (original.requestBody.size > 0) return fieldError('body', 'the captured request body is no longer stored; paste the body to replay');
     body = Buffer.alloc(0);
   } else if (capturedBody.truncated) {
-    return { error: `the captured request body was cut at ${capturedBody.bytes.length} bytes; paste the whole body to replay` };
+    return fieldError('body', `the captured request body was cut at ${capturedBody.bytes.length} bytes; paste the whole body to replay`);
   } else {
     body = capturedBody.bytes;
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExchangeDetail } from '../../shared/traffic.js';
 import { buildReplayRequest } from '../../engine/capture/replay.js';
+import { headerValueProblem, parseReplayEdits, targetProblem } from '../../engine/capture/replay-validate.js';
 
 function exchange(over: Partial<ExchangeDetail> = {}): ExchangeDetail {
   const body = { size: 5, captured: 5, truncated: false, dropped: false };
@@ -59,12 +60,71 @@ test('what cannot be replayed faithfully is refused with a reason', () => {
     [[exchange(), captured, { method: 'GE T' }], /not a valid HTTP method/],
     [[exchange(), captured, { url: 'shop.localhost/x' }], /must be absolute .* or start with '\/'/],
     [[exchange(), captured, { headers: [['Bad Name', 'x']] }], /not a valid header name/],
-    [[exchange(), captured, { headers: [['X-A', 'a\r\nInjected: 1']] }], /contains a line break/],
+    [[exchange(), captured, { headers: [['X-A', 'a\r\nInjected: 1']] }], /^headers\[0\]\.value: contains CR\/LF$/],
     [[exchange({ requestBody: { size: 5, captured: 0, truncated: false, dropped: true } }), null, {}], /no longer stored/],
   ];
   for (const [args, message] of cases) {
     const r = buildReplayRequest(...args);
     assert.ok('error' in r, String(message));
     assert.match(r.error, message);
+  }
+});
+
+test('every refusal names its field, before anything is sent', () => {
+  const h2 = exchange({ method: 'GET', requestHeaders: [[':method', 'GET'], [':authority', 'shop.localhost:7700'], [':path', '/x'], ['accept', '*/*']] });
+  const cases: [Parameters<typeof buildReplayRequest>, string, RegExp][] = [
+    // An edited :authority is a Host: a CR/LF in it is a split request, not an internal error.
+    [[h2, captured, { headers: [[':method', 'GET'], [':authority', 'shop.localhost\r\nX-Evil: 1'], ['accept', '*/*']] }], 'headers[1].value', /^headers\[1\]\.value: contains CR\/LF$/],
+    [[exchange(), captured, { headers: [['X-A', 'ok'], ['X-B', 'a\u0001b']] }], 'headers[1].value', /control character 0x01/],
+    [[exchange(), captured, { headers: [['X-A', '日本']] }], 'headers[0].value', /U\+65E5/],
+    [[exchange(), captured, { headers: [['X-A', 'a'], ['Bad Name', 'x']] }], 'headers[1].name', /^headers\[1\]\.name: 'Bad Name' is not a valid header name$/],
+    [[exchange(), captured, { headers: [['Host', 'shop.localhost'], ['host', 'other.localhost']] }], 'headers', /^headers: two Host headers/],
+    [[h2, captured, { headers: [[':authority', 'shop.localhost'], ['Host', 'shop.localhost']] }], 'headers', /two Host headers/],
+    [[exchange(), captured, { url: 'http://locald.localhost:7700/api/ws' }], 'url', /^url: targets the locald dashboard/],
+    [[exchange(), captured, { headers: [['X-A', 'a'], ['Host', 'locald.localhost:7700']] }], 'headers[1].value', /^headers\[1\]\.value: targets the locald dashboard/],
+    [[exchange(), captured, { headers: [['Host', 'bad host!']] }], 'headers[0].value', /not a valid DNS label/],
+    [[exchange(), captured, { url: '/caf\u00e9' }], 'url', /^url: contains 'é'; percent-encode/],
+    [[exchange(), captured, { url: '/a b' }], 'url', /must not contain spaces/],
+    [[exchange(), captured, { method: 'GE T' }], 'method', /^method: /],
+    [[exchange(), { bytes: Buffer.from('hel'), truncated: true }, {}], 'body', /^body: /],
+  ];
+  for (const [args, field, message] of cases) {
+    const r = buildReplayRequest(...args);
+    assert.ok('error' in r, `${field}: accepted`);
+    assert.equal(r.field, field, r.error);
+    assert.match(r.error, message);
+  }
+  // A foreign or unknown host is fine: the proxy answers it with a 404 that is captured.
+  assert.ok(!('error' in buildReplayRequest(exchange(), captured, { url: 'http://nope.localhost:7700/' })));
+  assert.ok(!('error' in buildReplayRequest(exchange(), captured, { headers: [['Host', 'example.com']] })));
+});
+
+test('the header value and target checks', () => {
+  assert.equal(headerValueProblem('text/html; q=0.9\tcaf\u00e9'), null);
+  assert.equal(headerValueProblem('a\rb'), 'contains CR/LF');
+  assert.equal(headerValueProblem('a\nb'), 'contains CR/LF');
+  assert.equal(headerValueProblem('a\0b'), 'contains the control character 0x00');
+  assert.equal(headerValueProblem('a\u007fb'), 'contains the control character 0x7F');
+  assert.equal(targetProblem('/a/%20b?x=%C3%A9'), null);
+  assert.match(targetProblem('/a\tb') ?? '', /spaces or line breaks/);
+});
+
+test('the edits from the engine API are checked for shape, field by field', () => {
+  assert.deepEqual(parseReplayEdits(undefined), {});
+  const edits = { method: 'GET', url: '/x', headers: [['A', 'b']], body: 'aGk=' };
+  assert.deepEqual(parseReplayEdits(edits), edits);
+  const cases: [unknown, string][] = [
+    ['GET', 'edits'],
+    [null, 'edits'],
+    [{ method: 5 }, 'method'],
+    [{ url: ['/x'] }, 'url'],
+    [{ headers: 'Host: x' }, 'headers'],
+    [{ headers: [['A', 'b'], ['C']] }, 'headers[1]'],
+    [{ headers: [['A', 1]] }, 'headers[0]'],
+    [{ body: 'not base64!' }, 'body'],
+  ];
+  for (const [input, field] of cases) {
+    const r = parseReplayEdits(input);
+    assert.ok('field' in r && r.field === field, `${JSON.stringify(input)} → ${JSON.stringify(r)}`);
   }
 });
