@@ -8,31 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
-import { connect, type PeerCertificate } from 'node:tls';
 import { startRuntime, type Runtime } from '../../engine/runtime.js';
 import { caPaths } from '../../engine/tls/paths.js';
 import { REPO, tempHome } from '../helpers/locald-cli.js';
+import { inspectHandshake } from '../helpers/tls-handshake.js';
 
 const DASHBOARD_SAN = 'DNS:locald.localhost, DNS:*.locald.localhost';
 const SHOP_SAN = 'DNS:shop.localhost, DNS:*.shop.localhost';
-
-interface Handshake {
-  authorized: boolean;
-  cert: PeerCertificate;
-}
-
-/** One TLS handshake with `servername`, verified against `caPem` (the verdict is reported, not enforced). */
-function handshake(port: number, servername: string, caPem: string): Promise<Handshake> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername, ca: [caPem], rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      const result = { authorized: socket.authorized, cert: socket.getPeerCertificate() };
-      socket.end();
-      resolve(result);
-    });
-    socket.setTimeout(15_000, () => socket.destroy(new Error(`handshake with ${servername} timed out`)));
-    socket.once('error', reject);
-  });
-}
 
 describe('TLS: certificates only for project names', () => {
   let home: string;
@@ -65,7 +47,7 @@ describe('TLS: certificates only for project names', () => {
     const caPem = rt.ca?.certPem ?? '';
     const names = Array.from({ length: 300 }, () => `r${randomBytes(6).toString('hex')}.localhost`);
     for (let i = 0; i < names.length; i += 25) {
-      const batch = await Promise.all(names.slice(i, i + 25).map((n) => handshake(rt.port, n, caPem)));
+      const batch = await Promise.all(names.slice(i, i + 25).map((n) => inspectHandshake(rt.port, n, caPem)));
       for (const h of batch) {
         assert.equal(h.cert.subjectaltname, DASHBOARD_SAN);
         assert.equal(h.authorized, false, 'the dashboard certificate does not cover a random name');
@@ -77,7 +59,7 @@ describe('TLS: certificates only for project names', () => {
   test('a project still gets its own valid leaf, for the project and its services', async () => {
     const caPem = rt.ca?.certPem ?? '';
     for (const name of ['shop.localhost', 'api.shop.localhost']) {
-      const h = await handshake(rt.port, name, caPem);
+      const h = await inspectHandshake(rt.port, name, caPem);
       assert.equal(h.cert.subjectaltname, SHOP_SAN, name);
       assert.equal(h.authorized, true, name);
     }
