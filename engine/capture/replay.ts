@@ -67,6 +67,7 @@ export function buildReplayRequest(
   if (pathProblem !== null) return fieldError('url', pathProblem);
 
   const headers: HeaderList = [];
+  let sawAuthority = false;
   for (const [i, [name, value]] of (edits.headers ?? original.requestHeaders).entries()) {
     const lower = name.toLowerCase();
     const isHost = lower === ':authority' || lower === 'host';
@@ -75,6 +76,10 @@ export function buildReplayRequest(
     const valueProblem = headerValueProblem(value);
     if (valueProblem !== null) return fieldError(`headers[${i}].value`, valueProblem);
     if (isHost && host === null && hostSource.field === 'host') hostSource = { field: `headers[${i}].value` };
+    // HTTP/2 allows a Host next to :authority when both say the same (RFC 9113 §8.3.1): send one Host.
+    const pairsWithAuthority = lower === ':authority' || sawAuthority;
+    if (isHost && pairsWithAuthority && headers.some(([n, v]) => n.toLowerCase() === 'host' && v === value)) continue;
+    if (lower === ':authority') sawAuthority = true;
     headers.push(lower === ':authority' ? ['Host', value] : [name, value]);
   }
   const hostIndex = headers.findIndex(([n]) => n.toLowerCase() === 'host');

@@ -54,12 +54,12 @@ describe('traffic.replay: one validation step, invalid_params with the field nam
     });
   });
 
-  test('two Host headers, and an :authority next to a Host', async () => {
+  test('two Host headers, and an :authority next to a different Host', async () => {
     const two = await refusal(h1.id, { headers: [['Host', `nope.localhost:${rt.port}`], ['Host', `other.localhost:${rt.port}`]] });
     assert.equal(two.code, 'invalid_params');
     assert.match(two.message, /^headers: two Host headers/);
     assert.deepEqual(two.details, { field: 'headers' });
-    const mixed = await refusal(h2.id, { headers: [[':authority', `nope.localhost:${rt.port}`], ['host', `nope.localhost:${rt.port}`]] });
+    const mixed = await refusal(h2.id, { headers: [[':authority', `nope.localhost:${rt.port}`], ['host', `other.localhost:${rt.port}`]] });
     assert.match(mixed.message, /^headers: two Host headers/);
   });
 

@@ -79,7 +79,7 @@ test('every refusal names its field, before anything is sent', () => {
     [[exchange(), captured, { headers: [['X-A', '日本']] }], 'headers[0].value', /U\+65E5/],
     [[exchange(), captured, { headers: [['X-A', 'a'], ['Bad Name', 'x']] }], 'headers[1].name', /^headers\[1\]\.name: 'Bad Name' is not a valid header name$/],
     [[exchange(), captured, { headers: [['Host', 'shop.localhost'], ['host', 'other.localhost']] }], 'headers', /^headers: two Host headers/],
-    [[h2, captured, { headers: [[':authority', 'shop.localhost'], ['Host', 'shop.localhost']] }], 'headers', /two Host headers/],
+    [[h2, captured, { headers: [[':authority', 'shop.localhost'], ['Host', 'other.localhost']] }], 'headers', /two Host headers/],
     [[exchange(), captured, { url: 'http://locald.localhost:7700/api/ws' }], 'url', /^url: targets the locald dashboard/],
     [[exchange(), captured, { headers: [['X-A', 'a'], ['Host', 'locald.localhost:7700']] }], 'headers[1].value', /^headers\[1\]\.value: targets the locald dashboard/],
     [[exchange(), captured, { headers: [['Host', 'bad host!']] }], 'headers[0].value', /not a valid DNS label/],
@@ -93,6 +93,15 @@ test('every refusal names its field, before anything is sent', () => {
     assert.ok('error' in r, `${field}: accepted`);
     assert.equal(r.field, field, r.error);
     assert.match(r.error, message);
+  }
+  // An :authority and a Host that agree are one Host (RFC 9113 §8.3.1), in either order.
+  for (const headers of [
+    [[':authority', 'shop.localhost'], ['host', 'shop.localhost']],
+    [['host', 'shop.localhost'], [':authority', 'shop.localhost']],
+  ] as [string, string][][]) {
+    const r = buildReplayRequest(h2, captured, { headers });
+    assert.ok(!('error' in r), JSON.stringify(r));
+    assert.equal(r.headers.filter(([n]) => n.toLowerCase() === 'host').length, 1);
   }
   // A foreign or unknown host is fine: the proxy answers it with a 404 that is captured.
   assert.ok(!('error' in buildReplayRequest(exchange(), captured, { url: 'http://nope.localhost:7700/' })));
