@@ -35,7 +35,7 @@ export interface ProxyOptions {
   /** Traffic capture: one recorder per exchange. Without it nothing is recorded. */
   capture?: CaptureSink;
   /**
-   * HTTPS on the same port: `await secureServerOptions(await LocalCa.open(home))` from
+   * HTTPS on the same port: `await secureServerOptions(await LocalCa.open(home), backend)` from
    * engine/tls. Without it TLS connections get a handshake-failure alert.
    */
   tls?: TlsServerCredentials;

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
 
-/** What `secureServerOptions(ca)` (engine/tls) returns: SNI plus a default certificate. */
+/** What `secureServerOptions(ca, projects)` (engine/tls) returns: SNI plus a default certificate. */
 export interface TlsServerCredentials {
   SNICallback: NonNullable<tls.TlsOptions['SNICallback']>;
   cert: string;
