@@ -231,7 +231,8 @@ export class LocalCa {
   /**
    * Deletes the stored leaves (cert and key) of every label `keep` rejects, and forgets
    * them in memory. Leaves are only issued for projects, but earlier versions issued one
-   * for any `<name>.localhost` a client asked for. Returns how many files were removed.
+   * for any `<name>.localhost` a client asked for. Returns how many files were removed;
+   * never throws.
    */
   async pruneLeaves(keep: (label: string) => boolean): Promise<number> {
     const { leavesDir } = caPaths(this.home);
@@ -239,8 +240,9 @@ export class LocalCa {
     try {
       files = await readdir(leavesDir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
+      // Best effort: an unreadable folder costs disk space, never the start of locald.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`could not list ${leavesDir} to remove unused certificates: ${(err as Error).message}`);
+      return 0;
     }
     let removed = 0;
     for (const file of files) {

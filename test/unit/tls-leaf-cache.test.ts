@@ -101,4 +101,18 @@ describe('LocalCa leaf bounds', () => {
     // A pruned leaf is issued again when asked for.
     assert.match((await ca.leafFor('junk')).dnsNames.join(' '), /junk\.localhost/);
   });
+
+  test('pruneLeaves is best effort: an unreadable leaves folder is a warning, not a failure', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'locald-leaf-prune-'));
+    try {
+      const warnings: string[] = [];
+      const ca = await LocalCa.open(other, { onWarning: (m) => warnings.push(m) });
+      assert.equal(await ca.pruneLeaves(() => false), 0, 'no leaves folder yet');
+      await writeFile(caPaths(other).leavesDir, 'a file where the folder should be');
+      assert.equal(await ca.pruneLeaves(() => false), 0);
+      assert.match(warnings.join('\n'), /could not list .*leaves/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
 });
