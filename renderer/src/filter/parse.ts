@@ -5,6 +5,7 @@
 //   larger:100kb smaller:1mb        (response size)
 //   duration>200ms duration<1s duration>=1s duration<=50
 //   has:error has:body has:messages  proto:h2  kind:ws  is:pinned is:replay is:pending
+//   "foo:bar"            quoted: searched for as text; unquoted, an unknown key is an error
 // Positive terms with the same key are alternatives (status:404 status:5xx = either);
 // different keys must all hold; negated terms must all fail.
 import { tokenize, type Token } from './tokenize.js';
