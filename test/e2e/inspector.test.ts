@@ -123,12 +123,43 @@ describe('projects view', () => {
     await page.getByRole('button', { name: 'Restart live' }).click();
     await waitFor('live to restart', async () => (await card.locator('tr.service', { hasText: 'live' }).textContent())?.includes('restart'), 30_000).catch(() => undefined);
     await card.locator('tr.service', { hasText: 'live' }).locator('.sstatus', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+    await card.locator('tr.service', { hasText: 'live' }).getByText('· 1 restart', { exact: true }).waitFor({ timeout: 15_000 });
     const toggle = page.getByRole('switch', { name: 'Run project shop' });
     await toggle.click();
     await card.locator('.pstatus', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     assert.equal(await toggle.isChecked(), false);
     await toggle.click();
     await card.locator('.pstatus', { hasText: 'running' }).waitFor({ timeout: 45_000 });
+    await page.getByRole('tab', { name: 'Traffic' }).click();
+  });
+
+  it('keeps the log pane on the newest line as lines arrive, unless scrolled up', async () => {
+    // A short window, so the lines so far overflow the pane.
+    await page.setViewportSize({ width: 1280, height: 420 });
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    const logs = page.getByLabel('Log lines');
+    const geometry = () => logs.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, total: el.scrollHeight, lines: el.childElementCount }));
+    const atBottom = (g: { top: number; height: number; total: number }) => g.total - g.top - g.height <= 2;
+    const live = page.locator('.project-card', { hasText: 'shop' }).locator('tr.service', { hasText: 'live' });
+    const restartLive = async () => {
+      const before = await geometry();
+      await page.getByRole('button', { name: 'Restart live' }).click();
+      await waitFor('new log lines', async () => (await geometry()).lines > before.lines, 30_000);
+      await live.locator('.sstatus', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+    };
+    // Each restart logs a few lines: enough of them overflow the pane, then one more arrives at the bottom.
+    for (let i = 0; i < 8; i++) {
+      const g = await geometry();
+      if (g.total > g.height * 1.5) break;
+      await restartLive();
+    }
+    await restartLive();
+    await waitFor('the pane at the newest line', async () => atBottom(await geometry()), 5_000).catch(async () => assert.fail(`not at the bottom: ${JSON.stringify(await geometry())}`));
+    // Scrolled up to read: new lines do not pull the reader down.
+    await logs.evaluate((el) => (el.scrollTop = 0));
+    await restartLive();
+    assert.equal((await geometry()).top, 0, 'stays where the reader scrolled');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('tab', { name: 'Traffic' }).click();
   });
 });
@@ -140,6 +171,47 @@ describe('traffic', () => {
     await row('/api/products?e2e=live').waitFor({ timeout: 15_000 });
     await viaProxy(locald.port, '/api/nothing-here');
     await row('/api/nothing-here').locator('.status', { hasText: '404' }).waitFor();
+  });
+
+  it('opens the details of a row with one click; arrow keys move the selection and the details follow', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const target = row('/api/products?e2e=live');
+    const id = await target.getAttribute('data-id');
+    await target.click();
+    const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    await details.waitFor({ timeout: 5_000 });
+    assert.equal(await details.getAttribute('aria-label'), `Exchange #${id} details`);
+    assert.equal(await target.getAttribute('aria-selected'), 'true');
+    const next = await page.locator('.traffic-row').nth(1 + (await page.locator('.traffic-row').evaluateAll((rows, want) => rows.findIndex((r) => r.getAttribute('data-id') === want), id))).getAttribute('data-id');
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('complementary', { name: `Exchange #${next} details` }).waitFor({ timeout: 5_000 });
+  });
+
+  it('with the details open at 1280×800, fits the columns: Size fully visible, hosts visible or elided with a title', async () => {
+    for (let i = 0; i < 3; i++) await viaProxy(locald.port, `/api/products?e2e=cols${i}`);
+    await row('/api/products?e2e=cols2').click();
+    await page.keyboard.press('Enter');
+    await page.getByRole('complementary', { name: /Exchange #\d+ details/ }).waitFor();
+    const cells = await page.locator('.traffic-scroller').evaluate((scroller) => {
+      const edge = scroller.getBoundingClientRect().right;
+      return [...scroller.querySelectorAll('.traffic-row')].map((r) => {
+        const size = r.querySelector('.cell-size');
+        const host = r.querySelector('.cell-host');
+        return {
+          size: size === null ? null : { text: size.textContent, right: size.getBoundingClientRect().right, edge, whole: size.scrollWidth <= size.clientWidth },
+          host: host === null ? null : { text: host.textContent, whole: host.scrollWidth <= host.clientWidth, title: host.querySelector('[title]')?.getAttribute('title') ?? '' },
+        };
+      });
+    });
+    assert.ok(cells.length > 3, 'rows to check');
+    for (const c of cells) {
+      assert.ok(c.size !== null, 'the Size column is shown');
+      assert.ok(c.size.right <= c.size.edge + 0.5 && c.size.whole, `Size cell "${c.size.text}" cut off: ${JSON.stringify(c.size)}`);
+      if (c.host !== null) assert.ok(c.host.whole || (c.host.text !== null && c.host.title.includes(c.host.text)), `host ${JSON.stringify(c.host)}`);
+    }
+    const header = await page.getByRole('columnheader', { name: /Size/ }).boundingBox();
+    const list = await page.locator('.traffic-list').boundingBox();
+    assert.ok(header !== null && list !== null && header.x + header.width <= list.x + list.width + 0.5, 'the Size header is visible');
   });
 
   it('filters with the filter language and shows the match count', async () => {
@@ -159,6 +231,12 @@ describe('traffic', () => {
     await row('/?e2e=web').waitFor();
     await filter('stauts:500');
     await page.getByRole('alert').filter({ hasText: "did you mean 'status:'" }).waitFor();
+    await filter('foo:bar');
+    const alert = page.getByRole('alert').filter({ hasText: "unknown filter key 'foo'; valid keys: method" });
+    await alert.waitFor();
+    const box = await page.getByRole('combobox', { name: 'Filter traffic' }).boundingBox();
+    const under = await alert.boundingBox();
+    assert.ok(box !== null && under !== null && under.y >= box.y + box.height - 0.5, 'the error shows under the filter box');
     await filter('');
   });
 
@@ -183,7 +261,12 @@ describe('traffic', () => {
     await page.keyboard.press('Enter');
     const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
     const originalId = Number(/#(\d+)/.exec((await details.getAttribute('aria-label')) ?? '')?.[1]);
-    await details.getByRole('button', { name: 'Edit & resend' }).click();
+    assert.equal(await details.getByRole('button', { name: 'Edit & resend' }).count(), 0, 'Edit & resend is a tab, not also a button');
+    // Escape leaves the editor tab first, then closes the details.
+    await details.getByRole('tab', { name: 'Edit & resend' }).click();
+    await page.keyboard.press('Escape');
+    await details.getByRole('tab', { name: 'Headers', selected: true }).waitFor();
+    await details.getByRole('tab', { name: 'Edit & resend' }).click();
     const editor = details.getByRole('region', { name: 'Edit and resend' });
     const url = editor.getByLabel('URL');
     await url.fill((await url.inputValue()).replace('v=1', 'v=edited'));

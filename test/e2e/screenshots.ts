@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       await page.keyboard.press('Escape');
       await page.locator('.traffic-row', { hasText: '/api/hello?name=locald' }).first().click();
       await page.keyboard.press('Enter');
-      await page.getByRole('button', { name: 'Edit & resend' }).click();
+      await page.getByRole('tab', { name: 'Edit & resend' }).click();
       const editor = page.getByRole('region', { name: 'Edit and resend' });
       await editor.getByLabel('URL').fill(`http://shop.localhost:${locald.port}/api/hello?name=edited`);
       const headers = editor.getByLabel('Request headers');

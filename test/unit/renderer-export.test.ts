@@ -10,8 +10,9 @@ import { diffStats, lineDiff } from '../../renderer/src/diff/line-diff.js';
 import { headersToText, sameHeaders, textToHeaders } from '../../renderer/src/export/headers-text.js';
 import { importHar, parseHarText } from '../../renderer/src/export/har-import.js';
 import { shellQuote, toCurl, toFetch, type CopyableRequest } from '../../renderer/src/export/request-copy.js';
-import { absoluteUrl, formatBytes, formatDuration, statusTone } from '../../renderer/src/format/format.js';
+import { absoluteUrl, countOf, formatBytes, formatDuration, statusTone } from '../../renderer/src/format/format.js';
 import { timingSegments } from '../../renderer/src/format/timing.js';
+import { TrafficStore } from '../../engine/capture/store.js';
 
 interface Seen {
   method: string;
@@ -311,6 +312,43 @@ describe('HAR import', () => {
     assert.deepEqual(importHar([]).errors, ['expected an object with a "log" object (HAR 1.2)']);
     assert.deepEqual(importHar({ log: {} }).errors, ['log.entries: expected an array']);
   });
+  it("keeps locald's own fields from a locald export: service, error, replay link, forwarded headers, log lines", () => {
+    // The real exporter (the engine's store), then the inspector's importer, as a user round-trips a HAR file.
+    const store = new TrafficStore(undefined, { version: '9.9.9' });
+    const original = store.begin({ clientProtocol: 'http/1.1', method: 'GET', host: 'shop.localhost:7700', url: '/api/hello', requestHeaders: ['Host', 'shop.localhost:7700'], project: 'shop', service: 'api', route: '/api' });
+    original.forwarded('/hello', ['Host', 'shop.localhost:7700', 'X-Forwarded-Proto', 'http'], 'http/1.1');
+    original.response(200, ['Content-Type', 'text/plain'], ['Content-Type', 'text/plain', 'Via', '1.1 locald']);
+    original.responseChunk(Buffer.from('hi'));
+    original.end();
+    // Exported ids are not 1, 2: the store has seen other exchanges before.
+    for (let i = 0; i < 3; i++) store.begin({ clientProtocol: 'http/1.1', method: 'GET', host: 'x.localhost', url: '/', requestHeaders: [] }).end();
+    const replay = store.begin({ clientProtocol: 'http/1.1', method: 'GET', host: 'shop.localhost:7700', url: '/api/hello', requestHeaders: [], project: 'shop', service: 'api', replayOf: original.id });
+    const error = { code: 'connection_refused', title: "Service 'api' is not listening", detail: 'nothing on port 5173' };
+    replay.fail(error, [{ seq: 7, time: 1, project: 'shop', service: 'api', stream: 'stderr', text: 'Error: boom' }], 502);
+    const har = JSON.parse(JSON.stringify(store.toHar([original.id, replay.id]))) as unknown;
+    store.close();
+
+    const r = importHar(har);
+    assert.deepEqual(r.errors, []);
+    const [first, second] = r.exchanges.map((x) => x.detail);
+    assert.ok(first && second);
+    assert.deepEqual([first.id, second.id], [original.id, replay.id], 'ids as exported, so #numbers and links match');
+    assert.deepEqual({ project: first.project, service: first.service, route: first.route, forwardedUrl: first.forwardedUrl }, { project: 'shop', service: 'api', route: '/api', forwardedUrl: '/hello' });
+    assert.deepEqual(first.forwardedRequestHeaders.map(([n]) => n), ['Host', 'X-Forwarded-Proto']);
+    assert.deepEqual(first.responseHeaders.map(([n]) => n), ['Content-Type'], 'as the service sent them');
+    assert.deepEqual(first.forwardedResponseHeaders.map(([n]) => n), ['Content-Type', 'Via'], 'as the client got them');
+    assert.equal(second.replayOf, original.id);
+    assert.deepEqual(second.error, error);
+    assert.equal(second.status, 502);
+    assert.equal(second.service, 'api');
+    assert.deepEqual(second.logLines.map((l) => [l.stream, l.text]), [['stderr', 'Error: boom']]);
+  });
+  it('gives entries without a usable _locald.id the free ids, and reports a malformed _locald.error', () => {
+    const r = importHar({ log: { entries: [entry({ _locald: { id: 2 } }), entry(), entry({ _locald: { id: 2, error: 'boom' } })] } });
+    assert.deepEqual(r.exchanges.map((x) => x.detail.id), [2, 1, 3]);
+    assert.deepEqual(r.errors, ['log.entries[2]._locald.error: expected {code, title, detail}; ignored']);
+    assert.equal(r.exchanges[2]?.detail.error, null);
+  });
   it('reads Chrome WebSocket messages', () => {
     const r = importHar({ log: { entries: [entry({ _webSocketMessages: [{ type: 'send', time: 1714557600.5, opcode: 1, data: 'hi' }, { type: 'receive', time: 1714557601, opcode: 1, data: 'hi' }] })] } });
     const d = r.exchanges[0]?.detail;
@@ -318,5 +356,15 @@ describe('HAR import', () => {
     assert.equal(d?.websocketMessages.length, 2);
     assert.equal(d?.websocketMessages[0]?.direction, 'client');
     assert.equal(d?.websocketMessages[0]?.time, 1714557600500);
+  });
+});
+
+describe('counts in words', () => {
+  it('pluralises the noun only when the count is not one', () => {
+    assert.equal(countOf(1, 'restart'), '1 restart');
+    assert.equal(countOf(2, 'restart'), '2 restarts');
+    assert.equal(countOf(0, 'line'), '0 lines');
+    assert.equal(countOf(1, 'entry', 'entries'), '1 entry');
+    assert.equal(countOf(12_000, 'entry', 'entries'), '12,000 entries');
   });
 });

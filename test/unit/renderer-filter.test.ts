@@ -81,10 +81,26 @@ describe('filter parse errors', () => {
     assert.equal(closestKey('metod'), 'method');
     assert.equal(closestKey('zzzzzz'), null);
   });
-  it('treats unrelated word:word as text (host:port searches)', () => {
-    const { errors, terms } = parseFilter('localhost:7700');
-    assert.deepEqual(errors, []);
-    assert.deepEqual(terms[0] && { key: terms[0].key }, { key: 'text' });
+  it('treats host:port, URLs and quoted text as text, not as keys', () => {
+    for (const input of ['localhost:7700', 'http://shop.localhost/api', '"foo:bar"', '-"foo:bar"']) {
+      const { errors, terms } = parseFilter(input);
+      assert.deepEqual(errors, [], input);
+      assert.deepEqual(terms[0] && { key: terms[0].key }, { key: 'text' }, input);
+    }
+    assert.ok(compileFilter(parseFilter('"foo:bar"').terms)(summary(1, { url: '/q?foo:bar' })), 'quoted text is searched for');
+  });
+  it('rejects an unknown key with the valid keys, located, instead of searching for it', () => {
+    const { errors, terms } = parseFilter('method:GET foo:bar');
+    assert.deepEqual(terms.map((t) => t.key), ['method']);
+    assert.equal(errors.length, 1);
+    assert.deepEqual([errors[0]?.start, errors[0]?.end], [11, 18]);
+    assert.match(errors[0]?.message ?? '', /^unknown filter key 'foo'; valid keys: method, status, .*duration/);
+    assert.match(errors[0]?.message ?? '', /quote it: "foo:bar"/);
+    assert.match(parseFilter('-foo:bar').errors[0]?.message ?? '', /unknown filter key 'foo'/, 'negated too');
+  });
+  it('suggests the nearest key for a typo even when the value looks like a port', () => {
+    assert.match(parseFilter('stauts:500').errors[0]?.message ?? '', /^unknown filter key 'stauts'; did you mean 'status:'\?/);
+    assert.match(parseFilter('durtion:5').errors[0]?.message ?? '', /did you mean 'duration>'\?/);
   });
   it('rejects empty values and bad enums', () => {
     assert.match(parseFilter('method:').errors[0]?.message ?? '', /needs a value, e\.g\. method:POST/);

@@ -4,7 +4,7 @@ import { compileFilter } from '../../renderer/src/filter/match.js';
 import { parseFilter } from '../../renderer/src/filter/parse.js';
 import { engineSocketUrl, reconnectDelay, BACKOFF_MAX_MS } from '../../renderer/src/connection/backoff.js';
 import { keyAction, moveSelection, type KeyInput } from '../../renderer/src/keyboard/keys.js';
-import { toggleColumn, toggleSort } from '../../renderer/src/model/columns.js';
+import { COLUMN_GAP, COLUMNS, DEFAULT_COLUMNS, fitColumns, gridTemplate, ROW_PADDING, toggleColumn, toggleSort, type ColumnId } from '../../renderer/src/model/columns.js';
 import { FrameBatcher } from '../../renderer/src/model/frame-batcher.js';
 import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
 import { Lru } from '../../renderer/src/model/lru.js';
@@ -110,6 +110,27 @@ describe('columns and sorting', () => {
     assert.deepEqual(toggleColumn(['time', 'path'], 'method'), ['time', 'method', 'path']);
     assert.deepEqual(toggleColumn(['time', 'path'], 'time'), ['path']);
     assert.deepEqual(toggleColumn(['path'], 'path'), ['path']);
+  });
+});
+
+describe('columns that fit the list', () => {
+  const needed = (columns: readonly ColumnId[]) => ROW_PADDING + columns.reduce((n, c) => n + COLUMNS[c].min, 0) + COLUMN_GAP * (columns.length - 1);
+  it('shows every chosen column when there is room', () => {
+    assert.deepEqual(fitColumns(DEFAULT_COLUMNS, 1400), DEFAULT_COLUMNS);
+    assert.deepEqual(fitColumns(DEFAULT_COLUMNS, Number.POSITIVE_INFINITY), DEFAULT_COLUMNS);
+  });
+  it('with the details pane open (list ~690 px at 1280 wide), drops the least telling columns and keeps path, status and size', () => {
+    for (const width of [690, 560, 420]) {
+      const shown = fitColumns(DEFAULT_COLUMNS, width);
+      assert.ok(needed(shown) <= width, `${shown.join(',')} fit in ${width}`);
+      for (const c of ['path', 'status', 'size'] as const) assert.ok(shown.includes(c), `${c} at ${width}`);
+      assert.deepEqual(shown, DEFAULT_COLUMNS.filter((c) => shown.includes(c)), 'order kept');
+    }
+    assert.ok(!fitColumns(DEFAULT_COLUMNS, 690).includes('protocol'), 'protocol goes first');
+    assert.deepEqual(fitColumns(['path', 'size'], 50), ['path'], 'one column always stays');
+  });
+  it('builds the grid template from the columns it shows', () => {
+    assert.equal(gridTemplate(['time', 'path', 'size']), '90px minmax(120px, 3fr) 72px');
   });
 });
 

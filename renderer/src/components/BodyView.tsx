@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { BodyContent, BodyInfo } from '../../../shared/traffic.js';
 import { base64ToBytes, decodeText, detectBodyKind, hexDump, mediaType, parseJson, sniffImage, type BodyKind } from '../body/bytes.js';
-import { formatBytes } from '../format/format.js';
+import { countOf, formatBytes } from '../format/format.js';
 import { fetchBody } from '../store/traffic-source.js';
 import { JsonTree } from './JsonTree.js';
 
@@ -112,7 +112,7 @@ function HexBlock({ bytes }: { bytes: Uint8Array }) {
       </pre>
       {total > lines && (
         <button type="button" className="link" onClick={() => setLines(lines + HEX_PAGE)}>
-          Show more ({total - lines} lines left)
+          Show more ({countOf(total - lines, 'line')} left)
         </button>
       )}
     </>

@@ -48,9 +48,17 @@ function ExchangeDetails({ id }: { id: number }) {
     };
   }, [id, changeKey]);
 
+  // The Edit & resend tab is open exactly while the store's editorFor names this exchange,
+  // so Escape and "Close editor" (which clear editorFor) leave the tab too.
   useEffect(() => {
-    if (editorFor !== null && editorFor === id) setTab('edit');
+    if (editorFor === id) setTab('edit');
+    else setTab((current) => (current === 'edit' ? 'headers' : current));
   }, [editorFor, id]);
+  const chooseTab = (next: DetailTab) => {
+    setTab(next);
+    if (next === 'edit') actions.openEditor(id);
+    else if (editorFor === id) actions.openEditor(null);
+  };
 
   const shown = detail !== null && detail.id === id ? detail : null;
   const head = shown ?? summary;
@@ -113,15 +121,11 @@ function ExchangeDetails({ id }: { id: number }) {
         <div className="details-actions">
           {!readOnly && (
             <>
+              {/* Edit & resend is a tab, not also a button here: it is a place to work in (like Headers), while these are one-shot actions. */}
               {replayable && (
-                <>
-                  <button type="button" onClick={() => void resend(id)} title="Send the same request again (R)">
-                    Resend
-                  </button>
-                  <button type="button" onClick={() => actions.openEditor(id)}>
-                    Edit & resend
-                  </button>
-                </>
+                <button type="button" onClick={() => void resend(id)} title="Send the same request again (R)">
+                  Resend
+                </button>
               )}
               <button type="button" onClick={() => void setPinned(id, !head.pinned)}>
                 {head.pinned ? 'Unpin' : 'Pin'}
@@ -142,7 +146,7 @@ function ExchangeDetails({ id }: { id: number }) {
         </div>
         <div className="tabs" role="tablist" aria-label="Details sections">
           {tabs.map(([t, label]) => (
-            <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+            <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => chooseTab(t)}>
               {label}
             </button>
           ))}

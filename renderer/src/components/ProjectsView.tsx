@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatConfigIssue } from '../../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../../shared/state.js';
-import { formatClock } from '../format/format.js';
+import { countOf, formatClock } from '../format/format.js';
 import { searchLogs } from '../model/log-buffer.js';
 import { actions, useUi } from '../store/store.js';
+import { useStickToBottom } from './stick-to-bottom.js';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -104,7 +105,7 @@ function ServiceRow({ project, service }: { project: string; service: ServiceSta
             {d}
           </div>
         ))}
-        {service.restarts > 0 && <span className="muted"> · {service.restarts} restarts</span>}
+        {service.restarts > 0 && <span className="muted restarts"> · {countOf(service.restarts, 'restart')}</span>}
       </td>
       <td>
         <button type="button" onClick={() => void restart()} aria-label={`Restart ${service.name}`}>
@@ -131,6 +132,8 @@ function LogsPanel({ project }: { project: ProjectState }) {
   }, [api, project.name, connected]);
   const all = logs.lines(project.name);
   const shown = useMemo(() => searchLogs(all, service, query).slice(-1000), [all, all.length, service, query]);
+  const linesRef = useRef<HTMLPreElement>(null);
+  useStickToBottom(linesRef, shown);
   return (
     <section className="logs-panel" aria-label={`Logs of ${project.name}`}>
       <div className="logs-toolbar">
@@ -144,9 +147,9 @@ function LogsPanel({ project }: { project: ProjectState }) {
           ))}
         </select>
         <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search logs" aria-label="Search logs" />
-        <span className="muted small">{shown.length} lines</span>
+        <span className="muted small">{countOf(shown.length, 'line')}</span>
       </div>
-      <pre className="log-lines mono" aria-label="Log lines" tabIndex={0}>
+      <pre ref={linesRef} className="log-lines mono" aria-label="Log lines" tabIndex={0}>
         {shown.map((l) => (
           <div key={l.seq} className={`log-${l.stream}`}>
             <span className="muted">{formatClock(l.time)}</span> <span className="log-svc">{l.service}</span> {l.text}

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ExchangeSummary } from '../../../shared/traffic.js';
-import { COLUMNS, type ColumnId } from '../model/columns.js';
+import { COLUMNS, fitColumns, gridTemplate, type ColumnId } from '../model/columns.js';
 import { rowWindow } from '../model/window.js';
 import { absoluteUrl, formatBytes, formatClock, formatDuration, protocolLabel, statusText, statusTone } from '../format/format.js';
 import { activeModel, actions, useUi } from '../store/store.js';
@@ -10,22 +10,27 @@ export const ROW_HEIGHT = 24;
 /** The virtualized list: only the visible rows (plus overscan) are in the DOM. */
 export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTMLDivElement | null> }) {
   useUi((s) => s.trafficVersion);
-  const columns = useUi((s) => s.columns);
+  const chosenColumns = useUi((s) => s.columns);
   const sort = useUi((s) => s.sort);
   const selectedId = useUi((s) => s.selectedId);
   const follow = useUi((s) => s.follow);
   const model = activeModel();
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(400);
+  const [width, setWidth] = useState(Number.POSITIVE_INFINITY);
   const programmatic = useRef(false);
   const count = model.viewSize;
 
   useEffect(() => {
     const el = scrollerRef.current;
     if (el === null) return;
-    const observer = new ResizeObserver(() => setViewport(el.clientHeight));
+    const measure = () => {
+      setViewport(el.clientHeight);
+      setWidth(el.clientWidth);
+    };
+    const observer = new ResizeObserver(measure);
     observer.observe(el);
-    setViewport(el.clientHeight);
+    measure();
     return () => observer.disconnect();
   }, [scrollerRef]);
 
@@ -53,7 +58,9 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
 
   // While following, render the rows at the target right away instead of one frame late.
   const win = rowWindow(follow ? followTarget : scrollTop, viewport, ROW_HEIGHT, count);
-  const template = columns.map((c) => COLUMNS[c].width).join(' ');
+  // With the details pane open the list is narrow: drop the least telling columns, never cut the last ones off.
+  const columns = fitColumns(chosenColumns, width);
+  const template = gridTemplate(columns);
   const rows: React.ReactNode[] = [];
   for (let row = win.first; row < win.last; row++) {
     const e = model.rowAt(row);
@@ -63,7 +70,7 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
 
   return (
     <div className="traffic-list" role="grid" aria-label="Captured traffic" aria-rowcount={count + 1} aria-multiselectable="false">
-      <div className="traffic-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+      <div className="traffic-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }} title={hiddenColumnsHint(chosenColumns, columns)}>
         {columns.map((c) => (
           <div key={c} role="columnheader" aria-sort={sort.column === c ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
             <button type="button" className="col-sort" onClick={() => actions.sortBy(c)} aria-label={`Sort by ${COLUMNS[c].label}`}>
@@ -81,6 +88,11 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
       </div>
     </div>
   );
+}
+
+function hiddenColumnsHint(chosen: readonly ColumnId[], shown: readonly ColumnId[]): string | undefined {
+  const hidden = chosen.filter((c) => !shown.includes(c)).map((c) => COLUMNS[c].label);
+  return hidden.length === 0 ? undefined : `Not shown, to fit: ${hidden.join(', ')}. Close the details or widen the window to see them.`;
 }
 
 function EmptyState() {
@@ -110,8 +122,7 @@ function Row({ e, row, columns, template, selected }: RowProps) {
       data-id={e.id}
       className={`traffic-row tone-${tone}${selected ? ' selected' : ''}${e.replayOf !== null ? ' replay' : ''}`}
       style={{ gridTemplateColumns: template, height: ROW_HEIGHT }}
-      onClick={() => actions.select(e.id)}
-      onDoubleClick={() => actions.select(e.id, true)}
+      onClick={() => actions.select(e.id, true)}
     >
       {columns.map((c) => (
         <div key={c} role="gridcell" className={`cell cell-${c}`}>

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { countOf } from '../format/format.js';
 import { canReplay } from '../model/replay.js';
 import { keyAction, moveSelection } from '../keyboard/keys.js';
 import { COLUMN_IDS, COLUMNS } from '../model/columns.js';
@@ -38,7 +39,7 @@ function ImportedBanner() {
       Viewing <strong>{imported.name}</strong> (imported HAR, read-only)
       {imported.errors.length > 0 && (
         <details>
-          <summary>{imported.errors.length} entries had problems</summary>
+          <summary>{countOf(imported.errors.length, 'entry', 'entries')} had problems</summary>
           <ul>
             {imported.errors.map((e) => (
               <li key={e} className="mono small">

@@ -1,7 +1,8 @@
 // Reads a HAR 1.2 file (from locald, a browser or another tool) into exchanges the
 // inspector can show read-only. Every problem is reported with its JSON path; entries
 // that fail validation are skipped, the rest are kept.
-import type { BodyContent, ExchangeDetail, HeaderList, WebSocketMessage } from '../../../shared/traffic.js';
+import type { LogLine } from '../../../shared/state.js';
+import type { BodyContent, ClientProtocol, ExchangeDetail, ExchangeError, ExchangeKind, ExchangeState, HeaderList, WebSocketMessage } from '../../../shared/traffic.js';
 import { utf8ToBase64 } from '../body/bytes.js';
 
 export interface ImportedExchange {
@@ -52,12 +53,35 @@ export function importHar(json: unknown): HarImport {
   if (!Array.isArray(log.entries)) return { exchanges: [], errors: ['log.entries: expected an array'], creator: null };
   const creator = isRec(log.creator) && typeof log.creator.name === 'string' ? `${log.creator.name}${typeof log.creator.version === 'string' ? ` ${log.creator.version}` : ''}` : null;
   const exchanges: ImportedExchange[] = [];
+  const ids = assignIds(log.entries);
   log.entries.forEach((entry, i) => {
     const path = `log.entries[${i}]`;
-    const imported = importEntry(entry, i + 1, path, problems);
+    const imported = importEntry(entry, ids[i] ?? i + 1, path, problems);
     if (imported !== null) exchanges.push(imported);
   });
   return { exchanges, errors: problems.list, creator };
+}
+
+/**
+ * Each entry keeps the id it had in the locald that exported it (`_locald.id`), so the
+ * imported view shows the same #numbers and `replayOf` still names the original.
+ * Entries without one (other tools) or with a repeated one get the free ids in order.
+ */
+function assignIds(entries: unknown[]): number[] {
+  const claimed = new Set<number>();
+  const wanted = entries.map((entry) => {
+    const id = isRec(entry) && isRec(entry._locald) ? entry._locald.id : undefined;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0 || claimed.has(id)) return null;
+    claimed.add(id);
+    return id;
+  });
+  let next = 1;
+  return wanted.map((id) => {
+    if (id !== null) return id;
+    while (claimed.has(next)) next++;
+    claimed.add(next);
+    return next;
+  });
 }
 
 function importEntry(entry: unknown, id: number, path: string, problems: Problems): ImportedExchange | null {
@@ -96,47 +120,155 @@ function importEntry(entry: unknown, id: number, path: string, problems: Problem
   const num = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : 0);
   const connect = num(timings.blocked) + num(timings.dns) + num(timings.connect);
   const firstByte = connect + num(timings.send) + num(timings.wait);
+  const locald = readLocald(entry._locald, `${path}._locald`, problems);
+  const noResponse = status === 0 ? { code: 'har_no_response', title: 'No response', detail: 'The HAR file records no response for this request.' } : null;
 
   const detail: ExchangeDetail = {
     id,
-    replayOf: null,
-    project: typeof entry._project === 'string' ? entry._project : null,
-    service: typeof entry._service === 'string' ? entry._service : null,
-    route: null,
-    kind: upgrade || websocketMessages.length > 0 ? 'websocket' : mediaIs(contentType, 'text/event-stream') ? 'sse' : mediaIs(contentType, 'application/grpc') ? 'grpc' : 'http',
-    clientProtocol: version.startsWith('h2') || version.includes('http/2') ? (url.protocol === 'https:' ? 'h2' : 'h2c') : 'http/1.1',
-    upstreamProtocol: null,
+    replayOf: locald.replayOf ?? null,
+    project: locald.project ?? (typeof entry._project === 'string' ? entry._project : null),
+    service: locald.service ?? (typeof entry._service === 'string' ? entry._service : null),
+    route: locald.route ?? null,
+    kind: locald.kind ?? (upgrade || websocketMessages.length > 0 ? 'websocket' : mediaIs(contentType, 'text/event-stream') ? 'sse' : mediaIs(contentType, 'application/grpc') ? 'grpc' : 'http'),
+    clientProtocol: locald.clientProtocol ?? (version.startsWith('h2') || version.includes('http/2') ? (url.protocol === 'https:' ? 'h2' : 'h2c') : 'http/1.1'),
+    upstreamProtocol: locald.upstreamProtocol ?? null,
     method: req.method.toUpperCase(),
     host: url.host,
     url: url.pathname + url.search,
-    forwardedUrl: null,
+    forwardedUrl: locald.forwardedUrl ?? null,
     status: status === 0 ? null : status,
-    state: status === 0 ? 'error' : 'complete',
+    state: locald.state ?? (status === 0 ? 'error' : 'complete'),
     start: started,
     duration: time,
-    requestSize: requestBody?.size ?? 0,
-    responseSize: responseBody?.size ?? 0,
-    messageCount: websocketMessages.length,
-    error: status === 0 ? { code: 'har_no_response', title: 'No response', detail: 'The HAR file records no response for this request.' } : null,
+    // locald's sizes count every byte that crossed the proxy; the HAR text may hold only the captured part.
+    requestSize: Math.max(locald.requestSize ?? 0, requestBody?.size ?? 0),
+    responseSize: Math.max(locald.responseSize ?? 0, responseBody?.size ?? 0),
+    messageCount: Math.max(locald.messageCount ?? 0, websocketMessages.length),
+    error: locald.error ?? noResponse,
     pinned: false,
     contentType,
     requestHeaders,
-    forwardedRequestHeaders: [],
-    responseHeaders,
-    forwardedResponseHeaders: [],
-    requestTrailers: [],
-    responseTrailers: [],
+    forwardedRequestHeaders: locald.forwardedRequestHeaders ?? [],
+    // locald exports the headers as sent to the client in `response.headers` and the service's own in `_locald`.
+    responseHeaders: locald.upstreamResponseHeaders ?? responseHeaders,
+    forwardedResponseHeaders: locald.upstreamResponseHeaders === undefined ? [] : responseHeaders,
+    requestTrailers: locald.requestTrailers ?? [],
+    responseTrailers: locald.responseTrailers ?? [],
     timings: { start: started, upstreamConnected: connect || null, requestSent: connect + num(timings.send) || null, firstByte: firstByte || null, end: time },
-    requestBody: { size: requestBody?.size ?? 0, captured: requestBody?.size ?? 0, truncated: false, dropped: false },
-    responseBody: { size: responseBody?.size ?? 0, captured: responseBody?.size ?? 0, truncated: false, dropped: false },
+    requestBody: { size: requestBody?.size ?? 0, captured: requestBody?.size ?? 0, truncated: locald.requestTruncated === true, dropped: false },
+    responseBody: { size: responseBody?.size ?? 0, captured: responseBody?.size ?? 0, truncated: locald.responseTruncated === true, dropped: false },
     websocketMessages,
     sseEvents: [],
     grpcFrames: [],
-    logLines: [],
-    upstreamAddress: typeof entry.serverIPAddress === 'string' ? entry.serverIPAddress : null,
-    clientAddress: null,
+    logLines: locald.logLines ?? [],
+    upstreamAddress: locald.upstreamAddress ?? (typeof entry.serverIPAddress === 'string' ? entry.serverIPAddress : null),
+    clientAddress: locald.clientAddress ?? null,
   };
   return { detail, requestBody, responseBody };
+}
+
+/** What locald adds to an entry (shared/har.ts HarLocaldEntry), each field checked; absent or malformed ones are undefined. */
+interface LocaldFields {
+  replayOf?: number;
+  project?: string;
+  service?: string;
+  route?: string;
+  error?: ExchangeError;
+  kind?: ExchangeKind;
+  state?: ExchangeState;
+  clientProtocol?: ClientProtocol;
+  upstreamProtocol?: 'http/1.1' | 'h2c';
+  forwardedUrl?: string;
+  clientAddress?: string;
+  upstreamAddress?: string;
+  forwardedRequestHeaders?: HeaderList;
+  upstreamResponseHeaders?: HeaderList;
+  requestTrailers?: HeaderList;
+  responseTrailers?: HeaderList;
+  requestSize?: number;
+  responseSize?: number;
+  messageCount?: number;
+  requestTruncated?: boolean;
+  responseTruncated?: boolean;
+  logLines?: LogLine[];
+}
+
+const KINDS: readonly ExchangeKind[] = ['http', 'websocket', 'sse', 'grpc', 'grpc-web'];
+const STATES: readonly ExchangeState[] = ['pending', 'streaming', 'complete', 'error', 'aborted'];
+const CLIENT_PROTOCOLS: readonly ClientProtocol[] = ['http/1.1', 'h2', 'h2c'];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+  return (allowed as readonly unknown[]).includes(value) ? (value as T) : undefined;
+}
+
+function readLocald(value: unknown, path: string, problems: Problems): LocaldFields {
+  if (value === undefined) return {};
+  if (!isRec(value)) {
+    problems.add(path, 'expected an object; ignored');
+    return {};
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+  const flag = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
+  // A malformed optional list is reported and left out; the entry itself stays.
+  const headers = (v: unknown, name: string) => (v === undefined ? undefined : (readHeaders(v, `${path}.${name}`, problems) ?? undefined));
+  return {
+    replayOf: typeof value.replayOf === 'number' && Number.isSafeInteger(value.replayOf) && value.replayOf > 0 ? value.replayOf : undefined,
+    project: text(value.project),
+    service: text(value.service),
+    route: text(value.route),
+    error: readError(value.error, `${path}.error`, problems),
+    kind: oneOf(value.kind, KINDS),
+    state: oneOf(value.state, STATES),
+    clientProtocol: oneOf(value.clientProtocol, CLIENT_PROTOCOLS),
+    upstreamProtocol: oneOf(value.upstreamProtocol, ['http/1.1', 'h2c'] as const),
+    forwardedUrl: text(value.forwardedUrl),
+    clientAddress: text(value.clientAddress),
+    upstreamAddress: text(value.upstreamAddress),
+    forwardedRequestHeaders: headers(value.forwardedRequestHeaders, 'forwardedRequestHeaders'),
+    upstreamResponseHeaders: headers(value.upstreamResponseHeaders, 'upstreamResponseHeaders'),
+    requestTrailers: headers(value.requestTrailers, 'requestTrailers'),
+    responseTrailers: headers(value.responseTrailers, 'responseTrailers'),
+    requestSize: count(value.requestSize),
+    responseSize: count(value.responseSize),
+    messageCount: count(value.messageCount),
+    requestTruncated: flag(value.requestTruncated),
+    responseTruncated: flag(value.responseTruncated),
+    logLines: readLogLines(value.logLines, `${path}.logLines`, problems),
+  };
+}
+
+function readError(value: unknown, path: string, problems: Problems): ExchangeError | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isRec(value) && typeof value.code === 'string' && typeof value.title === 'string' && typeof value.detail === 'string') {
+    return { code: value.code, title: value.title, detail: value.detail };
+  }
+  problems.add(path, 'expected {code, title, detail}; ignored');
+  return undefined;
+}
+
+function readLogLines(value: unknown, path: string, problems: Problems): LogLine[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problems.add(path, 'expected an array; ignored');
+    return undefined;
+  }
+  const out: LogLine[] = [];
+  value.forEach((l: unknown, i) => {
+    if (!isRec(l) || typeof l.text !== 'string') {
+      problems.add(`${path}[${i}]`, 'expected {text: string, …}; skipped');
+      return;
+    }
+    out.push({
+      seq: typeof l.seq === 'number' ? l.seq : i,
+      time: typeof l.time === 'number' ? l.time : 0,
+      project: typeof l.project === 'string' ? l.project : '',
+      service: typeof l.service === 'string' ? l.service : '',
+      stream: l.stream === 'stderr' || l.stream === 'system' ? l.stream : 'stdout',
+      text: l.text,
+    });
+  });
+  return out;
 }
 
 function fail(problems: Problems, path: string, message: string): null {

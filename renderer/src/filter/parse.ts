@@ -5,6 +5,7 @@
 //   larger:100kb smaller:1mb        (response size)
 //   duration>200ms duration<1s duration>=1s duration<=50
 //   has:error has:body has:messages  proto:h2  kind:ws  is:pinned is:replay is:pending
+//   "foo:bar"            quoted: searched for as text; unquoted, an unknown key is an error
 // Positive terms with the same key are alternatives (status:404 status:5xx = either);
 // different keys must all hold; negated terms must all fail.
 import { tokenize, type Token } from './tokenize.js';
@@ -90,10 +91,11 @@ function parseToken(token: Token): NegatableTerm | FilterError | null {
   if (colon <= 0 || !/^[a-z]+$/.test(key)) return ok({ key: 'text', value: text });
   const value = text.slice(colon + 1);
   if (!(COLON_KEYS as readonly string[]).includes(key)) {
+    // Quoted text is always text; so is host:port ("localhost:7700") or a URL ("http://…"), unless the key is a typo of a real one.
+    if (/^-?"/.test(token.raw)) return ok({ key: 'text', value: text });
     const near = closestKey(key);
-    if (near !== null) return fail(`unknown filter '${key}:'; did you mean '${near}:'?`);
-    // Not a filter key at all (for example "localhost:7700"): search for it as text.
-    return ok({ key: 'text', value: text });
+    if (near === null && (/^\d+$/.test(value) || value.startsWith('//'))) return ok({ key: 'text', value: text });
+    return fail(unknownKeyMessage(key, near, text));
   }
   if (value === '') return fail(`'${key}:' needs a value${exampleFor(key)}`);
   const lower = value.toLowerCase();
@@ -163,6 +165,12 @@ function exampleFor(key: string): string {
     is: 'is:pinned',
   };
   return examples[key] === undefined ? '' : `, e.g. ${examples[key]}`;
+}
+
+/** Unknown keys are errors, as a bad value is: silently searching for "foo:bar" as text hides the typo. */
+function unknownKeyMessage(key: string, near: string | null, text: string): string {
+  const hint = near !== null ? `did you mean '${near}${near === 'duration' ? '>' : ':'}'?` : `valid keys: ${ALL_KEYS.join(', ')}`;
+  return `unknown filter key '${key}'; ${hint} (to search for the text, quote it: "${text}")`;
 }
 
 /** A known key within edit distance 2 of a mistyped one, e.g. 'stauts' → 'status'. */

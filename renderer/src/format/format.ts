@@ -59,3 +59,8 @@ export function absoluteUrl(e: Pick<ExchangeSummary, 'clientProtocol' | 'host' |
   const scheme = e.clientProtocol === 'h2' ? 'https' : 'http';
   return `${scheme}://${e.host}${e.url.startsWith('/') ? e.url : `/${e.url}`}`;
 }
+
+/** "1 restart", "2 restarts", "0 entries": a count with its noun in the right number. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}

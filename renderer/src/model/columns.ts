@@ -7,8 +7,12 @@ export type ColumnId = (typeof COLUMN_IDS)[number];
 export interface ColumnDef {
   id: ColumnId;
   label: string;
-  /** CSS grid track. */
-  width: string;
+  /** Narrowest the column may get, in CSS px: enough for its typical content. */
+  min: number;
+  /** Share of the spare width (CSS fr); 0 keeps the column at `min`. */
+  grow: number;
+  /** Which columns give way first when the list is too narrow: lowest first. */
+  keep: number;
   compare: (a: ExchangeSummary, b: ExchangeSummary) => number;
 }
 
@@ -27,17 +31,44 @@ const byText = (get: (e: ExchangeSummary) => string | null) => (a: ExchangeSumma
 };
 
 export const COLUMNS: Record<ColumnId, ColumnDef> = {
-  time: { id: 'time', label: 'Time', width: '90px', compare: byNumber((e) => e.start) },
-  project: { id: 'project', label: 'Project', width: 'minmax(60px, 0.6fr)', compare: byText((e) => e.project) },
-  service: { id: 'service', label: 'Service', width: 'minmax(60px, 0.6fr)', compare: byText((e) => e.service) },
-  method: { id: 'method', label: 'Method', width: '70px', compare: byText((e) => e.method) },
-  host: { id: 'host', label: 'Host', width: 'minmax(80px, 1fr)', compare: byText((e) => e.host) },
-  path: { id: 'path', label: 'Path', width: 'minmax(120px, 3fr)', compare: byText((e) => e.url) },
-  status: { id: 'status', label: 'Status', width: '64px', compare: byNumber((e) => e.status) },
-  protocol: { id: 'protocol', label: 'Protocol', width: '80px', compare: byText((e) => `${e.clientProtocol} ${e.kind}`) },
-  duration: { id: 'duration', label: 'Duration', width: '80px', compare: byNumber((e) => e.duration) },
-  size: { id: 'size', label: 'Size', width: '72px', compare: byNumber((e) => e.responseSize) },
+  time: { id: 'time', label: 'Time', min: 90, grow: 0, keep: 3, compare: byNumber((e) => e.start) },
+  project: { id: 'project', label: 'Project', min: 60, grow: 0.6, keep: 0, compare: byText((e) => e.project) },
+  service: { id: 'service', label: 'Service', min: 60, grow: 0.6, keep: 2, compare: byText((e) => e.service) },
+  method: { id: 'method', label: 'Method', min: 64, grow: 0, keep: 6, compare: byText((e) => e.method) },
+  host: { id: 'host', label: 'Host', min: 80, grow: 1, keep: 5, compare: byText((e) => e.host) },
+  path: { id: 'path', label: 'Path', min: 120, grow: 3, keep: 9, compare: byText((e) => e.url) },
+  status: { id: 'status', label: 'Status', min: 64, grow: 0, keep: 8, compare: byNumber((e) => e.status) },
+  protocol: { id: 'protocol', label: 'Protocol', min: 72, grow: 0, keep: 1, compare: byText((e) => `${e.clientProtocol} ${e.kind}`) },
+  duration: { id: 'duration', label: 'Duration', min: 80, grow: 0, keep: 4, compare: byNumber((e) => e.duration) },
+  size: { id: 'size', label: 'Size', min: 72, grow: 0, keep: 7, compare: byNumber((e) => e.responseSize) },
 };
+
+/** Horizontal space a row spends outside its cells: padding 0 10px and an 8px gap between cells (styles.css). */
+export const ROW_PADDING = 20;
+export const COLUMN_GAP = 8;
+
+/** The CSS grid template for the shown columns. */
+export function gridTemplate(columns: readonly ColumnId[]): string {
+  return columns.map((c) => (COLUMNS[c].grow === 0 ? `${COLUMNS[c].min}px` : `minmax(${COLUMNS[c].min}px, ${COLUMNS[c].grow}fr)`)).join(' ');
+}
+
+function neededWidth(columns: readonly ColumnId[]): number {
+  return ROW_PADDING + columns.reduce((sum, c) => sum + COLUMNS[c].min, 0) + COLUMN_GAP * Math.max(0, columns.length - 1);
+}
+
+/**
+ * The chosen columns that fit in `width` px, in their order. A list too narrow for all of
+ * them (the details pane is open, a small window) leaves out the least telling ones
+ * rather than cutting off the ones at the right edge; the most telling one always stays.
+ */
+export function fitColumns(chosen: readonly ColumnId[], width: number): ColumnId[] {
+  const shown = [...chosen];
+  while (shown.length > 1 && neededWidth(shown) > width) {
+    const weakest = shown.reduce((a, b) => (COLUMNS[b].keep < COLUMNS[a].keep ? b : a));
+    shown.splice(shown.indexOf(weakest), 1);
+  }
+  return shown;
+}
 
 export const DEFAULT_COLUMNS: readonly ColumnId[] = ['time', 'service', 'method', 'host', 'path', 'status', 'protocol', 'duration', 'size'];
 

@@ -159,7 +159,8 @@ export const actions = {
     set((s) => ({ columns: toggleColumn(s.columns, column) }));
   },
   select(id: number | null, open?: boolean): void {
-    set((s) => ({ selectedId: id, detailOpen: open ?? (id === null ? false : s.detailOpen), editorFor: id === null ? null : s.editorFor }));
+    // The editor belongs to the exchange it was opened on: another selection closes it.
+    set((s) => ({ selectedId: id, detailOpen: open ?? (id === null ? false : s.detailOpen), editorFor: id === s.editorFor ? s.editorFor : null }));
   },
   openDetail(open: boolean): void {
     set((s) => ({ detailOpen: open && s.selectedId !== null, editorFor: open ? s.editorFor : null }));
