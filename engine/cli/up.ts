@@ -15,7 +15,7 @@ type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
-  const { out, err, gone, isGone } = guardOutput();
+  const { out, err, outDroppable, gone, isGone } = guardOutput();
 
   let runtime: Runtime;
   try {
@@ -48,7 +48,7 @@ export async function runUp(command: UpCommand): Promise<number> {
 
   const labelWidth = Math.max(...loaded.flatMap((p) => p.services.map((s) => p.name.length + 1 + s.name.length)));
   engine.subscribe('service.log', (lines) => {
-    for (const line of lines) out(formatLogLine(line, color, labelWidth));
+    for (const line of lines) outDroppable(formatLogLine(line, color, labelWidth));
   });
   const lastSeen = new Map<string, string>();
   engine.subscribe('project.state', (p) => {
