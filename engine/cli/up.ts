@@ -23,6 +23,7 @@ export async function runUp(command: UpCommand): Promise<number> {
       home: resolveHome(command.home),
       httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
       capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
+      onWarning: (message) => err(`locald: warning: ${message}`),
     });
   } catch (e) {
     err(`locald: ${e instanceof Error ? e.message : String(e)}`);
