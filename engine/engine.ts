@@ -468,6 +468,8 @@ export class Engine implements EngineApi, ProxyBackend {
   }
 
   private publish(entry: ProjectEntry): void {
+    // The log lines that led to this state go out first, so subscribers see them in order.
+    this.flushLogs();
     this.invalidate(entry);
     this.events.emit('project.state', this.stateOf(entry));
   }

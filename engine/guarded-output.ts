@@ -16,6 +16,13 @@ const OUTPUT_GONE_CODES: ReadonlySet<string> = new Set([
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
 
+/** What may wait in stdout's buffer for a slow reader before log lines are dropped. */
+export const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
+
+export function describeDropped(count: number): string {
+  return `locald: ${count} log line${count === 1 ? '' : 's'} dropped while the terminal was not reading`;
+}
+
 /** True when a write failed because the output's reader went away, rather than, say, a full disk. */
 export function isOutputGoneError(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
@@ -36,6 +43,12 @@ export interface GuardedOutput {
   out(line: string): void;
   /** Writes a line to stderr; never throws, and does nothing once the output is gone. */
   err(line: string): void;
+  /**
+   * Writes a line to stdout unless more than `maxPendingBytes` already wait for the reader
+   * (`locald up | less`, paused): then the line is dropped and counted, and once the reader
+   * catches up one line says how many were dropped. For service logs, which can be endless.
+   */
+  outDroppable(line: string): void;
   /** Resolves (once) when stdout or stderr lost its reader. From then on both are silent. */
   readonly gone: Promise<void>;
   isGone(): boolean;
@@ -45,7 +58,8 @@ export interface GuardedOutput {
  * Takes over error handling of two output streams. A stream that fails for another reason
  * (e.g. a full disk under a redirect) is only muted: losing the log is no reason to stop.
  */
-export function guardOutput(stdout: Writable = process.stdout, stderr: Writable = process.stderr): GuardedOutput {
+export function guardOutput(stdout: Writable = process.stdout, stderr: Writable = process.stderr, options: { maxPendingBytes?: number } = {}): GuardedOutput {
+  const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
   let isGone = false;
   let markGone!: () => void;
   const gone = new Promise<void>((resolve) => (markGone = resolve));
@@ -71,7 +85,21 @@ export function guardOutput(stdout: Writable = process.stdout, stderr: Writable 
       }
     };
   };
-  return { out: writer(stdout), err: writer(stderr), gone, isGone: () => isGone };
+  const out = writer(stdout);
+  let dropped = 0;
+  // 'drain' follows every write that found the buffer above its high-water mark, and the
+  // bound is above that mark, so every run of drops ends with this line.
+  stdout.on('drain', () => {
+    if (dropped === 0) return;
+    const count = dropped;
+    dropped = 0;
+    out(describeDropped(count));
+  });
+  const outDroppable = (line: string): void => {
+    if (stdout.writableLength > maxPendingBytes) dropped++;
+    else out(line);
+  };
+  return { out, err: writer(stderr), outDroppable, gone, isGone: () => isGone };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keepFolderPrivate } from './private-paths.js';
 
 /** `--home` wins, then `LOCALD_HOME`, then a per-user default. */
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -17,7 +18,12 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = p
   return join(homedir(), '.locald');
 }
 
-export function ensureHome(home: string): string {
+/**
+ * Creates the state folder (0700), or repairs one of the user's own that others could enter
+ * (one warning); throws for a folder another user owns or can write.
+ */
+export function ensureHome(home: string, warn: (message: string) => void = () => undefined): string {
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  keepFolderPrivate(home, warn, 'choose a state folder of your own with --home or LOCALD_HOME');
   return home;
 }

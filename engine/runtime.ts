@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   tls?: boolean;
   /** What a changed locald.toml does; see EngineOptions.reloadPolicy. */
   reloadPolicy?: ReloadPolicy;
+  /** Problems locald repaired or worked around (e.g. a state folder others could enter). */
+  onWarning?: (message: string) => void;
 }
 
 export interface Runtime {
@@ -42,11 +44,12 @@ export interface Runtime {
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const home = ensureHome(options.home);
+  const warn = options.onWarning ?? (() => undefined);
+  const home = ensureHome(options.home, warn);
   // Before anything else: a previous run that crashed may have left services holding ports.
   const reaped = await reapLeftovers(home);
   // The CA exists before any service starts, so NODE_EXTRA_CA_CERTS never names a missing file.
-  const ca = options.tls === false ? null : await LocalCa.open(home);
+  const ca = options.tls === false ? null : await LocalCa.open(home, { onWarning: warn });
   const engine = new Engine({
     home,
     httpPort: options.httpPort,

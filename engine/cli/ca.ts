@@ -1,11 +1,19 @@
 // `locald ca`: the local CA's path, or trusting/untrusting it with the OS's own tools.
 import { ensureHome, resolveHome } from '../home.js';
+import { PrivatePathError } from '../private-paths.js';
 import { caCommand } from '../tls/index.js';
 import type { CliCommand } from './args.js';
 
 export async function runCa(command: Extract<CliCommand, { kind: 'ca' }>): Promise<number> {
-  const home = ensureHome(resolveHome(command.home));
-  const result = await caCommand(home, command.action);
+  let result: Awaited<ReturnType<typeof caCommand>>;
+  try {
+    const home = ensureHome(resolveHome(command.home), (message) => process.stderr.write(`locald: warning: ${message}\n`));
+    result = await caCommand(home, command.action);
+  } catch (e) {
+    if (!(e instanceof PrivatePathError)) throw e;
+    process.stderr.write(`locald: ${e.message}\n`);
+    return 1;
+  }
   process.stdout.write(`${result.output}\n`);
   return result.exitCode;
 }

@@ -1,5 +1,5 @@
 // Terminal rendering of engine state and logs. Pure: colour is a parameter.
-import type { LogLine, ProjectState, ServiceState, ServiceStatus } from '../../shared/state.js';
+import type { LogLine, ProjectState } from '../../shared/state.js';
 
 const PALETTE = [36, 35, 33, 32, 34, 96, 95, 93, 92, 94];
 
@@ -14,29 +14,22 @@ export function colourFor(label: string): number {
   return PALETTE[hash % PALETTE.length] as number;
 }
 
+/**
+ * A service's own output goes under its `project/service |` prefix; locald's lines about a
+ * service (its changes of state, diagnoses) are marked as locald's, never under that prefix.
+ */
 export function formatLogLine(line: LogLine, color: boolean, labelWidth = 0): string {
+  if (line.stream === 'system') return formatLocaldLine(line, color);
   const label = `${line.project}/${line.service}`.padEnd(labelWidth);
   const prefix = paint(`${label} |`, colourFor(label.trim()), color);
-  const text = line.stream === 'system' ? paint(line.text, 2, color) : line.stream === 'stderr' ? paint(line.text, 31, color && /error|fail|fatal/i.test(line.text)) : line.text;
+  const text = line.stream === 'stderr' ? paint(line.text, 31, color && /error|fail|fatal/i.test(line.text)) : line.text;
   return `${prefix} ${text}`;
 }
 
-const STATUS_COLOUR: Record<ServiceStatus, number> = {
-  stopped: 2,
-  starting: 33,
-  ready: 32,
-  unhealthy: 31,
-  crashed: 31,
-  backoff: 33,
-  stopping: 33,
-};
-
-export function formatServiceState(project: string, s: ServiceState, color: boolean): string {
-  const status = paint(s.status, STATUS_COLOUR[s.status], color);
-  const port = s.port !== null ? ` :${s.port}` : '';
-  const reason = s.reason !== null && s.status !== 'ready' ? ` — ${s.reason}` : '';
-  const diag = s.diagnostics.length > 0 ? ` (${s.diagnostics.join('; ')})` : '';
-  return `locald: ${project}/${s.name} ${status}${port}${reason}${diag}`;
+/** `locald: shop/api ready on port 4000`; the engine's lines about a whole project come as service 'locald'. */
+function formatLocaldLine(line: LogLine, color: boolean): string {
+  const subject = line.service === 'locald' ? `${line.project}:` : `${line.project}/${line.service}`;
+  return `${paint('locald:', 2, color)} ${paint(subject, colourFor(subject), color)} ${line.text}`;
 }
 
 export function formatProjectBanner(p: ProjectState, color: boolean): string {
@@ -49,9 +42,4 @@ export function formatProjectBanner(p: ProjectState, color: boolean): string {
     lines.push(`  ${p.url.replace(`//${p.name}.`, `//${s.name}.${p.name}.`)} -> ${s.name}`);
   }
   return lines.join('\n');
-}
-
-/** Only the changes worth a line: status, port, or reason moved. */
-export function serviceChangeKey(s: ServiceState): string {
-  return `${s.status}|${s.port ?? ''}|${s.reason ?? ''}|${s.diagnostics.join(';')}`;
 }

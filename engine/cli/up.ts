@@ -8,14 +8,14 @@ import { resolveHome } from '../home.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { readVersion } from '../version.js';
 import type { CliCommand } from './args.js';
-import { formatLogLine, formatProjectBanner, formatServiceState, serviceChangeKey } from './format.js';
+import { formatLogLine, formatProjectBanner } from './format.js';
 
 type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
-  const { out, err, gone, isGone } = guardOutput();
+  const { out, err, outDroppable, gone, isGone } = guardOutput();
 
   let runtime: Runtime;
   try {
@@ -23,6 +23,7 @@ export async function runUp(command: UpCommand): Promise<number> {
       home: resolveHome(command.home),
       httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
       capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
+      onWarning: (message) => err(`locald: warning: ${message}`),
     });
   } catch (e) {
     err(`locald: ${e instanceof Error ? e.message : String(e)}`);
@@ -47,18 +48,14 @@ export async function runUp(command: UpCommand): Promise<number> {
   for (const p of loaded) for (const w of p.configIssues) err(`warning: ${formatConfigIssue(w)}`);
 
   const labelWidth = Math.max(...loaded.flatMap((p) => p.services.map((s) => p.name.length + 1 + s.name.length)));
+  // One source for what happens to a service: its log. The supervisor logs every change of
+  // state once ('system' lines, printed as locald's); a service's own output may be dropped
+  // while the terminal does not read, locald's lines never are.
   engine.subscribe('service.log', (lines) => {
-    for (const line of lines) out(formatLogLine(line, color, labelWidth));
-  });
-  const lastSeen = new Map<string, string>();
-  engine.subscribe('project.state', (p) => {
-    for (const s of p.services) {
-      if (s.status === 'stopped' && s.reason === null && s.lastExit === null) continue;
-      const key = `${p.name}/${s.name}`;
-      const change = serviceChangeKey(s);
-      if (lastSeen.get(key) === change) continue;
-      lastSeen.set(key, change);
-      out(formatServiceState(p.name, s, color));
+    for (const line of lines) {
+      const text = formatLogLine(line, color, labelWidth);
+      if (line.stream === 'system') out(text);
+      else outDroppable(text);
     }
   });
 

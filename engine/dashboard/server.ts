@@ -2,6 +2,7 @@
 // engine API over a WebSocket, both behind the guard (Host, Origin, per-run token).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express from 'express';
@@ -143,19 +144,20 @@ export class Dashboard {
     app.get('/api/info', (_req, res) => {
       res.json({ origins: dashboardOrigins(this.options.port()), socket: ENGINE_SOCKET_PATH });
     });
-    if (existsSync(this.options.staticDir)) {
-      app.use(express.static(this.options.staticDir, { index: 'index.html', fallthrough: true, maxAge: 0 }));
-      app.use((req, res, next) => {
-        if (req.method !== 'GET' || req.path.startsWith('/api/')) return next();
+    // Looked up per request, not once at start: building the UI while locald runs must be enough.
+    app.use(express.static(this.options.staticDir, { index: 'index.html', fallthrough: true, maxAge: 0 }));
+    app.use((req, res, next) => {
+      if (req.method !== 'GET' || req.path.startsWith('/api/')) return next();
+      if (existsSync(join(this.options.staticDir, 'index.html'))) {
         res.sendFile('index.html', { root: this.options.staticDir });
-      });
-    } else {
-      app.get('/', (_req, res) => {
-        res
-          .type('text/plain')
-          .send(`locald dashboard: the UI is not built (${this.options.staticDir} is missing). Run \`npm run build\`.\nThe engine API is available at ${ENGINE_SOCKET_PATH}.\n`);
-      });
-    }
+        return;
+      }
+      res
+        .status(503)
+        .set('cache-control', 'no-store')
+        .type('text/plain')
+        .send(`locald dashboard: the UI is not built (${this.options.staticDir} has no index.html). Run \`npm run build:renderer\` in the locald folder, then reload this page.\nThe engine API is available at ${ENGINE_SOCKET_PATH}.\n`);
+    });
     return app;
   }
 }

@@ -68,7 +68,12 @@ export class ProjectSupervisor {
         this.awaiting.add(name);
         this.unsettled.add(name);
       }
-      for (const name of this.awaiting) this.runner(name).setWaiting('waiting for its dependencies');
+      // Only services that have dependencies wait; the others start in schedule() below.
+      for (const name of this.awaiting) {
+        const runner = this.runner(name);
+        const deps = runner.config.dependsOn;
+        if (deps.length > 0) runner.setWaiting(`waiting for ${deps.map((d) => `'${d}'`).join(', ')}`);
+      }
       // Only now: scheduling while the old statuses were still showing would block on stale 'stopped'.
       this.active = true;
       this.schedule();

@@ -119,6 +119,8 @@ export class ServiceRunner {
     if (this.proc !== null) return;
     this.blockedBy = null;
     if (this.st.status === 'starting' && this.st.reason === reason) return;
+    // Like every other change of state, said once in the log (and so in the terminal).
+    this.log('system', reason);
     this.update({ status: 'starting', reason, pid: null, nextRestartAt: null, diagnostics: [] });
   }
 
@@ -406,6 +408,7 @@ export class ServiceRunner {
       await this.cleanup;
       // After a stop every service reads 'stopped'; lastExit keeps the history.
       if (this.st.status !== 'stopped' || this.st.reason !== null || this.st.nextRestartAt !== null) {
+        if (this.st.status !== 'stopped') this.log('system', this.st.status === 'backoff' ? 'stopped; the pending restart is cancelled' : 'stopped');
         this.blockedBy = null;
         this.update({ status: 'stopped', pid: null, nextRestartAt: null, reason: null });
       }

@@ -5,6 +5,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { assertKeyPrivate, keepFolderPrivate } from '../private-paths.js';
 import { readTextIfExists, tryLock, writeFileAtomic } from './files.js';
 import { LruMap } from './lru.js';
 import { labelProblem, leafDnsNames } from './names.js';
@@ -168,10 +169,17 @@ export class LocalCa {
     const now = options.now ?? (() => new Date());
     const paths = caPaths(home);
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    keepFolderPrivate(paths.dir, options.onWarning ?? (() => undefined), 'use a state folder of your own (--home or LOCALD_HOME)');
+    // A key others could read may be known to them: never sign with it, and do not replace it
+    // quietly either (the old CA would stay trusted); the user removes it, and untrusts it.
+    const keyAdvice = `locald will not use it. Run \`locald ca --uninstall\`, remove ${paths.dir}, and start locald again for a new CA`;
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       const stored = await readStoredCa(paths.certPath, paths.keyPath, now());
-      if (stored.pair !== null) return new LocalCa(home, stored.pair, { kind: 'loaded' }, options);
+      if (stored.pair !== null) {
+        assertKeyPrivate(paths.keyPath, keyAdvice);
+        return new LocalCa(home, stored.pair, { kind: 'loaded' }, options);
+      }
 
       const release = await tryLock(paths.lockPath);
       if (release !== null) {
@@ -179,7 +187,10 @@ export class LocalCa {
           // Someone may have finished creating it between our read and our lock. Under the
           // lock nobody writes, so a problem seen now is real, not a creation in progress.
           const again = await readStoredCa(paths.certPath, paths.keyPath, now());
-          if (again.pair !== null) return new LocalCa(home, again.pair, { kind: 'loaded' }, options);
+          if (again.pair !== null) {
+            assertKeyPrivate(paths.keyPath, keyAdvice);
+            return new LocalCa(home, again.pair, { kind: 'loaded' }, options);
+          }
           const reason = again.problem;
           const created = await createCaCertificate({ commonName: defaultCaCommonName(), now: now() });
           await writePair(paths.certPath, paths.keyPath, created);

@@ -30,7 +30,7 @@ describe('error pages from real failing services', () => {
   before(async () => {
     locald = startLocald(['up', FAILING, '--http-port', '0'], { env: { PIDS_FILE: pidsFile } });
     port = await locald.port();
-    await locald.waitForOutput(/failing\/boom crashed/, 60_000);
+    await locald.waitForOutput(/locald: failing\/boom exited with code 3/, 60_000);
     await locald.waitForOutput(/failing\/deaf unhealthy/, 60_000);
     await locald.waitForOutput(/failing\/tree ready/, 60_000);
   });

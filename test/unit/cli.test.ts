@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../engine/cli/args.js';
-import { formatLogLine, formatServiceState } from '../../engine/cli/format.js';
+import { formatLogLine } from '../../engine/cli/format.js';
 import { resolveHome } from '../../engine/home.js';
-import type { ServiceState } from '../../shared/state.js';
 
 test('locald up: dirs, --http-port (both spellings) and --home', () => {
   assert.deepEqual(parseArgs(['up']), { ok: true, command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true } });
@@ -55,10 +54,19 @@ test('log lines carry the project/service prefix, coloured only on request', () 
   assert.ok(coloured.includes('shop/api   |'));
 });
 
-test('service state lines say why a service is not ready', () => {
-  const s: ServiceState = {
-    name: 'api', status: 'crashed', port: 4000, pid: null, restartPolicy: 'never', restarts: 0, startedAt: 1,
-    lastExit: { code: 3, signal: null, at: 2 }, reason: 'exited with code 3', nextRestartAt: null, diagnostics: ['listening on :5173, not $PORT=4000'],
-  };
-  assert.equal(formatServiceState('shop', s, false), 'locald: shop/api crashed :4000 — exited with code 3 (listening on :5173, not $PORT=4000)');
+test("locald's own lines about a service are marked as locald's, not under the service's prefix", () => {
+  const base = { seq: 1, time: 0, project: 'shop', service: 'api', stream: 'system' as const };
+  assert.equal(formatLogLine({ ...base, text: 'ready on port 4000 (127.0.0.1)' }, false, 10), 'locald: shop/api ready on port 4000 (127.0.0.1)');
+  assert.equal(formatLogLine({ ...base, text: "waiting for 'db'" }, false, 10), "locald: shop/api waiting for 'db'");
+  assert.equal(formatLogLine({ ...base, service: 'locald', text: 'config changed; routes updated' }, false, 10), 'locald: shop: config changed; routes updated');
+  const coloured = formatLogLine({ ...base, text: 'ready on port 4000' }, true, 10);
+  assert.ok(!coloured.includes('|'), JSON.stringify(coloured));
+  const ESC = String.fromCharCode(27);
+  assert.equal(coloured.split(ESC).map((part) => part.replace(/^\[\d+m/, '')).join(''), 'locald: shop/api ready on port 4000');
+});
+
+test('a service line on stderr is red only when it reads like an error', () => {
+  const base = { seq: 1, time: 0, project: 'shop', service: 'api', stream: 'stderr' as const };
+  assert.equal(formatLogLine({ ...base, text: 'Error: boom' }, true, 0), `${formatLogLine({ ...base, text: '' }, true, 0)}\u001b[31mError: boom\u001b[0m`);
+  assert.ok(formatLogLine({ ...base, text: 'listening' }, true, 0).endsWith(' listening'));
 });

@@ -103,3 +103,34 @@ test('guardOutput: a synchronous throw from write and a stream someone destroyed
   afterDestroy.err('line');
   await afterDestroy.gone;
 });
+
+test('guardOutput: log lines beyond the bound are dropped, counted, and reported once the reader catches up', async () => {
+  const written: string[] = [];
+  let release: (() => void) | null = null;
+  // A reader that takes the first line and then stalls until released, like a paused pager.
+  const stream = new Writable({
+    highWaterMark: 16,
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk.toString());
+      if (written.length === 1) release = callback;
+      else callback();
+    },
+  });
+  const output = guardOutput(stream, sink().stream, { maxPendingBytes: 64 });
+  for (let i = 0; i < 100; i++) output.outDroppable(`line ${String(i).padStart(3, '0')}`);
+  const kept = stream.writableLength;
+  assert.ok(kept <= 64 + 'line 000\n'.length, `at most the bound waits: ${kept} bytes`);
+  output.out('locald: its own lines always go out');
+  (release as unknown as () => void)();
+  await settle();
+  const notice = written.find((l) => l.includes('dropped'));
+  const keptLines = written.filter((l) => l.startsWith('line ')).length;
+  assert.equal(notice, `locald: ${100 - keptLines} log lines dropped while the terminal was not reading\n`);
+  assert.ok(keptLines > 0 && keptLines < 100);
+  assert.ok(written.includes('locald: its own lines always go out\n'));
+  // Once reported, the count starts again: no second notice without new drops.
+  output.outDroppable('after');
+  await settle();
+  assert.equal(written.filter((l) => l.includes('dropped')).length, 1);
+  assert.equal(written.at(-1), 'after\n');
+});
