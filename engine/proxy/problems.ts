@@ -203,19 +203,20 @@ export function serviceStateProblem(
         status: 503,
         code: 'service-starting',
         title: 'Service starting',
-        detail: `Service '${name}' is starting; this page reloads itself once it is ready.`,
+        // The HTML page says it reloads (from refreshSeconds); the JSON is for clients that do not.
+        detail: `Service '${name}' is starting.`,
         retryAfterSeconds: 1,
         refreshSeconds: 1,
         extensions: base(project, service),
       };
     case 'backoff': {
       const wait = service.nextRestartAt !== null ? Math.max(1, Math.ceil((service.nextRestartAt - Date.now()) / 1000)) : 1;
-      const why = service.reason ?? exitDescription(service);
       return {
         status: 503,
         code: 'service-backoff',
         title: 'Service restarting',
-        detail: `Service '${name}' ${why.startsWith('exited') || why.startsWith('was ') ? why : `stopped (${why})`}; locald restarts it in about ${wait}s. This page reloads itself.`,
+        // Not service.reason: it carries the delay as of the exit, a second, stale countdown.
+        detail: `Service '${name}' ${exitDescription(service)}; locald restarts it in about ${wait}s.`,
         retryAfterSeconds: wait,
         refreshSeconds: Math.min(wait, 2),
         logs: logs(),

@@ -30,6 +30,8 @@ const project: ProjectState = {
   ],
   configIssues: [],
 };
+/** How often `needle` occurs in `text`. */
+const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
 const logLines = (texts: string[]) => () => texts.map((text, i) => ({ seq: i, time: 0, project: 'shop', service: 'api', stream: 'stdout' as const, text }));
 
 describe('content negotiation', () => {
@@ -88,6 +90,26 @@ describe('serviceStateProblem', () => {
     assert.match(p.detail, /exited with code 2/);
     assert.equal(p.extensions?.exitCode, 2);
     assert.deepEqual(p.logs, ['x']);
+  });
+
+  it('backoff states one countdown, once; the page says it reloads once; JSON has no page words', () => {
+    const state = svc({ status: 'backoff', nextRestartAt: Date.now() + 12_500, lastExit: { code: 1, signal: null, at: 0 }, reason: 'exited with code 1; restarting in 16s', restarts: 4 });
+    const p = serviceStateProblem(project, state, logLines(['boom']), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' exited with code 1; locald restarts it in about 13s.");
+    const html = renderProblemHtml(p);
+    assert.equal(occurrences(html, 'locald restarts it in about 13s.'), 1);
+    assert.equal(occurrences(html, 'restarting in'), 0);
+    assert.equal(occurrences(html, 'This page reloads itself.'), 1);
+    const json = renderProblem(p, 'application/json').body.toString('utf8');
+    assert.equal(occurrences(json, 'locald restarts it in about 13s.'), 1);
+    assert.doesNotMatch(json, /reload/i);
+  });
+
+  it('starting: the page says it reloads once; JSON has no page words', () => {
+    const p = serviceStateProblem(project, svc({ status: 'starting' }), logLines([]), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' is starting.");
+    assert.equal(occurrences(renderProblemHtml(p), 'This page reloads itself.'), 1);
+    assert.doesNotMatch(renderProblem(p, 'application/json').body.toString('utf8'), /reload/i);
   });
 
   it('crashed → 502 with code or signal, reason and logs', () => {
