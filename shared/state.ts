@@ -34,6 +34,11 @@ export interface ServiceState {
   nextRestartAt: number | null;
   /** Extra findings, e.g. "listening on :5173, not $PORT=4123". */
   diagnostics: string[];
+  /**
+   * Set when locald stopped restarting the service after this many consecutive failed starts
+   * (exits before it became ready); status is then 'crashed'. A manual restart clears it.
+   */
+  gaveUpAfter?: number | null;
   /** How the proxy talks to the service (`protocol` in locald.toml); absent means 'http1'. */
   protocol?: UpstreamProtocol;
 }

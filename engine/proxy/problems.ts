@@ -240,17 +240,20 @@ export function serviceStateProblem(
       };
     case 'crashed': {
       const lines = logs();
+      const gaveUpAfter = service.gaveUpAfter ?? null;
+      const hint = gaveUpAfter !== null ? `locald stopped restarting it after ${gaveUpAfter} failed starts in a row. ${startHint}` : startHint;
       return {
         status: 502,
         code: 'service-crashed',
-        title: 'Service crashed',
+        title: gaveUpAfter !== null ? 'Service keeps crashing' : 'Service crashed',
         detail: `Service '${name}' ${exitDescription(service)}${service.reason !== null ? ` (${service.reason})` : ''}.`,
-        hint: lines.length > 0 ? `The last lines it printed are below. ${startHint}` : startHint,
+        hint: lines.length > 0 ? `The last lines it printed are below. ${hint}` : hint,
         logs: lines,
         extensions: {
           ...base(project, service),
           exitCode: service.lastExit?.code ?? null,
           signal: service.lastExit?.signal ?? null,
+          ...(gaveUpAfter !== null ? { gaveUpAfter } : {}),
           logs: lines,
         },
       };

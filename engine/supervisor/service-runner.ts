@@ -15,6 +15,8 @@ import { isGroupAlive, spawnInShell, terminateGroup } from './process-group.js';
 import { processStartTime } from './process-start-time.js';
 import type { LoopbackHost } from './readiness.js';
 import { compileReadyPattern, probe, readinessTimeoutReason } from './readiness.js';
+import { gaveUpReason, nextFailedStarts, shouldGiveUp } from './give-up-policy.js';
+import type { BackoffTiming } from './restart-policy.js';
 import { backoffDelay, describeExit, formatDuration, isCleanExit, nextBackoffAttempt, shouldRestart } from './restart-policy.js';
 
 export interface RunnerContext {
@@ -27,6 +29,8 @@ export interface RunnerContext {
   extraEnv: Record<string, string>;
   stopGraceMs: number;
   logRingLines: number;
+  maxFailedStarts: number;
+  backoff: BackoffTiming;
 }
 
 /** Statuses in which a start attempt has come to a result (good or bad). */
@@ -66,6 +70,8 @@ export class ServiceRunner {
   private cleanup: Promise<void> = Promise.resolve();
   private backoffTimer: NodeJS.Timeout | null = null;
   private attempt: number | null = null;
+  /** Exits in a row before readiness; at ctx.maxFailedStarts locald stops restarting. */
+  private failedStarts = 0;
   /** Bumped by every launch and stop; async steps of an older launch give up. */
   private generation = 0;
   private wanted = false;
@@ -91,6 +97,7 @@ export class ServiceRunner {
       nextRestartAt: null,
       diagnostics: [],
       protocol: config.protocol,
+      gaveUpAfter: null,
     };
   }
 
@@ -111,6 +118,7 @@ export class ServiceRunner {
   resetForStart(): void {
     this.st.restarts = 0;
     this.attempt = null;
+    this.failedStarts = 0;
     this.blockedBy = null;
   }
 
@@ -145,6 +153,7 @@ export class ServiceRunner {
     this.log('system', 'restart requested');
     await this.stop();
     this.attempt = null;
+    this.failedStarts = 0;
     return this.start('manual');
   }
 
@@ -154,7 +163,7 @@ export class ServiceRunner {
     this.wanted = true;
     this.blockedBy = null;
     const hadRun = this.st.startedAt !== null;
-    this.update({ status: 'starting', reason: null, pid: null, nextRestartAt: null, diagnostics: [] });
+    this.update({ status: 'starting', reason: null, pid: null, nextRestartAt: null, diagnostics: [], gaveUpAfter: null });
     // A previous process may still be leaving (its group being terminated).
     await this.cleanup;
     if (gen !== this.generation) return;
@@ -379,9 +388,17 @@ export class ServiceRunner {
     })();
 
     const uptime = exit.at - proc.startedAt;
+    this.failedStarts = nextFailedStarts(this.failedStarts, proc.ready);
+    if (this.wanted && shouldRestart(this.config.restart, exit) && shouldGiveUp(this.failedStarts, this.ctx.maxFailedStarts)) {
+      this.wanted = false;
+      const reason = gaveUpReason(this.failedStarts);
+      this.log('system', `${what}; ${reason}`);
+      this.update({ status: 'crashed', pid: null, lastExit: exit, reason, nextRestartAt: null, gaveUpAfter: this.failedStarts });
+      return;
+    }
     if (this.wanted && shouldRestart(this.config.restart, exit)) {
       this.attempt = nextBackoffAttempt(this.attempt, uptime);
-      const delay = backoffDelay(this.attempt);
+      const delay = backoffDelay(this.attempt, this.ctx.backoff);
       const gen = this.generation;
       this.log('system', `${what}; restarting in ${formatDuration(delay)}`);
       this.update({ status: 'backoff', pid: null, lastExit: exit, reason: `${what}; restarting in ${formatDuration(delay)}`, nextRestartAt: exit.at + delay });

@@ -123,6 +123,20 @@ describe('serviceStateProblem', () => {
     assert.equal(killed.extensions?.signal, 'SIGSEGV');
   });
 
+  it('given up → 502 that says so once, in the page and the JSON', () => {
+    const state = svc({ status: 'crashed', lastExit: { code: 1, signal: null, at: 0 }, reason: 'gave up after 8 failures; fix it and restart', gaveUpAfter: 8 });
+    const p = serviceStateProblem(project, state, logLines(['fatal: cannot start']), 7700) as ProxyProblem;
+    assert.equal(p.status, 502);
+    assert.equal(p.title, 'Service keeps crashing');
+    assert.equal(p.detail, "Service 'api' exited with code 1 (gave up after 8 failures; fix it and restart).");
+    assert.match(p.hint ?? '', /locald stopped restarting it after 8 failed starts in a row\./);
+    assert.equal(occurrences(renderProblemHtml(p), 'gave up after 8 failures; fix it and restart'), 1);
+    const json = problemJson(p);
+    assert.equal(json.gaveUpAfter, 8);
+    assert.equal(occurrences(JSON.stringify(json), 'gave up after 8 failures; fix it and restart'), 1);
+    assert.equal(p.refreshSeconds, undefined, 'nothing will change by itself, so the page does not reload');
+  });
+
   it('stopping → 503', () => assert.equal(serviceStateProblem(project, svc({ status: 'stopping' }), logLines([]), 7700)?.status, 503));
 
   it('reads logs only when the page shows them', () => {

@@ -94,7 +94,8 @@ function ServiceRow({ project, service }: { project: string; service: ServiceSta
         {service.name}
       </th>
       <td>
-        <span className={`sstatus sstatus-${service.status}`}>{service.status}</span>
+        {/* A given-up service is 'crashed' for everything else; here the badge says why it stays down. */}
+        <span className={`sstatus sstatus-${service.status}`}>{(service.gaveUpAfter ?? null) !== null ? 'gave up' : service.status}</span>
       </td>
       <td className="small mono">{service.port !== null ? `:${service.port}` : ''}</td>
       <td className="small">
