@@ -32,7 +32,7 @@ export interface ServiceState {
   reason: string | null;
   /** Epoch ms when a backing-off service will be started again. */
   nextRestartAt: number | null;
-  /** Extra findings, e.g. "listening on :5173, not $PORT=4123". */
+  /** Extra findings, e.g. "app listens on 5173, not $PORT=4123; set port = 5173 or make it read $PORT". */
   diagnostics: string[];
   /**
    * Set when locald stopped restarting the service after this many consecutive failed starts

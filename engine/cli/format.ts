@@ -35,7 +35,9 @@ export function formatServiceState(project: string, s: ServiceState, color: bool
   const status = paint(s.status, STATUS_COLOUR[s.status], color);
   const port = s.port !== null ? ` :${s.port}` : '';
   const reason = s.reason !== null && s.status !== 'ready' ? ` — ${s.reason}` : '';
-  const diag = s.diagnostics.length > 0 ? ` (${s.diagnostics.join('; ')})` : '';
+  // An unhealthy reason already ends with the diagnostics; say them once.
+  const shown = s.diagnostics.filter((d) => !reason.includes(d));
+  const diag = shown.length > 0 ? ` (${shown.join('; ')})` : '';
   return `locald: ${project}/${s.name} ${status}${port}${reason}${diag}`;
 }
 

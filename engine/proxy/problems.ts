@@ -198,17 +198,23 @@ export function serviceStateProblem(
         hint: startHint,
         extensions: base(project, service),
       };
-    case 'starting':
+    case 'starting': {
+      // While waiting for dependencies there is no process yet, and startedAt is an old run's.
+      const elapsedMs = service.pid !== null && service.startedAt !== null ? Math.max(0, Date.now() - service.startedAt) : null;
+      const lines = elapsedMs !== null ? logs() : [];
       return {
         status: 503,
         code: 'service-starting',
         title: 'Service starting',
         // The HTML page says it reloads (from refreshSeconds); the JSON is for clients that do not.
-        detail: `Service '${name}' is starting.`,
+        detail: elapsedMs !== null ? `Service '${name}' has been starting for ${Math.floor(elapsedMs / 1000)}s.` : `Service '${name}' is starting.`,
+        hint: diagnosticsHint(service) ?? service.reason ?? undefined,
         retryAfterSeconds: 1,
         refreshSeconds: 1,
-        extensions: base(project, service),
+        logs: lines,
+        extensions: { ...base(project, service), elapsedMs, diagnostics: [...service.diagnostics], logs: lines },
       };
+    }
     case 'backoff': {
       const wait = service.nextRestartAt !== null ? Math.max(1, Math.ceil((service.nextRestartAt - Date.now()) / 1000)) : 1;
       return {

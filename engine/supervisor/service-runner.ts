@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ServiceConfig } from '../../shared/config.js';
 import type { LogLine, LogStream, ServiceExit, ServiceState, ServiceStatus } from '../../shared/state.js';
 import { LineSplitter, stripAnsi } from './line-splitter.js';
+import { listeningPortsOfGroup } from './group-listeners.js';
 import { detectListeningPorts, portMismatchDiagnostic } from './listening-port.js';
 import { LogRing } from './log-ring.js';
 import { removeProcessRecord, writeProcessRecord } from './pid-records.js';
@@ -55,7 +56,13 @@ interface RunningProcess {
   /** Why the readiness check timed out, without diagnostics. */
   unhealthyBase: string | null;
   record: Promise<void>;
+  /** Ports announced in output or seen listening before readiness, in order of first sighting. */
+  seenPorts: number[];
 }
+
+const PORT_SCAN_FAST_MS = 500;
+const PORT_SCAN_FAST_FOR_MS = 10_000;
+const PORT_SCAN_SLOW_MS = 2_000;
 
 // Read once: the owner's identity in every pid record.
 let ownerStartTime: Promise<string | null> | null = null;
@@ -219,6 +226,7 @@ export class ServiceRunner {
       readyTimer: null,
       unhealthyBase: null,
       record: Promise.resolve(),
+      seenPorts: [],
     };
     this.proc = proc;
     proc.record = this.writeRecord(proc, injection.command);
@@ -228,6 +236,18 @@ export class ServiceRunner {
     child.once('exit', (code, signal) => this.onExit(proc, code, signal));
     this.update({ status: 'starting', pid: proc.pid, startedAt: proc.startedAt, port, reason: null });
     this.runReadiness(proc);
+    void this.watchListeningPorts(proc);
+  }
+
+  /** Until readiness, looks at the sockets the group listens on: a server that ignores $PORT may print nothing about it. */
+  private async watchListeningPorts(proc: RunningProcess): Promise<void> {
+    const signal = proc.abort.signal;
+    while (!signal.aborted && !proc.ready) {
+      // Soon after the start (the diagnosis should come within a couple of seconds), then rarely.
+      await abortableDelay(Date.now() - proc.startedAt < PORT_SCAN_FAST_FOR_MS ? PORT_SCAN_FAST_MS : PORT_SCAN_SLOW_MS, signal);
+      if (signal.aborted || proc.ready) return;
+      this.reportListeningPorts(proc, await listeningPortsOfGroup(proc.pid));
+    }
   }
 
   private async choosePort(): Promise<number> {
@@ -302,11 +322,20 @@ export class ServiceRunner {
       this.markReady(proc, null);
       return;
     }
-    // Only before readiness: once $PORT answers, other ports (HMR, metrics) are no problem.
-    const diagnostic = portMismatchDiagnostic(detectListeningPorts(text), proc.port);
+    this.reportListeningPorts(proc, detectListeningPorts(text));
+  }
+
+  /** Ports the service announced or was seen listening on; only before readiness: once $PORT answers, other ports (HMR, metrics) are no problem. */
+  private reportListeningPorts(proc: RunningProcess, ports: readonly number[]): void {
+    if (proc !== this.proc || proc.ready || proc.exit !== null) return;
+    const fresh = ports.filter((p) => !proc.seenPorts.includes(p));
+    if (fresh.length === 0) return;
+    proc.seenPorts.push(...fresh);
+    const diagnostic = portMismatchDiagnostic(proc.seenPorts, proc.port);
     if (diagnostic !== null && !this.st.diagnostics.includes(diagnostic)) {
       this.log('system', `diagnosis: ${diagnostic}`);
-      const diagnostics = [...this.st.diagnostics, diagnostic];
+      // One port diagnosis, naming every port seen so far (output and sockets agree or add up).
+      const diagnostics = [diagnostic];
       this.update({ diagnostics, ...(proc.unhealthyBase !== null ? { reason: [proc.unhealthyBase, ...diagnostics].join('; ') } : {}) });
     }
   }
@@ -354,7 +383,8 @@ export class ServiceRunner {
     this.upstreamHost = host;
     const late = proc.unhealthyBase !== null ? ' (after being unhealthy)' : '';
     this.log('system', `ready on port ${proc.port}${host !== null ? ` (${host})` : ''}${late}`);
-    this.update({ status: 'ready', reason: null });
+    // A port seen before readiness may have been an HMR or inspector port opened first.
+    this.update({ status: 'ready', reason: null, diagnostics: [] });
   }
 
   private markUnhealthy(proc: RunningProcess, base: string): void {

@@ -61,4 +61,7 @@ test('service state lines say why a service is not ready', () => {
     lastExit: { code: 3, signal: null, at: 2 }, reason: 'exited with code 3', nextRestartAt: null, diagnostics: ['listening on :5173, not $PORT=4000'],
   };
   assert.equal(formatServiceState('shop', s, false), 'locald: shop/api crashed :4000 — exited with code 3 (listening on :5173, not $PORT=4000)');
+  const diagnostic = 'app listens on 5173, not $PORT=4000; set port = 5173 or make it read $PORT';
+  const unhealthy: ServiceState = { ...s, status: 'unhealthy', reason: `readiness check timed out after 60s: nothing accepted connections on port 4000; ${diagnostic}`, diagnostics: [diagnostic] };
+  assert.equal(formatServiceState('shop', unhealthy, false), `locald: shop/api unhealthy :4000 — ${unhealthy.reason}`, 'the diagnosis is said once');
 });

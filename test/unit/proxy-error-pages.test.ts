@@ -123,6 +123,25 @@ describe('serviceStateProblem', () => {
     assert.equal(killed.extensions?.signal, 'SIGSEGV');
   });
 
+  it('starting with a process: elapsed time, the port diagnosis and the log tail', () => {
+    const diagnostic = 'app listens on 45999, not $PORT=35177; set port = 45999 or make it read $PORT';
+    const state = svc({ status: 'starting', pid: 42, port: 35177, startedAt: Date.now() - 12_300, diagnostics: [diagnostic] });
+    const p = serviceStateProblem(project, state, logLines(['compiling…']), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' has been starting for 12s.");
+    assert.equal(p.hint, diagnostic);
+    assert.deepEqual(p.logs, ['compiling…']);
+    const html = renderProblemHtml(p);
+    assert.equal(occurrences(html, escapeHtml(diagnostic)), 1);
+    assert.match(html, /compiling…/);
+    const json = problemJson(p);
+    assert.equal(json.elapsedMs !== undefined && (json.elapsedMs as number) >= 12_300, true);
+    assert.deepEqual(json.diagnostics, [diagnostic]);
+    // Waiting for a dependency: no process yet, so no elapsed time; the reason is the hint.
+    const waiting = serviceStateProblem(project, svc({ status: 'starting', startedAt: 1, reason: "waiting for 'db'" }), logLines([]), 7700) as ProxyProblem;
+    assert.equal(waiting.detail, "Service 'api' is starting.");
+    assert.equal(waiting.hint, "waiting for 'db'");
+  });
+
   it('given up → 502 that says so once, in the page and the JSON', () => {
     const state = svc({ status: 'crashed', lastExit: { code: 1, signal: null, at: 0 }, reason: 'gave up after 8 failures; fix it and restart', gaveUpAfter: 8 });
     const p = serviceStateProblem(project, state, logLines(['fatal: cannot start']), 7700) as ProxyProblem;
@@ -146,7 +165,7 @@ describe('serviceStateProblem', () => {
       return [];
     };
     serviceStateProblem(project, svc(), counting, 7700);
-    serviceStateProblem(project, svc({ status: 'starting' }), counting, 7700);
+    serviceStateProblem(project, svc({ status: 'starting', reason: "waiting for 'db'" }), counting, 7700);
     assert.equal(reads, 0);
   });
 });
