@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { formatConfigIssue } from '../../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../../shared/state.js';
-import { formatClock } from '../format/format.js';
+import { formatClock, serviceStatusText } from '../format/format.js';
 import { searchLogs } from '../model/log-buffer.js';
 import { actions, useUi } from '../store/store.js';
 
@@ -94,8 +94,7 @@ function ServiceRow({ project, service }: { project: string; service: ServiceSta
         {service.name}
       </th>
       <td>
-        {/* A given-up service is 'crashed' for everything else; here the badge says why it stays down. */}
-        <span className={`sstatus sstatus-${service.status}`}>{(service.gaveUpAfter ?? null) !== null ? 'gave up' : service.status}</span>
+        <span className={`sstatus sstatus-${service.status}`}>{serviceStatusText(service)}</span>
       </td>
       <td className="small mono">{service.port !== null ? `:${service.port}` : ''}</td>
       <td className="small">
