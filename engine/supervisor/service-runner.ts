@@ -331,13 +331,13 @@ export class ServiceRunner {
     const fresh = ports.filter((p) => !proc.seenPorts.includes(p));
     if (fresh.length === 0) return;
     proc.seenPorts.push(...fresh);
+    // One port diagnosis, naming every port seen so far (output and sockets agree or add up);
+    // none once $PORT is among them (another port, e.g. HMR, just opened first).
     const diagnostic = portMismatchDiagnostic(proc.seenPorts, proc.port);
-    if (diagnostic !== null && !this.st.diagnostics.includes(diagnostic)) {
-      this.log('system', `diagnosis: ${diagnostic}`);
-      // One port diagnosis, naming every port seen so far (output and sockets agree or add up).
-      const diagnostics = [diagnostic];
-      this.update({ diagnostics, ...(proc.unhealthyBase !== null ? { reason: [proc.unhealthyBase, ...diagnostics].join('; ') } : {}) });
-    }
+    const diagnostics = diagnostic === null ? [] : [diagnostic];
+    if (diagnostics.join() === this.st.diagnostics.join()) return;
+    if (diagnostic !== null) this.log('system', `diagnosis: ${diagnostic}`);
+    this.update({ diagnostics, ...(proc.unhealthyBase !== null ? { reason: [proc.unhealthyBase, ...diagnostics].join('; ') } : {}) });
   }
 
   private runReadiness(proc: RunningProcess): void {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatServiceState } from '../../engine/cli/format.js';
 import { renderProblemHtml } from '../../engine/proxy/error-pages.js';
 import { serviceStateProblem } from '../../engine/proxy/problems.js';
 import { pickFreePort } from '../../engine/supervisor/ports.js';
 import type { ProjectState } from '../../shared/state.js';
-import { harness, nodeFixture, project, service } from './supervisor-kit.js';
+import { harness, nodeFixture, project, service, tempDir } from './supervisor-kit.js';
 
 test('a service listening on another port than $PORT, silently, is diagnosed from its sockets while it starts', async (t) => {
   const fixed = await pickFreePort();
@@ -31,4 +33,16 @@ test('a service listening on another port than $PORT, silently, is diagnosed fro
   assert.match(html, new RegExp(`app listens on ${fixed}, not \\$PORT=${state.port}; set port = ${fixed} or make it read \\$PORT`));
   assert.match(html, /has been starting for \d+s\./);
   assert.match(html, /starting the dev server/);
+});
+
+test('the diagnosis goes away once the service also listens on $PORT, even before it counts as ready', async (t) => {
+  const fixed = await pickFreePort();
+  const gate = join(tempDir(t), 'listen-on-port-now');
+  const ready = { kind: 'log' as const, pattern: 'a line this service never prints', timeoutMs: 60_000 };
+  const h = harness(t, project('p', [service('web', nodeFixture('silent-wrong-port.js'), { env: { FIXED_PORT: String(fixed), PORT_GATE: gate }, ready })]));
+  void h.supervisor.start();
+  await h.waitForState('web', (s) => s.diagnostics.length === 1, 'diagnosed', 15_000);
+  writeFileSync(gate, '');
+  const state = await h.waitForState('web', (s) => s.diagnostics.length === 0, 'no longer diagnosed', 15_000);
+  assert.equal(state.status, 'starting');
 });
