@@ -22,8 +22,8 @@ test('a service that keeps failing at start is given up on, stays down, and a ma
   assert.equal(gaveUp.nextRestartAt, null);
   assert.equal(formatServiceState('p', gaveUp, false), `locald: p/broken crashed :${gaveUp.port} — gave up after 3 failures; fix it and restart`);
   assert.equal(spawnCount(spawns), 3);
-  // Not respawned afterwards: several of the (200ms) backoff periods pass with no new start.
-  await new Promise((r) => setTimeout(r, 1_000));
+  // Not respawned afterwards: five of the longest backoff periods pass with no new start.
+  await new Promise((r) => setTimeout(r, FAST.backoff.maxMs * 5));
   assert.equal(spawnCount(spawns), 3);
   assert.equal(h.supervisor.state('broken')?.status, 'crashed');
 
