@@ -32,8 +32,13 @@ export interface ServiceState {
   reason: string | null;
   /** Epoch ms when a backing-off service will be started again. */
   nextRestartAt: number | null;
-  /** Extra findings, e.g. "listening on :5173, not $PORT=4123". */
+  /** Extra findings, e.g. "app listens on 5173, not $PORT=4123; set port = 5173 or make it read $PORT". */
   diagnostics: string[];
+  /**
+   * Set when locald stopped restarting the service after this many consecutive failed starts
+   * (exits before it became ready); status is then 'crashed'. A manual restart clears it.
+   */
+  gaveUpAfter?: number | null;
   /** How the proxy talks to the service (`protocol` in locald.toml); absent means 'http1'. */
   protocol?: UpstreamProtocol;
 }

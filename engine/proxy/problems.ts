@@ -198,24 +198,31 @@ export function serviceStateProblem(
         hint: startHint,
         extensions: base(project, service),
       };
-    case 'starting':
+    case 'starting': {
+      // While waiting for dependencies there is no process yet, and startedAt is an old run's.
+      const elapsedMs = service.pid !== null && service.startedAt !== null ? Math.max(0, Date.now() - service.startedAt) : null;
+      const lines = elapsedMs !== null ? logs() : [];
       return {
         status: 503,
         code: 'service-starting',
         title: 'Service starting',
-        detail: `Service '${name}' is starting; this page reloads itself once it is ready.`,
+        // The HTML page says it reloads (from refreshSeconds); the JSON is for clients that do not.
+        detail: elapsedMs !== null ? `Service '${name}' has been starting for ${Math.floor(elapsedMs / 1000)}s.` : `Service '${name}' is starting.`,
+        hint: diagnosticsHint(service) ?? service.reason ?? undefined,
         retryAfterSeconds: 1,
         refreshSeconds: 1,
-        extensions: base(project, service),
+        logs: lines,
+        extensions: { ...base(project, service), elapsedMs, diagnostics: [...service.diagnostics], logs: lines },
       };
+    }
     case 'backoff': {
       const wait = service.nextRestartAt !== null ? Math.max(1, Math.ceil((service.nextRestartAt - Date.now()) / 1000)) : 1;
-      const why = service.reason ?? exitDescription(service);
       return {
         status: 503,
         code: 'service-backoff',
         title: 'Service restarting',
-        detail: `Service '${name}' ${why.startsWith('exited') || why.startsWith('was ') ? why : `stopped (${why})`}; locald restarts it in about ${wait}s. This page reloads itself.`,
+        // Not service.reason: it carries the delay as of the exit, a second, stale countdown.
+        detail: `Service '${name}' ${exitDescription(service)}; locald restarts it in about ${wait}s.`,
         retryAfterSeconds: wait,
         refreshSeconds: Math.min(wait, 2),
         logs: logs(),
@@ -239,17 +246,20 @@ export function serviceStateProblem(
       };
     case 'crashed': {
       const lines = logs();
+      const gaveUpAfter = service.gaveUpAfter ?? null;
+      const hint = gaveUpAfter !== null ? `locald stopped restarting it after ${gaveUpAfter} failed starts in a row. ${startHint}` : startHint;
       return {
         status: 502,
         code: 'service-crashed',
-        title: 'Service crashed',
+        title: gaveUpAfter !== null ? 'Service keeps crashing' : 'Service crashed',
         detail: `Service '${name}' ${exitDescription(service)}${service.reason !== null ? ` (${service.reason})` : ''}.`,
-        hint: lines.length > 0 ? `The last lines it printed are below. ${startHint}` : startHint,
+        hint: lines.length > 0 ? `The last lines it printed are below. ${hint}` : hint,
         logs: lines,
         extensions: {
           ...base(project, service),
           exitCode: service.lastExit?.code ?? null,
           signal: service.lastExit?.signal ?? null,
+          ...(gaveUpAfter !== null ? { gaveUpAfter } : {}),
           logs: lines,
         },
       };

@@ -1,5 +1,5 @@
-// Finds "I am listening on port N" in a service's output, to explain why a
-// service that ignores $PORT never becomes ready. Pure.
+// Finds "I am listening on port N" in a service's output, and words the diagnosis for a
+// service that listens elsewhere than $PORT (ports from output or from its sockets). Pure.
 import { stripAnsi } from './line-splitter.js';
 
 // A line must look like a listening/URL announcement...
@@ -31,8 +31,13 @@ export function detectListeningPorts(line: string): number[] {
   return found;
 }
 
-/** The diagnostic for a service that announced `announced` while $PORT is `expected`, or null. */
-export function portMismatchDiagnostic(announced: readonly number[], expected: number): string | null {
-  if (announced.length === 0 || announced.includes(expected)) return null;
-  return `listening on ${announced.map((p) => `:${p}`).join(', ')}, not $PORT=${expected}`;
+/**
+ * The diagnostic for a service that announced, or was seen listening on, `ports` while $PORT
+ * is `expected`, or null.
+ */
+export function portMismatchDiagnostic(ports: readonly number[], expected: number): string | null {
+  const first = ports[0];
+  if (first === undefined || ports.includes(expected)) return null;
+  const listed = ports.length === 1 ? String(first) : `${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
+  return `app listens on ${listed}, not $PORT=${expected}; set port = ${first} or make it read $PORT`;
 }

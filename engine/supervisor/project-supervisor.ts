@@ -5,8 +5,10 @@ import { DEFAULT_LOG_RING_LINES, DEFAULT_STOP_GRACE_MS } from '../../shared/defa
 import type { LogLine, ServiceState, ServiceStatus } from '../../shared/state.js';
 import type { DependencyPlan } from './dependency-order.js';
 import { planDependencies, stopOrder } from './dependency-order.js';
+import { DEFAULT_MAX_FAILED_STARTS } from './give-up-policy.js';
 import { selectLogs } from './log-ring.js';
 import type { LoopbackHost } from './readiness.js';
+import { DEFAULT_BACKOFF } from './restart-policy.js';
 import { SETTLED_STATUSES, ServiceRunner } from './service-runner.js';
 import type { SupervisorOptions } from './types.js';
 
@@ -32,8 +34,12 @@ export class ProjectSupervisor {
     this.options = options;
     const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     const logRingLines = options.logRingLines ?? DEFAULT_LOG_RING_LINES;
+    const maxFailedStarts = options.maxFailedStarts ?? DEFAULT_MAX_FAILED_STARTS;
+    const backoff = options.backoff ?? DEFAULT_BACKOFF;
     if (!(stopGraceMs >= 0)) throw new RangeError(`stopGraceMs must be >= 0, got ${stopGraceMs}`);
     if (!Number.isInteger(logRingLines) || logRingLines < 1) throw new RangeError(`logRingLines must be a positive integer, got ${logRingLines}`);
+    if (!Number.isInteger(maxFailedStarts) || maxFailedStarts < 1) throw new RangeError(`maxFailedStarts must be a positive integer, got ${maxFailedStarts}`);
+    if (!(backoff.initialMs >= 0 && backoff.maxMs >= backoff.initialMs)) throw new RangeError(`backoff must have 0 <= initialMs <= maxMs, got ${JSON.stringify(backoff)}`);
     for (const service of config.services) {
       if (this.runners.has(service.name)) throw new Error(`project '${config.name}' defines service '${service.name}' twice`);
       this.runners.set(
@@ -47,6 +53,8 @@ export class ProjectSupervisor {
           extraEnv: options.extraEnv ?? {},
           stopGraceMs,
           logRingLines,
+          maxFailedStarts,
+          backoff,
         }),
       );
     }

@@ -6,11 +6,18 @@ export const BACKOFF_MAX_MS = 30_000;
 /** A service that stayed up this long is considered healthy again: its backoff starts over. */
 export const BACKOFF_RESET_AFTER_MS = 10_000;
 
-/** Delay before restart number `attempt` (0-based): 500ms, 1s, 2s, 4s ... capped at 30s. */
-export function backoffDelay(attempt: number): number {
-  if (attempt <= 0) return BACKOFF_INITIAL_MS;
+export interface BackoffTiming {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffTiming = { initialMs: BACKOFF_INITIAL_MS, maxMs: BACKOFF_MAX_MS };
+
+/** Delay before restart number `attempt` (0-based): 500ms, 1s, 2s, 4s ... capped at 30s by default. */
+export function backoffDelay(attempt: number, timing: BackoffTiming = DEFAULT_BACKOFF): number {
+  if (attempt <= 0) return timing.initialMs;
   // Clamp the exponent so huge attempt counts never overflow to Infinity.
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** Math.min(attempt, 30));
+  return Math.min(timing.maxMs, timing.initialMs * 2 ** Math.min(attempt, 30));
 }
 
 /**

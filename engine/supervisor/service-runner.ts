@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ServiceConfig } from '../../shared/config.js';
 import type { LogLine, LogStream, ServiceExit, ServiceState, ServiceStatus } from '../../shared/state.js';
 import { LineSplitter, stripAnsi } from './line-splitter.js';
+import { listeningPortsOfGroup } from './group-listeners.js';
 import { detectListeningPorts, portMismatchDiagnostic } from './listening-port.js';
 import { LogRing } from './log-ring.js';
 import { removeProcessRecord, writeProcessRecord } from './pid-records.js';
@@ -15,6 +16,8 @@ import { isGroupAlive, spawnInShell, terminateGroup } from './process-group.js';
 import { processStartTime } from './process-start-time.js';
 import type { LoopbackHost } from './readiness.js';
 import { compileReadyPattern, probe, readinessTimeoutReason } from './readiness.js';
+import { gaveUpReason, nextFailedStarts, shouldGiveUp } from './give-up-policy.js';
+import type { BackoffTiming } from './restart-policy.js';
 import { backoffDelay, describeExit, formatDuration, isCleanExit, nextBackoffAttempt, shouldRestart } from './restart-policy.js';
 
 export interface RunnerContext {
@@ -27,6 +30,8 @@ export interface RunnerContext {
   extraEnv: Record<string, string>;
   stopGraceMs: number;
   logRingLines: number;
+  maxFailedStarts: number;
+  backoff: BackoffTiming;
 }
 
 /** Statuses in which a start attempt has come to a result (good or bad). */
@@ -51,7 +56,13 @@ interface RunningProcess {
   /** Why the readiness check timed out, without diagnostics. */
   unhealthyBase: string | null;
   record: Promise<void>;
+  /** Ports announced in output or seen listening before readiness, in order of first sighting. */
+  seenPorts: number[];
 }
+
+const PORT_SCAN_FAST_MS = 500;
+const PORT_SCAN_FAST_FOR_MS = 10_000;
+const PORT_SCAN_SLOW_MS = 2_000;
 
 // Read once: the owner's identity in every pid record.
 let ownerStartTime: Promise<string | null> | null = null;
@@ -66,6 +77,8 @@ export class ServiceRunner {
   private cleanup: Promise<void> = Promise.resolve();
   private backoffTimer: NodeJS.Timeout | null = null;
   private attempt: number | null = null;
+  /** Exits in a row before readiness; at ctx.maxFailedStarts locald stops restarting. */
+  private failedStarts = 0;
   /** Bumped by every launch and stop; async steps of an older launch give up. */
   private generation = 0;
   private wanted = false;
@@ -91,6 +104,7 @@ export class ServiceRunner {
       nextRestartAt: null,
       diagnostics: [],
       protocol: config.protocol,
+      gaveUpAfter: null,
     };
   }
 
@@ -111,6 +125,7 @@ export class ServiceRunner {
   resetForStart(): void {
     this.st.restarts = 0;
     this.attempt = null;
+    this.failedStarts = 0;
     this.blockedBy = null;
   }
 
@@ -147,6 +162,7 @@ export class ServiceRunner {
     this.log('system', 'restart requested');
     await this.stop();
     this.attempt = null;
+    this.failedStarts = 0;
     return this.start('manual');
   }
 
@@ -156,7 +172,7 @@ export class ServiceRunner {
     this.wanted = true;
     this.blockedBy = null;
     const hadRun = this.st.startedAt !== null;
-    this.update({ status: 'starting', reason: null, pid: null, nextRestartAt: null, diagnostics: [] });
+    this.update({ status: 'starting', reason: null, pid: null, nextRestartAt: null, diagnostics: [], gaveUpAfter: null });
     // A previous process may still be leaving (its group being terminated).
     await this.cleanup;
     if (gen !== this.generation) return;
@@ -212,6 +228,7 @@ export class ServiceRunner {
       readyTimer: null,
       unhealthyBase: null,
       record: Promise.resolve(),
+      seenPorts: [],
     };
     this.proc = proc;
     proc.record = this.writeRecord(proc, injection.command);
@@ -221,6 +238,18 @@ export class ServiceRunner {
     child.once('exit', (code, signal) => this.onExit(proc, code, signal));
     this.update({ status: 'starting', pid: proc.pid, startedAt: proc.startedAt, port, reason: null });
     this.runReadiness(proc);
+    void this.watchListeningPorts(proc);
+  }
+
+  /** Until readiness, looks at the sockets the group listens on: a server that ignores $PORT may print nothing about it. */
+  private async watchListeningPorts(proc: RunningProcess): Promise<void> {
+    const signal = proc.abort.signal;
+    while (!signal.aborted && !proc.ready) {
+      // Soon after the start (the diagnosis should come within a couple of seconds), then rarely.
+      await abortableDelay(Date.now() - proc.startedAt < PORT_SCAN_FAST_FOR_MS ? PORT_SCAN_FAST_MS : PORT_SCAN_SLOW_MS, signal);
+      if (signal.aborted || proc.ready) return;
+      this.reportListeningPorts(proc, await listeningPortsOfGroup(proc.pid));
+    }
   }
 
   private async choosePort(): Promise<number> {
@@ -295,13 +324,22 @@ export class ServiceRunner {
       this.markReady(proc, null);
       return;
     }
-    // Only before readiness: once $PORT answers, other ports (HMR, metrics) are no problem.
-    const diagnostic = portMismatchDiagnostic(detectListeningPorts(text), proc.port);
-    if (diagnostic !== null && !this.st.diagnostics.includes(diagnostic)) {
-      this.log('system', `diagnosis: ${diagnostic}`);
-      const diagnostics = [...this.st.diagnostics, diagnostic];
-      this.update({ diagnostics, ...(proc.unhealthyBase !== null ? { reason: [proc.unhealthyBase, ...diagnostics].join('; ') } : {}) });
-    }
+    this.reportListeningPorts(proc, detectListeningPorts(text));
+  }
+
+  /** Ports the service announced or was seen listening on; only before readiness: once $PORT answers, other ports (HMR, metrics) are no problem. */
+  private reportListeningPorts(proc: RunningProcess, ports: readonly number[]): void {
+    if (proc !== this.proc || proc.ready || proc.exit !== null) return;
+    const fresh = ports.filter((p) => !proc.seenPorts.includes(p));
+    if (fresh.length === 0) return;
+    proc.seenPorts.push(...fresh);
+    // One port diagnosis, naming every port seen so far (output and sockets agree or add up);
+    // none once $PORT is among them (another port, e.g. HMR, just opened first).
+    const diagnostic = portMismatchDiagnostic(proc.seenPorts, proc.port);
+    const diagnostics = diagnostic === null ? [] : [diagnostic];
+    if (diagnostics.join() === this.st.diagnostics.join()) return;
+    if (diagnostic !== null) this.log('system', `diagnosis: ${diagnostic}`);
+    this.update({ diagnostics, ...(proc.unhealthyBase !== null ? { reason: [proc.unhealthyBase, ...diagnostics].join('; ') } : {}) });
   }
 
   private runReadiness(proc: RunningProcess): void {
@@ -347,7 +385,8 @@ export class ServiceRunner {
     this.upstreamHost = host;
     const late = proc.unhealthyBase !== null ? ' (after being unhealthy)' : '';
     this.log('system', `ready on port ${proc.port}${host !== null ? ` (${host})` : ''}${late}`);
-    this.update({ status: 'ready', reason: null });
+    // A port seen before readiness may have been an HMR or inspector port opened first.
+    this.update({ status: 'ready', reason: null, diagnostics: [] });
   }
 
   private markUnhealthy(proc: RunningProcess, base: string): void {
@@ -381,9 +420,17 @@ export class ServiceRunner {
     })();
 
     const uptime = exit.at - proc.startedAt;
+    this.failedStarts = nextFailedStarts(this.failedStarts, proc.ready);
+    if (this.wanted && shouldRestart(this.config.restart, exit) && shouldGiveUp(this.failedStarts, this.ctx.maxFailedStarts)) {
+      this.wanted = false;
+      const reason = gaveUpReason(this.failedStarts);
+      this.log('system', `${what}; ${reason}`);
+      this.update({ status: 'crashed', pid: null, lastExit: exit, reason, nextRestartAt: null, gaveUpAfter: this.failedStarts });
+      return;
+    }
     if (this.wanted && shouldRestart(this.config.restart, exit)) {
       this.attempt = nextBackoffAttempt(this.attempt, uptime);
-      const delay = backoffDelay(this.attempt);
+      const delay = backoffDelay(this.attempt, this.ctx.backoff);
       const gen = this.generation;
       this.log('system', `${what}; restarting in ${formatDuration(delay)}`);
       this.update({ status: 'backoff', pid: null, lastExit: exit, reason: `${what}; restarting in ${formatDuration(delay)}`, nextRestartAt: exit.at + delay });

@@ -1,5 +1,6 @@
 // Types of the supervisor's public surface that are engine-only (not part of shared/).
 import type { LogLine, ServiceState } from '../../shared/state.js';
+import type { BackoffTiming } from './restart-policy.js';
 
 export interface SupervisorOptions {
   /** locald's state directory; pid records go to `<stateDir>/processes/`. */
@@ -14,6 +15,10 @@ export interface SupervisorOptions {
   stopGraceMs?: number;
   /** Lines kept per service. */
   logRingLines?: number;
+  /** Consecutive failed starts after which a service is no longer restarted (see give-up-policy.ts). */
+  maxFailedStarts?: number;
+  /** Restart delays; tests shorten them. */
+  backoff?: BackoffTiming;
 }
 
 /** What locald writes for each running service, so a later run can reap it after a crash. */

@@ -63,7 +63,7 @@ test('a service listening on another port than $PORT is diagnosed, and the reaso
   const state = await h.waitForState('vite', (s) => s.status === 'unhealthy' && s.diagnostics.length > 0, 'unhealthy with a diagnosis');
   const announced = /localhost:(\d+)/.exec(stripAnsi(h.text('vite')))?.[1];
   assert.ok(announced !== undefined, h.text('vite'));
-  const diagnostic = `listening on :${announced}, not $PORT=${state.port}`;
+  const diagnostic = `app listens on ${announced}, not $PORT=${state.port}; set port = ${announced} or make it read $PORT`;
   assert.deepEqual(state.diagnostics, [diagnostic]);
   assert.equal(state.reason, `readiness check timed out after 1.5s: nothing accepted connections on port ${state.port}; ${diagnostic}`);
 });

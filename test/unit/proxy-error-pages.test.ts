@@ -30,6 +30,8 @@ const project: ProjectState = {
   ],
   configIssues: [],
 };
+/** How often `needle` occurs in `text`. */
+const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
 const logLines = (texts: string[]) => () => texts.map((text, i) => ({ seq: i, time: 0, project: 'shop', service: 'api', stream: 'stdout' as const, text }));
 
 describe('content negotiation', () => {
@@ -90,6 +92,26 @@ describe('serviceStateProblem', () => {
     assert.deepEqual(p.logs, ['x']);
   });
 
+  it('backoff states one countdown, once; the page says it reloads once; JSON has no page words', () => {
+    const state = svc({ status: 'backoff', nextRestartAt: Date.now() + 12_500, lastExit: { code: 1, signal: null, at: 0 }, reason: 'exited with code 1; restarting in 16s', restarts: 4 });
+    const p = serviceStateProblem(project, state, logLines(['boom']), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' exited with code 1; locald restarts it in about 13s.");
+    const html = renderProblemHtml(p);
+    assert.equal(occurrences(html, 'locald restarts it in about 13s.'), 1);
+    assert.equal(occurrences(html, 'restarting in'), 0);
+    assert.equal(occurrences(html, 'This page reloads itself.'), 1);
+    const json = renderProblem(p, 'application/json').body.toString('utf8');
+    assert.equal(occurrences(json, 'locald restarts it in about 13s.'), 1);
+    assert.doesNotMatch(json, /reload/i);
+  });
+
+  it('starting: the page says it reloads once; JSON has no page words', () => {
+    const p = serviceStateProblem(project, svc({ status: 'starting' }), logLines([]), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' is starting.");
+    assert.equal(occurrences(renderProblemHtml(p), 'This page reloads itself.'), 1);
+    assert.doesNotMatch(renderProblem(p, 'application/json').body.toString('utf8'), /reload/i);
+  });
+
   it('crashed → 502 with code or signal, reason and logs', () => {
     const p = serviceStateProblem(project, svc({ status: 'crashed', lastExit: { code: 3, signal: null, at: 0 }, reason: 'exited with code 3' }), logLines(['a', 'b']), 7700) as ProxyProblem;
     assert.equal(p.status, 502);
@@ -101,6 +123,39 @@ describe('serviceStateProblem', () => {
     assert.equal(killed.extensions?.signal, 'SIGSEGV');
   });
 
+  it('starting with a process: elapsed time, the port diagnosis and the log tail', () => {
+    const diagnostic = 'app listens on 45999, not $PORT=35177; set port = 45999 or make it read $PORT';
+    const state = svc({ status: 'starting', pid: 42, port: 35177, startedAt: Date.now() - 12_300, diagnostics: [diagnostic] });
+    const p = serviceStateProblem(project, state, logLines(['compiling…']), 7700) as ProxyProblem;
+    assert.equal(p.detail, "Service 'api' has been starting for 12s.");
+    assert.equal(p.hint, diagnostic);
+    assert.deepEqual(p.logs, ['compiling…']);
+    const html = renderProblemHtml(p);
+    assert.equal(occurrences(html, escapeHtml(diagnostic)), 1);
+    assert.match(html, /compiling…/);
+    const json = problemJson(p);
+    assert.equal(json.elapsedMs !== undefined && (json.elapsedMs as number) >= 12_300, true);
+    assert.deepEqual(json.diagnostics, [diagnostic]);
+    // Waiting for a dependency: no process yet, so no elapsed time; the reason is the hint.
+    const waiting = serviceStateProblem(project, svc({ status: 'starting', startedAt: 1, reason: "waiting for 'db'" }), logLines([]), 7700) as ProxyProblem;
+    assert.equal(waiting.detail, "Service 'api' is starting.");
+    assert.equal(waiting.hint, "waiting for 'db'");
+  });
+
+  it('given up → 502 that says so once, in the page and the JSON', () => {
+    const state = svc({ status: 'crashed', lastExit: { code: 1, signal: null, at: 0 }, reason: 'gave up after 8 failures; fix it and restart', gaveUpAfter: 8 });
+    const p = serviceStateProblem(project, state, logLines(['fatal: cannot start']), 7700) as ProxyProblem;
+    assert.equal(p.status, 502);
+    assert.equal(p.title, 'Service keeps crashing');
+    assert.equal(p.detail, "Service 'api' exited with code 1 (gave up after 8 failures; fix it and restart).");
+    assert.match(p.hint ?? '', /locald stopped restarting it after 8 failed starts in a row\./);
+    assert.equal(occurrences(renderProblemHtml(p), 'gave up after 8 failures; fix it and restart'), 1);
+    const json = problemJson(p);
+    assert.equal(json.gaveUpAfter, 8);
+    assert.equal(occurrences(JSON.stringify(json), 'gave up after 8 failures; fix it and restart'), 1);
+    assert.equal(p.refreshSeconds, undefined, 'nothing will change by itself, so the page does not reload');
+  });
+
   it('stopping → 503', () => assert.equal(serviceStateProblem(project, svc({ status: 'stopping' }), logLines([]), 7700)?.status, 503));
 
   it('reads logs only when the page shows them', () => {
@@ -110,7 +165,7 @@ describe('serviceStateProblem', () => {
       return [];
     };
     serviceStateProblem(project, svc(), counting, 7700);
-    serviceStateProblem(project, svc({ status: 'starting' }), counting, 7700);
+    serviceStateProblem(project, svc({ status: 'starting', reason: "waiting for 'db'" }), counting, 7700);
     assert.equal(reads, 0);
   });
 });

@@ -10,7 +10,7 @@ import { diffStats, lineDiff } from '../../renderer/src/diff/line-diff.js';
 import { headersToText, sameHeaders, textToHeaders } from '../../renderer/src/export/headers-text.js';
 import { importHar, parseHarText } from '../../renderer/src/export/har-import.js';
 import { shellQuote, toCurl, toFetch, type CopyableRequest } from '../../renderer/src/export/request-copy.js';
-import { absoluteUrl, countOf, formatBytes, formatDuration, statusTone } from '../../renderer/src/format/format.js';
+import { absoluteUrl, countOf, formatBytes, formatDuration, serviceStatusText, statusTone } from '../../renderer/src/format/format.js';
 import { timingSegments } from '../../renderer/src/format/timing.js';
 import { TrafficStore } from '../../engine/capture/store.js';
 
@@ -221,6 +221,11 @@ describe('formatting', () => {
     assert.equal(statusTone({ status: null, error: null, state: 'pending' }), 'pending');
     assert.equal(absoluteUrl({ clientProtocol: 'h2', host: 'shop.localhost:7700', url: '/x' }), 'https://shop.localhost:7700/x');
     assert.equal(absoluteUrl({ clientProtocol: 'http/1.1', host: 'shop.localhost', url: '/' }), 'http://shop.localhost/');
+  });
+  it('a service badge says when locald gave up on it', () => {
+    assert.equal(serviceStatusText({ status: 'crashed', gaveUpAfter: 8 }), 'gave up');
+    assert.equal(serviceStatusText({ status: 'crashed', gaveUpAfter: null }), 'crashed');
+    assert.equal(serviceStatusText({ status: 'backoff' }), 'backoff');
   });
   it('splits timings into phases and skips missing ones', () => {
     const segs = timingSegments({ start: 0, upstreamConnected: 2, requestSent: 3, firstByte: 10, end: 12 });

@@ -32,8 +32,8 @@ test('ignores lines that are not listening announcements', () => {
 });
 
 test('the mismatch diagnostic names both ports, and is silent when $PORT is among them', () => {
-  assert.equal(portMismatchDiagnostic([5173], 4123), 'listening on :5173, not $PORT=4123');
-  assert.equal(portMismatchDiagnostic([5173, 24678], 4123), 'listening on :5173, :24678, not $PORT=4123');
+  assert.equal(portMismatchDiagnostic([5173], 4123), 'app listens on 5173, not $PORT=4123; set port = 5173 or make it read $PORT');
+  assert.equal(portMismatchDiagnostic([5173, 24678, 9229], 4123), 'app listens on 5173, 24678 and 9229, not $PORT=4123; set port = 5173 or make it read $PORT');
   assert.equal(portMismatchDiagnostic([4123], 4123), null);
   assert.equal(portMismatchDiagnostic([], 4123), null);
 });

@@ -9,11 +9,23 @@ import {
   nextBackoffAttempt,
   shouldRestart,
 } from '../../engine/supervisor/restart-policy.js';
+import { DEFAULT_MAX_FAILED_STARTS, gaveUpReason, nextFailedStarts, shouldGiveUp } from '../../engine/supervisor/give-up-policy.js';
 
 test('backoff doubles from 500ms and is capped at 30s', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map(backoffDelay), [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelay(a)), [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   assert.equal(backoffDelay(10_000), BACKOFF_MAX_MS);
   assert.equal(backoffDelay(-1), 500);
+  assert.deepEqual([0, 1, 2, 3].map((a) => backoffDelay(a, { initialMs: 50, maxMs: 150 })), [50, 100, 150, 150]);
+});
+
+test('give-up policy: failures before readiness add up, readiness resets them', () => {
+  assert.equal(nextFailedStarts(0, false), 1);
+  assert.equal(nextFailedStarts(6, false), 7);
+  assert.equal(nextFailedStarts(7, true), 0);
+  assert.equal(shouldGiveUp(7, DEFAULT_MAX_FAILED_STARTS), false);
+  assert.equal(shouldGiveUp(8, DEFAULT_MAX_FAILED_STARTS), true);
+  assert.equal(gaveUpReason(8), 'gave up after 8 failures; fix it and restart');
+  assert.equal(gaveUpReason(1), 'gave up after 1 failure; fix it and restart');
 });
 
 test('the attempt grows with quick crashes and resets after 10s of uptime', () => {

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatConfigIssue } from '../../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../../shared/state.js';
-import { countOf, formatClock } from '../format/format.js';
+import { countOf, formatClock, serviceStatusText } from '../format/format.js';
 import { searchLogs } from '../model/log-buffer.js';
 import { actions, useUi } from '../store/store.js';
 import { useStickToBottom } from './stick-to-bottom.js';
@@ -95,7 +95,7 @@ function ServiceRow({ project, service }: { project: string; service: ServiceSta
         {service.name}
       </th>
       <td>
-        <span className={`sstatus sstatus-${service.status}`}>{service.status}</span>
+        <span className={`sstatus sstatus-${service.status}`}>{serviceStatusText(service)}</span>
       </td>
       <td className="small mono">{service.port !== null ? `:${service.port}` : ''}</td>
       <td className="small">

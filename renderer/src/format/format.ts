@@ -1,5 +1,11 @@
 // How numbers, times and statuses read in the UI.
+import type { ServiceState } from '../../../shared/state.js';
 import type { ExchangeSummary } from '../../../shared/traffic.js';
+
+/** A service's status badge. A given-up service is 'crashed' for everything else; the badge says why it stays down. */
+export function serviceStatusText(service: Pick<ServiceState, 'status' | 'gaveUpAfter'>): string {
+  return (service.gaveUpAfter ?? null) !== null ? 'gave up' : service.status;
+}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
