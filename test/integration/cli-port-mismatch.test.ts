@@ -21,9 +21,9 @@ test('locald up: a service listening on a fixed port instead of $PORT is named i
   t.after(() => locald.stop('SIGTERM'));
   const port = await locald.port();
 
-  const line = await locald.waitForOutput(/locald: wp\/web starting :(\d+) \((app listens on .*)\)/, 20_000);
-  const expected = `app listens on ${fixed}, not $PORT=${line[1]}; set port = ${fixed} or make it read $PORT`;
-  assert.equal(line[2], expected);
+  const line = await locald.waitForOutput(/locald: wp\/web diagnosis: (app listens on \d+, not \$PORT=(\d+); .*)\n/, 20_000);
+  const expected = `app listens on ${fixed}, not $PORT=${line[2]}; set port = ${fixed} or make it read $PORT`;
+  assert.equal(line[1], expected);
 
   // The proxy's starting page (HTML) and problem+json say the same, with the time so far and the output.
   const page = await waitFor(
@@ -45,5 +45,5 @@ test('locald up: a service listening on a fixed port instead of $PORT is named i
   // Once $PORT answers, the service is ready and the diagnosis (maybe an HMR port) is dropped;
   // it also lets locald stop it without waiting for the readiness timeout.
   writeFileSync(gate, '');
-  await locald.waitForOutput(new RegExp(`locald: wp/web ready :${line[1]}\n`), 20_000);
+  await locald.waitForOutput(new RegExp(`locald: wp/web ready on port ${line[2]}`), 20_000);
 });

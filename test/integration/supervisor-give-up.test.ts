@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatServiceState } from '../../engine/cli/format.js';
+import { formatLogLine } from '../../engine/cli/format.js';
 import { harness, nodeFixture, project, service, tempDir, waitFor } from './supervisor-kit.js';
 
 // Short waits so a run of failures takes well under a second per start.
@@ -20,7 +20,10 @@ test('a service that keeps failing at start is given up on, stays down, and a ma
   assert.equal(gaveUp.status, 'crashed');
   assert.equal(gaveUp.reason, 'gave up after 3 failures; fix it and restart');
   assert.equal(gaveUp.nextRestartAt, null);
-  assert.equal(formatServiceState('p', gaveUp, false), `locald: p/broken crashed :${gaveUp.port} — gave up after 3 failures; fix it and restart`);
+  // The terminal's line for it: locald's own, said once.
+  const said = h.lines.filter((l) => l.service === 'broken' && l.stream === 'system' && l.text.includes('gave up'));
+  assert.equal(said.length, 1);
+  assert.equal(formatLogLine(said[0]!, false, 0), 'locald: p/broken exited with code 1; gave up after 3 failures; fix it and restart');
   assert.equal(spawnCount(spawns), 3);
   // Not respawned afterwards: five of the longest backoff periods pass with no new start.
   await new Promise((r) => setTimeout(r, FAST.backoff.maxMs * 5));

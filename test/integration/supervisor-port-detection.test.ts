@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatServiceState } from '../../engine/cli/format.js';
+import { formatLogLine } from '../../engine/cli/format.js';
 import { renderProblemHtml } from '../../engine/proxy/error-pages.js';
 import { serviceStateProblem } from '../../engine/proxy/problems.js';
 import { pickFreePort } from '../../engine/supervisor/ports.js';
@@ -23,7 +23,8 @@ test('a service listening on another port than $PORT, silently, is diagnosed fro
   const output = h.lines.filter((l) => l.service === 'web' && l.stream !== 'system').map((l) => l.text);
   assert.ok(output.includes('compiled successfully') && !output.some((l) => l.includes(String(fixed))), 'the service never printed its port');
   assert.match(h.text('web'), new RegExp(`diagnosis: ${expected.replace(/\$/g, '\\$')}`));
-  assert.equal(formatServiceState('p', state, false), `locald: p/web starting :${state.port} (${expected})`);
+  const diagnosis = h.lines.find((l) => l.service === 'web' && l.stream === 'system' && l.text.startsWith('diagnosis:'));
+  assert.equal(formatLogLine(diagnosis ?? assert.fail('no diagnosis line'), false, 0), `locald: p/web diagnosis: ${expected}`);
 
   // The proxy's starting page, built from that state: both ports, the elapsed time, the output.
   const projectState: ProjectState = { name: 'p', dir: config.dir, file: config.file, status: 'starting', url: 'http://p.localhost:7700/', services: [state], routes: [], configIssues: [] };
