@@ -40,7 +40,7 @@ test('a service that ignores SIGTERM is SIGKILLed after the grace period', async
   const state = h.supervisor.state('stubborn');
   assert.equal(state?.status, 'stopped');
   assert.match(h.text('stubborn'), /got SIGTERM, ignoring it/);
-  assert.match(h.text('stubborn'), /still running 700ms after SIGTERM; sending SIGKILL/);
+  assert.match(h.text('stubborn'), /still running at the end of the 700ms grace period; sending SIGKILL/);
   // The shell may have exec'd node (then the leader itself was SIGKILLed) or died of SIGTERM.
   assert.ok(state?.lastExit?.signal === 'SIGKILL' || state?.lastExit?.signal === 'SIGTERM', JSON.stringify(state?.lastExit));
   await waitUntilGone(pid);
