@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { harness, nodeFixture, pidExists, project, service, waitUntilGone } from './supervisor-kit.js';
+import { harness, nodeFixture, pidExists, project, service, startSupervisorHost, tempDir, waitFor, waitUntilGone } from './supervisor-kit.js';
 
 test('stop leaves no orphans: a node grandchild and a shell-backgrounded process both die', async (t) => {
   const shellCombo = `${nodeFixture('idle.js')} & ${nodeFixture('spawn-grandchild.js')}`;
@@ -56,4 +58,28 @@ test('when a service exits on its own, what it left in its group is terminated t
   assert.equal(state.reason, 'exited with code 4');
   await waitUntilGone(idlePid);
   assert.match(h.text('leaver'), /terminating what process \d+ left running in its process group/);
+});
+
+test('out of file descriptors, stop still signals the group and keeps its pid record until the group is confirmed gone', { skip: process.platform !== 'linux' ? 'reads /proc' : false }, async (t) => {
+  const stateDir = tempDir(t);
+  const record = join(stateDir, 'processes', 'p--stubborn.json');
+  // A low limit, so that using up every descriptor is quick; the host holds them all while it stops.
+  const host = await startSupervisorHost(t, stateDir, project('p', [service('stubborn', nodeFixture('ignore-sigterm.js'))]), {
+    env: { STOP_GRACE_MS: '3000' },
+    shellPrefix: 'ulimit -n 256 &&',
+  });
+  const nodePid = await host.printedPid(/pid (\d+) listening/);
+  assert.ok(existsSync(record));
+
+  host.child.kill('SIGUSR2');
+  await waitFor(() => (/got SIGTERM/.test(host.stderr()) || host.stdout().includes('STOPPED') ? true : undefined), 20_000, () => `SIGTERM or STOPPED:\n${host.stderr()}`);
+  assert.match(host.stdout(), /EXHAUSTED \d+ EMFILE/);
+  // /proc could not be read, yet the group was signalled (not taken for empty)...
+  assert.match(host.stderr(), /got SIGTERM, ignoring it/);
+  // ...and while it still runs, its record is there for the next start to reap.
+  assert.ok(pidExists(nodePid));
+  assert.ok(existsSync(record), 'the pid record of a running group is kept');
+
+  await waitFor(() => (host.stdout().includes('STOPPED') ? true : undefined), 30_000, () => `the stop to finish:\n${host.stderr()}`);
+  await waitUntilGone(nodePid);
 });
