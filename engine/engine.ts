@@ -266,7 +266,7 @@ export class Engine implements EngineApi, ProxyBackend {
     entry.stopRequests++;
     // Cancels a start in progress now (readiness and dependency waits end, nothing more is
     // spawned); the serialised stop below then finds it stopping or stopped.
-    void entry.starting?.stop();
+    void entry.starting?.stop().catch(() => undefined); // the serialised stop reports failures
     return this.serialise(entry, async () => {
       if (entry.supervisor === null) {
         entry.enabled = false;
