@@ -83,3 +83,18 @@ test('out of file descriptors, stop still signals the group and keeps its pid re
   await waitFor(() => (host.stdout().includes('STOPPED') ? true : undefined), 30_000, () => `the stop to finish:\n${host.stderr()}`);
   await waitUntilGone(nodePid);
 });
+
+test('stop finishes within one grace period however many dependency levels ignore SIGTERM', async (t) => {
+  const stubborn = nodeFixture('ignore-sigterm.js');
+  const h = harness(t, project('p', [service('api', stubborn), service('web', stubborn, { dependsOn: ['api'] })]), { stopGraceMs: 4_000 });
+  await h.supervisor.start();
+  const pids = [h.supervisor.state('api')?.pid ?? 0, h.supervisor.state('web')?.pid ?? 0];
+  const began = Date.now();
+  await h.supervisor.stop();
+  const took = Date.now() - began;
+  // web (stopped first) and then api both reached the one deadline; one grace period per
+  // level would take 8 s and more.
+  assert.ok(took < 6_500, `stop took ${took} ms`);
+  assert.match(h.text('web'), /grace period; sending SIGKILL/);
+  for (const pid of pids) await waitUntilGone(pid);
+});
