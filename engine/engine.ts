@@ -57,6 +57,14 @@ interface ProjectEntry {
   stopping: boolean;
   /** Serialises start/stop so a toggle storm never interleaves them. */
   transition: Promise<unknown>;
+  /**
+   * The supervisor whose start() is in progress. A start resolves only when every service is
+   * ready or has failed (a readiness timeout can be minutes), so a stop queued behind it
+   * would wait that long: a stop stops this supervisor at once instead, which ends the start.
+   */
+  starting: ProjectSupervisor | null;
+  /** Bumped by every stop request: a start queued before it does not run. */
+  stopRequests: number;
   cached: ProjectState | null;
   /** A changed config waiting for approval, and what changed. */
   pending: { config: ProjectConfig; changes: string[] } | null;
@@ -219,6 +227,8 @@ export class Engine implements EngineApi, ProxyBackend {
       enabled: false,
       stopping: false,
       transition: Promise.resolve(),
+      starting: null,
+      stopRequests: 0,
       cached: null,
       pending: null,
       watcher: null,
@@ -243,10 +253,12 @@ export class Engine implements EngineApi, ProxyBackend {
 
   startProject(project: string): Promise<ProjectState> {
     const entry = this.requireProject(project);
+    const stopRequests = entry.stopRequests;
     return this.serialise(entry, async () => {
+      if (entry.stopRequests !== stopRequests) return this.stateOf(entry); // a later stop cancelled it
       entry.enabled = true;
       this.publish(entry);
-      await entry.supervisor?.start();
+      if (entry.supervisor !== null) await this.startSupervisor(entry, entry.supervisor);
       this.publish(entry);
       return this.stateOf(entry);
     });
@@ -254,6 +266,10 @@ export class Engine implements EngineApi, ProxyBackend {
 
   stopProject(project: string): Promise<ProjectState> {
     const entry = this.requireProject(project);
+    entry.stopRequests++;
+    // Cancels a start in progress now (readiness and dependency waits end, nothing more is
+    // spawned); the serialised stop below then finds it stopping or stopped.
+    void entry.starting?.stop().catch(() => undefined); // the serialised stop reports failures
     return this.serialise(entry, async () => {
       if (entry.supervisor === null) {
         entry.enabled = false;
@@ -345,6 +361,20 @@ export class Engine implements EngineApi, ProxyBackend {
     this.flushLogs();
   }
 
+  /**
+   * SIGKILL to every service's process group now, without a grace period (a second Ctrl+C).
+   * A stop in progress then finishes at once; resolves when the groups are gone.
+   */
+  async killAll(): Promise<void> {
+    const supervisors = new Set<ProjectSupervisor>();
+    for (const entry of this.projects.values()) {
+      entry.stopRequests++;
+      for (const s of [entry.supervisor, entry.starting]) if (s !== null) supervisors.add(s);
+    }
+    await Promise.allSettled([...supervisors].map((s) => s.kill()));
+    this.flushLogs();
+  }
+
   // ---- internals -------------------------------------------------------
 
   private async applyConfig(entry: ProjectEntry, config: ProjectConfig, restart: boolean): Promise<ProjectState> {
@@ -368,9 +398,18 @@ export class Engine implements EngineApi, ProxyBackend {
     entry.config = config;
     entry.supervisor = this.createSupervisor(config);
     this.publish(entry);
-    if (wasEnabled) await entry.supervisor.start();
+    if (wasEnabled) await this.startSupervisor(entry, entry.supervisor);
     this.publish(entry);
     return this.stateOf(entry);
+  }
+
+  private async startSupervisor(entry: ProjectEntry, supervisor: ProjectSupervisor): Promise<void> {
+    entry.starting = supervisor;
+    try {
+      await supervisor.start();
+    } finally {
+      if (entry.starting === supervisor) entry.starting = null;
+    }
   }
 
   private watch(entry: ProjectEntry): void {

@@ -41,6 +41,8 @@ export interface Runtime {
   reaped: ReapReport;
   /** Stops every project (and every process they started), then the listeners. Idempotent. */
   close(): Promise<void>;
+  /** SIGKILL to every service's process group now; a close() in progress then finishes at once. */
+  kill(): Promise<void>;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -97,5 +99,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       })();
       return closing;
     },
+    kill: () => engine.killAll(),
   };
 }

@@ -9,6 +9,7 @@ import { startRuntime, type Runtime } from '../runtime.js';
 import { readVersion } from '../version.js';
 import type { CliCommand } from './args.js';
 import { formatLogLine, formatProjectBanner } from './format.js';
+import { watchParent } from './parent-watch.js';
 
 type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 
@@ -67,9 +68,16 @@ export async function runUp(command: UpCommand): Promise<number> {
   out(`locald: dashboard ${dashboard.url()}`);
 
   let stopping: Promise<number> | null = null;
+  let killing = false;
   const stop = (reason: string): Promise<number> => {
     if (stopping !== null) {
-      err(`locald: ${reason} again — still waiting for services to exit`);
+      // The user does not want to wait for the grace period: SIGKILL now. The stop in
+      // progress then sees every group gone, removes the records and exits.
+      if (!killing) {
+        killing = true;
+        err(`locald: ${reason} again — killing every service now (SIGKILL)`);
+        void runtime.kill();
+      }
       return stopping;
     }
     out(`locald: ${reason}: stopping every service…`);
@@ -98,6 +106,8 @@ export async function runUp(command: UpCommand): Promise<number> {
     process.on('SIGINT', stopOn('SIGINT'));
     process.on('SIGTERM', stopOn('SIGTERM'));
     process.on('SIGHUP', stopOn('SIGHUP'));
+    // Started through npx: npm does not forward signals, so its death would orphan us.
+    watchParent(stopOn('parent process exited'));
     // Nobody reads our output any more (terminal closed, piping parent killed): that is a hang-up.
     void gone.then(stopOn('output closed'));
   });

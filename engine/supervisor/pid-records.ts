@@ -4,6 +4,9 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRecord } from './types.js';
 
+/** Environment variable that carries a record's `serviceId` into every process of the service. */
+export const SERVICE_ID_ENV = 'LOCALD_SERVICE_ID';
+
 export function processesDir(stateDir: string): string {
   return join(stateDir, 'processes');
 }
@@ -105,5 +108,6 @@ export function parseProcessRecord(text: string): ProcessRecord {
     ownerPid: r.ownerPid,
     ownerStartTime: r.ownerStartTime,
     recordedAt: typeof r.recordedAt === 'number' ? r.recordedAt : 0,
+    serviceId: typeof r.serviceId === 'string' && r.serviceId !== '' ? r.serviceId : null,
   };
 }

@@ -2,7 +2,8 @@
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { readProcStat } from './process-start-time.js';
+import type { ProcStat } from './process-start-time.js';
+import { readProcStat, readProcStatOrThrow } from './process-start-time.js';
 
 export interface SpawnServiceOptions {
   command: string;
@@ -42,34 +43,56 @@ export async function isProcessAlive(pid: number): Promise<boolean> {
 }
 
 /**
- * Whether any process of group `pgid` is still running. Zombies do not count: an
- * orphaned grandchild that died waits for init to reap it, which can take a while.
+ * Whether group `pgid` may still have a running process: true unless it is confirmed gone.
+ * Zombies do not count: an orphaned grandchild that died waits for init to reap it, which
+ * can take a while. When membership cannot be read (out of descriptors) the group counts as
+ * alive, so that it is still signalled and its pid record kept.
  */
 export async function isGroupAlive(pgid: number): Promise<boolean> {
   if (process.platform === 'win32') return signalOk(pgid, 0);
   if (!signalOk(-pgid, 0)) return false;
   if (process.platform !== 'linux') return true;
-  return (await groupMembers(pgid)).length > 0;
+  return groupLiveness(true, await groupMembers(pgid)) !== 'gone';
 }
 
-/** Live (non-zombie) pids of group `pgid`, from /proc. Linux only. */
-export async function groupMembers(pgid: number): Promise<number[]> {
+export type GroupLiveness = 'alive' | 'gone' | 'unknown';
+
+/**
+ * `exists`: kill(-pgid, 0) found the group (zombies included). `members`: its live members,
+ * or null when they could not be read. Only a group confirmed empty is gone.
+ */
+export function groupLiveness(exists: boolean, members: readonly number[] | null): GroupLiveness {
+  if (!exists) return 'gone';
+  if (members === null) return 'unknown';
+  return members.length > 0 ? 'alive' : 'gone';
+}
+
+/** How /proc is read; a parameter so that the failure paths can be tested. */
+export interface ProcReader {
+  readdir(path: string): Promise<string[]>;
+  /** null: no such process; throws when it cannot tell. */
+  readStat(pid: number): Promise<ProcStat | null>;
+}
+
+const PROC: ProcReader = { readdir: (path) => readdir(path), readStat: readProcStatOrThrow };
+
+/**
+ * Live (non-zombie) pids of group `pgid`, from /proc. Linux only. null when /proc could not
+ * be read (EMFILE and the like): "unknown", never "empty".
+ */
+export async function groupMembers(pgid: number, proc: ProcReader = PROC): Promise<number[] | null> {
   let entries: string[];
   try {
-    entries = await readdir('/proc');
+    entries = await proc.readdir('/proc');
   } catch {
-    return [];
+    return null;
   }
-  const members: number[] = [];
-  await Promise.all(
-    entries
-      .filter((e) => /^\d+$/.test(e))
-      .map(async (e) => {
-        const stat = await readProcStat(Number(e));
-        if (stat !== null && stat.pgrp === pgid && stat.state !== 'Z') members.push(stat.pid);
-      }),
-  );
-  return members;
+  try {
+    const stats = await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map((e) => proc.readStat(Number(e))));
+    return stats.filter((s): s is ProcStat => s !== null && s.pgrp === pgid && s.state !== 'Z').map((s) => s.pid);
+  } catch {
+    return null;
+  }
 }
 
 /** Sends `signal` to the whole group. Returns false when the group no longer exists. */

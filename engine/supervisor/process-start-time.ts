@@ -30,9 +30,23 @@ export function parseProcStat(text: string): ProcStat | null {
 
 export async function readProcStat(pid: number): Promise<ProcStat | null> {
   try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return await readProcStatOrThrow(pid);
   } catch {
     return null;
+  }
+}
+
+/**
+ * Like readProcStat, but only "no such process" is null: any other failure (EMFILE when out
+ * of descriptors, EACCES) throws, because it says nothing about whether the process exists.
+ */
+export async function readProcStatOrThrow(pid: number): Promise<ProcStat | null> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return null;
+    throw err;
   }
 }
 

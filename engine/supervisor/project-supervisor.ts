@@ -17,6 +17,7 @@ export class ProjectSupervisor {
   private readonly runners = new Map<string, ServiceRunner>();
   private readonly plan: DependencyPlan;
   private readonly options: SupervisorOptions;
+  private readonly stopGraceMs: number;
   /** Between start() and stop(): services whose dependencies become ready get started. */
   private active = false;
   /** Services that start as soon as all their dependencies are ready. */
@@ -33,6 +34,7 @@ export class ProjectSupervisor {
     this.config = config;
     this.options = options;
     const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    this.stopGraceMs = stopGraceMs;
     const logRingLines = options.logRingLines ?? DEFAULT_LOG_RING_LINES;
     const maxFailedStarts = options.maxFailedStarts ?? DEFAULT_MAX_FAILED_STARTS;
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -95,14 +97,19 @@ export class ProjectSupervisor {
     return promise;
   }
 
-  /** Stops dependents before their dependencies; resolves when every process group is gone. */
+  /**
+   * Stops dependents before their dependencies; resolves when every process group is gone.
+   * Cancels a start in progress: services waiting for dependencies are never spawned.
+   * One SIGKILL deadline for the whole project, however many dependency levels it has.
+   */
   stop(): Promise<void> {
     if (this.stopPromise !== null) return this.stopPromise;
     this.active = false;
     this.awaiting.clear();
+    const killAt = Date.now() + this.stopGraceMs;
     const run = async (): Promise<void> => {
       for (const level of stopOrder(this.plan)) {
-        await Promise.all(level.map((name) => this.runner(name).stop()));
+        await Promise.all(level.map((name) => this.runner(name).stop(killAt)));
       }
       this.unsettled.clear();
       this.checkStarted();
@@ -112,6 +119,14 @@ export class ProjectSupervisor {
     });
     this.stopPromise = promise;
     return promise;
+  }
+
+  /** SIGKILL to every service's group now (no grace period); resolves when the project is stopped. */
+  async kill(): Promise<void> {
+    this.active = false;
+    this.awaiting.clear();
+    await Promise.all([...this.runners.values()].map((r) => r.kill()));
+    await this.stop();
   }
 
   /** Stops and starts one service (even if its dependencies are not ready: the user asked). */

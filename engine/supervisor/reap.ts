@@ -1,9 +1,10 @@
 // Killing what a crashed locald left running, guarded against pid reuse.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { groupMembers, isProcessAlive, terminateGroup } from './process-group.js';
 import { processStartTime } from './process-start-time.js';
-import { readProcessRecords } from './pid-records.js';
-import type { ReapEntry, ReapReport } from './types.js';
+import { readProcessRecords, SERVICE_ID_ENV } from './pid-records.js';
+import { decideLeftovers, type MemberFacts } from './reap-decision.js';
+import type { ProcessRecord, ReapEntry, ReapReport } from './types.js';
 
 const REAP_GRACE_MS = 2_000;
 
@@ -29,22 +30,9 @@ export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
       continue;
     }
     if (!(await isProcessAlive(r.pid))) {
-      // The leader is gone but its group may not be (a backgrounded grandchild). On Linux a
-      // group id is never handed out as a new pid while the group exists, so members of
-      // that group are what the service left behind.
-      const members = process.platform === 'linux' ? await groupMembers(r.pgid) : [];
-      if (members.length > 0) {
-        const result = await terminateGroup(r.pgid, REAP_GRACE_MS);
-        entries.push({
-          ...base,
-          outcome: result.gone ? 'killed' : 'kill-failed',
-          detail: `pid ${r.pid} had exited; ${result.gone ? 'killed' : 'could not kill'} ${members.length} process(es) left in its group ${r.pgid}`,
-        });
-        if (result.gone) await rm(read.file, { force: true });
-        continue;
-      }
-      entries.push({ ...base, outcome: 'already-gone', detail: `pid ${r.pid} is not running` });
-      await rm(read.file, { force: true });
+      const entry = await reapWithoutLeader(r, base);
+      if (entry.outcome !== 'unknown' && entry.outcome !== 'kill-failed') await rm(read.file, { force: true });
+      entries.push(entry);
       continue;
     }
     const now = await processStartTime(r.pid);
@@ -62,4 +50,52 @@ export async function reapLeftovers(stateDir: string): Promise<ReapReport> {
     }
   }
   return { entries, killed: entries.filter((e) => e.outcome === 'killed') };
+}
+
+/**
+ * The leader is gone but its group may not be (a backgrounded grandchild). Kills the group
+ * only when every live member is provably the service's (reap-decision.ts); keeps the record
+ * ('unknown') when that cannot be read.
+ */
+async function reapWithoutLeader(r: ProcessRecord, base: Omit<ReapEntry, 'outcome' | 'detail'>): Promise<ReapEntry> {
+  const gone: ReapEntry = { ...base, outcome: 'already-gone', detail: `pid ${r.pid} is not running` };
+  if (process.platform !== 'linux') return gone;
+  const pids = await groupMembers(r.pgid);
+  let members: MemberFacts[] | null = null;
+  if (pids !== null) {
+    members = await Promise.all(
+      pids.map(async (pid) => ({ pid, startTime: await processStartTime(pid), serviceId: await environValue(pid, SERVICE_ID_ENV) })),
+    ).catch(() => null);
+  }
+  if (members === null) {
+    return { ...base, outcome: 'unknown', detail: `pid ${r.pid} had exited and the processes of its group ${r.pgid} could not be read; record kept for the next start` };
+  }
+  const decision = decideLeftovers(r, members);
+  if (decision.kind === 'gone') return gone;
+  if (decision.kind === 'not-ours') return { ...base, outcome: 'not-ours', detail: `pid ${r.pid} had exited; left alone: ${decision.detail}` };
+  const result = await terminateGroup(r.pgid, REAP_GRACE_MS);
+  return {
+    ...base,
+    outcome: result.gone ? 'killed' : 'kill-failed',
+    detail: `pid ${r.pid} had exited; ${result.gone ? 'killed' : 'could not kill'} ${decision.pids.length} process(es) left in its group ${r.pgid}`,
+  };
+}
+
+/**
+ * `name` in the environment a process started with (/proc/<pid>/environ). null when the
+ * process is gone, not ours to read (another user's) or has no such variable; throws when it
+ * cannot tell (out of descriptors).
+ */
+async function environValue(pid: number, name: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/environ`, 'latin1');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM') return null;
+    throw err;
+  }
+  const prefix = `${name}=`;
+  const entry = text.split('\0').find((e) => e.startsWith(prefix));
+  return entry === undefined ? null : entry.slice(prefix.length);
 }

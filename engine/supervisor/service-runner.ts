@@ -1,6 +1,7 @@
 // The lifecycle of one service: spawn, readiness, exit, restart with backoff, stop.
 // The project supervisor decides *when* to start it; this class does the rest.
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceConfig } from '../../shared/config.js';
@@ -9,10 +10,10 @@ import { LineSplitter, stripAnsi } from './line-splitter.js';
 import { listeningPortsOfGroup } from './group-listeners.js';
 import { detectListeningPorts, portMismatchDiagnostic } from './listening-port.js';
 import { LogRing } from './log-ring.js';
-import { removeProcessRecord, writeProcessRecord } from './pid-records.js';
+import { removeProcessRecord, SERVICE_ID_ENV, writeProcessRecord } from './pid-records.js';
 import { injectPortFlag } from './port-flag.js';
 import { isPortInUse, pickFreePort } from './ports.js';
-import { isGroupAlive, spawnInShell, terminateGroup } from './process-group.js';
+import { isGroupAlive, signalGroup, spawnInShell, terminateGroup } from './process-group.js';
 import { processStartTime } from './process-start-time.js';
 import type { LoopbackHost } from './readiness.js';
 import { compileReadyPattern, probe, readinessTimeoutReason } from './readiness.js';
@@ -75,6 +76,10 @@ export class ServiceRunner {
   private proc: RunningProcess | null = null;
   /** Cleanup of a process that exited on its own (leftover group members, pid record). */
   private cleanup: Promise<void> = Promise.resolve();
+  /** The group that cleanup is terminating, so that kill() reaches it too. */
+  private leavingGroup: number | null = null;
+  /** Set by kill(): stops skip the grace period. */
+  private killNow = false;
   private backoffTimer: NodeJS.Timeout | null = null;
   private attempt: number | null = null;
   /** Exits in a row before readiness; at ctx.maxFailedStarts locald stops restarting. */
@@ -170,6 +175,7 @@ export class ServiceRunner {
     const gen = ++this.generation;
     this.clearBackoffTimer();
     this.wanted = true;
+    this.killNow = false;
     this.blockedBy = null;
     const hadRun = this.st.startedAt !== null;
     this.update({ status: 'starting', reason: null, pid: null, nextRestartAt: null, diagnostics: [], gaveUpAfter: null });
@@ -195,7 +201,9 @@ export class ServiceRunner {
     const injection = injectPortFlag(this.config.command, scripts, port);
     if (injection.injected) this.log('system', `${injection.tool ?? 'this tool'} ignores $PORT, so locald passes --port ${port}`);
 
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.ctx.extraEnv, ...this.config.env, PORT: String(port) };
+    // The id marks every process of this run as ours, for the reaper (see reap-decision.ts).
+    const serviceId = randomUUID();
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.ctx.extraEnv, ...this.config.env, PORT: String(port), [SERVICE_ID_ENV]: serviceId };
     this.log('system', `starting: ${injection.command} (PORT=${port}, cwd ${this.config.cwd})`);
     let child: ChildProcess;
     try {
@@ -231,7 +239,7 @@ export class ServiceRunner {
       seenPorts: [],
     };
     this.proc = proc;
-    proc.record = this.writeRecord(proc, injection.command);
+    proc.record = this.writeRecord(proc, injection.command, serviceId);
     this.wireOutput(proc, 'stdout');
     this.wireOutput(proc, 'stderr');
     child.on('error', (err) => this.log('system', `process error: ${err.message}`));
@@ -274,7 +282,7 @@ export class ServiceRunner {
     this.update({ status: 'crashed', reason, pid: null, nextRestartAt: null });
   }
 
-  private async writeRecord(proc: RunningProcess, command: string): Promise<void> {
+  private async writeRecord(proc: RunningProcess, command: string, serviceId: string): Promise<void> {
     try {
       ownerStartTime ??= processStartTime(process.pid);
       await writeProcessRecord(this.ctx.stateDir, {
@@ -288,10 +296,18 @@ export class ServiceRunner {
         ownerPid: process.pid,
         ownerStartTime: await ownerStartTime,
         recordedAt: Date.now(),
+        serviceId,
       });
     } catch (err) {
       this.log('system', `could not write the pid record (leftovers of a crash may not be reaped): ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** A group that is not confirmed gone keeps its record, so the next start can still reap it. */
+  private async removeRecordIfGone(proc: RunningProcess, gone: boolean): Promise<void> {
+    if (gone) return this.removeRecord(proc);
+    await proc.record;
+    this.log('system', `process group ${proc.pid} may still be running; its pid record is kept so that the next start reaps it`);
   }
 
   private async removeRecord(proc: RunningProcess): Promise<void> {
@@ -412,11 +428,14 @@ export class ServiceRunner {
     this.proc = null;
     // Whatever the service started in its group must not outlive it.
     this.cleanup = (async () => {
+      let gone = true;
       if (await isGroupAlive(proc.pid)) {
         this.log('system', `terminating what process ${proc.pid} left running in its process group`);
-        await terminateGroup(proc.pid, this.ctx.stopGraceMs);
+        this.leavingGroup = proc.pid;
+        gone = (await terminateGroup(proc.pid, this.killNow ? 0 : this.ctx.stopGraceMs)).gone;
+        this.leavingGroup = null;
       }
-      await this.removeRecord(proc);
+      await this.removeRecordIfGone(proc, gone);
     })();
 
     const uptime = exit.at - proc.startedAt;
@@ -445,8 +464,11 @@ export class ServiceRunner {
     this.update({ status: isCleanExit(exit) ? 'stopped' : 'crashed', pid: null, lastExit: exit, reason: what, nextRestartAt: null });
   }
 
-  /** SIGTERM to the group, SIGKILL after the grace period; resolves when the group is gone. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM to the group, SIGKILL at `killAt` (default: after the grace period); resolves
+   * when the group is gone.
+   */
+  async stop(killAt?: number): Promise<void> {
     this.generation++;
     this.wanted = false;
     this.clearBackoffTimer();
@@ -466,16 +488,32 @@ export class ServiceRunner {
     if (proc.readyTimer !== null) clearTimeout(proc.readyTimer);
     this.update({ status: 'stopping' });
     if (proc.exit === null) this.log('system', `stopping: SIGTERM to process group ${proc.pid}`);
-    const grace = this.ctx.stopGraceMs;
-    const result = await terminateGroup(proc.pid, grace, () => this.log('system', `still running ${formatDuration(grace)} after SIGTERM; sending SIGKILL`));
+    const grace = this.killNow ? 0 : Math.max(0, (killAt ?? Date.now() + this.ctx.stopGraceMs) - Date.now());
+    const onEscalate = this.killNow
+      ? undefined
+      : (): void => this.log('system', `still running at the end of the ${formatDuration(this.ctx.stopGraceMs)} grace period; sending SIGKILL`);
+    const result = await terminateGroup(proc.pid, grace, onEscalate);
     if (!result.gone) this.log('system', `process group ${proc.pid} did not go away even after SIGKILL`);
     // The group is gone, so the leader's exit is being reported; bounded in case it never is.
     await Promise.race([proc.exited, abortableDelay(5_000, new AbortController().signal)]);
-    await this.removeRecord(proc);
+    await this.removeRecordIfGone(proc, result.gone);
     if (this.proc === proc) {
       this.proc = null;
       this.update({ status: 'stopped', pid: null, lastExit: proc.exit ?? this.st.lastExit, reason: null, nextRestartAt: null });
     }
+  }
+
+  /** SIGKILL to the group now (a second Ctrl+C), then finishes like stop(). */
+  kill(): Promise<void> {
+    this.killNow = true;
+    const running = this.proc !== null && this.proc.exit === null ? this.proc.pid : null;
+    const stopped = this.stop(); // first: marks the exit as requested, so it is no crash to restart
+    for (const group of [running, this.leavingGroup]) {
+      if (group === null) continue;
+      this.log('system', `killing: SIGKILL to process group ${group}`);
+      signalGroup(group, 'SIGKILL');
+    }
+    return stopped;
   }
 
   private clearBackoffTimer(): void {

@@ -37,6 +37,12 @@ export interface ProcessRecord {
   ownerStartTime: string | null;
   /** Epoch ms. */
   recordedAt: number;
+  /**
+   * Random id in the environment (`LOCALD_SERVICE_ID`) of every process of this run: how the
+   * reaper tells the service's leftovers from whatever reuses the group id later. Absent in
+   * records of older versions.
+   */
+  serviceId?: string | null;
 }
 
 export type ReapOutcome =
@@ -51,7 +57,11 @@ export type ReapOutcome =
   /** The record could not be parsed; it was removed. */
   | 'unreadable'
   /** The group was signalled but did not go away. */
-  | 'kill-failed';
+  | 'kill-failed'
+  /** The leader is gone and what has its group id now is not provably the service's: nothing killed. */
+  | 'not-ours'
+  /** Whether the group is the service's could not be read (e.g. out of descriptors): record kept for the next start. */
+  | 'unknown';
 
 export interface ReapEntry {
   file: string;

@@ -1,6 +1,6 @@
 // Runs the built `locald` CLI as a real child process and reads what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,5 +107,24 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return process.platform !== 'linux';
+  }
+}
+
+/** A fresh project folder holding `toml` as its locald.toml. */
+export function writeProjectDir(toml: string, prefix = 'locald-project-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'locald.toml'), toml);
+  return dir;
+}
+
+/** SIGKILLs each pid that is still alive (test cleanup; by pid, never by name). */
+export function killAlive(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    if (!isAlive(pid)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
 }

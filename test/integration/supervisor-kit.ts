@@ -1,4 +1,5 @@
 // Helpers for the supervisor integration tests (not a test file itself).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,4 +127,47 @@ function killQuietly(pid: number): void {
   } catch {
     // already gone
   }
+}
+
+export interface SupervisorHost {
+  child: ChildProcess;
+  stdout(): string;
+  /** The services' log lines, `[service/stream] text`. */
+  stderr(): string;
+  /** Waits for `pattern` in stderr (the service logs) and returns the first capture as a pid. */
+  printedPid(pattern: RegExp): Promise<number>;
+}
+
+/**
+ * Runs `config` in a supervisor in its own process (fixtures/services/supervisor-host.ts),
+ * started once it printed STARTED. The host and every pid its services printed are SIGKILLed
+ * after the test. `shellPrefix` runs it through /bin/sh (e.g. `ulimit -n 256;`).
+ */
+export async function startSupervisorHost(
+  t: TestContext,
+  stateDir: string,
+  config: ProjectConfig,
+  options: { env?: Record<string, string>; shellPrefix?: string } = {},
+): Promise<SupervisorHost> {
+  const argv = [process.execPath, '--import', 'tsx', join(FIXTURES, 'supervisor-host.ts'), stateDir, JSON.stringify(config)];
+  const env = { ...process.env, ...options.env };
+  const child =
+    options.shellPrefix === undefined
+      ? spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('/bin/sh', ['-c', `${options.shellPrefix} exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  t.after(() => {
+    child.kill('SIGKILL');
+    for (const pid of pidsIn(stderr)) killQuietly(pid);
+  });
+  await waitFor(() => (stdout.includes('STARTED') ? true : undefined), 60_000, () => `the host to start the project; stderr:\n${stderr}`);
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    printedPid: async (pattern) => Number(await waitFor(() => pattern.exec(stderr)?.[1], 30_000, () => `${pattern} in:\n${stderr}`)),
+  };
 }

@@ -2,47 +2,27 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { reapLeftovers } from '../../engine/supervisor/index.js';
-import { writeProcessRecord } from '../../engine/supervisor/pid-records.js';
+import type { ProcessRecord } from '../../engine/supervisor/index.js';
+import { SERVICE_ID_ENV, writeProcessRecord } from '../../engine/supervisor/pid-records.js';
 import { processStartTime } from '../../engine/supervisor/process-start-time.js';
-import { FIXTURES, nodeFixture, pidExists, pidsIn, project, service, tempDir, waitFor, waitUntilGone } from './supervisor-kit.js';
+import { FIXTURES, nodeFixture, pidExists, project, service, startSupervisorHost, tempDir, waitFor, waitUntilGone } from './supervisor-kit.js';
 
 const posixOnly = process.platform === 'win32' ? 'process groups and /bin/sh are POSIX' : false;
 
 test('after locald is SIGKILLed, reapLeftovers kills its services and their grandchildren', { skip: posixOnly }, async (t) => {
   const stateDir = tempDir(t);
   const config = project('crashy', [service('spawner', nodeFixture('spawn-grandchild.js'))]);
-  const host = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'supervisor-host.ts'), stateDir, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  host.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  host.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const leftovers: number[] = [];
-  t.after(() => {
-    host.kill('SIGKILL');
-    for (const pid of leftovers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone, as it should be
-      }
-    }
-  });
-
-  await waitFor(() => (stdout.includes('STARTED') ? true : undefined), 60_000, () => `the host to start the project; stderr:\n${stderr}`);
-  const printedPid = async (pattern: RegExp): Promise<number> => Number(await waitFor(() => pattern.exec(stderr)?.[1], 30_000, () => `${pattern} in:\n${stderr}`));
-  const childPid = await printedPid(/\bchild pid (\d+)/);
-  const grandchildPid = await printedPid(/grandchild pid (\d+)/);
-  leftovers.push(childPid, grandchildPid, ...pidsIn(stderr));
+  const host = await startSupervisorHost(t, stateDir, config);
+  const childPid = await host.printedPid(/\bchild pid (\d+)/);
+  const grandchildPid = await host.printedPid(/grandchild pid (\d+)/);
   assert.ok(pidExists(childPid) && pidExists(grandchildPid));
   assert.deepEqual(readdirSync(join(stateDir, 'processes')), ['crashy--spawner.json']);
 
   // locald dies without a chance to clean up: its services live on (they have their own group).
-  host.kill('SIGKILL');
-  await new Promise((resolve) => host.once('exit', resolve));
+  host.child.kill('SIGKILL');
+  await new Promise((resolve) => host.child.once('exit', resolve));
   assert.ok(pidExists(childPid) && pidExists(grandchildPid), 'the services outlived locald');
 
   const report = await reapLeftovers(stateDir);
@@ -88,14 +68,16 @@ test('reapLeftovers leaves a live pid alone when its start time does not match (
   assert.deepEqual(readdirSync(join(stateDir, 'processes')), ['p--owned.json']);
 });
 
-test('reapLeftovers kills what is left in a group whose leader already exited (Linux)', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, async (t) => {
-  const stateDir = tempDir(t);
-  // A detached shell that backgrounds an idle process and exits: the idle process keeps the group.
-  const leader = spawn('/bin/sh', ['-c', `${nodeFixture('idle.js')} & echo $!`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+/**
+ * A detached shell that backgrounds an idle process and exits: the idle process keeps the
+ * group (whose leader is gone). `env` goes to both.
+ */
+async function groupWithoutLeader(t: TestContext, env: Record<string, string>): Promise<{ pgid: number; leaderStart: string | null; idlePid: number }> {
+  const leader = spawn('/bin/sh', ['-c', `${nodeFixture('idle.js')} & echo $!`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
   let out = '';
   leader.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const leaderPid = leader.pid ?? 0;
-  const leaderStart = await processStartTime(leaderPid);
+  const pgid = leader.pid ?? 0;
+  const leaderStart = await processStartTime(pgid);
   const idlePid = Number(await waitFor(() => /^(\d+)/.exec(out)?.[1], 10_000, () => 'the idle pid'));
   t.after(() => {
     try {
@@ -105,20 +87,46 @@ test('reapLeftovers kills what is left in a group whose leader already exited (L
     }
   });
   await new Promise((resolve) => (leader.exitCode !== null ? resolve(null) : leader.once('exit', resolve)));
-  await writeProcessRecord(stateDir, {
-    version: 1,
-    project: 'p',
-    service: 'leaver',
-    command: 'x',
-    pid: leaderPid,
-    pgid: leaderPid,
-    startTime: leaderStart,
-    ownerPid: 999_999_999,
-    ownerStartTime: null,
-    recordedAt: 0,
-  });
+  return { pgid, leaderStart, idlePid };
+}
+
+/** A record of a crashed locald (its owner is not running) for group `pgid`, whose leader is gone. */
+function staleRecord(pgid: number, startTime: string | null, serviceId: string | null): ProcessRecord {
+  return { version: 1, project: 'p', service: 'leaver', command: 'x', pid: pgid, pgid, startTime, ownerPid: 999_999_999, ownerStartTime: null, recordedAt: 0, serviceId };
+}
+
+const linuxOnly = process.platform !== 'linux' ? 'needs /proc' : false;
+
+test('reapLeftovers kills what is left in a group whose leader already exited (Linux)', { skip: linuxOnly }, async (t) => {
+  const stateDir = tempDir(t);
+  const { pgid, leaderStart, idlePid } = await groupWithoutLeader(t, { [SERVICE_ID_ENV]: 'run-1' });
+  await writeProcessRecord(stateDir, staleRecord(pgid, leaderStart, 'run-1'));
   const report = await reapLeftovers(stateDir);
   assert.equal(report.killed.length, 1, JSON.stringify(report));
   assert.match(report.entries[0]?.detail ?? '', /had exited; killed 1 process\(es\) left in its group/);
   await waitUntilGone(idlePid);
+});
+
+test('a stale record whose group id now belongs to another program kills nothing (Linux)', { skip: linuxOnly }, async (t) => {
+  const stateDir = tempDir(t);
+  // The record was written (by a locald that then crashed, before a reboot) long before this
+  // unrelated group got the same id: its processes started after the record.
+  const before = await processStartTime(process.pid);
+  const other = await groupWithoutLeader(t, {});
+  const reused = await groupWithoutLeader(t, { [SERVICE_ID_ENV]: 'another-run' });
+  await writeProcessRecord(stateDir, staleRecord(other.pgid, before, 'run-1'));
+  await writeProcessRecord(stateDir, { ...staleRecord(reused.pgid, before, 'run-1'), service: 'other-run' });
+  // A record of an older locald, without a service id: its group can never be told apart.
+  await writeProcessRecord(stateDir, { ...staleRecord(other.pgid, before, null), service: 'old' });
+
+  const report = await reapLeftovers(stateDir);
+  assert.deepEqual(report.killed, []);
+  assert.deepEqual(
+    report.entries.map((e) => [e.service, e.outcome]),
+    [['leaver', 'not-ours'], ['old', 'not-ours'], ['other-run', 'not-ours']],
+  );
+  assert.match(report.entries[0]?.detail ?? '', /does not carry the service's LOCALD_SERVICE_ID/);
+  assert.ok(pidExists(other.idlePid) && pidExists(reused.idlePid), 'the unrelated processes are alive');
+  // Their records can never become reapable: dropped.
+  assert.deepEqual(readdirSync(join(stateDir, 'processes')), []);
 });

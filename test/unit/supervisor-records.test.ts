@@ -31,6 +31,7 @@ const record: ProcessRecord = {
   ownerPid: 1000,
   ownerStartTime: 'linux:50',
   recordedAt: 1,
+  serviceId: 'c0ffee',
 };
 
 test('parseProcessRecord validates every field it relies on', () => {
@@ -40,6 +41,8 @@ test('parseProcessRecord validates every field it relies on', () => {
   assert.throws(() => parseProcessRecord(JSON.stringify({ ...record, version: 2 })), /unsupported record version 2/);
   assert.throws(() => parseProcessRecord(JSON.stringify({ ...record, pid: -5 })), /positive integers/);
   assert.throws(() => parseProcessRecord(JSON.stringify({ ...record, startTime: 5 })), /strings or null/);
+  // Records of older versions have no service id: the reaper then never kills by group alone.
+  assert.equal(parseProcessRecord(JSON.stringify({ ...record, serviceId: undefined })).serviceId, null);
 });
 
 test('records are written atomically, read back, and stale temp files are cleaned', async (t) => {
