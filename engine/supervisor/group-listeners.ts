@@ -23,7 +23,8 @@ export async function listeningPortsOfGroup(pgid: number): Promise<number[]> {
 
 async function linuxPorts(pgid: number): Promise<number[]> {
   const inodes = new Set<number>();
-  for (const pid of await groupMembers(pgid)) {
+  // Membership unreadable (out of descriptors): no diagnosis this round.
+  for (const pid of (await groupMembers(pgid)) ?? []) {
     const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
     const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
     for (const target of targets) {
