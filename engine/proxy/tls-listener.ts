@@ -23,9 +23,15 @@ export interface TlsTerminatorOptions {
   handshakeTimeoutMs?: number;
 }
 
+/**
+ * The SNI name as Node's ALPNCallback gives it: `false` (not undefined, whatever the typings
+ * say) when the client sent none, as `curl -k https://127.0.0.1:PORT/` does.
+ */
+export type OfferedServername = string | false | undefined;
+
 /** Hosts that must stay on HTTP/1.1 even when the client offers h2. */
-export function http1OnlyServername(servername: string | undefined): boolean {
-  return servername !== undefined && servername.toLowerCase().replace(/\.$/, '') === DASHBOARD_HOST;
+export function http1OnlyServername(servername: OfferedServername): boolean {
+  return typeof servername === 'string' && servername.toLowerCase().replace(/\.$/, '') === DASHBOARD_HOST;
 }
 
 /**
@@ -33,7 +39,7 @@ export function http1OnlyServername(servername: string | undefined): boolean {
  * offered. A client offering neither gets no protocol: the handshake fails with
  * no_application_protocol, which is what RFC 7301 asks for.
  */
-export function chooseAlpn(servername: string | undefined, offered: readonly string[]): string | undefined {
+export function chooseAlpn(servername: OfferedServername, offered: readonly string[]): string | undefined {
   if (offered.includes('h2') && !http1OnlyServername(servername)) return 'h2';
   if (offered.includes('http/1.1')) return 'http/1.1';
   if (offered.includes('http/1.0')) return 'http/1.1';

@@ -116,6 +116,17 @@ describe('proxy: HTTP/2 and HTTPS on the shared port', () => {
     assert.equal(r.stdout, '1.1 404');
   });
 
+  it('negotiates h2 with a client that sends no SNI (curl -k https://127.0.0.1:<port>/)', async () => {
+    const bare = await curl(['--http2', '-k', '-o', '/dev/null', '-w', '%{http_version}', `https://127.0.0.1:${port}/`]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.equal(bare.stdout, '2');
+    const routed = await curl(['--http2', '-k', '-H', 'Host: shop.localhost', '-w', '\n%{http_version}', `https://127.0.0.1:${port}/no-sni`]);
+    assert.equal(routed.code, 0, routed.stderr);
+    const [json, version] = routed.stdout.split('\n');
+    assert.equal(version, '2');
+    assert.equal((JSON.parse(json ?? '') as EchoBody).url, '/no-sni');
+  });
+
   it('serves h2c with prior knowledge (curl --http2-prior-knowledge)', async () => {
     const r = await curl(['--http2-prior-knowledge', '--resolve', `shop.localhost:${port}:127.0.0.1`, '-w', '\n%{http_version}', `http://shop.localhost:${port}/plain`]);
     assert.equal(r.code, 0, r.stderr);
