@@ -82,6 +82,14 @@ export class Http2Frontend {
 
   /** Takes over a connection (TLS with ALPN h2, or a raw socket with the peeked preface unshifted). */
   accept(socket: Duplex): void {
+    // HTTP/2 has no half-closed connections: a client that sends FIN can send no more
+    // frames, not even WINDOW_UPDATE, and curl and browsers send FIN without GOAWAY. Our
+    // listener sockets are half-open for HTTP/1.1's sake, and nothing in http2 reacts to
+    // the FIN, so the socket would sit in CLOSE-WAIT for good. Not half-open, as under
+    // Node's own http2 listener, the socket ends our side on the client's FIN (Duplex
+    // allowHalfOpen, read when 'end' is emitted), closes, and the session cancels whatever
+    // streams were still open, so their services see the client go.
+    socket.allowHalfOpen = false;
     // No resume(): the session reads the socket's handle itself (buffered bytes included).
     this.server.emit('connection', socket);
   }

@@ -56,11 +56,17 @@ export class TlsTerminator {
       key: opts.credentials.key,
       ALPNCallback: ({ servername, protocols }) => chooseAlpn(servername, protocols),
       handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
-      allowHalfOpen: true,
     });
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
-      if (socket.alpnProtocol === 'h2') opts.onHttp2(socket);
-      else opts.onHttp1(socket);
+      if (socket.alpnProtocol === 'h2') {
+        opts.onHttp2(socket);
+        return;
+      }
+      // HTTP/1.1 may half-close: a client may send its request and FIN, then read the answer
+      // (the http server's httpAllowHalfOpen ends the socket once the answer is out). Node
+      // reads allowHalfOpen when 'end' is emitted, after the request bytes: set in time.
+      socket.allowHalfOpen = true;
+      opts.onHttp1(socket);
     });
     // Bad handshakes (unknown name, wrong protocol, a scanner) end that connection only.
     this.server.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -68,6 +74,11 @@ export class TlsTerminator {
 
   /** Takes over a raw connection whose peeked bytes were unshifted back into it. */
   accept(socket: Socket): void {
+    // The TLS socket takes allowHalfOpen from this one (not from the server's options), and
+    // the listener's sockets are half-open for HTTP/1.1. Not while the handshake runs: a
+    // client that gives up mid-handshake (FIN) must get our FIN back and the socket close,
+    // not sit in CLOSE-WAIT until the handshake timeout. HTTP/1.1 gets it back once secure.
+    socket.allowHalfOpen = false;
     // No resume(): TLS reads the socket's handle itself, after replaying the buffered bytes.
     this.server.emit('connection', socket);
   }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http2 from 'node:http2';
+import tls from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { echoHandler, startUpstream, waitFor, type EchoBody, type Upstream } from '../helpers/proxy-net.js';
@@ -40,6 +41,10 @@ describe('proxy: HTTP/2 and HTTPS on the shared port', () => {
         res.setHeader('Set-Cookie', ['a=1', 'b=2']);
         res.write('chunk-1 ');
         res.end('chunk-2');
+        return;
+      }
+      if (url === '/late') {
+        setTimeout(() => res.end('late answer'), 200);
         return;
       }
       if (url === '/die-mid-body') {
@@ -108,6 +113,21 @@ describe('proxy: HTTP/2 and HTTPS on the shared port', () => {
     assert.equal(version, '1.1');
     const seen = JSON.parse(json ?? '') as EchoBody;
     assert.equal(seen.headers['x-forwarded-proto'], 'https');
+  });
+
+  it('HTTPS/1.1: a client that sends its request and FIN still gets the answer', async () => {
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'shop.localhost', ca: [tp.caPem], ALPNProtocols: ['http/1.1'] }, () => {
+        socket.end('GET /special/late HTTP/1.1\r\nHost: shop.localhost\r\n\r\n');
+      });
+      let data = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (data += c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+    });
+    assert.match(received, /^HTTP\/1\.1 200 /);
+    assert.match(received, /late answer$/);
   });
 
   it('keeps the dashboard host on HTTP/1.1 over TLS even when h2 is offered', async () => {
