@@ -10,6 +10,7 @@ import { serviceProtocol } from './forwarding.js';
 import { isGrpcContentType } from './grpc-status.js';
 import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
 import { H2cSessionPool } from './h2c-pool.js';
+import { closeWhenIdle } from './http2-idle.js';
 import { forwardH2ToH2c } from './h2c-forward.js';
 import { normalizeClientIp } from './headers.js';
 import { arrivedH2, h2RequestKind } from './http2-capture.js';
@@ -55,12 +56,20 @@ function rawFrom(headers: IncomingHttpHeaders): string[] {
   return raw;
 }
 
+export interface Http2FrontendOptions {
+  /** A session with no open stream for this long gets GOAWAY and is closed. */
+  idleTimeoutMs: number;
+}
+
 export class Http2Frontend {
   readonly server: http2.Http2Server;
   readonly h2c: H2cSessionPool;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private readonly ctx: ProxyContext) {
+  constructor(
+    private readonly ctx: ProxyContext,
+    opts: Http2FrontendOptions,
+  ) {
     this.h2c = new H2cSessionPool(ctx.pool);
     // HTTP/1.1 requests to h2c services use the same sessions (handler.ts reads it from ctx).
     ctx.h2c = this.h2c;
@@ -69,6 +78,7 @@ export class Http2Frontend {
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => session.destroy());
+      closeWhenIdle(session, opts.idleTimeoutMs);
     });
     this.server.on('sessionError', () => undefined);
     this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
