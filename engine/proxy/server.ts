@@ -69,8 +69,8 @@ export class ProxyListenError extends Error {
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
-// Browsers pre-connect and may leave a socket unused for a while (Chrome drops its unused
-// ones after 10 s), so be generous; as long as a TLS handshake may take. See decision 0007.
+// Browsers pre-connect and may leave a socket unused a while (Chrome drops its unused ones
+// after 10 s): 30 s, as long as the TLS handshake may then take. See decision 0007.
 export const DEFAULT_SNIFF_DEADLINE_MS = 30_000;
 // Longer than HTTP/1.1's 5 s keep-alive: one session carries a whole page, and pages that
 // poll every few seconds should not pay a new connection each time. See decision 0007.

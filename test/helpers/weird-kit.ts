@@ -102,9 +102,9 @@ export interface ProxyOver {
   backend: TestBackend;
 }
 
-/** A proxy whose project `shop` sends every path to one service on `servicePort`. */
-export async function proxyOver(servicePort: number, extra: Partial<Omit<ProxyOptions, 'backend' | 'port' | 'host'>> = {}): Promise<ProxyOver> {
-  const backend = new TestBackend().add(makeProject('shop', [makeService('api', { port: servicePort })], [route('/', 'api')]));
+/** A proxy whose project `shop` (added to `backend`) sends every path to one service on `servicePort`. */
+export async function proxyOver(servicePort: number, extra: Partial<Omit<ProxyOptions, 'backend' | 'port' | 'host'>> = {}, backend = new TestBackend()): Promise<ProxyOver> {
+  backend.add(makeProject('shop', [makeService('api', { port: servicePort })], [route('/', 'api')]));
   const proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], ...extra });
   const { port } = await proxy.listen();
   return { proxy, port, backend };

@@ -6,16 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCa, secureServerOptions } from '../../engine/tls/index.js';
-import { makeProject, makeService, route } from './proxy-backend.js';
+import { TestBackend, makeProject, makeService, route } from './proxy-backend.js';
 import { proxyOver, type ChildProxyConfig } from './weird-kit.js';
 
 const servicePort = Number(process.argv[2]);
 const config = JSON.parse(process.argv[3] ?? '{}') as ChildProxyConfig;
-const home = config.tls === true ? mkdtempSync(join(tmpdir(), 'locald-child-')) : null;
-const tls = home === null ? undefined : await secureServerOptions(await LocalCa.open(home));
-const { proxy, port, backend } = await proxyOver(servicePort, { tls });
+const backend = new TestBackend();
 // gRPC goes over h2c, so it needs a service that speaks it: project `grpc`.
 if (config.grpcPort !== undefined) backend.add(makeProject('grpc', [makeService('echo', { port: config.grpcPort })], [route('/', 'echo')]));
+const home = config.tls === true ? mkdtempSync(join(tmpdir(), 'locald-child-')) : null;
+const tls = home === null ? undefined : await secureServerOptions(await LocalCa.open(home), backend);
+const { proxy, port } = await proxyOver(servicePort, { tls }, backend);
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
