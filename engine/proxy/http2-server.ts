@@ -10,6 +10,7 @@ import { serviceProtocol } from './forwarding.js';
 import { isGrpcContentType } from './grpc-status.js';
 import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
 import { H2cSessionPool } from './h2c-pool.js';
+import { closeWhenIdle } from './http2-idle.js';
 import { forwardH2ToH2c } from './h2c-forward.js';
 import { normalizeClientIp } from './headers.js';
 import { arrivedH2, h2RequestKind } from './http2-capture.js';
@@ -55,12 +56,20 @@ function rawFrom(headers: IncomingHttpHeaders): string[] {
   return raw;
 }
 
+export interface Http2FrontendOptions {
+  /** A session with no open stream for this long gets GOAWAY and is closed. */
+  idleTimeoutMs: number;
+}
+
 export class Http2Frontend {
   readonly server: http2.Http2Server;
   readonly h2c: H2cSessionPool;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private readonly ctx: ProxyContext) {
+  constructor(
+    private readonly ctx: ProxyContext,
+    opts: Http2FrontendOptions,
+  ) {
     this.h2c = new H2cSessionPool(ctx.pool);
     // HTTP/1.1 requests to h2c services use the same sessions (handler.ts reads it from ctx).
     ctx.h2c = this.h2c;
@@ -69,6 +78,7 @@ export class Http2Frontend {
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => session.destroy());
+      closeWhenIdle(session, opts.idleTimeoutMs);
     });
     this.server.on('sessionError', () => undefined);
     this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders?: string[]) => {
@@ -82,6 +92,14 @@ export class Http2Frontend {
 
   /** Takes over a connection (TLS with ALPN h2, or a raw socket with the peeked preface unshifted). */
   accept(socket: Duplex): void {
+    // HTTP/2 has no half-closed connections: a client that sends FIN can send no more
+    // frames, not even WINDOW_UPDATE, and curl and browsers send FIN without GOAWAY. Our
+    // listener sockets are half-open for HTTP/1.1's sake, and nothing in http2 reacts to
+    // the FIN, so the socket would sit in CLOSE-WAIT for good. Not half-open, as under
+    // Node's own http2 listener, the socket ends our side on the client's FIN (Duplex
+    // allowHalfOpen, read when 'end' is emitted), closes, and the session cancels whatever
+    // streams were still open, so their services see the client go.
+    socket.allowHalfOpen = false;
     // No resume(): the session reads the socket's handle itself (buffered bytes included).
     this.server.emit('connection', socket);
   }

@@ -39,6 +39,13 @@ export interface ProxyOptions {
    * engine/tls. Without it TLS connections get a handshake-failure alert.
    */
   tls?: TlsServerCredentials;
+  /**
+   * How long a new connection has, from accept, to show which protocol it speaks (its first
+   * bytes; all 24 of the h2c preface). Absolute, not per byte. Default 30 s.
+   */
+  sniffDeadlineMs?: number;
+  /** An HTTP/2 session with no open stream for this long gets GOAWAY and is closed. Default 60 s. */
+  http2IdleTimeoutMs?: number;
 }
 
 export interface ListenResult {
@@ -62,8 +69,12 @@ export class ProxyListenError extends Error {
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
-// A connection that never says a word is dropped after this long (browsers pre-connect, so be generous).
-const FIRST_BYTES_TIMEOUT_MS = 120_000;
+// Browsers pre-connect and may leave a socket unused a while (Chrome drops its unused ones
+// after 10 s): 30 s, as long as the TLS handshake may then take. See decision 0007.
+export const DEFAULT_SNIFF_DEADLINE_MS = 30_000;
+// Longer than HTTP/1.1's 5 s keep-alive: one session carries a whole page, and pages that
+// poll every few seconds should not pay a new connection each time. See decision 0007.
+export const DEFAULT_HTTP2_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_HOSTS = ['127.0.0.1', '::1'];
 
 function isIpv6(host: string): boolean {
@@ -167,7 +178,7 @@ export class ProxyServer {
     // this (Node 20 and 24 honour it) the response is still sent, then the socket ends.
     // See acceptHttp1 for the FIN that comes once a response is already streaming.
     (this.http as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-    this.h2 = new Http2Frontend(this.ctx);
+    this.h2 = new Http2Frontend(this.ctx, { idleTimeoutMs: opts.http2IdleTimeoutMs ?? DEFAULT_HTTP2_IDLE_TIMEOUT_MS });
     this.tls =
       opts.tls === undefined
         ? null
@@ -286,7 +297,10 @@ export class ProxyServer {
     socket.on('error', onEarlyError);
     // EOF before the first bytes said anything: nothing to answer.
     socket.on('end', onEarlyError);
-    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    // From accept, not from the last byte: an idle timer that every byte restarts let a
+    // client dribbling the h2c preface hold the socket 24 times as long.
+    const deadline = setTimeout(() => socket.destroy(), this.opts.sniffDeadlineMs ?? DEFAULT_SNIFF_DEADLINE_MS);
+    socket.once('close', () => clearTimeout(deadline));
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -294,7 +308,7 @@ export class ProxyServer {
       if (kind === 'undecided') return;
       socket.off('data', onData);
       socket.pause();
-      socket.setTimeout(0);
+      clearTimeout(deadline);
       socket.off('error', onEarlyError);
       socket.off('end', onEarlyError);
       this.dispatch(kind, socket, seen);

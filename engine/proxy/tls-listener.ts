@@ -23,9 +23,15 @@ export interface TlsTerminatorOptions {
   handshakeTimeoutMs?: number;
 }
 
+/**
+ * The SNI name as Node's ALPNCallback gives it: `false` (not undefined, whatever the typings
+ * say) when the client sent none, as `curl -k https://127.0.0.1:PORT/` does.
+ */
+export type OfferedServername = string | false | undefined;
+
 /** Hosts that must stay on HTTP/1.1 even when the client offers h2. */
-export function http1OnlyServername(servername: string | undefined): boolean {
-  return servername !== undefined && servername.toLowerCase().replace(/\.$/, '') === DASHBOARD_HOST;
+export function http1OnlyServername(servername: OfferedServername): boolean {
+  return typeof servername === 'string' && servername.toLowerCase().replace(/\.$/, '') === DASHBOARD_HOST;
 }
 
 /**
@@ -33,7 +39,7 @@ export function http1OnlyServername(servername: string | undefined): boolean {
  * offered. A client offering neither gets no protocol: the handshake fails with
  * no_application_protocol, which is what RFC 7301 asks for.
  */
-export function chooseAlpn(servername: string | undefined, offered: readonly string[]): string | undefined {
+export function chooseAlpn(servername: OfferedServername, offered: readonly string[]): string | undefined {
   if (offered.includes('h2') && !http1OnlyServername(servername)) return 'h2';
   if (offered.includes('http/1.1')) return 'http/1.1';
   if (offered.includes('http/1.0')) return 'http/1.1';
@@ -50,11 +56,17 @@ export class TlsTerminator {
       key: opts.credentials.key,
       ALPNCallback: ({ servername, protocols }) => chooseAlpn(servername, protocols),
       handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
-      allowHalfOpen: true,
     });
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
-      if (socket.alpnProtocol === 'h2') opts.onHttp2(socket);
-      else opts.onHttp1(socket);
+      if (socket.alpnProtocol === 'h2') {
+        opts.onHttp2(socket);
+        return;
+      }
+      // HTTP/1.1 may half-close: a client may send its request and FIN, then read the answer
+      // (the http server's httpAllowHalfOpen ends the socket once the answer is out). Node
+      // reads allowHalfOpen when 'end' is emitted, after the request bytes: set in time.
+      socket.allowHalfOpen = true;
+      opts.onHttp1(socket);
     });
     // Bad handshakes (unknown name, wrong protocol, a scanner) end that connection only.
     this.server.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -62,6 +74,11 @@ export class TlsTerminator {
 
   /** Takes over a raw connection whose peeked bytes were unshifted back into it. */
   accept(socket: Socket): void {
+    // The TLS socket takes allowHalfOpen from this one (not from the server's options), and
+    // the listener's sockets are half-open for HTTP/1.1. Not while the handshake runs: a
+    // client that gives up mid-handshake (FIN) must get our FIN back and the socket close,
+    // not sit in CLOSE-WAIT until the handshake timeout. HTTP/1.1 gets it back once secure.
+    socket.allowHalfOpen = false;
     // No resume(): TLS reads the socket's handle itself, after replaying the buffered bytes.
     this.server.emit('connection', socket);
   }

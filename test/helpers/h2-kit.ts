@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProxyServer } from '../../engine/proxy/index.js';
+import { ProxyServer, type ProxyOptions } from '../../engine/proxy/index.js';
 import type { ProxyBackend } from '../../engine/proxy/backend.js';
 import { LocalCa, secureServerOptions } from '../../engine/tls/index.js';
 
@@ -19,7 +19,7 @@ export interface TlsProxy {
 }
 
 /** A ProxyServer with HTTPS from a fresh local CA in a temporary home. */
-export async function startTlsProxy(backend: ProxyBackend, extra: { upstreamTimeoutMs?: number } = {}): Promise<TlsProxy> {
+export async function startTlsProxy(backend: ProxyBackend, extra: Partial<Omit<ProxyOptions, 'backend' | 'port' | 'host' | 'tls'>> = {}): Promise<TlsProxy> {
   const home = await mkdtemp(join(tmpdir(), 'locald-h2-'));
   const ca = await LocalCa.open(home);
   const proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], tls: await secureServerOptions(ca, backend), ...extra });

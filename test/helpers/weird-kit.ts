@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ProxyServer } from '../../engine/proxy/index.js';
+import { ProxyServer, type ProxyOptions } from '../../engine/proxy/index.js';
 import { TestBackend, makeProject, makeService, route } from './proxy-backend.js';
 
 export interface SeenRequest {
@@ -102,9 +102,9 @@ export interface ProxyOver {
   backend: TestBackend;
 }
 
-/** A proxy whose project `shop` sends every path to one service on `servicePort`. */
-export async function proxyOver(servicePort: number, extra: { upstreamTimeoutMs?: number } = {}): Promise<ProxyOver> {
-  const backend = new TestBackend().add(makeProject('shop', [makeService('api', { port: servicePort })], [route('/', 'api')]));
+/** A proxy whose project `shop` (added to `backend`) sends every path to one service on `servicePort`. */
+export async function proxyOver(servicePort: number, extra: Partial<Omit<ProxyOptions, 'backend' | 'port' | 'host'>> = {}, backend = new TestBackend()): Promise<ProxyOver> {
+  backend.add(makeProject('shop', [makeService('api', { port: servicePort })], [route('/', 'api')]));
   const proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], ...extra });
   const { port } = await proxy.listen();
   return { proxy, port, backend };
@@ -195,6 +195,13 @@ export function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
+export interface ChildProxyConfig {
+  /** HTTPS on the proxy's port, from a fresh local CA in a temporary home. */
+  tls?: boolean;
+  /** An h2c (gRPC) service, as project `grpc`. */
+  grpcPort?: number;
+}
+
 export interface ChildProxy {
   pid: number;
   port: number;
@@ -202,9 +209,9 @@ export interface ChildProxy {
 }
 
 /** Starts test/helpers/weird-proxy-child.ts in a child Node process over `servicePort`. */
-export async function startChildProxy(servicePort: number): Promise<ChildProxy> {
+export async function startChildProxy(servicePort: number, config: ChildProxyConfig = {}): Promise<ChildProxy> {
   const script = fileURLToPath(new URL('./weird-proxy-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(servicePort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(servicePort), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('the child proxy did not start within 30 s')), 30_000);

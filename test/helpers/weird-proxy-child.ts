@@ -1,12 +1,27 @@
-// A proxy in its own process, so a test can read its memory (/proc/<pid>/status) without
-// counting the test's own clients and services. argv[2]: the service port. Prints
+// A proxy in its own process, so a test can read its memory (/proc/<pid>/status) and its
+// descriptors (/proc/<pid>/fd) without counting the test's own clients and services.
+// argv[2]: the service port; argv[3] (optional): ChildProxyConfig as JSON. Prints
 // `{"port":N}` once listening; exits when stdin closes.
-import { proxyOver } from './weird-kit.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalCa, secureServerOptions } from '../../engine/tls/index.js';
+import { TestBackend, makeProject, makeService, route } from './proxy-backend.js';
+import { proxyOver, type ChildProxyConfig } from './weird-kit.js';
 
 const servicePort = Number(process.argv[2]);
-const { proxy, port } = await proxyOver(servicePort);
+const config = JSON.parse(process.argv[3] ?? '{}') as ChildProxyConfig;
+const backend = new TestBackend();
+// gRPC goes over h2c, so it needs a service that speaks it: project `grpc`.
+if (config.grpcPort !== undefined) backend.add(makeProject('grpc', [makeService('echo', { port: config.grpcPort })], [route('/', 'echo')]));
+const home = config.tls === true ? mkdtempSync(join(tmpdir(), 'locald-child-')) : null;
+const tls = home === null ? undefined : await secureServerOptions(await LocalCa.open(home), backend);
+const { proxy, port } = await proxyOver(servicePort, { tls }, backend);
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void proxy.close().then(() => process.exit(0));
+  void proxy.close().then(() => {
+    if (home !== null) rmSync(home, { recursive: true, force: true });
+    process.exit(0);
+  });
 });

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http2 from 'node:http2';
+import tls from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { echoHandler, startUpstream, waitFor, type EchoBody, type Upstream } from '../helpers/proxy-net.js';
@@ -40,6 +41,10 @@ describe('proxy: HTTP/2 and HTTPS on the shared port', () => {
         res.setHeader('Set-Cookie', ['a=1', 'b=2']);
         res.write('chunk-1 ');
         res.end('chunk-2');
+        return;
+      }
+      if (url === '/late') {
+        setTimeout(() => res.end('late answer'), 200);
         return;
       }
       if (url === '/die-mid-body') {
@@ -110,10 +115,36 @@ describe('proxy: HTTP/2 and HTTPS on the shared port', () => {
     assert.equal(seen.headers['x-forwarded-proto'], 'https');
   });
 
+  it('HTTPS/1.1: a client that sends its request and FIN still gets the answer', async () => {
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'shop.localhost', ca: [tp.caPem], ALPNProtocols: ['http/1.1'] }, () => {
+        socket.end('GET /special/late HTTP/1.1\r\nHost: shop.localhost\r\n\r\n');
+      });
+      let data = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (data += c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+    });
+    assert.match(received, /^HTTP\/1\.1 200 /);
+    assert.match(received, /late answer$/);
+  });
+
   it('keeps the dashboard host on HTTP/1.1 over TLS even when h2 is offered', async () => {
     const r = await curl(['--http2', '--cacert', tp.caFile, '--resolve', `locald.localhost:${port}:127.0.0.1`, '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `https://locald.localhost:${port}/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '1.1 404');
+  });
+
+  it('negotiates h2 with a client that sends no SNI (curl -k https://127.0.0.1:<port>/)', async () => {
+    const bare = await curl(['--http2', '-k', '-o', '/dev/null', '-w', '%{http_version}', `https://127.0.0.1:${port}/`]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.equal(bare.stdout, '2');
+    const routed = await curl(['--http2', '-k', '-H', 'Host: shop.localhost', '-w', '\n%{http_version}', `https://127.0.0.1:${port}/no-sni`]);
+    assert.equal(routed.code, 0, routed.stderr);
+    const [json, version] = routed.stdout.split('\n');
+    assert.equal(version, '2');
+    assert.equal((JSON.parse(json ?? '') as EchoBody).url, '/no-sni');
   });
 
   it('serves h2c with prior knowledge (curl --http2-prior-knowledge)', async () => {

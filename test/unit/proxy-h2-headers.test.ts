@@ -84,6 +84,11 @@ describe('chooseAlpn', () => {
     assert.equal(chooseAlpn('shop.localhost', ['spdy/3']), undefined);
     assert.equal(http1OnlyServername('LOCALD.localhost.'), true);
   });
+  it('takes h2 from a client that sent no SNI (Node passes servername false, as for curl -k https://127.0.0.1/)', () => {
+    assert.equal(chooseAlpn(false, ['h2', 'http/1.1']), 'h2');
+    assert.equal(chooseAlpn(false, ['http/1.1']), 'http/1.1');
+    assert.equal(http1OnlyServername(false), false);
+  });
 });
 
 describe('h2c Upgrade offers', () => {
