@@ -7,7 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertKeyPrivate, keepFolderPrivate } from '../private-paths.js';
 import { readTextIfExists, tryLock, writeFileAtomic } from './files.js';
-import { LruMap } from './lru.js';
+import { LruMap } from '../../shared/lru.js';
 import { labelProblem, leafDnsNames } from './names.js';
 import { caPaths, leafLabelsOfFile, leafPaths } from './paths.js';
 import { createCaCertificate, issueLeafCertificate, type KeyAndCert } from './x509.js';

@@ -13,7 +13,7 @@ export {
   type SniCallback,
   type SniOptions,
 } from './sni.js';
-export { LruMap } from './lru.js';
+export { LruMap } from '../../shared/lru.js';
 export { labelForServername, labelProblem, isDnsLabel, leafDnsNames, type ServernameMatch } from './names.js';
 export { trustCommands, formatCommand, type TrustAction, type TrustOptions, type TrustPlatform, type TrustStep, type LinuxSystemStore } from './trust.js';
 export {

@@ -1,7 +1,7 @@
 // SNI: picks the project's leaf certificate for each TLS handshake.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { LeafCertificate, LocalCa } from './ca.js';
-import { LruMap } from './lru.js';
+import { LruMap } from '../../shared/lru.js';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
 import { labelForServername } from './names.js';
 

@@ -7,7 +7,7 @@ import { keyAction, moveSelection, type KeyInput } from '../../renderer/src/keyb
 import { COLUMN_GAP, COLUMNS, DEFAULT_COLUMNS, fitColumns, gridTemplate, ROW_PADDING, toggleColumn, toggleSort, type ColumnId } from '../../renderer/src/model/columns.js';
 import { FrameBatcher } from '../../renderer/src/model/frame-batcher.js';
 import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
-import { Lru } from '../../renderer/src/model/lru.js';
+import { LruMap } from '../../shared/lru.js';
 import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
 import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
 import type { LogLine } from '../../shared/state.js';
@@ -154,9 +154,9 @@ describe('FrameBatcher', () => {
   });
 });
 
-describe('Lru', () => {
+describe('LruMap (shared)', () => {
   it('drops the least recently used', () => {
-    const lru = new Lru<string, number>(2);
+    const lru = new LruMap<string, number>(2);
     lru.set('a', 1);
     lru.set('b', 2);
     lru.get('a');

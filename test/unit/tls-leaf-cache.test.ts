@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCa } from '../../engine/tls/ca.js';
-import { LruMap } from '../../engine/tls/lru.js';
+import { LruMap } from '../../shared/lru.js';
 import { caPaths, leafLabelsOfFile } from '../../engine/tls/paths.js';
 
 describe('LruMap', () => {

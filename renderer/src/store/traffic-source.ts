@@ -1,11 +1,11 @@
 // Where details and bodies come from: the engine for live traffic (fetched on demand,
 // a few kept), or the imported HAR session held in memory.
 import type { BodyContent, ExchangeDetail } from '../../../shared/traffic.js';
-import { Lru } from '../model/lru.js';
+import { LruMap } from '../../../shared/lru.js';
 import { useUi } from './store.js';
 
-const details = new Lru<number, ExchangeDetail>(32);
-const bodies = new Lru<string, BodyContent>(12);
+const details = new LruMap<number, ExchangeDetail>(32);
+const bodies = new LruMap<string, BodyContent>(12);
 
 export function forgetCached(): void {
   details.clear();

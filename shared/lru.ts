@@ -1,4 +1,5 @@
-// A Map with a size bound that forgets the least recently used entry first.
+// A Map with a size bound that forgets the least recently used entry first. Pure: the
+// engine bounds its certificate caches with it, the inspector its fetched bodies.
 
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();
@@ -37,5 +38,9 @@ export class LruMap<K, V> {
 
   has(key: K): boolean {
     return this.entries.has(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 }
