@@ -5,10 +5,10 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../engine/engine.js';
-import { isAlive, killAlive, LOCALD_BIN, startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
+import { isAlive, killAlive, LOCALD_BIN, REPO, startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
 import { nodeFixture, pidsIn } from './supervisor-kit.js';
 
@@ -112,6 +112,67 @@ describe('locald up: the parent that started it goes away (npx, whose npm does n
       await waitFor(() => (isAlive(localdPid) ? undefined : true), `locald (pid ${localdPid}) to exit; output:\n${output}`, 20_000);
       assert.match(output, /locald: parent process exited: stopping every service/);
       await assertAllGone(pids);
+    });
+  }
+});
+
+/** Pids of every live descendant of `root` (by /proc; the test's own processes only). */
+function descendantsOf(root: number): { pid: number; cmdline: string }[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: { pid: number; cmdline: string }[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift() ?? 0;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue;
+    }
+    found.push({ pid, cmdline });
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+describe('npx locald up: npm itself is killed (the README\'s way to run locald)', { skip: process.platform === 'linux' ? false : 'reads /proc' }, () => {
+  // npm runs locald through `sh -c`, and that shell outlives a SIGKILLed npm: locald's own
+  // parent never changes, so only watching npm itself tells locald.
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    test(`${signal} to npm: locald stops its services and exits`, async (t) => {
+      const home = tempHome();
+      const npm = spawn('npx', ['locald', 'up', startingProject(), '--http-port', '0', '--home', home], {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      let output = '';
+      npm.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+      npm.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+      let tree: { pid: number; cmdline: string }[] = [];
+      t.after(() => killAlive([npm.pid ?? 0, ...tree.map((p) => p.pid), ...pidsIn(output)]));
+
+      await waitFor(() => (/waiting for 'slow'/.test(output) && /grandchild pid \d+/.test(output) ? true : undefined), `locald to start:\n${output}`, 60_000);
+      tree = descendantsOf(npm.pid ?? 0);
+      const locald = tree.find((p) => p.cmdline.includes('bin/locald'));
+      assert.ok(locald !== undefined, `locald runs under npm: ${JSON.stringify(tree)}`);
+      const pids = pidsIn(output);
+
+      npm.kill(signal);
+      await waitFor(() => (isAlive(locald.pid) ? undefined : true), `locald (pid ${locald.pid}) to exit; output:\n${output}`, 20_000);
+      await assertAllGone(pids);
+      // Nothing npm started is left: not the shell, not a service.
+      await waitFor(() => (tree.every((p) => !isAlive(p.pid)) ? true : undefined), `npm's processes to be gone: ${JSON.stringify(tree.filter((p) => isAlive(p.pid)))}`, 10_000);
     });
   }
 });
