@@ -153,6 +153,28 @@ export interface CaptureLimits {
   maxTotalBytes: number;
 }
 
+/**
+ * How full capture is and what it has let go of to stay within its limits. Every retained
+ * byte counts: bodies, messages, header lists (as received and as forwarded), URLs, error
+ * text and log lines kept with failures. Counters run from engine start (clear() is not
+ * counted: that was the user's choice).
+ */
+export interface CaptureStats {
+  limits: CaptureLimits;
+  /** Exchanges kept now. */
+  exchanges: number;
+  /** Bytes kept now, counted against limits.maxTotalBytes (<= it unless pinned exchanges need more). */
+  retainedBytes: number;
+  /** Exchanges removed whole (the oldest unpinned) to stay within maxExchanges or maxTotalBytes. */
+  evictedExchanges: number;
+  /** What those exchanges held when they were removed. */
+  evictedBytes: number;
+  /** Exchanges that stayed listed but lost their bodies and messages to the total cap. */
+  droppedBodies: number;
+  /** Body and message bytes freed that way. */
+  droppedBodyBytes: number;
+}
+
 export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
   maxExchanges: 100_000,
   maxBodyBytes: 1024 * 1024,

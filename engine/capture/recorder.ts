@@ -42,6 +42,8 @@ export interface RecorderHost {
   touch(record: ExchangeRecord): void;
   /** Captured bytes held by `record` changed by `delta`. */
   account(record: ExchangeRecord, delta: number): void;
+  /** Headers, URLs, error or log lines of `record` changed: measure what it keeps again. */
+  remeasure(record: ExchangeRecord): void;
   readonly maxMessageBytes: number;
   readonly maxMessagesPerExchange: number;
   readonly maxInflateInputBytes: number;
@@ -144,6 +146,7 @@ export class Recorder implements ExchangeRecorder {
       r.forwardedUrl = url === r.url ? r.url : intern(url);
       r.forwardedRequestHeaders = keepHeaderInput(forwardedRequestHeaders);
       r.upstreamProtocol = upstreamProtocol === 'h2c' ? 'h2c' : 'http/1.1';
+      this.host.remeasure(r);
       this.host.touch(r);
     } catch {
       // Capture observes; it never breaks the data path.
@@ -188,6 +191,7 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.record.requestTrailers = keepHeaderInput(trailers);
+      this.host.remeasure(this.record);
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -225,6 +229,7 @@ export class Recorder implements ExchangeRecorder {
       // Headers rarely change after this (trailers unpack them again): a WebSocket, stream or
       // slow body then holds one string rather than every header array for its whole life.
       r.packHeaders();
+      this.host.remeasure(r);
       this.host.touch(r);
     } catch {
       // ignore
@@ -250,6 +255,7 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.record.responseTrailers = keepHeaderInput(trailers);
+      this.host.remeasure(this.record);
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -327,6 +333,7 @@ export class Recorder implements ExchangeRecorder {
     r.requestBody.compact();
     r.responseBody.compact();
     r.packHeaders();
+    this.host.remeasure(r);
     this.sse = null;
     this.requestGrpc = null;
     this.responseGrpc = null;
