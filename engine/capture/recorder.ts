@@ -26,6 +26,11 @@ export interface ExchangeRecorder {
   response(status: number, responseHeaders: HeaderInput, forwardedResponseHeaders?: HeaderInput): void;
   responseChunk(chunk: Uint8Array): void;
   responseTrailers(trailers: HeaderInput): void;
+  /**
+   * locald answered the client itself (an error page): its status, headers and body become the
+   * response as sent. Headers the service sent first, if any, stay as the ones received.
+   */
+  answeredByProxy(status: number, headers: HeaderInput, body: Uint8Array): void;
   /** Raw bytes of one direction of an upgraded WebSocket connection, after the 101. */
   websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void;
   /** The exchange completed (response ended, or the WebSocket closed). */
@@ -64,6 +69,7 @@ export const NOOP_RECORDER: ExchangeRecorder = Object.freeze({
   response: noop,
   responseChunk: noop,
   responseTrailers: noop,
+  answeredByProxy: noop,
   websocketFrameBytes: noop,
   end: noop,
   fail: noop,
@@ -260,6 +266,14 @@ export class Recorder implements ExchangeRecorder {
     } catch {
       // ignore
     }
+  }
+
+  answeredByProxy(status: number, headers: HeaderInput, body: Uint8Array): void {
+    if (this.closed) return;
+    const r = this.record;
+    const fromService = r.status !== null ? r.responseHeaders : null;
+    this.response(status, fromService ?? headers, headers);
+    if (isBytes(body) && body.byteLength > 0) this.responseChunk(body);
   }
 
   websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void {

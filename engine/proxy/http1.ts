@@ -59,8 +59,7 @@ export function forwardHttp(
     finished = true;
     deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
-    recordProblem(recorder, problem, ctx, target);
-    sendProblem(req, res, problem);
+    recordProblem(recorder, problem, ctx, target, sendProblem(req, res, problem));
   };
 
   // The client went away (or we aborted): stop the upstream side too, so the service sees the cancel.
