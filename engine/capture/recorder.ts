@@ -112,6 +112,8 @@ export class Recorder implements ExchangeRecorder {
   private sse: SseParser | null = null;
   private wsClient: WsFrameParser | null = null;
   private wsServer: WsFrameParser | null = null;
+  /** A WebSocket close frame went by (either way): the connection was closed, not dropped. */
+  private wsCloseSeen = false;
 
   constructor(
     private readonly host: RecorderHost,
@@ -303,10 +305,30 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.sse?.end();
+      if (this.webSocketDropped()) {
+        this.record.error = {
+          code: 'websocket-dropped',
+          title: 'The WebSocket connection dropped',
+          detail: 'The connection closed without a WebSocket close frame from either side (an abnormal closure, 1006): one side went away or broke off.',
+        };
+        this.finish('error');
+        return;
+      }
       this.finish('complete');
     } catch {
       // ignore
     }
+  }
+
+  /**
+   * An upgraded WebSocket ending without a close frame either way is a dropped connection
+   * (a service that died, a client that vanished); a close handshake (1000, 1001, …) is a
+   * normal end. Unknowable when a direction's frames could not be parsed.
+   */
+  private webSocketDropped(): boolean {
+    const r = this.record;
+    if (r.kind !== 'websocket' || r.status !== 101 || this.wsCloseSeen) return false;
+    return (this.wsClient?.error ?? null) === null && (this.wsServer?.error ?? null) === null;
   }
 
   fail(error: ExchangeError, logLines?: readonly LogLine[], status?: number): void {
@@ -328,6 +350,13 @@ export class Recorder implements ExchangeRecorder {
 
   abort(reason?: string): void {
     if (this.closed) return;
+    // An event stream has no end of its own: the client closing it is how it normally ends
+    // (EventSource.close(), a page navigating away), not an error. Before the stream began,
+    // the client going away is still an abort.
+    if (this.sse !== null) {
+      this.end();
+      return;
+    }
     try {
       this.record.error = {
         code: 'client_aborted',
@@ -384,6 +413,7 @@ export class Recorder implements ExchangeRecorder {
   }
 
   private addWs(direction: MessageDirection, m: ParsedWsMessage): void {
+    if (m.opcode === 8) this.wsCloseSeen = true;
     const stored: StoredWsMessage = {
       time: this.host.now(),
       direction,
