@@ -12,7 +12,7 @@ export type ExchangeState = 'pending' | 'streaming' | 'complete' | 'error' | 'ab
 
 /** The same explanation the error page gives, kept with the exchange. */
 export interface ExchangeError {
-  /** Stable machine code, e.g. 'service_crashed', 'connection_refused', 'upstream_timeout', 'upstream_reset', 'client_aborted'. */
+  /** Stable machine code, e.g. 'service-crashed', 'connection-refused', 'upstream-reset', 'client_aborted', 'websocket-dropped'. */
   code: string;
   title: string;
   detail: string;
