@@ -77,6 +77,11 @@ const STRING_OVERHEAD_BYTES = 24;
 /** What a kept log line costs beyond its text (the object and its small fields). */
 const LOG_LINE_OVERHEAD_BYTES = 96;
 
+/** What one kept SSE event's text costs: its data, and its event type and id (a service may make those long too). */
+export function sseEventBytes(e: { data: string; event: string | null; id: string | null }): number {
+  return e.data.length + (e.event?.length ?? 0) + (e.id?.length ?? 0);
+}
+
 function textBytes(s: string | null): number {
   return s === null ? 0 : s.length + STRING_OVERHEAD_BYTES;
 }

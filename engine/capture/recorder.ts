@@ -3,7 +3,7 @@
 // exchange has finished or been evicted. Calls may come in any order.
 import type { LogLine } from '../../shared/state.js';
 import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
-import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
+import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, sseEventBytes, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
 import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
 import { intern, internOrNull } from './intern.js';
@@ -429,7 +429,7 @@ export class Recorder implements ExchangeRecorder {
 
   private addSse(e: { id: string | null; event: string | null; data: string; retry: number | null; truncated: boolean }): void {
     const stored = { time: this.host.now(), id: e.id, event: e.event, data: e.data, retry: e.retry, truncated: e.truncated };
-    this.record.sseEvents = this.append(this.record.sseEvents, stored, e.data.length, (x) => x.data.length);
+    this.record.sseEvents = this.append(this.record.sseEvents, stored, sseEventBytes(stored), sseEventBytes);
   }
 
   private addGrpc(direction: MessageDirection, f: ParsedGrpcFrame): void {

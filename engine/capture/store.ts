@@ -11,7 +11,7 @@ import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
 import type { Har, HarImportIssue } from '../../shared/har.js';
 import { decodeBody } from './content-decoding.js';
 import { EvictionQueue, type Evictable } from './eviction.js';
-import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, toMicros } from './exchange-record.js';
+import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, sseEventBytes, toMicros } from './exchange-record.js';
 import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
 import { contentCodings, keepHeaderInput } from './headers.js';
 import { intern, internOrNull } from './intern.js';
@@ -490,8 +490,9 @@ export class TrafficStore implements RecorderHost {
       });
       record.sseEvents = d.sseEvents.slice(-max).map((e) => {
         const data = e.data.length > maxMessage ? e.data.slice(0, maxMessage) : e.data;
-        record.messageBytes += data.length + MESSAGE_OVERHEAD_BYTES;
-        return { ...e, data, truncated: data.length < e.data.length };
+        const kept = { ...e, data, truncated: data.length < e.data.length };
+        record.messageBytes += sseEventBytes(kept) + MESSAGE_OVERHEAD_BYTES;
+        return kept;
       });
       record.messageCount = d.messageCount;
       record.packHeaders();

@@ -297,6 +297,20 @@ test('total cap: huge headers and long URLs keep the total under the cap; the ol
   store.close();
 });
 
+test('total cap: an SSE event counts its event type and id, not only its data', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: 64 * KiB, maxTotalBytes: 64 * 1024 * KiB }, { maxMessageBytes: 64 * KiB });
+  const sse = store.begin(meta('/events'));
+  sse.response(200, ['Content-Type', 'text/event-stream']);
+  const before = store.totalBytes;
+  sse.responseChunk(Buffer.from(`event: ${'e'.repeat(32 * KiB)}\nid: ${'i'.repeat(16 * KiB)}\ndata: x\n\n`));
+  assert.equal(store.get(sse.id)?.sseEvents.length, 1);
+  const bodyBytes = store.get(sse.id)?.responseBody.captured ?? 0;
+  const eventBytes = store.totalBytes - before - bodyBytes;
+  assert.ok(eventBytes >= 48 * KiB, `the event counted ${eventBytes} bytes`);
+  assert.equal(store.totalBytes, retainedBytes(store));
+  store.close();
+});
+
 test('stats: exchanges evicted by the ring and bodies dropped by the total cap are counted', () => {
   const store = new TrafficStore({ maxExchanges: 5, maxBodyBytes: 10 * KiB, maxTotalBytes: 30 * KiB });
   for (let i = 0; i < 4; i++) exchange(store, 10 * KiB, `/${i}`);
