@@ -2,9 +2,9 @@
 // data path, read by the engine API. Limits: `maxExchanges` (oldest unpinned evicted),
 // `maxBodyBytes` per body (the rest counted, not kept), and `maxTotalBytes` across every kept
 // byte: bodies and messages, and also header lists, URLs, error text and log lines. Over the
-// total, the oldest unpinned exchanges lose their bodies and messages first; when what is left
-// (headers, URLs) is still too much, the oldest unpinned exchanges go whole. Pinned exchanges
-// keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
+// total, the oldest unpinned exchanges lose their bodies and messages (and stay listed) for the
+// bodies' share of the excess, and the oldest unpinned go whole for the rest (see
+// enforceTotal). Pinned exchanges keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
 import { performance } from 'node:perf_hooks';
 import type { BodyContent, CaptureLimits, CaptureStats, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
@@ -49,6 +49,8 @@ export class TrafficStore implements RecorderHost {
   private nextId = 1;
   /** Every retained byte of the kept exchanges (their retainedBytes), the total cap's measure. */
   private total = 0;
+  /** The part of `total` that is not bodies and messages (headers, URLs, errors: metaBytes). */
+  private metaTotal = 0;
   private enabled: boolean;
   /** What the limits made capture let go of, for the UI to say (see CaptureStats). */
   private evictedExchanges = 0;
@@ -128,6 +130,7 @@ export class TrafficStore implements RecorderHost {
     if (delta === 0) return;
     record.metaBytes = bytes;
     this.total += delta;
+    this.metaTotal += delta;
     if (this.total > this.limits.maxTotalBytes) this.enforceTotal(record);
   }
 
@@ -221,6 +224,7 @@ export class TrafficStore implements RecorderHost {
   private remove(record: ExchangeRecord): void {
     if (record.evicted) return;
     this.total -= record.retainedBytes;
+    this.metaTotal -= record.metaBytes;
     record.evicted = true;
     this.stopHolding(record);
     this.records.delete(record.id);
@@ -229,12 +233,16 @@ export class TrafficStore implements RecorderHost {
   private static readonly retainedBytesOf = (r: ExchangeRecord): number => r.retainedBytes;
 
   /**
-   * Brings the total back under the cap: first the oldest unpinned exchanges' bodies and
-   * messages go (the exchange stays listed), then, if headers and URLs alone are still too
-   * much, the oldest unpinned exchanges go whole. `keep` (the exchange being recorded) stays.
+   * Brings the total back under the cap. Bodies and messages give up their share of the
+   * excess: the oldest unpinned exchanges lose theirs and stay listed. The rest comes from
+   * evicting the oldest unpinned exchanges whole. (Dropping bodies alone, when headers and
+   * URLs are most of the total, would strip every kept exchange of its small body to make
+   * room for one new exchange's headers.) `keep` (the exchange being recorded) stays.
    */
   private enforceTotal(keep?: ExchangeRecord): void {
-    for (const victim of this.holders.takeForBytes(this.total - this.limits.maxTotalBytes, this.holdsNothing)) {
+    const over = this.total - this.limits.maxTotalBytes;
+    const fromBodies = Math.ceil((over * (this.total - this.metaTotal)) / this.total);
+    for (const victim of this.holders.takeForBytes(fromBodies, this.holdsNothing)) {
       this.stopHolding(victim);
       const freed = victim.dropCaptured();
       this.total -= freed;
