@@ -156,5 +156,7 @@ export function writeProblemToSocket(socket: Duplex, problem: ProxyProblem, acce
   }
   const rendered = renderProblem(problem, accept);
   socket.end(serializeProblem(rendered));
-  return sentAnswer(rendered, true);
+  const sent = sentAnswer(rendered, true);
+  sent.headers.push('Connection', 'close'); // as serializeProblem wrote it
+  return sent;
 }
