@@ -124,6 +124,7 @@ export class Engine implements EngineApi, ProxyBackend {
         if (isFieldError(edits)) throw invalidFieldError(edits);
         return this.requireTraffic().replay(id, edits);
       },
+      'traffic.stats': () => this.requireTraffic().stats(),
     };
   }
 
@@ -134,7 +135,10 @@ export class Engine implements EngineApi, ProxyBackend {
 
   /** For capture: forwards a batch of new or changed exchanges to subscribers. */
   publishTraffic(batch: ExchangeSummary[]): void {
-    if (batch.length > 0) this.events.emit('traffic.batch', batch);
+    if (batch.length === 0) return;
+    this.events.emit('traffic.batch', batch);
+    // With each batch, so the UI can say how full capture is and what its limits let go of.
+    if (this.traffic !== null) this.events.emit('traffic.stats', this.traffic.stats());
   }
 
   // ---- EngineApi -------------------------------------------------------

@@ -1,5 +1,5 @@
 // What the engine needs from traffic capture to answer the `traffic.*` methods.
-import type { BodyContent, ExchangeDetail, ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
+import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
 
 export interface TrafficService {
   list(limit?: number): ExchangeSummary[];
@@ -10,4 +10,6 @@ export interface TrafficService {
   clear(): number;
   toHar(ids?: number[]): unknown;
   replay(id: number, edits: ReplayEdits): Promise<ExchangeSummary>;
+  /** Fill and eviction counters of the capture store. */
+  stats(): CaptureStats;
 }

@@ -19,6 +19,7 @@ export function createTrafficService(store: TrafficStore, proxyPort: () => numbe
     clear: () => store.clear(),
     toHar: (ids) => store.toHar(ids),
     replay: (id, edits) => replay(store, proxyPort(), id, edits),
+    stats: () => store.stats(),
   };
 }
 

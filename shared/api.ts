@@ -1,7 +1,7 @@
 // The engine protocol: one typed request/event contract, independent of transport.
 // In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
 import type { LogLine, ProjectState, ServiceState } from './state.js';
-import type { BodyContent, ExchangeDetail, ExchangeSummary, ReplayEdits } from './traffic.js';
+import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits } from './traffic.js';
 
 export interface EngineInfo {
   version: string;
@@ -38,6 +38,8 @@ export interface EngineMethods {
   'traffic.har': { params: { ids?: number[] }; result: unknown };
   /** Sends an exchange's request again through the proxy pipeline, with edits. Resolves when the replay completes. */
   'traffic.replay': { params: { id: number; edits?: ReplayEdits }; result: ExchangeSummary };
+  /** How full capture is, and how many exchanges and bytes its limits made it let go of. */
+  'traffic.stats': { params: Record<string, never>; result: CaptureStats };
 }
 
 /** Every event the engine pushes, and its payload. */
@@ -48,6 +50,8 @@ export interface EngineEvents {
   /** New and updated exchanges, batched (about 10 batches a second). */
   'traffic.batch': ExchangeSummary[];
   'traffic.cleared': { cleared: number };
+  /** Capture's fill and eviction counters, sent with each traffic.batch. */
+  'traffic.stats': CaptureStats;
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -118,6 +122,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'traffic.clear',
   'traffic.har',
   'traffic.replay',
+  'traffic.stats',
 ] as const;
 
 export const ENGINE_EVENTS: readonly EngineEvent[] = [
@@ -126,4 +131,5 @@ export const ENGINE_EVENTS: readonly EngineEvent[] = [
   'service.log',
   'traffic.batch',
   'traffic.cleared',
+  'traffic.stats',
 ] as const;

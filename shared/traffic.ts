@@ -12,7 +12,7 @@ export type ExchangeState = 'pending' | 'streaming' | 'complete' | 'error' | 'ab
 
 /** The same explanation the error page gives, kept with the exchange. */
 export interface ExchangeError {
-  /** Stable machine code, e.g. 'service_crashed', 'connection_refused', 'upstream_timeout', 'upstream_reset', 'client_aborted'. */
+  /** Stable machine code, e.g. 'service-crashed', 'connection-refused', 'upstream-reset', 'client_aborted', 'websocket-dropped'. */
   code: string;
   title: string;
   detail: string;
@@ -151,6 +151,28 @@ export interface CaptureLimits {
   maxExchanges: number;
   maxBodyBytes: number;
   maxTotalBytes: number;
+}
+
+/**
+ * How full capture is and what it has let go of to stay within its limits. Every retained
+ * byte counts: bodies, messages, header lists (as received and as forwarded), URLs, error
+ * text and log lines kept with failures. Counters run from engine start (clear() is not
+ * counted: that was the user's choice).
+ */
+export interface CaptureStats {
+  limits: CaptureLimits;
+  /** Exchanges kept now. */
+  exchanges: number;
+  /** Bytes kept now, counted against limits.maxTotalBytes (<= it unless pinned exchanges need more). */
+  retainedBytes: number;
+  /** Exchanges removed whole (the oldest unpinned) to stay within maxExchanges or maxTotalBytes. */
+  evictedExchanges: number;
+  /** What those exchanges held when they were removed. */
+  evictedBytes: number;
+  /** Exchanges that stayed listed but lost their bodies and messages to the total cap. */
+  droppedBodies: number;
+  /** Body and message bytes freed that way. */
+  droppedBodyBytes: number;
 }
 
 export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {

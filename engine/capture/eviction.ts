@@ -15,6 +15,10 @@ export interface Evictable {
 
 type Verdict = 'take' | 'keep' | 'skip' | 'stop';
 
+function heldBytesOf(item: Evictable): number {
+  return item.heldBytes;
+}
+
 export class EvictionQueue<T extends Evictable> {
   private items: T[] = [];
   private head = 0;
@@ -44,16 +48,17 @@ export class EvictionQueue<T extends Evictable> {
   }
 
   /**
-   * Removes and returns the oldest unpinned items until their held bytes reach `bytes`.
-   * `isDead` items (gone, or holding nothing any more) are discarded on the way.
+   * Removes and returns the oldest unpinned items until their bytes (`sizeOf`, held bytes by
+   * default) reach `bytes`. `isDead` items (gone, or holding nothing any more) are discarded on
+   * the way; `keep` is never taken.
    */
-  takeForBytes(bytes: number, isDead: (item: T) => boolean): T[] {
+  takeForBytes(bytes: number, isDead: (item: T) => boolean, keep?: T, sizeOf: (item: T) => number = heldBytesOf): T[] {
     let left = bytes;
     return this.scan((item) => {
       if (isDead(item)) return 'skip';
       if (left <= 0) return 'stop';
-      if (item.pinned) return 'keep';
-      left -= item.heldBytes;
+      if (item.pinned || item === keep) return 'keep';
+      left -= sizeOf(item);
       return 'take';
     });
   }

@@ -67,6 +67,35 @@ const NO_LOG_LINES: LogLine[] = NO_ITEMS;
  */
 export const MESSAGE_OVERHEAD_BYTES = 128;
 
+/**
+ * What one kept exchange costs beyond its strings (the record, its summary fields, the ring's
+ * slot), counted towards the total cap with its headers, URLs and error text.
+ */
+export const RECORD_OVERHEAD_BYTES = 512;
+/** What a kept string costs beyond its characters: V8's string header and the slot that refers to it. */
+const STRING_OVERHEAD_BYTES = 24;
+/** What a kept log line costs beyond its text (the object and its small fields). */
+const LOG_LINE_OVERHEAD_BYTES = 96;
+
+/** What one kept SSE event's text costs: its data, and its event type and id (a service may make those long too). */
+export function sseEventBytes(e: { data: string; event: string | null; id: string | null }): number {
+  return e.data.length + (e.event?.length ?? 0) + (e.id?.length ?? 0);
+}
+
+function textBytes(s: string | null): number {
+  return s === null ? 0 : s.length + STRING_OVERHEAD_BYTES;
+}
+
+/** Characters of a header list as kept (flat raw headers or pairs), with each string's overhead. */
+function headerListBytes(list: HeaderInput): number {
+  let n = 0;
+  for (const item of list as readonly unknown[]) {
+    if (typeof item === 'string') n += textBytes(item);
+    else if (Array.isArray(item)) for (const part of item as unknown[]) n += typeof part === 'string' ? textBytes(part) : STRING_OVERHEAD_BYTES;
+  }
+  return n;
+}
+
 /** µs (integer) → ms. */
 function ms(us: number | null): number | null {
   return us === null ? null : us / 1000;
@@ -126,6 +155,8 @@ export class ExchangeRecord implements Evictable {
   messageCount = 0;
   /** Bytes the three message lists hold (payloads plus MESSAGE_OVERHEAD_BYTES each). */
   messageBytes = 0;
+  /** Bytes of everything else kept (headers, URLs, error, log lines) as last measured by the store. */
+  metaBytes = 0;
 
   logLines: LogLine[] = NO_LOG_LINES;
   upstreamAddress: string | null = null;
@@ -223,8 +254,37 @@ export class ExchangeRecord implements Evictable {
     return (this.responseBodyStore ??= new CappedBody(this.maxBodyBytes));
   }
 
+  /** Captured body and message bytes: what dropCaptured() can free. */
   get heldBytes(): number {
     return this.requestBody.captured + this.responseBody.captured + this.messageBytes;
+  }
+
+  /** Everything this exchange keeps, as counted against the total cap. */
+  get retainedBytes(): number {
+    return this.heldBytes + this.metaBytes;
+  }
+
+  /**
+   * The bytes of what the exchange keeps besides bodies and messages: header lists as received
+   * and as forwarded (once each when they are the same list), URLs, host, error text and log
+   * lines. An estimate of memory, not of wire bytes; cheap enough to redo on each change.
+   */
+  measureMeta(): number {
+    let n = RECORD_OVERHEAD_BYTES + textBytes(this.url) + textBytes(this.host) + textBytes(this.method);
+    if (this.forwardedUrl !== this.url) n += textBytes(this.forwardedUrl);
+    if (this.packedHeads !== null) {
+      n += textBytes(this.packedHeads);
+    } else if (this.heads !== null) {
+      const heads = this.heads;
+      for (let i = 0; i < heads.length; i++) {
+        const list = heads[i] as HeaderInput;
+        if (heads.indexOf(list) === i) n += headerListBytes(list);
+      }
+    }
+    const error = this.error;
+    if (error !== null) n += textBytes(error.code) + textBytes(error.title) + textBytes(error.detail);
+    for (const line of this.logLines) n += LOG_LINE_OVERHEAD_BYTES + (typeof line.text === 'string' ? line.text.length : 0);
+    return n;
   }
 
   get finished(): boolean {

@@ -233,7 +233,9 @@ function entryOf(input: HarInput): HarEntry {
       content: content(d, responseHeaders, input.responseBody),
       redirectURL: headerValue(responseHeaders, 'location') ?? '',
       headersSize: -1,
-      bodySize: d.kind === 'websocket' ? 0 : d.responseBody.size,
+      // An upgraded WebSocket's bytes are messages, not a body (its body size is 0); a refused
+      // upgrade (a 404 page, the service's own 4xx) has an ordinary body.
+      bodySize: d.responseBody.size,
     },
     cache: {},
     timings,

@@ -3,7 +3,7 @@
 // exchange has finished or been evicted. Calls may come in any order.
 import type { LogLine } from '../../shared/state.js';
 import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
-import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
+import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, sseEventBytes, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
 import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
 import { intern, internOrNull } from './intern.js';
@@ -26,6 +26,11 @@ export interface ExchangeRecorder {
   response(status: number, responseHeaders: HeaderInput, forwardedResponseHeaders?: HeaderInput): void;
   responseChunk(chunk: Uint8Array): void;
   responseTrailers(trailers: HeaderInput): void;
+  /**
+   * locald answered the client itself (an error page): its status, headers and body become the
+   * response as sent. Headers the service sent first, if any, stay as the ones received.
+   */
+  answeredByProxy(status: number, headers: HeaderInput, body: Uint8Array): void;
   /** Raw bytes of one direction of an upgraded WebSocket connection, after the 101. */
   websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void;
   /** The exchange completed (response ended, or the WebSocket closed). */
@@ -42,6 +47,8 @@ export interface RecorderHost {
   touch(record: ExchangeRecord): void;
   /** Captured bytes held by `record` changed by `delta`. */
   account(record: ExchangeRecord, delta: number): void;
+  /** Headers, URLs, error or log lines of `record` changed: measure what it keeps again. */
+  remeasure(record: ExchangeRecord): void;
   readonly maxMessageBytes: number;
   readonly maxMessagesPerExchange: number;
   readonly maxInflateInputBytes: number;
@@ -62,6 +69,7 @@ export const NOOP_RECORDER: ExchangeRecorder = Object.freeze({
   response: noop,
   responseChunk: noop,
   responseTrailers: noop,
+  answeredByProxy: noop,
   websocketFrameBytes: noop,
   end: noop,
   fail: noop,
@@ -104,6 +112,8 @@ export class Recorder implements ExchangeRecorder {
   private sse: SseParser | null = null;
   private wsClient: WsFrameParser | null = null;
   private wsServer: WsFrameParser | null = null;
+  /** A WebSocket close frame went by (either way): the connection was closed, not dropped. */
+  private wsCloseSeen = false;
 
   constructor(
     private readonly host: RecorderHost,
@@ -144,6 +154,7 @@ export class Recorder implements ExchangeRecorder {
       r.forwardedUrl = url === r.url ? r.url : intern(url);
       r.forwardedRequestHeaders = keepHeaderInput(forwardedRequestHeaders);
       r.upstreamProtocol = upstreamProtocol === 'h2c' ? 'h2c' : 'http/1.1';
+      this.host.remeasure(r);
       this.host.touch(r);
     } catch {
       // Capture observes; it never breaks the data path.
@@ -188,6 +199,7 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.record.requestTrailers = keepHeaderInput(trailers);
+      this.host.remeasure(this.record);
       this.host.touch(this.record);
     } catch {
       // ignore
@@ -225,6 +237,7 @@ export class Recorder implements ExchangeRecorder {
       // Headers rarely change after this (trailers unpack them again): a WebSocket, stream or
       // slow body then holds one string rather than every header array for its whole life.
       r.packHeaders();
+      this.host.remeasure(r);
       this.host.touch(r);
     } catch {
       // ignore
@@ -250,10 +263,19 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.record.responseTrailers = keepHeaderInput(trailers);
+      this.host.remeasure(this.record);
       this.host.touch(this.record);
     } catch {
       // ignore
     }
+  }
+
+  answeredByProxy(status: number, headers: HeaderInput, body: Uint8Array): void {
+    if (this.closed) return;
+    const r = this.record;
+    const fromService = r.status !== null ? r.responseHeaders : null;
+    this.response(status, fromService ?? headers, headers);
+    if (isBytes(body) && body.byteLength > 0) this.responseChunk(body);
   }
 
   websocketFrameBytes(direction: MessageDirection, chunk: Uint8Array): void {
@@ -283,10 +305,30 @@ export class Recorder implements ExchangeRecorder {
     if (this.closed) return;
     try {
       this.sse?.end();
+      if (this.webSocketDropped()) {
+        this.record.error = {
+          code: 'websocket-dropped',
+          title: 'The WebSocket connection dropped',
+          detail: 'The connection closed without a WebSocket close frame from either side (an abnormal closure, 1006): one side went away or broke off.',
+        };
+        this.finish('error');
+        return;
+      }
       this.finish('complete');
     } catch {
       // ignore
     }
+  }
+
+  /**
+   * An upgraded WebSocket ending without a close frame either way is a dropped connection
+   * (a service that died, a client that vanished); a close handshake (1000, 1001, …) is a
+   * normal end. Unknowable when a direction's frames could not be parsed.
+   */
+  private webSocketDropped(): boolean {
+    const r = this.record;
+    if (r.kind !== 'websocket' || r.status !== 101 || this.wsCloseSeen) return false;
+    return (this.wsClient?.error ?? null) === null && (this.wsServer?.error ?? null) === null;
   }
 
   fail(error: ExchangeError, logLines?: readonly LogLine[], status?: number): void {
@@ -308,6 +350,13 @@ export class Recorder implements ExchangeRecorder {
 
   abort(reason?: string): void {
     if (this.closed) return;
+    // An event stream has no end of its own: the client closing it is how it normally ends
+    // (EventSource.close(), a page navigating away), not an error. Before the stream began,
+    // the client going away is still an abort.
+    if (this.sse !== null) {
+      this.end();
+      return;
+    }
     try {
       this.record.error = {
         code: 'client_aborted',
@@ -327,6 +376,7 @@ export class Recorder implements ExchangeRecorder {
     r.requestBody.compact();
     r.responseBody.compact();
     r.packHeaders();
+    this.host.remeasure(r);
     this.sse = null;
     this.requestGrpc = null;
     this.responseGrpc = null;
@@ -363,6 +413,7 @@ export class Recorder implements ExchangeRecorder {
   }
 
   private addWs(direction: MessageDirection, m: ParsedWsMessage): void {
+    if (m.opcode === 8) this.wsCloseSeen = true;
     const stored: StoredWsMessage = {
       time: this.host.now(),
       direction,
@@ -378,7 +429,7 @@ export class Recorder implements ExchangeRecorder {
 
   private addSse(e: { id: string | null; event: string | null; data: string; retry: number | null; truncated: boolean }): void {
     const stored = { time: this.host.now(), id: e.id, event: e.event, data: e.data, retry: e.retry, truncated: e.truncated };
-    this.record.sseEvents = this.append(this.record.sseEvents, stored, e.data.length, (x) => x.data.length);
+    this.record.sseEvents = this.append(this.record.sseEvents, stored, sseEventBytes(stored), sseEventBytes);
   }
 
   private addGrpc(direction: MessageDirection, f: ParsedGrpcFrame): void {

@@ -1,15 +1,17 @@
 // The traffic capture store: a bounded ring of exchanges fed by recorders on the proxy's
 // data path, read by the engine API. Limits: `maxExchanges` (oldest unpinned evicted),
-// `maxBodyBytes` per body (the rest counted, not kept), and `maxTotalBytes` across all kept
-// body and message bytes (the oldest unpinned exchanges lose theirs first). Pinned exchanges
-// keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
+// `maxBodyBytes` per body (the rest counted, not kept), and `maxTotalBytes` across every kept
+// byte: bodies and messages, and also header lists, URLs, error text and log lines. Over the
+// total, the oldest unpinned exchanges lose their bodies and messages (and stay listed) for the
+// bodies' share of the excess, and the oldest unpinned go whole for the rest (see
+// enforceTotal). Pinned exchanges keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
 import { performance } from 'node:perf_hooks';
-import type { BodyContent, CaptureLimits, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
+import type { BodyContent, CaptureLimits, CaptureStats, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
 import type { Har, HarImportIssue } from '../../shared/har.js';
 import { decodeBody } from './content-decoding.js';
 import { EvictionQueue, type Evictable } from './eviction.js';
-import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, toMicros } from './exchange-record.js';
+import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, sseEventBytes, toMicros } from './exchange-record.js';
 import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
 import { contentCodings, keepHeaderInput } from './headers.js';
 import { intern, internOrNull } from './intern.js';
@@ -45,8 +47,16 @@ export class TrafficStore implements RecorderHost {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
+  /** Every retained byte of the kept exchanges (their retainedBytes), the total cap's measure. */
   private total = 0;
+  /** The part of `total` that is not bodies and messages (headers, URLs, errors: metaBytes). */
+  private metaTotal = 0;
   private enabled: boolean;
+  /** What the limits made capture let go of, for the UI to say (see CaptureStats). */
+  private evictedExchanges = 0;
+  private evictedBytes = 0;
+  private droppedBodies = 0;
+  private droppedBodyBytes = 0;
 
   private readonly clock: () => number;
   private readonly onBatch: ((changed: ExchangeSummary[]) => void) | undefined;
@@ -110,7 +120,18 @@ export class TrafficStore implements RecorderHost {
       this.holderCount++;
       this.holders.push(record);
     }
-    if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
+    if (this.total > this.limits.maxTotalBytes) this.enforceTotal(record);
+  }
+
+  remeasure(record: ExchangeRecord): void {
+    if (record.evicted) return;
+    const bytes = record.measureMeta();
+    const delta = bytes - record.metaBytes;
+    if (delta === 0) return;
+    record.metaBytes = bytes;
+    this.total += delta;
+    this.metaTotal += delta;
+    if (this.total > this.limits.maxTotalBytes) this.enforceTotal(record);
   }
 
   // --- recording ---
@@ -152,6 +173,7 @@ export class TrafficStore implements RecorderHost {
     this.ring.push(record);
     this.touch(record);
     this.enforceRing(record);
+    this.remeasure(record);
   }
 
   private static readonly isGone = (r: ExchangeRecord): boolean => r.evicted;
@@ -187,24 +209,51 @@ export class TrafficStore implements RecorderHost {
   private enforceRing(keep?: ExchangeRecord): void {
     const excess = this.records.size - this.limits.maxExchanges;
     if (excess <= 0) return;
-    for (const victim of this.ring.takeOldestUnpinned(excess, TrafficStore.isGone, keep)) this.remove(victim);
+    for (const victim of this.ring.takeOldestUnpinned(excess, TrafficStore.isGone, keep)) this.evict(victim);
     this.pruneHolders();
+  }
+
+  /** Removes an exchange to make room, counting what went. */
+  private evict(record: ExchangeRecord): void {
+    if (record.evicted) return;
+    this.evictedExchanges++;
+    this.evictedBytes += record.retainedBytes;
+    this.remove(record);
   }
 
   private remove(record: ExchangeRecord): void {
     if (record.evicted) return;
-    this.total -= record.heldBytes;
+    this.total -= record.retainedBytes;
+    this.metaTotal -= record.metaBytes;
     record.evicted = true;
     this.stopHolding(record);
     this.records.delete(record.id);
   }
 
-  private enforceTotal(): void {
-    for (const victim of this.holders.takeForBytes(this.total - this.limits.maxTotalBytes, this.holdsNothing)) {
+  private static readonly retainedBytesOf = (r: ExchangeRecord): number => r.retainedBytes;
+
+  /**
+   * Brings the total back under the cap. Bodies and messages give up their share of the
+   * excess: the oldest unpinned exchanges lose theirs and stay listed. The rest comes from
+   * evicting the oldest unpinned exchanges whole. (Dropping bodies alone, when headers and
+   * URLs are most of the total, would strip every kept exchange of its small body to make
+   * room for one new exchange's headers.) `keep` (the exchange being recorded) stays.
+   */
+  private enforceTotal(keep?: ExchangeRecord): void {
+    const over = this.total - this.limits.maxTotalBytes;
+    const fromBodies = Math.ceil((over * (this.total - this.metaTotal)) / this.total);
+    for (const victim of this.holders.takeForBytes(fromBodies, this.holdsNothing)) {
       this.stopHolding(victim);
-      this.total -= victim.dropCaptured();
+      const freed = victim.dropCaptured();
+      this.total -= freed;
+      this.droppedBodies++;
+      this.droppedBodyBytes += freed;
       this.touch(victim);
     }
+    const excess = this.total - this.limits.maxTotalBytes;
+    if (excess <= 0) return;
+    for (const victim of this.ring.takeForBytes(excess, TrafficStore.isGone, keep, TrafficStore.retainedBytesOf)) this.evict(victim);
+    this.pruneHolders();
   }
 
   /** Applies new limits; existing exchanges are evicted or dropped to fit. */
@@ -257,9 +306,22 @@ export class TrafficStore implements RecorderHost {
     return this.records.size;
   }
 
-  /** Kept body and message bytes across all exchanges. */
+  /** Every retained byte across all exchanges (bodies, messages, headers, URLs, errors): what maxTotalBytes bounds. */
   get totalBytes(): number {
     return this.total;
+  }
+
+  /** How full capture is and what its limits made it let go of. */
+  stats(): CaptureStats {
+    return {
+      limits: this.getLimits(),
+      exchanges: this.records.size,
+      retainedBytes: this.total,
+      evictedExchanges: this.evictedExchanges,
+      evictedBytes: this.evictedBytes,
+      droppedBodies: this.droppedBodies,
+      droppedBodyBytes: this.droppedBodyBytes,
+    };
   }
 
   /** The newest `limit` exchanges (all by default), oldest first. */
@@ -436,8 +498,9 @@ export class TrafficStore implements RecorderHost {
       });
       record.sseEvents = d.sseEvents.slice(-max).map((e) => {
         const data = e.data.length > maxMessage ? e.data.slice(0, maxMessage) : e.data;
-        record.messageBytes += data.length + MESSAGE_OVERHEAD_BYTES;
-        return { ...e, data, truncated: data.length < e.data.length };
+        const kept = { ...e, data, truncated: data.length < e.data.length };
+        record.messageBytes += sseEventBytes(kept) + MESSAGE_OVERHEAD_BYTES;
+        return kept;
       });
       record.messageCount = d.messageCount;
       record.packHeaders();
@@ -458,7 +521,7 @@ export class TrafficStore implements RecorderHost {
   }
 
   /** For tests and diagnostics: the eviction view of every exchange, oldest first. */
-  evictables(): Evictable[] {
-    return [...this.records.values()].map((r) => ({ id: r.id, pinned: r.pinned, heldBytes: r.heldBytes }));
+  evictables(): (Evictable & { retainedBytes: number })[] {
+    return [...this.records.values()].map((r) => ({ id: r.id, pinned: r.pinned, heldBytes: r.heldBytes, retainedBytes: r.retainedBytes }));
   }
 }

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../shared/traffic.js';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
+import type { SentAnswer } from './error-pages.js';
 import type { ProxyProblem } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
 
@@ -90,16 +91,20 @@ export function problemToError(problem: ProxyProblem): ExchangeError {
 }
 
 /**
- * Records a proxy-made answer (an error page) as the exchange's outcome. `status` is what the
- * client got: the problem's own, or 200 for gRPC's trailers-only answers.
+ * Records a proxy-made answer (an error page) as the exchange's outcome. `sent` is the answer
+ * as it went out (the send function's result: null when nothing could be sent), kept as the
+ * exchange's response with its body, so the inspector and HAR show the page the client got.
+ * `status` is what the client got: the answer's, or 200 for gRPC's trailers-only answers.
  */
 export function recordProblem(
   recorder: ExchangeRecorder,
   problem: ProxyProblem,
   ctx: ProxyContext,
   target: UpstreamTarget | null,
-  status: number = problem.status,
+  sent: SentAnswer | null,
+  status: number = sent?.status ?? problem.status,
 ): void {
+  if (sent !== null) recorder.answeredByProxy(sent.status, sent.headers, sent.body);
   const logLines =
     target !== null ? safeLogs(() => ctx.backend.recentLogs(target.project.name, target.service.name, 40)) : [];
   recorder.fail(problemToError(problem), logLines, status);

@@ -13,6 +13,22 @@ export interface RenderedProblem {
   body: Buffer;
 }
 
+/** What the client got when locald answered itself: kept by capture as the exchange's response. */
+export interface SentAnswer {
+  status: number;
+  /** Flat `[name, value, …]` as sent. */
+  headers: string[];
+  /** Empty for HEAD and for answers without a body. */
+  body: Buffer;
+}
+
+/** A rendered problem as it went out; `lowerCase` names for HTTP/2. */
+export function sentAnswer(rendered: RenderedProblem, withBody: boolean, lowerCase = false): SentAnswer {
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(rendered.headers)) headers.push(lowerCase ? name.toLowerCase() : name, value);
+  return { status: rendered.status, headers, body: withBody ? rendered.body : Buffer.alloc(0) };
+}
+
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
@@ -104,30 +120,43 @@ export function renderProblem(problem: ProxyProblem, accept: string | undefined)
   return { status: problem.status, headers, body };
 }
 
-/** Answers a request with the problem; aborts the response when headers already went out. */
-export function sendProblem(req: IncomingMessage, res: ServerResponse, problem: ProxyProblem): void {
+/**
+ * Answers a request with the problem; aborts the response when headers already went out.
+ * Returns what was sent (null when nothing was).
+ */
+export function sendProblem(req: IncomingMessage, res: ServerResponse, problem: ProxyProblem): SentAnswer | null {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return null;
   }
   const rendered = renderProblem(problem, req.headers.accept);
+  const head = req.method === 'HEAD';
   res.writeHead(rendered.status, rendered.headers);
-  res.end(req.method === 'HEAD' ? undefined : rendered.body);
+  res.end(head ? undefined : rendered.body);
+  return sentAnswer(rendered, !head);
 }
 
 /** Serialises a response for a raw socket (upgrade requests have no ServerResponse). */
 export function rawProblemResponse(problem: ProxyProblem, accept: string | undefined): Buffer {
-  const rendered = renderProblem(problem, accept);
+  return serializeProblem(renderProblem(problem, accept));
+}
+
+function serializeProblem(rendered: RenderedProblem): Buffer {
   const lines = [`HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status] ?? 'Error'}`];
   for (const [k, v] of Object.entries(rendered.headers)) lines.push(`${k}: ${v}`);
   lines.push('Connection: close', '', '');
   return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), rendered.body]);
 }
 
-export function writeProblemToSocket(socket: Duplex, problem: ProxyProblem, accept: string | undefined): void {
+/** Writes the problem as a whole HTTP/1.1 response and closes; returns what was sent (null when nothing was). */
+export function writeProblemToSocket(socket: Duplex, problem: ProxyProblem, accept: string | undefined): SentAnswer | null {
   if (!socket.writable) {
     socket.destroy();
-    return;
+    return null;
   }
-  socket.end(rawProblemResponse(problem, accept));
+  const rendered = renderProblem(problem, accept);
+  socket.end(serializeProblem(rendered));
+  const sent = sentAnswer(rendered, true);
+  sent.headers.push('Connection', 'close'); // as serializeProblem wrote it
+  return sent;
 }

@@ -134,7 +134,7 @@ function forwardGrpcWeb(ctx: ProxyContext, pool: H2cSessionPool, inbound: Inboun
   });
   const failBeforeResponse = (problem: ProxyProblem): void => {
     done = true;
-    recordProblem(recorder, problem, ctx, target, 200);
+    recordProblem(recorder, problem, ctx, target, null, 200);
     if (inbound.headersSent()) inbound.abort();
     else inbound.respond(problemTrailers(mode, problem), true);
   };
@@ -309,7 +309,7 @@ function routeGrpcWeb(
       return;
     case 'problem': {
       const target = decision.target ?? null;
-      recordProblem(beginCapture(ctx, arrived, target, 'grpc-web'), decision.problem, ctx, target, 200);
+      recordProblem(beginCapture(ctx, arrived, target, 'grpc-web'), decision.problem, ctx, target, null, 200);
       inbound.respond(problemTrailers(mode, decision.problem), true);
       return;
     }

@@ -60,9 +60,12 @@ export function forwardH2ToH2c(
 
   const fail = (problem: ProxyProblem): void => {
     state.done = true;
-    recordProblem(recorder, problem, ctx, target, opts.grpc ? 200 : problem.status);
-    if (opts.grpc) sendGrpcProblem(stream, problem);
-    else sendH2Problem(stream, problem, accept(info), info.head.method);
+    if (opts.grpc) {
+      sendGrpcProblem(stream, problem);
+      recordProblem(recorder, problem, ctx, target, null, 200);
+    } else {
+      recordProblem(recorder, problem, ctx, target, sendH2Problem(stream, problem, accept(info), info.head.method));
+    }
   };
 
   stream.on('error', () => undefined);

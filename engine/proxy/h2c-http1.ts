@@ -90,8 +90,7 @@ export function forwardHttp1ToH2c(
     finished = true;
     deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
-    recordProblem(recorder, problem, ctx, target);
-    sendProblem(req, res, problem);
+    recordProblem(recorder, problem, ctx, target, sendProblem(req, res, problem));
   };
   const brokeOff = (what: string): void => {
     finished = true;

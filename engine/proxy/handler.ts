@@ -120,8 +120,7 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
       return;
     case 'problem': {
       const recorder = beginHttp1Capture(ctx, req, decision.target ?? null);
-      recordProblem(recorder, decision.problem, ctx, decision.target ?? null);
-      sendProblem(req, res, decision.problem);
+      recordProblem(recorder, decision.problem, ctx, decision.target ?? null, sendProblem(req, res, decision.problem));
       return;
     }
     case 'forward': {
@@ -157,8 +156,8 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       return;
     case 'problem': {
       socket.on('error', () => socket.destroy());
-      recordProblem(beginHttp1Capture(ctx, req, decision.target ?? null, 'websocket'), decision.problem, ctx, decision.target ?? null);
-      writeProblemToSocket(socket, decision.problem, req.headers.accept);
+      const recorder = beginHttp1Capture(ctx, req, decision.target ?? null, 'websocket');
+      recordProblem(recorder, decision.problem, ctx, decision.target ?? null, writeProblemToSocket(socket, decision.problem, req.headers.accept));
       return;
     }
     case 'forward': {
@@ -168,8 +167,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
         socket.on('error', () => socket.destroy());
         const { project, service, port } = decision.target;
         const problem = h2cUpgradeRefusedProblem(project, service, port, upgradeProtocol(req.rawHeaders) ?? 'another protocol');
-        recordProblem(recorder, problem, ctx, decision.target);
-        writeProblemToSocket(socket, problem, req.headers.accept);
+        recordProblem(recorder, problem, ctx, decision.target, writeProblemToSocket(socket, problem, req.headers.accept));
         return;
       }
       forwardUpgrade(ctx, req, socket, head, decision.target, recorder);

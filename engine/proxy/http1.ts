@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { EXCHANGE_ID_HEADER, recordProblem, replayOf } from './capture-hooks.js';
+import { EXCHANGE_ID_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture-hooks.js';
 import { sendProblem } from './error-pages.js';
 import { newExchange, notify, requestHasBody, upstreamRequestHeaders } from './forwarding.js';
 import { responseHeadersForClient, stripHopByHop, trailerPairs } from './headers.js';
@@ -59,8 +59,7 @@ export function forwardHttp(
     finished = true;
     deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
-    recordProblem(recorder, problem, ctx, target);
-    sendProblem(req, res, problem);
+    recordProblem(recorder, problem, ctx, target, sendProblem(req, res, problem));
   };
 
   // The client went away (or we aborted): stop the upstream side too, so the service sees the cancel.
@@ -144,6 +143,13 @@ export function forwardHttp(
       if (current !== upReq) return;
       responded = true;
       deadline.clear();
+      // The service broke off mid-body (its connection closed, no error on upReq): that is its
+      // failure, recorded before the client's side is torn down and would look like an abort.
+      upRes.on('close', () => {
+        if (upRes.complete || finished) return;
+        finished = true;
+        recordUpstreamReset(recorder, ctx, target, 'closed the connection', 'the client connection was aborted');
+      });
       relayResponse(ctx, req, res, upRes, recorder, replayOf(req) !== null);
       notify(ctx.observer, 'onResponse', exchange, upRes);
     });
@@ -222,12 +228,13 @@ function relayResponse(
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage || undefined, headers);
   } catch (err) {
     upRes.destroy();
-    sendProblem(req, res, {
+    const problem: ProxyProblem = {
       status: 502,
       code: 'upstream-error',
       title: 'Invalid response from service',
       detail: `The service answered with headers that cannot be forwarded: ${(err as Error).message}.`,
-    });
+    };
+    recordProblem(recorder, problem, ctx, null, sendProblem(req, res, problem));
     return;
   }
   // Streams (SSE, long polling, chunked) must show their headers now, not with the first chunk.

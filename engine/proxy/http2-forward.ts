@@ -55,8 +55,7 @@ export function forwardH2ToHttp1(
   const fail = (problem: ProxyProblem): void => {
     finished = true;
     deadline.clear();
-    recordProblem(recorder, problem, ctx, target);
-    sendH2Problem(stream, problem, accept(head), method);
+    recordProblem(recorder, problem, ctx, target, sendH2Problem(stream, problem, accept(head), method));
   };
 
   stream.on('error', () => current?.destroy());
@@ -177,8 +176,7 @@ function relayResponse(
       title: 'Invalid response from service',
       detail: `The service answered with headers that cannot be forwarded over HTTP/2: ${(err as Error).message}.`,
     };
-    recordProblem(recorder, problem, ctx, target);
-    sendH2Problem(stream, problem, undefined, head.method);
+    recordProblem(recorder, problem, ctx, target, sendH2Problem(stream, problem, undefined, head.method));
     return;
   }
   if (noBody) {

@@ -1,7 +1,7 @@
 // Proxy-made answers on an HTTP/2 stream: the same error pages as HTTP/1.1 (HTML or
 // problem+json), or for gRPC clients a trailers-only response they can understand.
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { renderProblem } from './error-pages.js';
+import { renderProblem, sentAnswer, type SentAnswer } from './error-pages.js';
 import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from './grpc-status.js';
 import type { ProxyProblem } from './problems.js';
 
@@ -25,12 +25,15 @@ export function resetStream(stream: ServerHttp2Stream): void {
   stream.destroy(new Error('locald: the upstream exchange failed'));
 }
 
-/** Answers the stream with the problem; a stream whose headers already went out is reset instead. */
-export function sendH2Problem(stream: ServerHttp2Stream, problem: ProxyProblem, accept: string | undefined, method: string): void {
-  if (stream.destroyed || stream.closed) return;
+/**
+ * Answers the stream with the problem; a stream whose headers already went out is reset
+ * instead. Returns what was sent (null when nothing was).
+ */
+export function sendH2Problem(stream: ServerHttp2Stream, problem: ProxyProblem, accept: string | undefined, method: string): SentAnswer | null {
+  if (stream.destroyed || stream.closed) return null;
   if (stream.headersSent) {
     resetStream(stream);
-    return;
+    return null;
   }
   const rendered = renderProblem(problem, accept);
   const headers: OutgoingHttpHeaders = { ':status': rendered.status };
@@ -39,8 +42,10 @@ export function sendH2Problem(stream: ServerHttp2Stream, problem: ProxyProblem, 
   try {
     stream.respond(headers, { endStream: head });
     if (!head) stream.end(rendered.body);
+    return sentAnswer(rendered, !head, true);
   } catch {
     resetStream(stream);
+    return null;
   }
 }
 

@@ -137,8 +137,7 @@ export class Http2Frontend {
         title: 'CONNECT not supported',
         detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.',
       };
-      recordProblem(beginCapture(this.ctx, arrived, null, kind), problem, this.ctx, null);
-      sendH2Problem(stream, problem, accept, head.method);
+      recordProblem(beginCapture(this.ctx, arrived, null, kind), problem, this.ctx, null, sendH2Problem(stream, problem, accept, head.method));
       return;
     }
     if (isGrpcWebContentType(contentType)) {
@@ -154,9 +153,13 @@ export class Http2Frontend {
         return;
       case 'problem': {
         const target = decision.target ?? null;
-        recordProblem(beginCapture(this.ctx, arrived, target, kind), decision.problem, this.ctx, target, grpc ? 200 : decision.problem.status);
-        if (grpc) sendGrpcProblem(stream, decision.problem, contentType);
-        else sendH2Problem(stream, decision.problem, accept, head.method);
+        const recorder = beginCapture(this.ctx, arrived, target, kind);
+        if (grpc) {
+          sendGrpcProblem(stream, decision.problem, contentType);
+          recordProblem(recorder, decision.problem, this.ctx, target, null, 200);
+        } else {
+          recordProblem(recorder, decision.problem, this.ctx, target, sendH2Problem(stream, decision.problem, accept, head.method));
+        }
         return;
       }
       case 'forward': {

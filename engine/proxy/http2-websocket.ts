@@ -139,8 +139,7 @@ export function handleExtendedConnect(ctx: ProxyContext, stream: ServerHttp2Stre
       title: 'Protocol not supported',
       detail: `locald bridges extended CONNECT only for :protocol websocket (RFC 8441), not for '${head.protocol ?? ''}'.`,
     };
-    recordProblem(beginCapture(ctx, arrived, null), problem, ctx, null);
-    sendH2Problem(stream, problem, accept, head.method);
+    recordProblem(beginCapture(ctx, arrived, null), problem, ctx, null, sendH2Problem(stream, problem, accept, head.method));
     return;
   }
   const decision = decideH2(ctx, head);
@@ -150,8 +149,7 @@ export function handleExtendedConnect(ctx: ProxyContext, stream: ServerHttp2Stre
       return;
     case 'problem': {
       const target = decision.target ?? null;
-      recordProblem(beginCapture(ctx, arrived, target, 'websocket'), decision.problem, ctx, target);
-      sendH2Problem(stream, decision.problem, accept, head.method);
+      recordProblem(beginCapture(ctx, arrived, target, 'websocket'), decision.problem, ctx, target, sendH2Problem(stream, decision.problem, accept, head.method));
       return;
     }
     case 'forward': {
@@ -159,8 +157,7 @@ export function handleExtendedConnect(ctx: ProxyContext, stream: ServerHttp2Stre
       if (serviceProtocol(decision.target.service) === 'h2c') {
         const { project, service, port } = decision.target;
         const problem = h2cUpgradeRefusedProblem(project, service, port, 'websocket');
-        recordProblem(recorder, problem, ctx, decision.target);
-        sendH2Problem(stream, problem, accept, head.method);
+        recordProblem(recorder, problem, ctx, decision.target, sendH2Problem(stream, problem, accept, head.method));
         return;
       }
       bridgeH2WebSocket(ctx, stream, info, decision.target, recorder);
@@ -196,8 +193,7 @@ export function bridgeH2WebSocket(
   const fail = (problem: ProxyProblem): void => {
     settled = true;
     deadline.clear();
-    recordProblem(recorder, problem, ctx, target);
-    sendH2Problem(stream, problem, acceptOf(head), head.method);
+    recordProblem(recorder, problem, ctx, target, sendH2Problem(stream, problem, acceptOf(head), head.method));
   };
 
   stream.on('error', () => undefined);

@@ -51,8 +51,7 @@ export function forwardUpgrade(
     settled = true;
     deadline.clear();
     notify(ctx.observer, 'onError', exchange, { problem });
-    recordProblem(recorder, problem, ctx, target);
-    writeProblemToSocket(socket, problem, req.headers.accept);
+    recordProblem(recorder, problem, ctx, target, writeProblemToSocket(socket, problem, req.headers.accept));
   };
 
   socket.on('error', () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { CaptureStats } from '../../shared/traffic.js';
 import { ProxyServer, type ProxyOptions } from '../../engine/proxy/index.js';
 import { TestBackend, makeProject, makeService, route } from './proxy-backend.js';
 
@@ -200,34 +201,60 @@ export interface ChildProxyConfig {
   tls?: boolean;
   /** An h2c (gRPC) service, as project `grpc`. */
   grpcPort?: number;
+  /** Traffic capture on, with this total cap in bytes (see ChildProxy.probe). */
+  captureCap?: number;
+}
+
+export interface ChildProbe {
+  /** The capture store's stats when the child was started with a capture cap, else null. */
+  capture: CaptureStats | null;
+  /** V8 heap in use after a full collection: what the proxy retains, without the collector's slack. */
+  heapUsed: number;
 }
 
 export interface ChildProxy {
   pid: number;
   port: number;
+  /** What the child's memory holds now (see weird-proxy-child.ts). */
+  probe(): Promise<ChildProbe>;
   stop(): Promise<void>;
 }
 
 /** Starts test/helpers/weird-proxy-child.ts in a child Node process over `servicePort`. */
 export async function startChildProxy(servicePort: number, config: ChildProxyConfig = {}): Promise<ChildProxy> {
   const script = fileURLToPath(new URL('./weird-proxy-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(servicePort), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(servicePort), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Each line the child prints answers, in order: first the port, then each `probe`.
+  const waiting: ((line: string) => void)[] = [];
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    for (let newline = out.indexOf('\n'); newline >= 0; newline = out.indexOf('\n')) {
+      const line = out.slice(0, newline);
+      out = out.slice(newline + 1);
+      waiting.shift()?.(line);
+    }
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error('the child proxy did not start within 30 s')), 30_000);
     child.once('exit', (code) => reject(new Error(`the child proxy exited (${code}) before listening`)));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line !== undefined) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      }
+    waiting.push((line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
     });
   });
   return {
     pid: child.pid as number,
     port,
+    probe: () =>
+      new Promise<ChildProbe>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the child proxy did not answer `probe` within 10 s')), 10_000);
+        waiting.push((line) => {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as ChildProbe);
+        });
+        child.stdin.write('probe\n');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { ExchangeSummary } from '../../shared/traffic.js';
+import type { CaptureStats, ExchangeSummary } from '../../shared/traffic.js';
 import { startRuntime, type Runtime } from '../../engine/runtime.js';
 import { REPO, tempHome } from '../helpers/locald-cli.js';
 import { request, waitFor } from '../helpers/proxy-net.js';
@@ -137,6 +137,23 @@ describe('traffic capture in the runtime', () => {
     const har = (await rt.engine.call('traffic.har', {})) as { log: { version: string; entries: { request: { url: string }; response: { status: number } }[] } };
     assert.equal(har.log.version, '1.2');
     assert.ok(har.log.entries.some((e) => e.request.url === `http://${host()}/api/echo?q=%2F` && e.response.status === 200));
+  });
+
+  test('traffic.stats: what capture keeps, counted against its limits, by method and with each batch', async () => {
+    const events: CaptureStats[] = [];
+    const unsubscribe = rt.engine.subscribe('traffic.stats', (s) => events.push(s));
+    try {
+      await request(port, { host: host(), path: '/api/hello?stats' });
+      const stats = await rt.engine.call('traffic.stats', {});
+      assert.equal(stats.exchanges, rt.traffic.list().length);
+      assert.ok(stats.retainedBytes > 0 && stats.retainedBytes <= stats.limits.maxTotalBytes, JSON.stringify(stats));
+      assert.equal(stats.limits.maxBodyBytes, 64 * 1024);
+      for (const key of ['evictedExchanges', 'evictedBytes', 'droppedBodies', 'droppedBodyBytes'] as const) assert.equal(typeof stats[key], 'number');
+      const pushed = await waitFor(() => events.at(-1), 'a traffic.stats event');
+      assert.ok(pushed.retainedBytes > 0);
+    } finally {
+      unsubscribe();
+    }
   });
 
   test('pin survives clear', async () => {

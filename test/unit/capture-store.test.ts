@@ -25,6 +25,16 @@ function exchange(store: TrafficStore, bytes: number, url = '/'): ExchangeRecord
   return rec;
 }
 
+/** Body and message bytes the store keeps (the part of its total that bodies make up). */
+function capturedBytes(store: TrafficStore): number {
+  return store.evictables().reduce((n, x) => n + x.heldBytes, 0);
+}
+
+/** The total cap's measure, recomputed from the exchanges: it must match the store's running total. */
+function retainedBytes(store: TrafficStore): number {
+  return store.evictables().reduce((n, x) => n + x.retainedBytes, 0);
+}
+
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -191,7 +201,7 @@ test('body cap: the first maxBodyBytes are kept, the rest counted and flagged tr
   const content = store.body(rec.id, 'request');
   assert.ok(Buffer.from(content?.base64 ?? '', 'base64').equals(body.subarray(0, 10 * KiB)));
   assert.equal(content?.truncated, true);
-  assert.equal(store.totalBytes, 10 * KiB);
+  assert.equal(capturedBytes(store), 10 * KiB);
 
   const exact = exchange(store, 10 * KiB);
   assert.deepEqual(store.get(exact.id)?.responseBody, { size: 10 * KiB, captured: 10 * KiB, truncated: false, dropped: false });
@@ -219,13 +229,13 @@ test('total cap: the oldest unpinned exchanges lose their bodies first; pinned k
   const b = exchange(store, 100 * KiB, '/b');
   store.pin(a.id, true);
   const c = exchange(store, 40 * KiB, '/c');
-  assert.equal(store.totalBytes, 240 * KiB);
+  assert.equal(capturedBytes(store), 240 * KiB);
   const d = exchange(store, 100 * KiB, '/d'); // 340 KiB held: b (oldest unpinned) goes
   assert.equal(store.get(a.id)?.responseBody.dropped, false);
   assert.deepEqual(store.get(b.id)?.responseBody, { size: 100 * KiB, captured: 0, truncated: true, dropped: true });
   assert.equal(store.get(c.id)?.responseBody.dropped, false);
   assert.equal(store.get(d.id)?.responseBody.captured, 100 * KiB);
-  assert.equal(store.totalBytes, 240 * KiB);
+  assert.equal(capturedBytes(store), 240 * KiB);
   assert.equal(store.body(b.id, 'response')?.base64, '');
   // Metadata of a dropped exchange stays.
   assert.equal(store.summary(b.id)?.url, '/b');
@@ -233,7 +243,108 @@ test('total cap: the oldest unpinned exchanges lose their bodies first; pinned k
   assert.equal(store.get(c.id)?.responseBody.dropped, true);
   assert.equal(store.get(e.id)?.responseBody.dropped, false);
   assert.ok(store.totalBytes <= 250 * KiB);
-  assert.equal(store.totalBytes, store.evictables().reduce((n, x) => n + x.heldBytes, 0));
+  assert.equal(store.totalBytes, retainedBytes(store));
+  store.close();
+});
+
+test('total cap: an exchange counts its headers (as received and as forwarded), URLs, error text and log lines', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 64 * 1024 * KiB });
+  const bigHeader = 'h'.repeat(14 * KiB);
+  const longUrl = `/${'u'.repeat(8 * KiB)}`;
+  const rec = store.begin(meta(longUrl, { requestHeaders: ['Host', 'shop.localhost:7700', 'X-Big', bigHeader] }));
+  assert.ok(store.totalBytes >= 14 * KiB + 8 * KiB, `received header and URL counted: ${store.totalBytes}`);
+  // The forwarded copy is a list (and URL) of its own: it counts again.
+  rec.forwarded(`/api${longUrl}`, ['Host', 'shop.localhost:7700', 'X-Big', bigHeader, 'X-Forwarded-For', '127.0.0.1'], 'http/1.1');
+  assert.ok(store.totalBytes >= 2 * (14 * KiB + 8 * KiB), `forwarded header and URL counted: ${store.totalBytes}`);
+  rec.response(200, ['Content-Type', 'text/plain', 'X-Echo', bigHeader]);
+  rec.responseChunk(Buffer.from('ok'));
+  const beforeFail = store.totalBytes;
+  assert.ok(beforeFail >= 3 * 14 * KiB + 2 * 8 * KiB, `response headers counted: ${beforeFail}`);
+  const line = (seq: number): LogLine => ({ seq, time: 0, project: 'shop', service: 'api', stream: 'stderr', text: 'x'.repeat(KiB) });
+  rec.fail({ code: 'upstream-reset', title: 'broke off', detail: 'd'.repeat(4 * KiB) }, Array.from({ length: 20 }, (_, i) => line(i)));
+  assert.ok(store.totalBytes >= beforeFail + 20 * KiB, `log lines and error text counted: ${store.totalBytes} after ${beforeFail}`);
+  assert.equal(store.totalBytes, retainedBytes(store));
+  assert.equal(capturedBytes(store), 2, 'the body is still only its 2 bytes');
+  store.close();
+});
+
+test('total cap: huge headers and long URLs keep the total under the cap; the oldest unpinned go whole, pinned stay, and the stats say so', () => {
+  const cap = 256 * KiB;
+  const store = new TrafficStore({ maxExchanges: 100_000, maxBodyBytes: KiB, maxTotalBytes: cap });
+  const bigHeader = 'h'.repeat(14 * KiB);
+  const pinned = store.begin(meta('/pinned', { requestHeaders: ['X-Big', bigHeader] }));
+  store.pin(pinned.id, true);
+  let last: ExchangeRecorder = pinned;
+  for (let i = 0; i < 2000; i++) {
+    const url = i % 2 === 0 ? `/${String(i).padStart(8 * KiB, '0')}` : `/${i}`;
+    last = store.begin(meta(url, { requestHeaders: ['Host', 'shop.localhost:7700', 'X-Big', bigHeader] }));
+    last.forwarded(url, ['Host', 'shop.localhost:7700', 'X-Big', bigHeader, 'X-Forwarded-Proto', 'http'], 'http/1.1');
+    last.response(404, ['Content-Type', 'application/problem+json']);
+    last.responseChunk(Buffer.alloc(100, 1));
+    last.end();
+    assert.ok(store.totalBytes <= cap, `exchange ${i}: ${store.totalBytes} bytes kept, cap ${cap}`);
+  }
+  assert.equal(store.totalBytes, retainedBytes(store));
+  assert.ok(store.size < 100, `only what fits is kept: ${store.size} exchanges`);
+  assert.ok(store.get(pinned.id), 'the pinned exchange survives');
+  assert.ok(store.get(last.id), 'the newest is kept');
+  const stats = store.stats();
+  assert.equal(stats.retainedBytes, store.totalBytes);
+  assert.equal(stats.exchanges, store.size);
+  assert.equal(stats.evictedExchanges, 2001 - store.size);
+  assert.ok(stats.evictedBytes > 2000 * 28 * KiB * 0.9, `evicted bytes reported: ${stats.evictedBytes}`);
+  assert.deepEqual(stats.limits, { maxExchanges: 100_000, maxBodyBytes: KiB, maxTotalBytes: cap });
+  store.close();
+});
+
+test('total cap: an SSE event counts its event type and id, not only its data', () => {
+  const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: 64 * KiB, maxTotalBytes: 64 * 1024 * KiB }, { maxMessageBytes: 64 * KiB });
+  const sse = store.begin(meta('/events'));
+  sse.response(200, ['Content-Type', 'text/event-stream']);
+  const before = store.totalBytes;
+  sse.responseChunk(Buffer.from(`event: ${'e'.repeat(32 * KiB)}\nid: ${'i'.repeat(16 * KiB)}\ndata: x\n\n`));
+  assert.equal(store.get(sse.id)?.sseEvents.length, 1);
+  const bodyBytes = store.get(sse.id)?.responseBody.captured ?? 0;
+  const eventBytes = store.totalBytes - before - bodyBytes;
+  assert.ok(eventBytes >= 48 * KiB, `the event counted ${eventBytes} bytes`);
+  assert.equal(store.totalBytes, retainedBytes(store));
+  store.close();
+});
+
+test('total cap: when headers are most of what is kept, the oldest exchanges go whole and the newest keep their small bodies', () => {
+  const store = new TrafficStore({ maxExchanges: 100_000, maxBodyBytes: KiB, maxTotalBytes: 512 * KiB });
+  const bigHeader = 'h'.repeat(14 * KiB);
+  const ids: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const rec = store.begin(meta(`/${i}`, { requestHeaders: ['X-Big', bigHeader] }));
+    rec.response(200, ['Content-Type', 'text/plain']);
+    rec.responseChunk(Buffer.from('small body'));
+    rec.end();
+    ids.push(rec.id);
+  }
+  assert.ok(store.totalBytes <= 512 * KiB);
+  const kept = store.list();
+  const withBody = kept.filter((s) => store.get(s.id)?.responseBody.captured === 10).length;
+  assert.ok(withBody >= kept.length - 2, `${withBody} of ${kept.length} kept exchanges still have their body`);
+  assert.equal(kept.at(-1)?.id, ids.at(-1));
+  store.close();
+});
+
+test('stats: exchanges evicted by the ring and bodies dropped by the total cap are counted', () => {
+  const store = new TrafficStore({ maxExchanges: 5, maxBodyBytes: 10 * KiB, maxTotalBytes: 30 * KiB });
+  for (let i = 0; i < 4; i++) exchange(store, 10 * KiB, `/${i}`);
+  let stats = store.stats();
+  assert.equal(stats.evictedExchanges, 0);
+  assert.ok(stats.droppedBodies >= 2, `bodies dropped to fit: ${stats.droppedBodies}`);
+  assert.equal(stats.droppedBodyBytes, stats.droppedBodies * 10 * KiB);
+  assert.equal(store.size, 4, 'the exchanges stay listed');
+  for (let i = 0; i < 3; i++) exchange(store, 0, `/small${i}`);
+  stats = store.stats();
+  assert.equal(stats.evictedExchanges, 2, 'two went to the ring cap');
+  assert.ok(stats.evictedBytes > 0);
+  assert.equal(store.clear(), 5);
+  assert.equal(store.stats().evictedExchanges, 2, 'clear() is the user\'s choice, not an eviction');
+  assert.equal(store.stats().retainedBytes, 0);
   store.close();
 });
 
@@ -269,17 +380,18 @@ test('ring: at most maxExchanges, oldest unpinned evicted first, pinned survive'
   assert.equal(kept[0], ids[0], 'the pinned exchange survives');
   assert.deepEqual(kept.slice(1), ids.slice(-4));
   assert.equal(store.get(ids[1] as number), undefined);
-  assert.equal(store.totalBytes, 50);
+  assert.equal(capturedBytes(store), 50);
   // A recorder of an evicted exchange goes on being called by the proxy: harmless.
   const evictedRecorder = store.begin(meta());
   for (let i = 0; i < 10; i++) exchange(store, 0);
   evictedRecorder.responseChunk(Buffer.alloc(100));
   evictedRecorder.end();
   assert.equal(store.get(evictedRecorder.id), undefined);
-  assert.equal(store.totalBytes, 10, 'only the pinned one still holds bytes');
+  assert.equal(capturedBytes(store), 10, 'only the pinned one still holds body bytes');
+  assert.equal(store.totalBytes, retainedBytes(store));
   // When everything else is pinned the ring grows rather than drop what the user chose to keep,
   // or stop capturing new traffic.
-  const tiny = new TrafficStore({ maxExchanges: 2, maxBodyBytes: KiB, maxTotalBytes: KiB });
+  const tiny = new TrafficStore({ maxExchanges: 2, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB });
   const p = [exchange(tiny, 1), exchange(tiny, 1)];
   for (const r of p) tiny.pin(r.id, true);
   const newest = exchange(tiny, 1);
@@ -308,11 +420,15 @@ test('eviction queues stay bounded by what is kept, however many exchanges went 
   assert.ok(queued.ring <= 2 * 100 + 1024 + 1, `ring queue holds ${queued.ring} entries for 100 exchanges`);
   assert.ok(queued.holders <= 2 * 100 + 1024 + 1, `holders queue holds ${queued.holders} entries for 100 exchanges`);
   assert.equal(queued.dirty, 0);
-  assert.equal(store.totalBytes, 100 * 10, 'what the kept exchanges hold, no more');
+  assert.equal(capturedBytes(store), 100 * 10, 'what the kept exchanges hold, no more');
+  assert.equal(store.totalBytes, retainedBytes(store));
   assert.ok(store.get(pinned.id), 'the pinned exchange survived 20,000 evictions');
   // The total cap still takes the oldest holders first after the pruning.
-  store.setLimits({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 500 });
-  assert.ok(store.totalBytes <= 500);
+  // Room for every exchange's headers and URL, and 500 bytes of bodies.
+  const cap = store.totalBytes - capturedBytes(store) + 500;
+  store.setLimits({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: cap });
+  assert.ok(store.totalBytes <= cap);
+  assert.ok(store.get(pinned.id), 'the pinned exchange survived the total cap');
   const kept = store.list();
   const holding = kept.filter((s) => store.get(s.id)?.responseBody.captured === 10).map((s) => s.id);
   assert.ok(holding.includes(pinned.id), 'pinned keeps its body');
@@ -367,7 +483,8 @@ test('list(limit) gives the newest, oldest first; clear() removes unpinned only'
     store.list().map((s) => s.url),
     ['/1'],
   );
-  assert.equal(store.totalBytes, 5);
+  assert.equal(capturedBytes(store), 5);
+  assert.equal(store.totalBytes, retainedBytes(store));
   assert.equal(store.pin(12345, true), undefined);
   store.close();
 });
@@ -518,17 +635,19 @@ test('messages per exchange are bounded: the oldest go, the count goes on', () =
   assert.equal(d?.messageCount, 25);
   assert.equal(Buffer.from(d?.websocketMessages.at(-1)?.payload ?? '', 'base64').toString(), '4');
   // Each kept message counts its payload (1 byte here) plus its bookkeeping.
-  assert.equal(store.totalBytes, (d?.websocketMessages.length ?? 0) * (1 + MESSAGE_OVERHEAD_BYTES));
+  assert.equal(capturedBytes(store), (d?.websocketMessages.length ?? 0) * (1 + MESSAGE_OVERHEAD_BYTES));
   store.close();
 });
 
 test('setLimits() applies new limits to what is already captured', () => {
   const store = new TrafficStore({ maxExchanges: 100, maxBodyBytes: KiB, maxTotalBytes: 100 * KiB });
   for (let i = 0; i < 10; i++) exchange(store, KiB);
-  store.setLimits({ maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 2 * KiB });
-  assert.equal(store.size, 5);
-  assert.ok(store.totalBytes <= 2 * KiB);
-  assert.deepEqual(store.getLimits(), { maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 2 * KiB });
+  store.setLimits({ maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 6 * KiB });
+  assert.ok(store.size <= 5 && store.size > 0, `${store.size} exchanges kept`);
+  assert.ok(store.totalBytes <= 6 * KiB);
+  assert.ok(capturedBytes(store) < store.size * KiB, 'the oldest lost their bodies');
+  assert.equal(store.get(store.list().at(-1)?.id ?? -1)?.responseBody.captured, KiB, 'the newest kept its body');
+  assert.deepEqual(store.getLimits(), { maxExchanges: 5, maxBodyBytes: KiB, maxTotalBytes: 6 * KiB });
   store.close();
 });
 
@@ -594,7 +713,7 @@ test('fuzz: thousands of random recorder calls with garbage never throw, and the
   }
   assert.ok(store.size <= 50 || store.list().filter((s) => s.pinned).length > 0);
   assert.ok(store.totalBytes <= 20 * KiB);
-  assert.equal(store.totalBytes, store.evictables().reduce((n, x) => n + x.heldBytes, 0), 'the total matches what exchanges hold');
+  assert.equal(store.totalBytes, retainedBytes(store), 'the total matches what exchanges hold');
   for (const s of store.list()) {
     const d = store.get(s.id);
     assert.ok(d);

@@ -415,3 +415,46 @@ test('permessage-deflate: a message larger than the inflate limit is kept compre
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   store.close();
 });
+
+test('how a stream ends: a close frame or a client leaving an event stream is a normal end; a WebSocket without a close frame dropped', () => {
+  const store = new TrafficStore();
+  const begin = (url: string): ReturnType<TrafficStore['begin']> =>
+    store.begin({ clientProtocol: 'http/1.1', method: 'GET', host: 'shop.localhost', url, requestHeaders: ['Upgrade', 'websocket', 'Connection', 'Upgrade'] });
+
+  const closed = begin('/closed');
+  closed.response(101, ['Upgrade', 'websocket']);
+  closed.websocketFrameBytes('server', frame({ opcode: 1, payload: Buffer.from('hi') }));
+  const bye = Buffer.from([0x03, 0xe9]); // 1001 going away
+  closed.websocketFrameBytes('client', frame({ opcode: 8, payload: bye, mask: MASK }));
+  closed.end();
+  assert.equal(store.get(closed.id)?.state, 'complete');
+  assert.equal(store.get(closed.id)?.error, null);
+
+  const dropped = begin('/dropped');
+  dropped.response(101, ['Upgrade', 'websocket']);
+  dropped.websocketFrameBytes('server', frame({ opcode: 1, payload: Buffer.from('hi') }));
+  dropped.end();
+  assert.equal(store.get(dropped.id)?.state, 'error');
+  assert.equal(store.get(dropped.id)?.error?.code, 'websocket-dropped');
+
+  // A refused upgrade is an ordinary response: nothing to drop.
+  const refused = begin('/refused');
+  refused.response(403, ['Content-Type', 'text/plain']);
+  refused.end();
+  assert.equal(store.get(refused.id)?.error, null);
+
+  const sse = begin('/events');
+  sse.response(200, ['Content-Type', 'text/event-stream']);
+  sse.responseChunk(Buffer.from('data: a\n\n'));
+  sse.abort('the client closed the connection before the response completed');
+  assert.equal(store.get(sse.id)?.state, 'complete');
+  assert.equal(store.get(sse.id)?.error, null);
+  assert.deepEqual(store.get(sse.id)?.sseEvents.map((e) => e.data), ['a']);
+
+  // Gone before the stream began: still an abort.
+  const early = begin('/events-early');
+  early.abort('gone');
+  assert.equal(store.get(early.id)?.state, 'aborted');
+  assert.equal(store.get(early.id)?.error?.code, 'client_aborted');
+  store.close();
+});
