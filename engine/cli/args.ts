@@ -1,7 +1,7 @@
 // Command-line parsing: pure, so every error message is tested.
 
 export type CliCommand =
-  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean }
+  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number }
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined }
   | { kind: 'help' }
@@ -10,7 +10,7 @@ export type CliCommand =
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
 export const USAGE = `Usage:
-  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture]
+  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture] [--capture-max-total BYTES]
                                                     run projects in the foreground (default DIR: .)
   locald check [DIR|FILE]                           validate a locald.toml; exit 1 with located errors
   locald ca [--install | --uninstall] [--home DIR]  print the local CA certificate path, or (un)trust it
@@ -32,7 +32,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const { positional, flags } = parsed;
   switch (command) {
     case 'up': {
-      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture']);
+      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture', 'capture-max-total']);
       if (unknown !== undefined) return unknown;
       let httpPort: number | undefined;
       const portFlag = flags.get('http-port');
@@ -45,6 +45,11 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       }
       const home = stringFlag(flags, 'home');
       if (home === null) return { ok: false, error: '--home needs a directory, e.g. --home ~/.locald' };
+      const totalFlag = flags.get('capture-max-total');
+      const captureMaxTotalBytes = totalFlag === undefined ? undefined : Number(totalFlag);
+      if (captureMaxTotalBytes !== undefined && (totalFlag === true || !Number.isSafeInteger(captureMaxTotalBytes) || captureMaxTotalBytes < 1024)) {
+        return { ok: false, error: `--capture-max-total must be a number of bytes, at least 1024, got '${String(totalFlag)}'` };
+      }
       return {
         ok: true,
         command: {
@@ -53,6 +58,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
           httpPort,
           home,
           capture: !flags.has('no-capture'),
+          ...(captureMaxTotalBytes === undefined ? {} : { captureMaxTotalBytes }),
         },
       };
     }
@@ -82,7 +88,7 @@ type Flags = Map<string, string | true>;
 function splitFlags(args: readonly string[]): { ok: true; positional: string[]; flags: Flags } | { ok: false; error: string } {
   const positional: string[] = [];
   const flags: Flags = new Map();
-  const valued = new Set(['http-port', 'home']);
+  const valued = new Set(['http-port', 'home', 'capture-max-total']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '--') {

@@ -24,6 +24,7 @@ export async function runUp(command: UpCommand): Promise<number> {
       home: resolveHome(command.home),
       httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
       capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
+      ...(command.captureMaxTotalBytes === undefined ? {} : { captureLimits: { maxTotalBytes: command.captureMaxTotalBytes } }),
       onWarning: (message) => err(`locald: warning: ${message}`),
     });
   } catch (e) {

@@ -34,10 +34,14 @@ export interface Locald {
   stop(): Promise<void>;
 }
 
-/** Starts `locald up <dir> --http-port 0 --home <tmp>` from the sources and waits for the dashboard URL. */
-export async function startLocald(projectDir = join(repoRoot, 'examples/shop')): Promise<Locald> {
+/**
+ * Starts `locald up <dir> --http-port 0 --home <tmp>` from the sources and waits for the dashboard URL.
+ * `captureMaxTotalBytes` sets a small capture cap (--capture-max-total), to see what it drops.
+ */
+export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), options: { captureMaxTotalBytes?: number } = {}): Promise<Locald> {
   const home = mkdtempSync(join(tmpdir(), 'locald-e2e-home-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', '0', '--home', home], {
+  const cap = options.captureMaxTotalBytes === undefined ? [] : ['--capture-max-total', String(options.captureMaxTotalBytes)];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', '0', '--home', home, ...cap], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
