@@ -16,6 +16,7 @@ export function App() {
     const offs = [
       conn.api.subscribe('traffic.batch', (batch) => actions.ingest(batch)),
       conn.api.subscribe('traffic.cleared', () => actions.trafficCleared()),
+      conn.api.subscribe('traffic.stats', (stats) => actions.setCaptureStats(stats)),
       conn.api.subscribe('project.state', (p) => actions.projectChanged(p)),
       conn.api.subscribe('project.removed', ({ project }) => actions.projectRemoved(project)),
       conn.api.subscribe('service.log', (lines) => actions.ingestLogs(lines)),
@@ -86,6 +87,7 @@ async function resync(conn: EngineConnection): Promise<void> {
     const snapshot = await conn.api.call('traffic.list', {});
     forgetCached();
     actions.replaceTraffic(snapshot);
+    actions.setCaptureStats(await conn.api.call('traffic.stats', {}));
   } catch (e) {
     actions.notify(`Traffic capture is not available: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { captureDropNote } from '../format/capture-stats.js';
 import { countOf } from '../format/format.js';
 import { canReplay } from '../model/replay.js';
 import { keyAction, moveSelection } from '../keyboard/keys.js';
@@ -63,6 +64,7 @@ function TrafficToolbar() {
   const fileRef = useRef<HTMLInputElement>(null);
   return (
     <div className="toolbar-actions">
+      {!imported && <CaptureDrops />}
       <label className="toggle">
         <input type="checkbox" checked={follow} onChange={(e) => actions.setFollow(e.target.checked)} aria-label="Live tail (follow newest)" />
         Live tail
@@ -103,6 +105,18 @@ function TrafficToolbar() {
         </button>
       )}
     </div>
+  );
+}
+
+/** Shown only once capture has dropped something, so a missing request is never a mystery. */
+function CaptureDrops() {
+  const stats = useUi((s) => s.captureStats);
+  const note = stats === null ? null : captureDropNote(stats);
+  if (note === null) return null;
+  return (
+    <span className="capture-drops small" role="status" aria-label="Capture limits" title={note.title}>
+      {note.text}
+    </span>
   );
 }
 

@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { EngineApi } from '../../../shared/api.js';
 import type { LogLine, ProjectState } from '../../../shared/state.js';
-import type { ExchangeSummary } from '../../../shared/traffic.js';
+import type { CaptureStats, ExchangeSummary } from '../../../shared/traffic.js';
 import type { ConnectionState } from '../connection/connect.js';
 import type { ImportedExchange } from '../export/har-import.js';
 import { compileFilter } from '../filter/match.js';
@@ -29,6 +29,8 @@ export interface UiState {
   importedModel: TrafficModel | null;
   imported: ImportedSession | null;
   trafficVersion: number;
+  /** What live capture holds and has dropped to stay within its limits; null until the engine said. */
+  captureStats: CaptureStats | null;
   filterText: string;
   filterErrors: FilterError[];
   sort: SortSpec;
@@ -51,6 +53,7 @@ export const useUi = create<UiState>(() => ({
   importedModel: null,
   imported: null,
   trafficVersion: 0,
+  captureStats: null,
   filterText: '',
   filterErrors: [],
   sort: DEFAULT_SORT,
@@ -121,6 +124,9 @@ export const actions = {
     get().liveModel.clear();
     if (get().importedModel === null) set({ selectedId: null, detailOpen: false, editorFor: null });
     bump();
+  },
+  setCaptureStats(captureStats: CaptureStats): void {
+    set({ captureStats });
   },
   ingestLogs(lines: readonly LogLine[]): void {
     logBatcher.push(lines);
