@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -360,5 +361,69 @@ describe('traffic', () => {
     }
     await page.keyboard.press('Escape');
     await filter('');
+  });
+
+  it('marks a WebSocket that ended without a close frame as dropped, in the row and the details', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${locald.port}/live/ws?e2e=ws-dropped`, { headers: { host: `shop.localhost:${locald.port}` } });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    // ws has no public way to drop a connection without a close frame; its socket does.
+    (ws as unknown as { _socket: Socket })._socket.resetAndDestroy();
+    await closed;
+    // The client went away without a close frame (an RST): has:error finds it, and the row reads as a failure, not as a grey 101.
+    await filter('has:error path:e2e=ws-dropped');
+    const dropped = row('/live/ws?e2e=ws-dropped');
+    await dropped.locator('.row-error', { hasText: 'The WebSocket connection dropped' }).waitFor({ timeout: 15_000 });
+    assert.match((await dropped.getAttribute('class')) ?? '', /\btone-failed\b/);
+    await dropped.click();
+    const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+    await details.getByRole('tab', { name: 'Failure & logs' }).click();
+    const failure = details.getByRole('region', { name: 'Failure explanation' });
+    await failure.getByText('The WebSocket connection dropped').waitFor();
+    await failure.getByText(/without a WebSocket close frame/).waitFor();
+    await page.keyboard.press('Escape');
+    await filter('');
+  });
+});
+
+describe('capture limits', () => {
+  it('says how many exchanges a small capture cap dropped, live and after a reload, with the cap in a tooltip', async () => {
+    const small = await startLocald(join(repoRoot, 'examples/shop'), { captureMaxTotalBytes: 64 * 1024 });
+    const tab = await browser.context.newPage();
+    try {
+      await waitFor('the small-cap shop to be running', () => small.output().includes('shop is running'), 45_000);
+      await tab.goto(small.dashboardUrl);
+      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+      const note = tab.getByRole('status', { name: 'Capture limits' });
+      assert.equal(await note.count(), 0, 'nothing dropped yet, nothing said');
+      // Each exchange keeps its 2 KB header twice (as received and as forwarded): 100 of them are far over 64 KB.
+      const send = async (from: number, n: number) => {
+        for (let i = from; i < from + n; i++) await viaProxy(small.port, `/api/products?e2e=cap-${i}`, { headers: { 'x-e2e-pad': 'p'.repeat(2048) } });
+      };
+      await send(0, 100);
+      const dropped = async () => Number(/^([\d,]+) older exchanges? dropped/.exec((await note.textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
+      const first = await waitFor('the dropped count in the toolbar', async () => ((await note.count()) > 0 ? (await dropped()) || null : null), 15_000);
+      assert.ok(first > 0 && first < 100, `dropped ${first} of 100`);
+      assert.match((await note.textContent()) ?? '', /dropped \(cap 64 KB\)$/);
+      const title = (await note.getAttribute('title')) ?? '';
+      assert.match(title, /^Capture keeps [\d.]+ KB of its 64 KB cap in [\d,]+ exchanges \(at most 100,000\); each body is kept up to 1 MB\./);
+      assert.match(title, /The oldest unpinned exchanges went first/);
+      // The engine's event keeps it current...
+      await send(100, 20);
+      const later = await waitFor('the count to follow new drops', async () => {
+        const n = await dropped();
+        return n >= first + 20 ? n : null;
+      }, 15_000);
+      // ...and a fresh page asks for it on connect.
+      await tab.reload();
+      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+      await waitFor('the dropped count after a reload', async () => (await note.count()) > 0 && (await dropped()) >= later, 15_000);
+    } finally {
+      await tab.close();
+      await small.stop();
+    }
   });
 });

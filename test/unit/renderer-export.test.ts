@@ -219,6 +219,10 @@ describe('formatting', () => {
     assert.equal(statusTone({ status: 503, error: null, state: 'complete' }), 'server-error');
     assert.equal(statusTone({ status: null, error: { code: 'x', title: 't', detail: 'd' }, state: 'error' }), 'failed');
     assert.equal(statusTone({ status: null, error: null, state: 'pending' }), 'pending');
+    const dropped = { code: 'websocket-dropped', title: 'The WebSocket connection dropped', detail: 'd' };
+    assert.equal(statusTone({ status: 101, error: dropped, state: 'error' }), 'failed', 'a WebSocket that dropped after its 101 failed');
+    assert.equal(statusTone({ status: 101, error: null, state: 'complete' }), 'info');
+    assert.equal(statusTone({ status: 200, error: { code: 'client_aborted', title: 't', detail: 'd' }, state: 'aborted' }), 'ok');
     assert.equal(absoluteUrl({ clientProtocol: 'h2', host: 'shop.localhost:7700', url: '/x' }), 'https://shop.localhost:7700/x');
     assert.equal(absoluteUrl({ clientProtocol: 'http/1.1', host: 'shop.localhost', url: '/' }), 'http://shop.localhost/');
   });

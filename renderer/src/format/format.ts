@@ -36,7 +36,9 @@ function trim(n: number): string {
 export type StatusTone = 'pending' | 'info' | 'ok' | 'redirect' | 'client-error' | 'server-error' | 'failed';
 
 export function statusTone(e: Pick<ExchangeSummary, 'status' | 'error' | 'state'>): StatusTone {
-  if (e.error !== null || e.state === 'error' || e.state === 'aborted') return e.status !== null && e.status < 500 ? toneOf(e.status) : 'failed';
+  // A failure after a final answer below 500 keeps that answer's tone (a 200 the client stopped
+  // reading is still a 200); a 101 only says the upgrade worked, so a stream that broke after it failed.
+  if (e.error !== null || e.state === 'error' || e.state === 'aborted') return e.status !== null && e.status >= 200 && e.status < 500 ? toneOf(e.status) : 'failed';
   if (e.status === null) return 'pending';
   return toneOf(e.status);
 }
