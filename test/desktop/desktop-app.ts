@@ -1,0 +1,146 @@
+// Drives the real shell (dist/electron/main.js) under the Electron stand-in the way a user
+// does: reads and clicks the tray by label, answers dialogs by script. Every launch is
+// torn down by PID even when the test fails: the app is asked to quit, then anything it
+// left (engine child, service processes) is killed.
+import { rmSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { isAlive, REPO, tempHome } from '../helpers/locald-cli.js';
+import { waitFor } from '../helpers/proxy-net.js';
+import type { DialogRecord, DialogScript } from './electron-stand-in/dialogs.js';
+import { Launch } from './electron-stand-in/launch.js';
+import type { LabelMatch, MenuItemModel } from './electron-stand-in/menu.js';
+import { clickItem, describeMenu, findItem } from './electron-stand-in/menu.js';
+
+export interface DesktopOptions {
+  /** Reuse a data folder (a relaunch, a second instance); a fresh temp folder otherwise. */
+  userData?: string;
+  script?: DialogScript;
+}
+
+const QUIT_DEADLINE_MS = 30_000;
+
+/** The shell's environment for every launch in this test process: a free proxy port, a quick login shell. */
+export function desktopEnvironment(): void {
+  // The engine inherits main's environment; 0 lets it pick a free proxy port (engine/utility-entry.ts).
+  process.env.LOCALD_HTTP_PORT = '0';
+  // main reads the login shell's environment before starting the engine (electron/logic/shell-env.ts).
+  process.env.SHELL = '/bin/sh';
+}
+
+export class DesktopApp {
+  constructor(
+    readonly launch: Launch,
+    readonly userData: string,
+  ) {}
+
+  menuText(): string {
+    return describeMenu(this.launch.tray?.menu);
+  }
+
+  item(...path: LabelMatch[]): MenuItemModel | undefined {
+    return findItem(this.launch.tray?.menu ?? null, path);
+  }
+
+  click(...path: LabelMatch[]): void {
+    clickItem(this.launch.tray?.menu ?? null, path);
+  }
+
+  /** Waits until the tray menu has this item (and, if given, the item passes `check`). */
+  async waitForItem(path: LabelMatch[], check: (item: MenuItemModel) => boolean = () => true, deadlineMs = 30_000): Promise<MenuItemModel> {
+    try {
+      return await waitFor(() => {
+        const item = this.item(...path);
+        return item !== undefined && check(item) ? item : undefined;
+      }, `tray item ${path.map(String).join(' › ')}`, deadlineMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the tray menu is:\n${this.menuText()}`);
+    }
+  }
+
+  async waitUntilGone(path: LabelMatch[], deadlineMs = 30_000): Promise<void> {
+    await waitFor(() => (this.item(...path) === undefined ? true : undefined), `tray item ${path.map(String).join(' › ')} to go away`, deadlineMs).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the tray menu is:\n${this.menuText()}`);
+      },
+    );
+  }
+
+  get dialogs(): DialogRecord[] {
+    return this.launch.dialogs.records;
+  }
+
+  errorDialogs(): Array<Extract<DialogRecord, { kind: 'errorBox' }>> {
+    return this.dialogs.filter((record): record is Extract<DialogRecord, { kind: 'errorBox' }> => record.kind === 'errorBox');
+  }
+
+  script(script: DialogScript): void {
+    this.launch.dialogs.script = script;
+  }
+
+  /** The running engine child's PID. */
+  enginePid(): number | undefined {
+    return this.launch.liveUtilities()[0]?.child.pid;
+  }
+
+  /** Quit from the tray, as a user does; resolves with the app's exit code. */
+  async quitFromTray(deadlineMs = QUIT_DEADLINE_MS): Promise<number> {
+    this.click('Quit locald');
+    return this.waitForExit(deadlineMs);
+  }
+
+  async waitForExit(deadlineMs = QUIT_DEADLINE_MS): Promise<number> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the app did not exit within ${deadlineMs} ms; tray:\n${this.menuText()}`)), deadlineMs);
+    });
+    try {
+      return await Promise.race([this.launch.exited, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stand-in gaps and misuse seen during the run; a test ends by asserting this is empty. */
+  problems(): string[] {
+    return [...this.launch.missing.map((api) => `stand-in lacks electron.${api}`), ...this.launch.problems];
+  }
+
+  /** Teardown: quit if still running, then kill by PID whatever is left. */
+  async dispose(): Promise<void> {
+    if (this.launch.exitCode === null) {
+      try {
+        (this.launch.electron.app as { quit(): void }).quit();
+        await this.waitForExit();
+      } catch {
+        this.launch.exit(1);
+      }
+    }
+    for (const child of this.launch.utilities) if (child.exitCode === null) child.child.kill('SIGKILL');
+    for (const pid of this.launch.servicePids) {
+      if (!isAlive(pid)) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+}
+
+/** Starts the shell; the test's teardown disposes it (and removes a data folder it created). */
+export async function launchDesktop(t: TestContext, options: DesktopOptions = {}): Promise<DesktopApp> {
+  const userData = options.userData ?? tempHome('locald-desktop-');
+  const launch = new Launch({ appPath: REPO, userData });
+  if (options.script !== undefined) launch.dialogs.script = options.script;
+  const app = new DesktopApp(launch, userData);
+  t.after(async () => {
+    await app.dispose();
+    if (options.userData === undefined) rmSync(userData, { recursive: true, force: true });
+  });
+  await launch.start();
+  return app;
+}

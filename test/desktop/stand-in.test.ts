@@ -1,0 +1,55 @@
+// The stand-in's own contract: an Electron API the shell reaches for and the stand-in
+// lacks fails by name, whether it is a member or a whole export.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { REPO } from '../helpers/locald-cli.js';
+import { Launch } from './electron-stand-in/launch.js';
+
+function scratch(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'locald-standin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a member the stand-in lacks throws and is recorded by name', (t) => {
+  const launch = new Launch({ appPath: REPO, userData: scratch(t) });
+  const app = launch.electron.app as Record<string, unknown>;
+  assert.throws(() => app.getGPUInfo, /stand-in lacks electron\.app\.getGPUInfo/);
+  assert.equal(app.dock, undefined, 'app.dock is absent on Linux, as in Electron');
+  const fork = (launch.electron.utilityProcess as { fork(path: string, args: string[], options: object): unknown }).fork;
+  assert.throws(() => fork('/nonexistent.js', [], { allowLoadingUnsignedLibraries: true }), /stand-in lacks electron\.utilityProcess\.fork\(\{ allowLoadingUnsignedLibraries \}\)/);
+  assert.deepEqual(launch.missing, ['app.getGPUInfo', 'utilityProcess.fork({ allowLoadingUnsignedLibraries })']);
+  launch.exit(0);
+});
+
+test('an export the stand-in lacks fails the import by name', async (t) => {
+  const dir = scratch(t);
+  const main = join(dir, 'main.mjs');
+  writeFileSync(main, "import { clipboard } from 'electron';\nclipboard.writeText('x');\n");
+  const launch = new Launch({ appPath: REPO, userData: dir });
+  await assert.rejects(launch.start(main), /does not provide an export named 'clipboard'/);
+  launch.exit(0);
+  assert.ok(pathToFileURL(main).href.startsWith('file:'));
+});
+
+test('requestSingleInstanceLock holds a real lock: a second instance is refused and the first hears about it', async (t) => {
+  const userData = scratch(t);
+  const first = new Launch({ appPath: REPO, userData });
+  const second = new Launch({ appPath: REPO, userData, argv: ['electron', '.', '--second'] });
+  const firstApp = first.electron.app as { requestSingleInstanceLock(): boolean; once(event: string, fn: (...args: unknown[]) => void): void };
+  const secondApp = second.electron.app as { requestSingleInstanceLock(): boolean };
+  assert.equal(firstApp.requestSingleInstanceLock(), true);
+  const heard = new Promise<unknown[]>((resolve) => firstApp.once('second-instance', (...args) => resolve(args)));
+  assert.equal(secondApp.requestSingleInstanceLock(), false);
+  const [, argv] = await heard;
+  assert.deepEqual(argv, ['electron', '.', '--second']);
+  second.exit(0);
+  first.exit(0);
+  const third = new Launch({ appPath: REPO, userData });
+  assert.equal((third.electron.app as { requestSingleInstanceLock(): boolean }).requestSingleInstanceLock(), true, 'released on exit');
+  third.exit(0);
+});

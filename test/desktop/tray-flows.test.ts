@@ -1,0 +1,98 @@
+// Desktop scenarios from the tray (issue 11: 1, 2 and 7): the real built shell under the
+// Electron stand-in, its engine and the project's services as real processes, the
+// project checked with curl through the app's own proxy.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isAlive, REPO } from '../helpers/locald-cli.js';
+import { waitFor } from '../helpers/proxy-net.js';
+import type { DesktopApp } from './desktop-app.js';
+import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import type { DialogRecord } from './electron-stand-in/dialogs.js';
+
+desktopEnvironment();
+
+const SHOP = join(REPO, 'examples', 'shop');
+
+/** A real curl, which resolves *.localhost to loopback itself, as a user's would. */
+function curl(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-sS', '--max-time', '10', '-w', '\n%{http_code}', url], (error, stdout, stderr) => {
+      if (error !== null) return reject(new Error(`curl ${url}: ${stderr || error.message}`));
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
+    });
+  });
+}
+
+/** Answers Add Project…: the folder picker gets examples/shop, the approval is approved. */
+function addShopScript(shown: DialogRecord[]) {
+  return (dialog: Exclude<DialogRecord, { kind: 'errorBox' }>) => {
+    shown.push(dialog);
+    if (dialog.kind === 'openDialog') return SHOP;
+    return dialog.options.title === 'Run shop?' ? 'Approve and Add' : null;
+  };
+}
+
+/** The project's URL as the tray offers it ("Open http://shop.localhost:PORT/"). */
+function shopUrl(app: DesktopApp): string {
+  const item = app.item('shop', /^Open http:/);
+  assert.ok(item !== undefined, `no Open item in the shop submenu:\n${app.menuText()}`);
+  return item.label.slice('Open '.length);
+}
+
+async function servedPids(app: DesktopApp): Promise<number[]> {
+  // Every service PID the engine reported for the running project (web, api, live).
+  return waitFor(() => (app.launch.servicePids.size >= 3 ? [...app.launch.servicePids] : undefined), 'three service PIDs');
+}
+
+test('first launch: Add Project… → approval lists the exact commands → served through the proxy; toggle off and on; Quit leaves no process', async (t) => {
+  const app = await launchDesktop(t);
+  const shown: DialogRecord[] = [];
+  app.script(addShopScript(shown));
+
+  await app.waitForItem(['No projects yet']);
+  await app.waitForItem(['Add Project…'], (item) => item.enabled);
+  assert.ok(app.launch.tray !== undefined && !app.launch.tray.image.isEmpty(), 'the tray shows an image that exists');
+
+  app.click('Add Project…');
+  const toggle = await app.waitForItem([/^shop — running/], (item) => item.type === 'checkbox' && item.checked);
+  assert.equal(toggle.enabled, true);
+
+  assert.equal(shown[0]?.kind, 'openDialog');
+  const approval = shown[1];
+  assert.ok(approval?.kind === 'messageBox', 'an approval dialog follows the folder picker');
+  assert.equal(approval.options.message, `locald will run these 3 commands from ${join(SHOP, 'locald.toml')}:`);
+  for (const line of ['web:\n  $ node web.js', 'api:\n  $ node api.js', 'live:\n  $ node live.js', `  in ${SHOP}`, '  GREETING=hello from the api']) {
+    assert.ok(approval.options.detail?.includes(line), `the approval lists ${JSON.stringify(line)}:\n${approval.options.detail}`);
+  }
+
+  const url = shopUrl(app);
+  const products = await curl(`${url}api/products`);
+  assert.equal(products.status, 200, products.body);
+  assert.match(products.body, /Teapot/);
+  const firstPids = await servedPids(app);
+  assert.deepEqual(firstPids.filter((pid) => !isAlive(pid)), [], 'the services run');
+
+  // Scenario 2: off → every service process is gone; on → serving again.
+  app.click(/^shop — running/);
+  await app.waitForItem([/^shop — stopped/], (item) => !item.checked && item.enabled);
+  await waitFor(() => (firstPids.every((pid) => !isAlive(pid)) ? true : undefined), 'the services to exit');
+  app.click(/^shop — stopped/);
+  await app.waitForItem([/^shop — running/], (item) => item.checked);
+  const again = await curl(`${url}api/products`);
+  assert.equal(again.status, 200, again.body);
+  const secondPids = [...app.launch.servicePids].filter((pid) => !firstPids.includes(pid));
+  assert.equal(secondPids.length, 3, 'switching on started three new service processes');
+
+  // Scenario 7: Quit → the engine and every service stop before the app exits.
+  const enginePid = app.enginePid();
+  assert.ok(enginePid !== undefined);
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.launch.utilitiesAliveAtExit, [], 'the engine had exited by itself when the app exited');
+  assert.equal(isAlive(enginePid), false);
+  assert.deepEqual([...app.launch.servicePids].filter(isAlive), [], 'no service process is left');
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
