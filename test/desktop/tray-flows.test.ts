@@ -96,3 +96,21 @@ test('first launch: Add Project… → approval lists the exact commands → ser
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
 });
+
+test('Quit right after switching a project off: no error dialog, the stop finishes, no process left (issue 16)', async (t) => {
+  const app = await launchDesktop(t);
+  app.script(addShopScript([]));
+  await app.waitForItem(['Add Project…'], (item) => item.enabled);
+  app.click('Add Project…');
+  await app.waitForItem([/^shop — running/], (item) => item.checked);
+  const pids = await servedPids(app);
+
+  // projects.stop is still waiting for the services to exit when Quit comes.
+  app.click(/^shop — running/);
+  app.click('Quit locald');
+  assert.equal(await app.waitForExit(), 0);
+  assert.deepEqual(app.errorDialogs(), [], 'quitting shows no error');
+  assert.deepEqual(app.launch.utilitiesAliveAtExit, [], 'the engine had exited by itself when the app exited');
+  assert.deepEqual(pids.filter(isAlive), [], 'no service process is left');
+  assert.deepEqual(app.problems(), []);
+});
