@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { isAlive, REPO, tempHome } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
+import type { BrowserWindowStandIn } from './electron-stand-in/browser-window.js';
 import type { DialogRecord, DialogScript } from './electron-stand-in/dialogs.js';
 import { Launch } from './electron-stand-in/launch.js';
 import type { LabelMatch, MenuItemModel } from './electron-stand-in/menu.js';
@@ -77,6 +78,13 @@ export class DesktopApp {
     this.launch.dialogs.script = script;
   }
 
+  /** The inspector window the shell opened last (a real Chromium page), once it has loaded. */
+  async window(deadlineMs = 30_000): Promise<BrowserWindowStandIn> {
+    const window = await waitFor(() => this.launch.windows.filter((w) => !w.isDestroyed()).at(-1), 'an inspector window', deadlineMs);
+    await window.loaded;
+    return window;
+  }
+
   /** The running engine child's PID. */
   enginePid(): number | undefined {
     return this.launch.liveUtilities()[0]?.child.pid;
@@ -115,6 +123,7 @@ export class DesktopApp {
         this.launch.exit(1);
       }
     }
+    await this.launch.chromium.close();
     for (const child of this.launch.utilities) if (child.exitCode === null) child.child.kill('SIGKILL');
     for (const pid of this.launch.servicePids) {
       if (!isAlive(pid)) continue;

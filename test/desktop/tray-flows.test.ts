@@ -2,29 +2,18 @@
 // Electron stand-in, its engine and the project's services as real processes, the
 // project checked with curl through the app's own proxy.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, REPO } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
 import type { DesktopApp } from './desktop-app.js';
 import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import { curl } from './curl.js';
 import type { DialogRecord } from './electron-stand-in/dialogs.js';
 
 desktopEnvironment();
 
 const SHOP = join(REPO, 'examples', 'shop');
-
-/** A real curl, which resolves *.localhost to loopback itself, as a user's would. */
-function curl(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '--max-time', '10', '-w', '\n%{http_code}', url], (error, stdout, stderr) => {
-      if (error !== null) return reject(new Error(`curl ${url}: ${stderr || error.message}`));
-      const cut = stdout.lastIndexOf('\n');
-      resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
-    });
-  });
-}
 
 /** Answers Add Project…: the folder picker gets examples/shop, the approval is approved. */
 function addShopScript(shown: DialogRecord[]) {

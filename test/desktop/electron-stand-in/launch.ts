@@ -15,6 +15,8 @@ import { registerElectronStandIn } from './register.js';
 import { SingleInstanceLock } from './single-instance.js';
 import type { SecondInstanceMessage } from './single-instance.js';
 import { checkOptions, strict } from './strict.js';
+import type { BrowserWindowStandIn, WindowHost } from './browser-window.js';
+import { Chromium, createBrowserWindow } from './browser-window.js';
 import type { UtilityProcessStandIn } from './utility-process.js';
 import { createUtilityProcess } from './utility-process.js';
 
@@ -89,6 +91,9 @@ export class Launch {
   permissionRequestHandler: PermissionRequestHandler | null = null;
   permissionCheckHandler: PermissionCheckHandler | null = null;
   readonly lock: SingleInstanceLock;
+  /** Every BrowserWindow the shell created, each a real Chromium page. */
+  readonly windows: BrowserWindowStandIn[] = [];
+  readonly chromium: Chromium;
   isReady = false;
   exitCode: number | null = null;
   /** Engine (utility) processes still running when the app exited; Electron kills them then. */
@@ -109,6 +114,21 @@ export class Launch {
       this.missing.push(api);
     };
     this.app = this.createApp(missing);
+    const windowHost: WindowHost = {
+      missing,
+      scheme: 'app',
+      windows: this.windows,
+      protocolHandler: (scheme) => this.protocolHandlers.get(scheme),
+      ipcInvoke: async (channel, event, args) => {
+        const handler = this.ipcHandlers.get(channel);
+        if (handler === undefined) throw new Error(`No handler registered for '${channel}'`);
+        return handler(event, ...args);
+      },
+      ipcSend: (channel, event, args) => void this.ipcListeners.emit(channel, event, ...args),
+      webContentsCreated: (contents) => void this.app.emit('web-contents-created', preventable(), contents),
+      openedExternally: (url) => void this.openedExternal.push(url),
+    };
+    this.chromium = new Chromium(windowHost);
     this.electron = {
       app: this.app,
       dialog: createDialog(this.dialogs, missing),
@@ -169,12 +189,7 @@ export class Launch {
         missing,
       ),
       MessageChannelMain: createMessageChannelMain(missing),
-      BrowserWindow: class BrowserWindow {
-        constructor() {
-          missing('BrowserWindow');
-          throw new Error('stand-in lacks electron.BrowserWindow');
-        }
-      },
+      BrowserWindow: createBrowserWindow(windowHost, this.chromium),
     };
   }
 
@@ -205,6 +220,7 @@ export class Launch {
     this.exitCode = code;
     this.utilitiesAliveAtExit = this.liveUtilities().map((child) => child.child.pid ?? -1);
     for (const child of this.liveUtilities()) child.child.kill('SIGKILL');
+    void this.chromium.close();
     this.lock.release();
     registry.delete(this.id);
     this.resolveExited(code);
@@ -275,6 +291,7 @@ export class Launch {
         const beforeQuit = preventable();
         app.emit('before-quit', beforeQuit);
         if (beforeQuit.defaultPrevented) return;
+        for (const window of launch.windows) window.close();
         const willQuit = preventable();
         app.emit('will-quit', willQuit);
         if (willQuit.defaultPrevented) return;

@@ -1,0 +1,71 @@
+// The inspector window under the stand-in (issue 11: 3, 7 and 9): the real renderer in
+// Chromium, loaded through the shell's own app:// handler, with the real preload; the UI
+// reaches the engine through window → preload → main's bridge → engine.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { REPO } from '../helpers/locald-cli.js';
+import { waitFor } from '../helpers/proxy-net.js';
+import type { DesktopApp } from './desktop-app.js';
+import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import { curl } from './curl.js';
+
+desktopEnvironment();
+
+const SHOP = join(REPO, 'examples', 'shop');
+
+async function withShop(app: DesktopApp): Promise<string> {
+  app.script((dialog) => (dialog.kind === 'openDialog' ? SHOP : 'Approve and Add'));
+  await app.waitForItem(['Add Project…'], (item) => item.enabled);
+  app.click('Add Project…');
+  await app.waitForItem([/^shop — running/], (item) => item.checked);
+  const open = app.item('shop', /^Open http:/);
+  assert.ok(open !== undefined);
+  return open.label.slice('Open '.length);
+}
+
+async function connected(page: Page): Promise<void> {
+  await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 20_000 });
+}
+
+test('Open Inspector: live traffic over the MessagePort, edit & resend, close and reopen', async (t) => {
+  const app = await launchDesktop(t);
+  const url = await withShop(app);
+
+  app.click('Open Inspector');
+  const first = await app.window();
+  assert.ok(first.page !== null);
+  await connected(first.page);
+  assert.equal(first.isVisible(), true, 'shown once ready-to-show');
+
+  const live = await curl(`${url}api/products?desktop=live`);
+  assert.equal(live.status, 200);
+  const row = first.page.locator('.traffic-row', { hasText: '/api/products?desktop=live' });
+  await row.waitFor({ timeout: 15_000 });
+
+  await curl(`${url}api/hello?v=1`);
+  await first.page.locator('.traffic-row', { hasText: '/api/hello?v=1' }).click();
+  await first.page.keyboard.press('Enter');
+  const details = first.page.getByRole('complementary', { name: /Exchange #\d+ details/ });
+  await details.getByRole('button', { name: 'Edit & resend' }).click();
+  const editor = details.getByRole('region', { name: 'Edit and resend' });
+  const field = editor.getByLabel('URL');
+  await field.fill((await field.inputValue()).replace('v=1', 'v=edited'));
+  await editor.getByRole('button', { name: 'Send' }).click();
+  await editor.getByRole('region', { name: /Differences between/ }).getByText('"path": "/hello?v=edited"').waitFor({ timeout: 15_000 });
+
+  first.close();
+  await waitFor(() => (first.isDestroyed() ? true : undefined), 'the window to close');
+  app.click('Open Inspector');
+  const second = await app.window();
+  assert.notEqual(second, first, 'a closed inspector is reopened as a new window');
+  assert.ok(second.page !== null);
+  await connected(second.page);
+  await curl(`${url}api/products?desktop=reopened`);
+  await second.page.locator('.traffic-row', { hasText: '/api/products?desktop=reopened' }).waitFor({ timeout: 15_000 });
+
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
