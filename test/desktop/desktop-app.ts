@@ -85,6 +85,11 @@ export class DesktopApp {
     return window;
   }
 
+  /** Waits until the tray no longer says "Engine starting…" and the engine process runs. */
+  async waitForEngine(deadlineMs = 30_000): Promise<number> {
+    return waitFor(() => (this.item('Engine starting…') === undefined ? this.enginePid() : undefined), 'the engine to run', deadlineMs);
+  }
+
   /** The running engine child's PID. */
   enginePid(): number | undefined {
     return this.launch.liveUtilities()[0]?.child.pid;
@@ -151,5 +156,7 @@ export async function launchDesktop(t: TestContext, options: DesktopOptions = {}
     if (options.userData === undefined) rmSync(userData, { recursive: true, force: true });
   });
   await launch.start();
+  // main's start() goes on after app ready (registry, tray); a second instance quits instead.
+  await waitFor(() => (launch.tray !== undefined || launch.exitCode !== null ? true : undefined), 'the tray (or the app quitting)', 30_000);
   return app;
 }

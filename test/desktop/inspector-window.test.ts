@@ -69,3 +69,61 @@ test('Open Inspector: live traffic over the MessagePort, edit & resend, close an
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
 });
+
+test('window security: external links go to the system browser, window.open is denied, the page has no Node', async (t) => {
+  const app = await launchDesktop(t);
+  app.click('Open Inspector');
+  const window = await app.window();
+  const page = window.page;
+  assert.ok(page !== null);
+  await connected(page);
+  assert.match(window.webContents.getURL(), /^app:\/\/locald\//, 'the renderer comes from the app:// handler');
+
+  assert.deepEqual(
+    await page.evaluate(`({
+      require: typeof require,
+      process: typeof process,
+      bridge: Object.keys(window.locald).sort(),
+      secure: isSecureContext,
+    })`),
+    { require: 'undefined', process: 'undefined', bridge: ['app', 'onInspectorFilter', 'requestEnginePort'], secure: true },
+  );
+
+  // A plain link to another site: will-navigate is refused, the URL goes to the system browser.
+  await page.evaluate(`{
+    const link = document.createElement('a');
+    link.href = 'https://example.com/docs';
+    link.textContent = 'external docs';
+    document.body.append(link);
+  }`);
+  await page.getByText('external docs').click();
+  await waitFor(() => (app.launch.openedExternal.includes('https://example.com/docs') ? true : undefined), 'the link in the system browser');
+  assert.match(window.webContents.getURL(), /^app:\/\/locald\//, 'the window stays on the app');
+  await connected(page);
+
+  // window.open: denied by the shell's handler; http(s) URLs go to the system browser.
+  await page.evaluate(`void window.open('https://example.org/popup')`);
+  await waitFor(() => (window.webContents.windowOpenDecisions.length > 0 ? true : undefined), 'the window-open decision');
+  assert.deepEqual(window.webContents.windowOpenDecisions, [{ url: 'https://example.org/popup', action: 'deny' }]);
+  await waitFor(() => (app.launch.openedExternal.includes('https://example.org/popup') ? true : undefined), 'the popup URL in the system browser');
+  assert.equal(app.launch.permissionCheckHandler?.(window.webContents, 'notifications'), false, 'permissions are refused');
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.problems(), []);
+});
+
+test('a second launch while the first runs focuses the first and starts no second engine', async (t) => {
+  const first = await launchDesktop(t);
+  await first.waitForEngine();
+  const engines = first.launch.utilities.length;
+
+  const second = await launchDesktop(t, { userData: first.userData });
+  assert.equal(await second.waitForExit(), 0, 'the second instance quits at once');
+  assert.equal(second.launch.utilities.length, 0, 'and starts no engine');
+  assert.equal(second.launch.surface.trays.length, 0, 'and shows no tray');
+
+  const window = await first.window();
+  assert.equal(window.isVisible() && window.focused, true, 'the first instance shows its inspector');
+  assert.equal(first.launch.utilities.length, engines, 'the first keeps its one engine');
+  assert.equal(await first.quitFromTray(), 0);
+  assert.deepEqual([...first.problems(), ...second.problems()], []);
+});

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { BrowserContext, Page, Route } from 'playwright-core';
+import type { BrowserContext, Page, Request as PlaywrightRequest, Route } from 'playwright-core';
 import type { PageToMain } from './page-preload.js';
 import { DELIVER, IPC_BINDING, pagePreloadScript, PORT_DELIVER } from './page-preload.js';
 import type { PortMainStandIn } from './ports.js';
@@ -44,7 +44,6 @@ export interface WindowHost {
   ipcInvoke(channel: string, event: IpcEvent, args: unknown[]): Promise<unknown>;
   ipcSend(channel: string, event: IpcEvent, args: unknown[]): void;
   webContentsCreated(contents: WebContentsStandIn): void;
-  openedExternally(url: string): void;
   windows: BrowserWindowStandIn[];
 }
 
@@ -57,12 +56,16 @@ export interface IpcEvent {
 /** One Chromium per launch, started with the first window (a fresh profile, like a first run). */
 export class Chromium {
   private context: Promise<BrowserContext> | null = null;
+  private closing: Promise<void> | null = null;
   private readonly profile = mkdtempSync(join(tmpdir(), 'locald-desktop-chromium-'));
   private readonly byPage = new Map<Page, WebContentsStandIn>();
+  /** URLs popups tried to load, oldest first, claimed by popupOpened in the order popups open. */
+  readonly popupUrls: string[] = [];
 
   constructor(private readonly host: WindowHost) {}
 
   contextFor(): Promise<BrowserContext> {
+    if (this.closing !== null) return Promise.reject(new Error('the app has quit; no new windows'));
     this.context ??= this.launch();
     return this.context;
   }
@@ -71,11 +74,22 @@ export class Chromium {
     this.byPage.set(page, contents);
   }
 
-  async close(): Promise<void> {
-    const context = this.context;
-    this.context = null;
-    if (context !== null) await (await context).close().catch(() => undefined);
-    rmSync(this.profile, { recursive: true, force: true });
+  /** Closes the browser (once; later calls wait for the same close) and removes its profile. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.context !== null) await (await this.context).close().catch(() => undefined);
+      rmSync(this.profile, { recursive: true, force: true });
+    })();
+    return this.closing;
+  }
+
+  /** The window a request comes from; none for a popup's first navigation (it has no frame yet). */
+  private contentsOf(request: PlaywrightRequest): WebContentsStandIn | undefined {
+    try {
+      return this.byPage.get(request.frame().page());
+    } catch {
+      return undefined;
+    }
   }
 
   private async launch(): Promise<BrowserContext> {
@@ -85,13 +99,21 @@ export class Chromium {
       if (contents === undefined) return undefined;
       return contents.fromPage(message);
     });
+    // Tests run offline: requests go to the window's app:// handler or nowhere.
+    await context.route('**/*', (route) => {
+      const contents = this.contentsOf(route.request());
+      if (contents !== undefined) return contents.route(route);
+      // A popup's first navigation is the URL window.open asked for; it never loads.
+      if (route.request().isNavigationRequest()) this.popupUrls.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
     // A page the shell did not create (window.open): Electron would have asked
     // setWindowOpenHandler before opening it; here it opened, so it is asked now and closed.
     context.on('page', (page) => {
       if (this.byPage.has(page)) return;
       void page.opener().then((opener) => {
         const contents = opener === null ? undefined : this.byPage.get(opener);
-        contents?.popupOpened(page);
+        contents?.popupOpened(page, this);
       });
     });
     return context;
@@ -148,7 +170,6 @@ export class WebContentsStandIn extends EventEmitter {
     chromium.register(page, this);
     const preload = readFileSync(this.preloadPath, 'utf8');
     await page.addInitScript({ content: pagePreloadScript(preload) });
-    await page.route('**/*', (route) => this.route(route));
     page.on('close', () => this.destroy());
   }
 
@@ -176,11 +197,11 @@ export class WebContentsStandIn extends EventEmitter {
     }
   }
 
-  popupOpened(popup: Page): void {
+  popupOpened(popup: Page, chromium: Chromium): void {
     void (async () => {
-      // The URL window.open asked for is the popup's first navigation.
-      const request = await popup.waitForEvent('request', { timeout: 5_000 }).catch(() => null);
-      const url = request?.url() ?? popup.url();
+      const deadline = Date.now() + 5_000;
+      while (chromium.popupUrls.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const url = chromium.popupUrls.shift() ?? popup.url();
       const decision = this.windowOpenHandler?.({ url }) ?? { action: 'allow' };
       this.windowOpenDecisions.push({ url, action: decision.action });
       if (decision.action === 'deny') await popup.close();
@@ -195,7 +216,7 @@ export class WebContentsStandIn extends EventEmitter {
     this.emit('destroyed');
   }
 
-  private async route(route: Route): Promise<void> {
+  async route(route: Route): Promise<void> {
     const request = route.request();
     const url = request.url();
     const appUrl = toAppUrl(url, this.host.scheme);
@@ -312,8 +333,10 @@ export class BrowserWindowStandIn extends EventEmitter {
     this.minimized = true;
   }
 
+  /** Electron: "Shows and gives focus to the window." */
   show(): void {
     this.visible = true;
+    this.focused = true;
   }
 
   focus(): void {

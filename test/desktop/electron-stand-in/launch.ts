@@ -126,7 +126,6 @@ export class Launch {
       },
       ipcSend: (channel, event, args) => void this.ipcListeners.emit(channel, event, ...args),
       webContentsCreated: (contents) => void this.app.emit('web-contents-created', preventable(), contents),
-      openedExternally: (url) => void this.openedExternal.push(url),
     };
     this.chromium = new Chromium(windowHost);
     this.electron = {
