@@ -2,7 +2,9 @@
 // does: reads and clicks the tray by label, answers dialogs by script. Every launch is
 // torn down by PID even when the test fails: the app is asked to quit, then anything it
 // left (engine child, service processes) is killed.
-import { rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { isAlive, REPO, tempHome } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
@@ -11,6 +13,36 @@ import type { DialogRecord, DialogScript } from './electron-stand-in/dialogs.js'
 import { Launch } from './electron-stand-in/launch.js';
 import type { LabelMatch, MenuItemModel } from './electron-stand-in/menu.js';
 import { clickItem, describeMenu, findItem } from './electron-stand-in/menu.js';
+
+/** A copy of a project folder the test may edit; removed after the test. */
+export function copyProject(t: TestContext, source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'locald-desktop-project-'));
+  cpSync(source, dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The tray's link for a project ("Open http://shop.localhost:PORT/"), once it is on. */
+export function projectUrl(app: DesktopApp, project: string): string {
+  const item = app.item(project, /^Open http:/);
+  if (item === undefined) throw new Error(`no Open item in the ${project} submenu:\n${app.menuText()}`);
+  return item.label.slice('Open '.length);
+}
+
+/**
+ * Add Project… as a user does: the folder picker answers `dir`, the approval is approved.
+ * Resolves with the project's URL once the tray shows it running.
+ */
+export async function addProject(app: DesktopApp, dir: string, project: string): Promise<string> {
+  app.script((dialog) => {
+    if (dialog.kind === 'openDialog') return dir;
+    if (dialog.options.title === `Run ${project}?`) return 'Approve and Add';
+    throw new Error(`unexpected dialog while adding ${project}: ${dialog.options.message}`);
+  });
+  app.click('Add Project…');
+  await app.waitForItem([new RegExp(`^${project} — running`)], (item) => item.checked);
+  return projectUrl(app, project);
+}
 
 export interface DesktopOptions {
   /** Reuse a data folder (a relaunch, a second instance); a fresh temp folder otherwise. */
@@ -88,6 +120,18 @@ export class DesktopApp {
   /** Waits until the tray no longer says "Engine starting…" and the engine process runs. */
   async waitForEngine(deadlineMs = 30_000): Promise<number> {
     return waitFor(() => (this.item('Engine starting…') === undefined ? this.enginePid() : undefined), 'the engine to run', deadlineMs);
+  }
+
+  /** Waits for the PID of a running service (optionally a different one than `not`). */
+  async servicePid(project: string, service: string, not?: number, deadlineMs = 30_000): Promise<number> {
+    return waitFor(
+      () => {
+        const state = this.launch.projectStates.get(project)?.services.find((s) => s.name === service);
+        return state?.pid !== null && state?.pid !== undefined && state.status === 'ready' && state.pid !== not ? state.pid : undefined;
+      },
+      `${project}/${service} to run${not !== undefined ? ` with a PID other than ${not}` : ''}`,
+      deadlineMs,
+    );
   }
 
   /** The running engine child's PID. */

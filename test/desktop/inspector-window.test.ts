@@ -7,23 +7,12 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
-import type { DesktopApp } from './desktop-app.js';
-import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import { addProject, desktopEnvironment, launchDesktop } from './desktop-app.js';
 import { curl } from './curl.js';
 
 desktopEnvironment();
 
 const SHOP = join(REPO, 'examples', 'shop');
-
-async function withShop(app: DesktopApp): Promise<string> {
-  app.script((dialog) => (dialog.kind === 'openDialog' ? SHOP : 'Approve and Add'));
-  await app.waitForItem(['Add Project…'], (item) => item.enabled);
-  app.click('Add Project…');
-  await app.waitForItem([/^shop — running/], (item) => item.checked);
-  const open = app.item('shop', /^Open http:/);
-  assert.ok(open !== undefined);
-  return open.label.slice('Open '.length);
-}
 
 async function connected(page: Page): Promise<void> {
   await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 20_000 });
@@ -31,7 +20,7 @@ async function connected(page: Page): Promise<void> {
 
 test('Open Inspector: live traffic over the MessagePort, edit & resend, close and reopen', async (t) => {
   const app = await launchDesktop(t);
-  const url = await withShop(app);
+  const url = await addProject(app, SHOP, 'shop');
 
   app.click('Open Inspector');
   const first = await app.window();

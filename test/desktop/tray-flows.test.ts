@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { isAlive, REPO } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
 import type { DesktopApp } from './desktop-app.js';
-import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import { addProject, desktopEnvironment, launchDesktop, projectUrl } from './desktop-app.js';
 import { curl } from './curl.js';
 import type { DialogRecord } from './electron-stand-in/dialogs.js';
 
@@ -22,13 +22,6 @@ function addShopScript(shown: DialogRecord[]) {
     if (dialog.kind === 'openDialog') return SHOP;
     return dialog.options.title === 'Run shop?' ? 'Approve and Add' : null;
   };
-}
-
-/** The project's URL as the tray offers it ("Open http://shop.localhost:PORT/"). */
-function shopUrl(app: DesktopApp): string {
-  const item = app.item('shop', /^Open http:/);
-  assert.ok(item !== undefined, `no Open item in the shop submenu:\n${app.menuText()}`);
-  return item.label.slice('Open '.length);
 }
 
 async function servedPids(app: DesktopApp): Promise<number[]> {
@@ -57,7 +50,7 @@ test('first launch: Add Project… → approval lists the exact commands → ser
     assert.ok(approval.options.detail?.includes(line), `the approval lists ${JSON.stringify(line)}:\n${approval.options.detail}`);
   }
 
-  const url = shopUrl(app);
+  const url = projectUrl(app, 'shop');
   const products = await curl(`${url}api/products`);
   assert.equal(products.status, 200, products.body);
   assert.match(products.body, /Teapot/);
@@ -88,10 +81,7 @@ test('first launch: Add Project… → approval lists the exact commands → ser
 
 test('Quit right after switching a project off: no error dialog, the stop finishes, no process left (issue 16)', async (t) => {
   const app = await launchDesktop(t);
-  app.script(addShopScript([]));
-  await app.waitForItem(['Add Project…'], (item) => item.enabled);
-  app.click('Add Project…');
-  await app.waitForItem([/^shop — running/], (item) => item.checked);
+  await addProject(app, SHOP, 'shop');
   const pids = await servedPids(app);
 
   // projects.stop is still waiting for the services to exit when Quit comes.

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ProjectState } from '../../../shared/state.js';
 import type { DialogLog } from './dialogs.js';
 import { createDialog } from './dialogs.js';
 import type { ImageStandIn, ShellSurface } from './menu.js';
@@ -81,6 +82,8 @@ export class Launch {
   readonly utilities: UtilityProcessStandIn[] = [];
   /** Every service PID the engine reported (project.state events), for cleanup. */
   readonly servicePids = new Set<number>();
+  /** The engine's latest state of each project, as its events said. */
+  readonly projectStates = new Map<string, ProjectState>();
   readonly openedExternal: string[] = [];
   readonly revealedInFolder: string[] = [];
   readonly loginItemSettings: Array<{ openAtLogin: boolean }> = [];
@@ -226,9 +229,10 @@ export class Launch {
   }
 
   private observeEngineMessage(data: unknown): void {
-    const message = data as { type?: string; event?: string; data?: { services?: Array<{ pid: number | null }> } };
-    if (message.type !== 'event' || message.event !== 'project.state') return;
-    for (const service of message.data?.services ?? []) if (service.pid !== null) this.servicePids.add(service.pid);
+    const message = data as { type?: string; event?: string; data?: ProjectState };
+    if (message.type !== 'event' || message.event !== 'project.state' || message.data === undefined) return;
+    this.projectStates.set(message.data.name, message.data);
+    for (const service of message.data.services) if (service.pid !== null) this.servicePids.add(service.pid);
   }
 
   private image(path: string): ImageStandIn {
