@@ -13,14 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page, Request as PlaywrightRequest, Route } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../e2e/harness.js';
 import type { PageToMain } from './page-preload.js';
 import { DELIVER, IPC_BINDING, pagePreloadScript, PORT_DELIVER } from './page-preload.js';
 import type { PortMainStandIn } from './ports.js';
 import type { MissingApiSink } from './strict.js';
 import { checkOptions, strict } from './strict.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STAND_IN_SUFFIX = '.app-scheme.test';
 
 export function toChromiumUrl(url: string, scheme: string): string {
