@@ -11,6 +11,7 @@ import { waitFor } from '../helpers/proxy-net.js';
 import type { BrowserWindowStandIn } from './electron-stand-in/browser-window.js';
 import type { DialogRecord, DialogScript } from './electron-stand-in/dialogs.js';
 import { Launch } from './electron-stand-in/launch.js';
+import type { LaunchOptions } from './electron-stand-in/launch.js';
 import type { LabelMatch, MenuItemModel } from './electron-stand-in/menu.js';
 import { clickItem, describeMenu, findItem } from './electron-stand-in/menu.js';
 
@@ -48,6 +49,9 @@ export interface DesktopOptions {
   /** Reuse a data folder (a relaunch, a second instance); a fresh temp folder otherwise. */
   userData?: string;
   script?: DialogScript;
+  /** Run another copy of the app (e.g. extracted from a package) instead of the repo's. */
+  appPath?: string;
+  packaged?: LaunchOptions['packaged'];
 }
 
 const QUIT_DEADLINE_MS = 30_000;
@@ -192,7 +196,7 @@ export class DesktopApp {
 /** Starts the shell; the test's teardown disposes it (and removes a data folder it created). */
 export async function launchDesktop(t: TestContext, options: DesktopOptions = {}): Promise<DesktopApp> {
   const userData = options.userData ?? tempHome('locald-desktop-');
-  const launch = new Launch({ appPath: REPO, userData });
+  const launch = new Launch({ appPath: options.appPath ?? REPO, userData, ...(options.packaged !== undefined ? { packaged: options.packaged } : {}) });
   if (options.script !== undefined) launch.dialogs.script = options.script;
   const app = new DesktopApp(launch, userData);
   t.after(async () => {

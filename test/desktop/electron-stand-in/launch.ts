@@ -39,6 +39,8 @@ export interface LaunchOptions {
   /** app.getPath('userData'); the single-instance lock lives here too. */
   userData: string;
   argv?: string[];
+  /** The packaged layout: app.isPackaged, and process.resourcesPath (set on this process, which main shares). */
+  packaged?: { resourcesPath: string };
 }
 
 /** A preventable Electron event object. */
@@ -198,6 +200,7 @@ export class Launch {
   /** Imports this launch's main (a fresh module instance), then makes the app ready as Electron does. */
   async start(mainPath: string = join(this.options.appPath, 'dist', 'electron', 'main.js')): Promise<void> {
     registerElectronStandIn();
+    if (this.options.packaged !== undefined) Object.assign(process, { resourcesPath: this.options.packaged.resourcesPath });
     const url = pathToFileURL(mainPath);
     url.searchParams.set('launch', this.id);
     await import(url.href);
@@ -266,7 +269,7 @@ export class Launch {
     let openAtLogin = false;
     const version = (JSON.parse(readFileSync(join(this.options.appPath, 'package.json'), 'utf8')) as { version: string }).version;
     const app = Object.assign(new EventEmitter(), {
-      isPackaged: false,
+      isPackaged: this.options.packaged !== undefined,
       // Electron has app.dock on macOS only; the stand-in is Linux.
       dock: undefined,
       requestSingleInstanceLock(additionalData?: unknown): boolean {
