@@ -223,7 +223,11 @@ export class EngineHost {
         return;
       }
       case 'host.stopped':
+        return;
       case 'host.fatal':
+        // An engine that cannot run is not waited for (until the ready timeout): once it
+        // is gone, its exit reports the reason and the tray offers Restart Engine.
+        if (this.stopping === null) from.kill();
         return;
       default:
         this.options.onProblem?.(`engine sent an unknown message type ${JSON.stringify(message.type)}`);

@@ -1,8 +1,11 @@
 // A project's life in the tray (issue 11: 4, 5 and 6): changed commands wait for the
 // user, a broken locald.toml is shown where it is broken while the last good config
-// keeps serving, and a killed engine comes back with the projects.
+// keeps serving, a killed engine comes back with the projects, and one that cannot run
+// is reported with its reason.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, REPO } from '../helpers/locald-cli.js';
@@ -98,6 +101,30 @@ test('the engine is killed: the tray says it restarts, and it comes back serving
   assert.equal((await curl(`${projectUrl(app, 'shop')}api/products`)).status, 200);
   assert.equal(isAlive(oldWeb), false, 'the killed engine left no service behind');
 
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
+
+test('an engine that cannot run (its port is taken): the tray says it stopped and why; Restart Engine brings it back', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const previous = process.env.LOCALD_HTTP_PORT;
+  process.env.LOCALD_HTTP_PORT = String(port);
+  t.after(() => (process.env.LOCALD_HTTP_PORT = previous));
+
+  const app = await launchDesktop(t);
+  const stopped = await app.waitForItem([/^Engine stopped: /]);
+  assert.match(stopped.label, new RegExp(String(port)), 'the reason names the port');
+  assert.equal(app.item('Add Project…')?.enabled, false, 'nothing can wait for an engine that will not come');
+  assert.match(app.launch.tray?.image.path ?? '', /failing/);
+
+  await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  app.click('Restart Engine');
+  await app.waitForEngine();
+  await app.waitForItem(['Add Project…'], (item) => item.enabled);
   assert.equal(await app.quitFromTray(), 0);
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);

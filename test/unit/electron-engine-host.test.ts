@@ -18,6 +18,7 @@ const mode = process.env.MODE;
 const answered = [];
 if (mode === 'crash') process.exit(3);
 if (mode === 'fatal') { process.send({ type: 'host.fatal', message: 'port 7700 is in use' }); setTimeout(() => process.exit(1), 50); }
+else if (mode === 'fatal-lingers') { process.send({ type: 'host.fatal', message: 'port 7700 is in use' }); setInterval(() => {}, 1000); }
 else {
   process.send({ type: 'host.ready', info: { version: 'test', httpPort: 7700, dashboardUrl: 'http://locald.localhost:7700/', home: '/tmp', pid: process.pid } });
   process.on('message', (message) => {
@@ -205,6 +206,24 @@ describe('EngineHost with a real child process', () => {
     assert.deepEqual(host.status, { kind: 'crashed', message: 'port 7700 is in use' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(spawns, 1);
+    await host.stop();
+  });
+
+  it('an engine that reported a fatal error but does not exit is stopped at once, not after the ready timeout', async () => {
+    let child: ChildProcess | undefined;
+    const spawnLingering = spawnFake('fatal-lingers');
+    const host = new EngineHost({
+      spawn: () => {
+        const engine = spawnLingering();
+        child = children.at(-1);
+        return engine;
+      },
+      readyTimeoutMs: 60_000,
+    });
+    host.start();
+    await waitFor(() => host.status.kind === 'crashed', 'the fatal status', 10_000);
+    assert.deepEqual(host.status, { kind: 'crashed', message: 'port 7700 is in use' });
+    assert.ok(child?.pid !== undefined && !isAlive(child.pid), 'the engine process is gone');
     await host.stop();
   });
 

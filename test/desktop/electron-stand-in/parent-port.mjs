@@ -35,9 +35,13 @@ const queued = [];
 const parentPort = new EventEmitter();
 parentPort.postMessage = (data) => send({ standIn: 'message', data, ports: [] });
 parentPort.start = () => {};
+// Like a MessagePort, the channel keeps the process alive only while someone listens on it
+// (Node's IPC channel alone would keep it running forever, e.g. after the entry gave up).
+process.channel?.unref();
 // Like MessagePortMain, messages wait until someone listens, so none is lost before the entry subscribes.
 parentPort.on('newListener', (event) => {
   if (event !== 'message') return;
+  process.channel?.ref();
   setImmediate(() => {
     for (const message of queued.splice(0)) parentPort.emit('message', message);
   });

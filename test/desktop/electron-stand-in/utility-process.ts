@@ -12,6 +12,8 @@
 //   child received cannot be transferred again, and the child cannot send ports back.
 // - A transferred port's close is an envelope on the pipe; when the child dies, main's
 //   ends of its ports see 'close', as with Electron.
+// - The IPC channel keeps the child alive only while something listens on parentPort, as a
+//   MessagePort would; an entry that gives up before listening (host.fatal) exits by itself.
 // - 'exit' gives the exit code; for a child killed by a signal, 128 + the signal number
 //   (Electron reports the raw waitpid status, which differs by platform).
 import { fork } from 'node:child_process';
