@@ -1,7 +1,7 @@
 // A project's life in the tray (issue 11: 4, 5 and 6): changed commands wait for the
 // user, a broken locald.toml is shown where it is broken while the last good config
-// keeps serving, a killed engine comes back with the projects, and one that cannot run
-// is reported with its reason.
+// keeps serving, a killed engine comes back with the projects, one that keeps crashing
+// is given up on, and one that cannot run is reported with its reason.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -125,6 +125,35 @@ test('an engine that cannot run (its port is taken): the tray says it stopped an
   app.click('Restart Engine');
   await app.waitForEngine();
   await app.waitForItem(['Add Project…'], (item) => item.enabled);
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
+
+test('an engine that keeps crashing: the tray says main gave up, and Restart Engine starts it again', async (t) => {
+  const app = await launchDesktop(t);
+  const killed: number[] = [];
+  // Kill every engine as soon as it runs, through main's backoff (0.5, 1, 2, 4, 8 s), until it gives up.
+  const gaveUp = await waitFor(
+    () => {
+      const item = app.item(/^Engine stopped: /);
+      if (item !== undefined) return item;
+      const pid = app.enginePid();
+      if (pid !== undefined && !killed.includes(pid) && app.item('Engine starting…') === undefined && app.item(/^Engine restarting/) === undefined) {
+        killed.push(pid);
+        process.kill(pid, 'SIGKILL');
+      }
+      return undefined;
+    },
+    'main to give up on the engine',
+    45_000,
+  );
+  assert.match(gaveUp.label, /crashed \d+ times/);
+  assert.equal(killed.length, 6, 'five restarts, then it gave up');
+  assert.equal(app.launch.liveUtilities().length, 0, 'no engine runs after giving up');
+
+  app.click('Restart Engine');
+  await app.waitForEngine();
   assert.equal(await app.quitFromTray(), 0);
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
