@@ -80,6 +80,8 @@ test('first launch: Add Project… → approval lists the exact commands → ser
 });
 
 test('Quit right after switching a project off: no error dialog, the stop finishes, no process left (issue 16)', async (t) => {
+  // main runs in this process: its log lines are this process's console.warn calls.
+  const warn = t.mock.method(console, 'warn');
   const app = await launchDesktop(t);
   await addProject(app, SHOP, 'shop');
   const pids = await servedPids(app);
@@ -89,6 +91,8 @@ test('Quit right after switching a project off: no error dialog, the stop finish
   app.click('Quit locald');
   assert.equal(await app.waitForExit(), 0);
   assert.deepEqual(app.errorDialogs(), [], 'quitting shows no error');
+  const logged = warn.mock.calls.map((call) => String(call.arguments[0]));
+  assert.deepEqual(logged.filter((line) => /engine bridge|while quitting/.test(line)), [], 'the stop was not cut off');
   assert.deepEqual(app.launch.utilitiesAliveAtExit, [], 'the engine had exited by itself when the app exited');
   assert.deepEqual(pids.filter(isAlive), [], 'no service process is left');
   assert.deepEqual(app.problems(), []);
