@@ -2,7 +2,7 @@
 // does: reads and clicks the tray by label, answers dialogs by script. Every launch is
 // torn down by PID even when the test fails: the app is asked to quit, then anything it
 // left (engine child, service processes) is killed.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -56,12 +56,33 @@ export interface DesktopOptions {
 
 const QUIT_DEADLINE_MS = 30_000;
 
+let shellsDir: string | null = null;
+
+/**
+ * A stand-in for the user's login shell, which main asks for its environment before it
+ * starts the engine (electron/logic/shell-env.ts): /bin/sh without the profile files a
+ * login shell reads (they may reset PATH away from the Node running these tests). With
+ * `gate`, it answers only once that file exists, holding the app at "Engine starting…".
+ */
+export function loginShell(gate?: string): string {
+  if (shellsDir === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'locald-desktop-shell-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    shellsDir = dir;
+  }
+  const file = join(shellsDir, gate === undefined ? 'login-shell' : `gated-shell-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const wait = gate === undefined ? '' : `while [ ! -e '${gate}' ]; do sleep 0.05; done\n`;
+  // main runs `$SHELL -i -l -c <script>`; the first two are the login flags.
+  writeFileSync(file, `#!/bin/sh\n${wait}shift 2\nexec /bin/sh "$@"\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
 /** The shell's environment for every launch in this test process: a free proxy port, a quick login shell. */
 export function desktopEnvironment(): void {
   // The engine inherits main's environment; 0 lets it pick a free proxy port (engine/utility-entry.ts).
   process.env.LOCALD_HTTP_PORT = '0';
-  // main reads the login shell's environment before starting the engine (electron/logic/shell-env.ts).
-  process.env.SHELL = '/bin/sh';
+  process.env.SHELL = loginShell();
 }
 
 export class DesktopApp {

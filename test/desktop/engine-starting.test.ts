@@ -3,12 +3,12 @@
 // the app there for up to 10 s, right when a new user first clicks. The login shell here
 // answers only once the test opens a gate, so "starting" lasts exactly as long as needed.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../helpers/locald-cli.js';
-import { desktopEnvironment, launchDesktop } from './desktop-app.js';
+import { desktopEnvironment, launchDesktop, loginShell } from './desktop-app.js';
 import type { DialogRecord } from './electron-stand-in/dialogs.js';
 
 desktopEnvironment();
@@ -19,10 +19,7 @@ test('Add Project… while the engine is starting: no error dialog, the project 
   const dir = mkdtempSync(join(tmpdir(), 'locald-gate-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const gate = join(dir, 'open');
-  const shell = join(dir, 'slow-login-shell');
-  writeFileSync(shell, `#!/bin/sh\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\nexec /bin/sh "$@"\n`);
-  chmodSync(shell, 0o755);
-  process.env.SHELL = shell;
+  process.env.SHELL = loginShell(gate);
 
   const shown: DialogRecord[] = [];
   let engineWasUpForApproval = false;

@@ -35,7 +35,8 @@ test('first launch: Add Project… → approval lists the exact commands → ser
   app.script(addShopScript(shown));
 
   await app.waitForItem(['No projects yet']);
-  await app.waitForItem(['Add Project…'], (item) => item.enabled);
+  await app.waitForEngine();
+  assert.equal(app.item(/^⚠/), undefined, `no problem lines (the login shell was read):\n${app.menuText()}`);
   assert.ok(app.launch.tray !== undefined && !app.launch.tray.image.isEmpty(), 'the tray shows an image that exists');
 
   app.click('Add Project…');
