@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { REPO } from '../helpers/locald-cli.js';
 import { Launch } from './electron-stand-in/launch.js';
+import type { MenuModel } from './electron-stand-in/menu.js';
+import { clickItem } from './electron-stand-in/menu.js';
 
 function scratch(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'locald-standin-'));
@@ -52,4 +54,22 @@ test('requestSingleInstanceLock holds a real lock: a second instance is refused 
   const third = new Launch({ appPath: REPO, userData });
   assert.equal((third.electron.app as { requestSingleInstanceLock(): boolean }).requestSingleInstanceLock(), true, 'released on exit');
   third.exit(0);
+});
+
+test('the tray model clicks like a user: by label, never a disabled item or one inside a disabled submenu', (t) => {
+  const launch = new Launch({ appPath: REPO, userData: scratch(t) });
+  const Menu = launch.electron.Menu as { buildFromTemplate(template: object[]): MenuModel };
+  const clicked: string[] = [];
+  const menu = Menu.buildFromTemplate([
+    { label: 'Add Project…', enabled: false, click: () => clicked.push('add') },
+    { type: 'checkbox', label: 'shop — running', checked: true, click: (item: { checked: boolean }) => clicked.push(`toggle ${item.checked}`) },
+    { label: 'shop', enabled: false, submenu: [{ label: 'Open', click: () => clicked.push('open') }] },
+  ]);
+  assert.throws(() => clickItem(menu, ['Add Project…']), /menu item Add Project… is disabled/);
+  assert.throws(() => clickItem(menu, ['shop', 'Open']), /menu item shop is disabled/);
+  assert.throws(() => clickItem(menu, ['Remove']), /no menu item Remove/);
+  clickItem(menu, [/^shop — /]);
+  assert.deepEqual(clicked, ['toggle false'], 'a checkbox flips before its click runs');
+  assert.throws(() => Menu.buildFromTemplate([{ label: 'x', sublabel: 'y' }]), /stand-in lacks electron\.Menu\.buildFromTemplate\(\{ sublabel \}\)/);
+  launch.exit(0);
 });

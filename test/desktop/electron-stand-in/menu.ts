@@ -159,7 +159,10 @@ export function clickItem(menu: MenuModel | null, path: readonly LabelMatch[]): 
   const item = findItem(menu, path);
   const where = path.map(String).join(' › ');
   if (item === undefined) throw new Error(`no menu item ${where} in:\n${describeMenu(menu)}`);
-  if (!item.enabled) throw new Error(`menu item ${where} is disabled:\n${describeMenu(menu)}`);
+  for (let depth = 1; depth <= path.length; depth++) {
+    const step = findItem(menu, path.slice(0, depth));
+    if (step !== undefined && !step.enabled) throw new Error(`menu item ${path.slice(0, depth).map(String).join(' › ')} is disabled:\n${describeMenu(menu)}`);
+  }
   if (item.submenu !== undefined) throw new Error(`menu item ${where} opens a submenu; click an item inside it`);
   if (item.type === 'checkbox') item.checked = !item.checked;
   item.click?.(item, undefined, {});
