@@ -98,3 +98,26 @@ test('Quit right after switching a project off: no error dialog, the stop finish
   assert.deepEqual(pids.filter(isAlive), [], 'no service process is left');
   assert.deepEqual(app.problems(), []);
 });
+
+test('the tray follows the theme, and its links, Reveal and Start at Login reach the system', async (t) => {
+  const app = await launchDesktop(t);
+  const url = await addProject(app, SHOP, 'shop');
+  assert.match(app.launch.tray?.image.path ?? '', /tray-running-light\.png$/, 'a dark glyph for a light bar');
+  const theme = app.launch.electron.nativeTheme as { shouldUseDarkColors: boolean; emit(event: string): void };
+  theme.shouldUseDarkColors = true;
+  theme.emit('updated');
+  assert.match(app.launch.tray?.image.path ?? '', /tray-running-dark\.png$/, 'a light glyph once the bar is dark');
+
+  app.click('shop', `Open ${url}`);
+  app.click('shop', 'Reveal locald.toml');
+  app.click('Start at Login');
+  await waitFor(() => (app.launch.openedExternal.length > 0 ? true : undefined), 'the browser to open');
+  assert.deepEqual(app.launch.openedExternal, [url]);
+  assert.deepEqual(app.launch.revealedInFolder, [join(SHOP, 'locald.toml')]);
+  assert.deepEqual(app.launch.loginItemSettings, [{ openAtLogin: true }]);
+  assert.equal(app.item('Start at Login')?.checked, true, 'the menu shows the new setting');
+
+  assert.equal(await app.quitFromTray(), 0);
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
