@@ -9,6 +9,9 @@ import { test } from 'node:test';
 import { REPO } from '../helpers/locald-cli.js';
 import { Launch } from './electron-stand-in/launch.js';
 import type { MenuModel } from './electron-stand-in/menu.js';
+import type { PortMainStandIn } from './electron-stand-in/ports.js';
+import type { UtilityProcessStandIn } from './electron-stand-in/utility-process.js';
+import { waitFor } from '../helpers/proxy-net.js';
 import { clickItem } from './electron-stand-in/menu.js';
 
 function scratch(t: { after(fn: () => void): void }): string {
@@ -72,4 +75,47 @@ test('the tray model clicks like a user: by label, never a disabled item or one 
   assert.deepEqual(clicked, ['toggle false'], 'a checkbox flips before its click runs');
   assert.throws(() => Menu.buildFromTemplate([{ label: 'x', sublabel: 'y' }]), /stand-in lacks electron\.Menu\.buildFromTemplate\(\{ sublabel \}\)/);
   launch.exit(0);
+});
+
+test('utilityProcess.fork: a real child with process.parentPort, and a MessagePort carried to it over the IPC channel', async (t) => {
+  const dir = scratch(t);
+  const child = join(dir, 'echo.mjs');
+  // The child answers on the port it was given, and says goodbye on parentPort when the port closes.
+  writeFileSync(
+    child,
+    `process.parentPort.on('message', (event) => {
+      const [port] = event.ports;
+      port.on('message', (message) => port.postMessage({ echo: message.data, pid: process.pid }));
+      port.on('close', () => { process.parentPort.postMessage({ type: 'port closed' }); setTimeout(() => process.exit(0), 10); });
+      port.start();
+      process.parentPort.postMessage({ type: 'got', data: event.data, ports: event.ports.length });
+    });\n`,
+  );
+  const launch = new Launch({ appPath: REPO, userData: dir });
+  t.after(() => launch.exit(0));
+  const electron = launch.electron as {
+    utilityProcess: { fork(path: string, args: string[], options: object): UtilityProcessStandIn };
+    MessageChannelMain: new () => { port1: PortMainStandIn; port2: PortMainStandIn };
+  };
+  const engine = electron.utilityProcess.fork(child, [], { stdio: 'inherit' });
+  const fromParentPort: unknown[] = [];
+  engine.on('message', (message: unknown) => fromParentPort.push(message));
+  const exited = new Promise<number>((resolve) => engine.once('exit', resolve));
+
+  const { port1, port2 } = new electron.MessageChannelMain();
+  const answers: unknown[] = [];
+  port1.on('message', (event: { data: unknown }) => answers.push(event.data));
+  port1.start();
+  engine.postMessage({ hello: 'engine' }, [port2]);
+  await waitFor(() => (fromParentPort.length > 0 ? true : undefined), 'the child to receive the port');
+  assert.deepEqual(fromParentPort[0], { type: 'got', data: { hello: 'engine' }, ports: 1 });
+  port1.postMessage({ n: 1 });
+  await waitFor(() => (answers.length > 0 ? true : undefined), 'an answer on the port');
+  assert.deepEqual(answers, [{ echo: { n: 1 }, pid: engine.pid }]);
+
+  port1.close();
+  await waitFor(() => (fromParentPort.length > 1 ? true : undefined), 'the child to see the port close');
+  assert.deepEqual(fromParentPort[1], { type: 'port closed' });
+  assert.equal(await exited, 0);
+  assert.deepEqual(launch.missing, []);
 });
