@@ -2,6 +2,7 @@
 // Chromium, loaded through the shell's own app:// handler, with the real preload; the UI
 // reaches the engine through window → preload → main's bridge → engine.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -78,6 +79,11 @@ test('window security: external links go to the system browser, window.open is d
     })`),
     { require: 'undefined', process: 'undefined', bridge: ['app', 'onInspectorFilter', 'requestEnginePort'], secure: true },
   );
+
+  // App actions go window → preload → ipcMain.handle, checked against the sender's frame.
+  const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.deepEqual(await page.evaluate('window.locald.app.getInfo()'), { version, platform: 'linux' });
+  assert.equal(await page.evaluate(`window.locald.app.openExternal('javascript:alert(1)')`), false, 'only http(s) leaves the app');
 
   // A plain link to another site: will-navigate is refused, the URL goes to the system browser.
   await page.evaluate(`{
