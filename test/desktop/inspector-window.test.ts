@@ -56,6 +56,12 @@ test('Open Inspector: live traffic over the MessagePort, edit & resend, close an
   await curl(`${url}api/products?desktop=reopened`);
   await second.page.locator('.traffic-row', { hasText: '/api/products?desktop=reopened' }).waitFor({ timeout: 15_000 });
 
+  // "Show in Inspector" on a service: the open window is reused and filters to it.
+  app.click('shop', /^api — /, 'Show in Inspector');
+  const filter = second.page.getByRole('combobox', { name: 'Filter traffic' });
+  await waitFor(async () => ((await filter.inputValue()) === 'project:shop service:api' ? true : undefined), 'the tray filter in the window');
+  assert.equal(app.launch.windows.filter((window) => !window.isDestroyed()).length, 1, 'no second window');
+
   assert.equal(await app.quitFromTray(), 0);
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
