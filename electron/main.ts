@@ -17,7 +17,8 @@ import { EngineHost } from './logic/engine-host.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { appPaths } from './logic/paths.js';
 import { trayBarIsDark } from './logic/tray-icons.js';
-import { ProjectActions } from './logic/project-actions.js';
+import { outcomeError, ProjectActions } from './logic/project-actions.js';
+import type { ActionOutcome } from './logic/project-actions.js';
 import { ProjectRegistry } from './logic/project-registry.js';
 import { mergeShellEnv, resolveLoginShellEnv } from './logic/shell-env.js';
 import type { EngineStatus, TrayAction, TrayState } from './logic/tray-menu.js';
@@ -75,6 +76,8 @@ async function start(): Promise<void> {
   const projects = new Map<string, ProjectState>();
   let engineStatus: EngineStatus = { kind: 'starting' };
   let tray: Tray | null = null;
+  /** Set by before-quit: from then on, failures caused by the quit are not errors to show. */
+  let quitting = false;
   const inspector = new InspectorWindow(paths.preload);
 
   const host = new EngineHost({
@@ -105,6 +108,8 @@ async function start(): Promise<void> {
     engine,
     registry,
     preview: (dir) => host.preview(dir),
+    engineReady: () => host.whenRunning(),
+    changed: () => render(),
     askApproval: async (prompt) => {
       const answer = await dialog.showMessageBox({
         type: 'warning',
@@ -150,6 +155,7 @@ async function start(): Promise<void> {
       startAtLogin: app.getLoginItemSettings().openAtLogin,
       configErrors,
       awaitingApproval: [...actions.awaitingApproval],
+      waitingToAdd: [...actions.waitingForEngine],
     };
   }
 
@@ -161,8 +167,10 @@ async function start(): Promise<void> {
     tray.setContextMenu(buildMenu(buildTrayMenu(state), (action) => void dispatch(action)));
   }
 
-  function report(outcome: { ok: boolean; cancelled?: true; message?: string }): void {
-    if (!outcome.ok && outcome.cancelled !== true && outcome.message !== undefined) dialog.showErrorBox('locald', outcome.message);
+  function report(outcome: ActionOutcome): void {
+    const error = outcomeError(outcome, quitting);
+    if (error !== null) dialog.showErrorBox('locald', error);
+    else if (!outcome.ok && outcome.cancelled !== true) console.warn(`[locald] while quitting: ${outcome.message}`);
     render();
   }
 
@@ -266,7 +274,6 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => undefined);
 
   let engineStopped = false;
-  let quitting = false;
   app.on('before-quit', (event) => {
     quitting = true;
     if (engineStopped) return;

@@ -23,6 +23,7 @@ export class EngineBridge {
   private readonly pending = new Map<number, Pending>();
   private nextEngineId = 1;
   private unavailableReason: string | null = 'the engine has not started yet';
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: EngineBridgeOptions) {}
 
@@ -47,11 +48,26 @@ export class EngineBridge {
     for (const [engineId, entry] of this.pending) {
       if (entry.clientId === clientId) this.pending.delete(engineId);
     }
+    this.notifyIdle();
   }
 
   /** The engine connection is up: requests flow again. */
   engineAvailable(): void {
     this.unavailableReason = null;
+  }
+
+  /**
+   * Refuses new requests (with `reason`) but lets those in flight finish, e.g. while
+   * quitting: a project being stopped stops the same things quitting stops.
+   */
+  refuseNewRequests(reason: string): void {
+    this.unavailableReason = reason;
+  }
+
+  /** Resolves once no request is in flight (answered, failed, or its client detached). */
+  whenIdle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** The engine went away: every request in flight fails now instead of hanging forever. */
@@ -62,6 +78,7 @@ export class EngineBridge {
     for (const entry of inFlight) {
       this.reply(entry.clientId, entry.clientRequestId, { code: 'internal', message: reason });
     }
+    this.notifyIdle();
   }
 
   /** A message from a client (untrusted). Invalid requests are answered with an error when they carry an id. */
@@ -101,6 +118,7 @@ export class EngineBridge {
       }
       this.pending.delete(raw.id);
       this.clients.get(entry.clientId)?.({ ...raw, id: entry.clientRequestId });
+      this.notifyIdle();
       return;
     }
     if (isEventMessage(raw)) {
@@ -118,6 +136,13 @@ export class EngineBridge {
 
   private reply(clientId: string, id: number, error: EngineErrorShape): void {
     this.clients.get(clientId)?.({ type: 'response', id, ok: false, error });
+  }
+
+  private notifyIdle(): void {
+    if (this.pending.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private problem(text: string): void {

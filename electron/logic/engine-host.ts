@@ -9,7 +9,7 @@ import type { HostToEngine } from '../../shared/engine-host.js';
 import { ENGINE_SHUTDOWN_GRACE_MS } from '../../shared/engine-host.js';
 import { EngineBridge } from './engine-bridge.js';
 import type { RestartPolicy } from './engine-supervision.js';
-import { DEFAULT_ENGINE_RESTART_POLICY, describeEngineExit, nextEngineRestart, pruneCrashHistory } from './engine-supervision.js';
+import { DEFAULT_ENGINE_RESTART_POLICY, describeEngineExit, engineReadiness, nextEngineRestart, pruneCrashHistory } from './engine-supervision.js';
 import type { EngineStatus } from './tray-menu.js';
 import { isEventMessage, isResponseMessage } from '../../shared/wire.js';
 
@@ -32,6 +32,8 @@ export interface EngineHostOptions {
   now?: () => number;
 }
 
+const QUITTING = 'locald is quitting';
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -39,7 +41,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export class EngineHost {
   readonly bridge: EngineBridge;
   private process: EngineProcess | null = null;
-  private statusValue: EngineStatus = { kind: 'stopping' };
+  // Created to be started: until start() (main first reads the login shell), it is "starting".
+  private statusValue: EngineStatus = { kind: 'starting' };
+  private runningWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private crashes: number[] = [];
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -97,34 +101,71 @@ export class EngineHost {
     });
   }
 
-  /** Stops the engine (and so every service). Resolves once the process has exited. */
+  /**
+   * Resolves once the engine runs: at once, or after it finishes starting or restarting.
+   * Rejects when it will not run without the user (it gave up, or reported a fatal
+   * error) or when locald is quitting.
+   */
+  whenRunning(): Promise<void> {
+    const now = engineReadiness(this.statusValue);
+    if (now.kind === 'ready') return Promise.resolve();
+    if (now.kind === 'unavailable') return Promise.reject(new Error(now.message));
+    return new Promise((resolve, reject) => this.runningWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Stops the engine (and so every service). Resolves once the process has exited.
+   * New requests are refused at once; those in flight (a project being switched off, say)
+   * may finish first, within the grace period: they stop what quitting stops, and cutting
+   * them off would only turn them into errors.
+   */
   stop(): Promise<void> {
     if (this.stopping !== null) return this.stopping;
     this.clearRestartTimer();
     this.clearReadyTimer();
     const process = this.process;
     this.setStatus({ kind: 'stopping' });
-    this.bridge.engineUnavailable('locald is quitting');
+    this.bridge.refuseNewRequests(QUITTING);
     if (process === null) {
+      this.failRequestsInFlight(QUITTING);
       this.stopping = Promise.resolve();
       return this.stopping;
     }
-    this.stopping = new Promise<void>((resolve) => {
-      const killTimer = setTimeout(() => {
-        this.options.onProblem?.(`engine did not stop within ${this.options.shutdownGraceMs} ms; killing it`);
-        process.kill();
-      }, this.options.shutdownGraceMs);
-      process.onExit(() => {
-        clearTimeout(killTimer);
-        resolve();
-      });
-      try {
-        process.send({ type: 'host.shutdown' });
-      } catch {
-        process.kill();
-      }
+    const exited = new Promise<void>((resolve) => process.onExit(() => resolve()));
+    this.stopping = this.drain(exited).then(() => {
+      this.failRequestsInFlight(QUITTING);
+      return this.shutdown(process, exited);
     });
     return this.stopping;
+  }
+
+  private async drain(exited: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownGraceMs)));
+    await Promise.race([this.bridge.whenIdle(), exited, deadline]);
+    clearTimeout(timer);
+  }
+
+  private shutdown(process: EngineProcess, exited: Promise<void>): Promise<void> {
+    if (this.process !== process) return exited;
+    const killTimer = setTimeout(() => {
+      this.options.onProblem?.(`engine did not stop within ${this.options.shutdownGraceMs} ms; killing it`);
+      process.kill();
+    }, this.options.shutdownGraceMs);
+    try {
+      process.send({ type: 'host.shutdown' });
+    } catch {
+      process.kill();
+    }
+    return exited.finally(() => clearTimeout(killTimer));
+  }
+
+  /** Engine requests and config previews still waiting fail now instead of hanging. */
+  private failRequestsInFlight(reason: string): void {
+    this.bridge.engineUnavailable(reason);
+    const previews = [...this.previews.values()];
+    this.previews.clear();
+    for (const waiting of previews) waiting.reject(new Error(reason));
   }
 
   private launch(): void {
@@ -182,7 +223,11 @@ export class EngineHost {
         return;
       }
       case 'host.stopped':
+        return;
       case 'host.fatal':
+        // An engine that cannot run is not waited for (until the ready timeout): once it
+        // is gone, its exit reports the reason and the tray offers Restart Engine.
+        if (this.stopping === null) from.kill();
         return;
       default:
         this.options.onProblem?.(`engine sent an unknown message type ${JSON.stringify(message.type)}`);
@@ -215,6 +260,15 @@ export class EngineHost {
 
   private setStatus(status: EngineStatus): void {
     this.statusValue = status;
+    const now = engineReadiness(status);
+    if (now.kind !== 'wait') {
+      const waiters = this.runningWaiters;
+      this.runningWaiters = [];
+      for (const waiter of waiters) {
+        if (now.kind === 'ready') waiter.resolve();
+        else waiter.reject(new Error(now.message));
+      }
+    }
     this.options.onStatus?.(status);
   }
 

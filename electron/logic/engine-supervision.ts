@@ -1,6 +1,7 @@
 // When the engine's utility process dies, main restarts it with exponential backoff,
 // and gives up (showing "Restart Engine" in the tray) if it keeps crashing: a crash
 // loop would otherwise restart every project's services over and over.
+import type { EngineStatus } from './tray-menu.js';
 
 export interface RestartPolicy {
   /** Delay before the first restart. */
@@ -48,4 +49,25 @@ export function pruneCrashHistory(history: readonly number[], now: number, polic
 export function describeEngineExit(code: number): string {
   if (code === 0) return 'the engine exited';
   return `the engine exited with code ${code}`;
+}
+
+export type EngineReadiness = { kind: 'ready' } | { kind: 'wait' } | { kind: 'unavailable'; message: string };
+
+/**
+ * Whether work that needs the engine (adding a project) can go ahead, should wait, or
+ * cannot happen: starting and restarting end by themselves; a crashed engine waits for
+ * the user's "Restart Engine", and a stopping one is quitting.
+ */
+export function engineReadiness(status: EngineStatus): EngineReadiness {
+  switch (status.kind) {
+    case 'running':
+      return { kind: 'ready' };
+    case 'starting':
+    case 'restarting':
+      return { kind: 'wait' };
+    case 'crashed':
+      return { kind: 'unavailable', message: `the engine stopped: ${status.message}` };
+    case 'stopping':
+      return { kind: 'unavailable', message: 'locald is quitting' };
+  }
 }

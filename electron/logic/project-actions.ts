@@ -13,6 +13,10 @@ export interface ProjectActionDeps {
   engine: EngineApi;
   registry: ProjectRegistry;
   preview: (dir: string) => Promise<ConfigResult>;
+  /** Resolves once the engine runs (waiting while it starts); rejects when it will not. */
+  engineReady: () => Promise<void>;
+  /** Called when `waitingForEngine` changes, so the tray can say what it waits for. */
+  changed?: () => void;
   askApproval: (prompt: ApprovalPrompt) => Promise<boolean>;
   pickFolder: () => Promise<string | null>;
   confirmRemove: (project: string) => Promise<boolean>;
@@ -30,6 +34,8 @@ function configProblem(result: Extract<ConfigResult, { ok: false }>): string {
 export class ProjectActions {
   /** Project names whose changed commands wait for approval (shown in the tray). */
   readonly awaitingApproval = new Set<string>();
+  /** Folders picked with Add Project… while the engine was not running yet. */
+  readonly waitingForEngine = new Set<string>();
 
   constructor(private readonly deps: ProjectActionDeps) {}
 
@@ -50,6 +56,7 @@ export class ProjectActions {
     const dir = await this.deps.pickFolder();
     if (dir === null) return { ok: false, cancelled: true, message: 'cancelled' };
     return this.guard(async () => {
+      await this.untilEngineRuns(dir);
       const approval = await this.approve(dir);
       if (!approval.ok) return approval;
       await this.deps.registry.upsert({ dir, approvedHash: commandsHash(approval.config), enabled: true });
@@ -179,6 +186,18 @@ export class ProjectActions {
     if (this.deps.registry.get(dir) !== undefined) await this.deps.registry.update(dir, change);
   }
 
+  /** Add Project… may be chosen while the engine starts (a slow login shell); it waits, and the tray says so. */
+  private async untilEngineRuns(dir: string): Promise<void> {
+    this.waitingForEngine.add(dir);
+    this.deps.changed?.();
+    try {
+      await this.deps.engineReady();
+    } finally {
+      this.waitingForEngine.delete(dir);
+      this.deps.changed?.();
+    }
+  }
+
   private async guard(work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
     try {
       return await work();
@@ -186,4 +205,14 @@ export class ProjectActions {
       return { ok: false, message: (error as Error).message };
     }
   }
+}
+
+/**
+ * The error dialog text for an outcome, or null when there is nothing to show: success,
+ * the user's own cancel, or anything failing while locald quits (the user is leaving, and
+ * quitting is what made the engine refuse).
+ */
+export function outcomeError(outcome: ActionOutcome, quitting: boolean): string | null {
+  if (outcome.ok || outcome.cancelled === true || quitting) return null;
+  return outcome.message;
 }

@@ -3,6 +3,7 @@
 import { formatConfigIssue } from '../../shared/config.js';
 import type { InspectorFilter } from '../../shared/desktop.js';
 import type { ProjectState, ProjectStatus, ServiceState, ServiceStatus } from '../../shared/state.js';
+import { engineReadiness } from './engine-supervision.js';
 
 /** What the engine's utility process is doing, as main sees it. */
 export type EngineStatus =
@@ -20,6 +21,8 @@ export interface TrayState {
   configErrors: string[];
   /** Projects whose commands changed and wait for the user's approval. */
   awaitingApproval: string[];
+  /** Folders picked with Add Project… that are added once the engine runs. */
+  waitingToAdd: string[];
 }
 
 export type TrayAction =
@@ -182,6 +185,7 @@ export function buildTrayMenu(state: TrayState): MenuItemSpec[] {
   const menu: MenuItemSpec[] = [];
   const notices = [
     ...engineItems(state.engine),
+    ...state.waitingToAdd.map((dir): MenuItemSpec => ({ type: 'normal', label: menuLabel(`Waiting for the engine to add ${basename(dir)}…`), enabled: false })),
     ...state.configErrors.map((error): MenuItemSpec => ({ type: 'normal', label: menuLabel(`⚠ ${error}`), enabled: false })),
   ];
   if (notices.length > 0) menu.push(...notices, { type: 'separator' });
@@ -209,7 +213,8 @@ export function buildTrayMenu(state: TrayState): MenuItemSpec[] {
 
   menu.push(
     { type: 'separator' },
-    { type: 'normal', label: 'Add Project…', enabled: engineUp, action: { type: 'addProject' } },
+    // While the engine starts (a slow login shell) or restarts, adding waits for it rather than failing.
+    { type: 'normal', label: 'Add Project…', enabled: engineReadiness(state.engine).kind !== 'unavailable', action: { type: 'addProject' } },
     { type: 'normal', label: 'Open Inspector', enabled: true, action: { type: 'openInspector' } },
     { type: 'normal', label: 'Trust HTTPS Certificate…', enabled: engineUp, action: { type: 'trustCertificate' } },
     { type: 'separator' },

@@ -15,16 +15,25 @@ import { WireClient } from '../../shared/wire-client.js';
 // utilityProcess's parentPort; the protocol is the same). MODE picks its behaviour.
 const FAKE_ENGINE = `
 const mode = process.env.MODE;
+const answered = [];
 if (mode === 'crash') process.exit(3);
 if (mode === 'fatal') { process.send({ type: 'host.fatal', message: 'port 7700 is in use' }); setTimeout(() => process.exit(1), 50); }
+else if (mode === 'fatal-lingers') { process.send({ type: 'host.fatal', message: 'port 7700 is in use' }); setInterval(() => {}, 1000); }
 else {
   process.send({ type: 'host.ready', info: { version: 'test', httpPort: 7700, dashboardUrl: 'http://locald.localhost:7700/', home: '/tmp', pid: process.pid } });
   process.on('message', (message) => {
     if (message.type === 'request') {
-      process.send({ type: 'response', id: message.id, ok: true, result: { method: message.method, pid: process.pid } });
+      // 'slow': answers take a while, like projects.stop waiting for services to exit.
+      const answer = () => {
+        answered.push(message.method);
+        process.send({ type: 'response', id: message.id, ok: true, result: { method: message.method, pid: process.pid } });
+      };
+      if (mode === 'slow') setTimeout(answer, 300);
+      else answer();
     } else if (message.type === 'host.preview') {
       process.send({ type: 'host.previewResult', id: message.id, result: { ok: false, issues: [{ file: message.dir + '/locald.toml', message: 'missing' }] } });
     } else if (message.type === 'host.shutdown' && mode !== 'stubborn') {
+      if (mode === 'slow') process.send({ type: 'event', event: 'project.removed', data: { project: 'shutdown after: ' + answered.join(',') } });
       process.send({ type: 'host.stopped' }, () => process.exit(0));
     }
   });
@@ -118,6 +127,44 @@ describe('EngineHost with a real child process', () => {
     assert.throws(() => host.start(), /shutting down/);
   });
 
+  it('stop() lets a request in flight finish before it shuts the engine down (issue 16)', async () => {
+    const host = new EngineHost({ spawn: spawnFake('slow') });
+    const client = new WireClient((m) => host.bridge.fromClient('main', m));
+    const events: unknown[] = [];
+    host.bridge.attach('main', (m) => {
+      if (m.type === 'event') events.push(m.data);
+      client.receive(m);
+    });
+    host.start();
+    await host.whenRunning();
+    const stopping = client.call('projects.stop', { project: 'shop' });
+    await host.stop();
+    assert.deepEqual(await stopping, { method: 'projects.stop', pid: host.info?.pid });
+    assert.deepEqual(events, [{ project: 'shutdown after: projects.stop' }], 'host.shutdown came after the answer');
+    await assert.rejects(client.call('projects.list', {}), /locald is quitting/);
+  });
+
+  it('whenRunning waits through starting, and fails for a fatal engine or a quit', async () => {
+    const host = new EngineHost({ spawn: spawnFake('normal') });
+    const waiting = host.whenRunning();
+    assert.equal(host.status.kind, 'starting', 'a host not started yet is starting, not stopping');
+    host.start();
+    await waiting;
+    await host.stop();
+    await assert.rejects(host.whenRunning(), /locald is quitting/);
+
+    const fatal = new EngineHost({ spawn: spawnFake('fatal') });
+    const never = fatal.whenRunning();
+    fatal.start();
+    await assert.rejects(never, /the engine stopped: port 7700 is in use/);
+    await fatal.stop();
+
+    const quitBeforeStart = new EngineHost({ spawn: spawnFake('normal') });
+    const abandoned = quitBeforeStart.whenRunning();
+    await quitBeforeStart.stop();
+    await assert.rejects(abandoned, /locald is quitting/);
+  });
+
   it('restarts a crashing engine with backoff, then gives up, and can be restarted by the user', async () => {
     const statuses: EngineStatus[] = [];
     let spawns = 0;
@@ -159,6 +206,24 @@ describe('EngineHost with a real child process', () => {
     assert.deepEqual(host.status, { kind: 'crashed', message: 'port 7700 is in use' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(spawns, 1);
+    await host.stop();
+  });
+
+  it('an engine that reported a fatal error but does not exit is stopped at once, not after the ready timeout', async () => {
+    let child: ChildProcess | undefined;
+    const spawnLingering = spawnFake('fatal-lingers');
+    const host = new EngineHost({
+      spawn: () => {
+        const engine = spawnLingering();
+        child = children.at(-1);
+        return engine;
+      },
+      readyTimeoutMs: 60_000,
+    });
+    host.start();
+    await waitFor(() => host.status.kind === 'crashed', 'the fatal status', 10_000);
+    assert.deepEqual(host.status, { kind: 'crashed', message: 'port 7700 is in use' });
+    assert.ok(child?.pid !== undefined && !isAlive(child.pid), 'the engine process is gone');
     await host.stop();
   });
 

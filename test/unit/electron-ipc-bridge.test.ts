@@ -145,6 +145,26 @@ describe('EngineBridge', () => {
     assert.equal(got.length, 0);
   });
 
+  it('refuseNewRequests lets requests in flight finish, and whenIdle resolves when they have', async () => {
+    const sent: RequestMessage[] = [];
+    const bridge = new EngineBridge({ sendToEngine: (m) => sent.push(m) });
+    const got: ClientMessage[] = [];
+    bridge.attach('w', (m) => got.push(m));
+    bridge.engineAvailable();
+    await bridge.whenIdle();
+    bridge.fromClient('w', { type: 'request', id: 1, method: 'projects.stop', params: { project: 'shop' } });
+    let idle = false;
+    const drained = bridge.whenIdle().then(() => (idle = true));
+    bridge.refuseNewRequests('locald is quitting');
+    bridge.fromClient('w', { type: 'request', id: 2, method: 'projects.list', params: {} });
+    assert.deepEqual(got.shift(), { type: 'response', id: 2, ok: false, error: { code: 'internal', message: 'locald is quitting' } });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, false, 'the stop is still in flight');
+    bridge.fromEngine({ type: 'response', id: sent[0]?.id ?? 0, ok: true, result: { name: 'shop' } });
+    await drained;
+    assert.deepEqual(got, [{ type: 'response', id: 1, ok: true, result: { name: 'shop' } }]);
+  });
+
   it('forgets pending requests of a detached client', () => {
     const bridge = new EngineBridge({ sendToEngine: () => undefined });
     bridge.engineAvailable();

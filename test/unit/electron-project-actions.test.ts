@@ -10,7 +10,7 @@ import { Engine } from '../../engine/engine.js';
 import { loadProject } from '../../engine/config/index.js';
 import type { ApprovalPrompt } from '../../electron/logic/approval.js';
 import { commandsHash } from '../../electron/logic/approval.js';
-import { ProjectActions } from '../../electron/logic/project-actions.js';
+import { outcomeError, ProjectActions } from '../../electron/logic/project-actions.js';
 import { ProjectRegistry } from '../../electron/logic/project-registry.js';
 import type { ProjectState } from '../../shared/state.js';
 
@@ -38,6 +38,8 @@ interface Harness {
   answers: boolean[];
   /** Called between the dialog and the answer, to edit the file while the user "reads". */
   duringDialog: (() => Promise<void>) | null;
+  /** What the actions wait on before they need the engine; running by default. */
+  engineReady: () => Promise<void>;
   state(): Promise<ProjectState>;
 }
 
@@ -54,10 +56,12 @@ async function harness(): Promise<Harness> {
     prompts: [],
     answers: [],
     duringDialog: null,
+    engineReady: async () => undefined,
     actions: new ProjectActions({
       engine,
       registry,
       preview: (dir) => loadProject(dir),
+      engineReady: () => h.engineReady(),
       askApproval: async (prompt) => {
         h.prompts.push(prompt);
         await h.duringDialog?.();
@@ -197,5 +201,46 @@ describe('ProjectActions approval rules (real engine with reloadPolicy "approve"
     assert.deepEqual([...h.actions.awaitingApproval], ['shop']);
     assert.equal((await h.state()).status, 'stopped');
     assert.equal(h.prompts.length, 0, 'restoring never opens dialogs by itself');
+  });
+
+  it('Add Project… while the engine starts: the folder waits (listed for the tray), then the approval comes', async () => {
+    const h = await harness();
+    let engineRuns!: () => void;
+    h.engineReady = () => new Promise((resolve) => (engineRuns = resolve));
+    h.answers.push(true);
+    const adding = h.actions.addProject();
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual([...h.actions.waitingForEngine], [h.projectDir]);
+      assert.equal(h.prompts.length, 0, 'no approval before the engine can read the config');
+      engineRuns();
+      const outcome = await adding;
+      assert.equal(outcome.ok, true);
+      assert.equal(h.prompts.length, 1);
+      assert.deepEqual([...h.actions.waitingForEngine], []);
+      assert.equal(h.registry.get(h.projectDir)?.enabled, true);
+    } finally {
+      await h.engine.shutdown();
+    }
+  });
+
+  it('Add Project… whose engine never comes (quit, or it gave up): the reason, nothing registered', async () => {
+    const h = await harness();
+    h.engineReady = async () => {
+      throw new Error('locald is quitting');
+    };
+    assert.deepEqual(await h.actions.addProject(), { ok: false, message: 'locald is quitting' });
+    assert.deepEqual([...h.actions.waitingForEngine], []);
+    assert.equal(h.registry.get(h.projectDir), undefined);
+    assert.equal(h.prompts.length, 0);
+  });
+});
+
+describe('outcomeError', () => {
+  it('shows failures, but not success, the user\'s cancel, or anything while quitting', () => {
+    assert.equal(outcomeError({ ok: false, message: 'shop: no such folder' }, false), 'shop: no such folder');
+    assert.equal(outcomeError({ ok: true }, false), null);
+    assert.equal(outcomeError({ ok: false, cancelled: true, message: 'cancelled' }, false), null);
+    assert.equal(outcomeError({ ok: false, message: 'projects.stop: locald is quitting' }, true), null);
   });
 });

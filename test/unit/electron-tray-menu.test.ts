@@ -36,7 +36,7 @@ function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
 }
 
 function state(over: Partial<TrayState> = {}): TrayState {
-  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], ...over };
+  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], ...over };
 }
 
 const FOOTER: MenuItemSpec[] = [
@@ -169,6 +169,20 @@ describe('buildTrayMenu', () => {
     assert.equal((find(menu, 'Add Project…') as { enabled: boolean }).enabled, false);
     assert.equal((find(menu, 'Open Inspector') as { enabled: boolean }).enabled, true);
     assert.equal((find(menu, 'Quit locald') as { enabled: boolean }).enabled, true);
+  });
+
+  it('engine starting: Add Project… stays available and says what it waits for (issue 16)', () => {
+    const starting = buildTrayMenu(state({ engine: { kind: 'starting' } }));
+    assert.equal((find(starting, 'Add Project…') as { enabled: boolean }).enabled, true);
+    assert.equal((find(starting, 'Trust HTTPS Certificate…') as { enabled: boolean }).enabled, false);
+    const waiting = buildTrayMenu(state({ engine: { kind: 'starting' }, waitingToAdd: ['/work/shop'] }));
+    assert.deepEqual(waiting.slice(0, 3), [
+      { type: 'normal', label: 'Engine starting…', enabled: false },
+      { type: 'normal', label: 'Waiting for the engine to add shop…', enabled: false },
+      { type: 'separator' },
+    ]);
+    const stopping = buildTrayMenu(state({ engine: { kind: 'stopping' } }));
+    assert.equal((find(stopping, 'Add Project…') as { enabled: boolean }).enabled, false);
   });
 
   it('engine restarting: a disabled notice with the attempt', () => {
