@@ -86,6 +86,8 @@ test('app.asar holds main, preload, renderer and engine, and only production dep
   const shipped = shippedPackages();
   assert.deepEqual(Object.keys(pkg.devDependencies).filter((name) => shipped.has(name)), [], 'no devDependency ships');
   for (const name of Object.keys(pkg.dependencies)) assert.ok(shipped.has(name), `${name} ships`);
+  // The UI's libraries are bundled into dist/renderer by Vite; a copy in node_modules would ship twice.
+  for (const name of ['react', 'react-dom', 'zustand', 'scheduler']) assert.ok(!shipped.has(name), `${name} is bundled, not shipped as a package`);
   t.diagnostic(`app.asar: ${statSync(asarFile).size} bytes, ${shipped.size} packages`);
 });
 
