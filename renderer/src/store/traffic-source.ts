@@ -2,6 +2,8 @@
 // a few kept), or the imported HAR session held in memory.
 import type { BodyContent, ExchangeDetail } from '../../../shared/traffic.js';
 import { LruMap } from '../../../shared/lru.js';
+import { EngineCallError } from '../../../shared/wire-client.js';
+import { droppedExchangeText } from '../format/capture-stats.js';
 import { useUi } from './store.js';
 
 const details = new LruMap<number, ExchangeDetail>(32);
@@ -10,6 +12,24 @@ const bodies = new LruMap<string, BodyContent>(12);
 export function forgetCached(): void {
   details.clear();
   bodies.clear();
+}
+
+/**
+ * A live exchange the engine no longer holds. The list only shows what capture sent, so a
+ * not_found for one of its rows means capture evicted it (its traffic.evicted may still be
+ * on the way): said as such, not as a bare engine error.
+ */
+export class ExchangeDroppedError extends Error {
+  constructor(readonly id: number) {
+    super(droppedExchangeText(id));
+    this.name = 'ExchangeDroppedError';
+  }
+}
+
+function live<T>(id: number, call: Promise<T>): Promise<T> {
+  return call.catch((e: unknown) => {
+    throw e instanceof EngineCallError && e.code === 'not_found' ? new ExchangeDroppedError(id) : e;
+  });
 }
 
 export async function fetchDetail(id: number, fresh = false): Promise<ExchangeDetail> {
@@ -22,7 +42,7 @@ export async function fetchDetail(id: number, fresh = false): Promise<ExchangeDe
   const cached = fresh ? undefined : details.get(id);
   if (cached !== undefined && cached.state !== 'pending' && cached.state !== 'streaming') return cached;
   if (api === null) throw new Error('not connected to the locald engine');
-  const detail = await api.call('traffic.get', { id });
+  const detail = await live(id, api.call('traffic.get', { id }));
   details.set(id, detail);
   return detail;
 }
@@ -37,7 +57,7 @@ export async function fetchBody(id: number, which: 'request' | 'response'): Prom
   const cached = bodies.get(key);
   if (cached !== undefined) return cached;
   if (api === null) throw new Error('not connected to the locald engine');
-  const body = await api.call('traffic.body', { id, which, decode: true });
+  const body = await live(id, api.call('traffic.body', { id, which, decode: true }));
   bodies.set(key, body);
   return body;
 }
