@@ -10,6 +10,8 @@ import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
 import { LruMap } from '../../shared/lru.js';
 import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
 import { applyTrafficUpdates, selectionAfterEviction, type Selection } from '../../renderer/src/model/traffic-updates.js';
+import { ExchangeDroppedError, explainFetchError } from '../../renderer/src/store/exchange-dropped.js';
+import { EngineCallError } from '../../shared/wire-client.js';
 import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
 import type { LogLine } from '../../shared/state.js';
 import { summary } from './renderer-fixtures.js';
@@ -139,6 +141,19 @@ describe('exchanges capture evicted', () => {
     assert.deepEqual(selectionAfterEviction(base, new Set([5])), { selectedId: null, detailOpen: false, editorFor: null, droppedId: null });
     assert.deepEqual(selectionAfterEviction({ ...base, detailOpen: true, editorFor: 5 }, new Set([5])), { selectedId: 5, detailOpen: true, editorFor: null, droppedId: 5 });
     assert.equal(selectionAfterEviction({ ...base, selectedId: null }, new Set([5])), null);
+  });
+});
+
+describe('details of an exchange the engine no longer holds', () => {
+  it('a not_found from the engine reads as dropped to stay within the capture cap; other errors pass through', () => {
+    const dropped = explainFetchError(7, new EngineCallError('traffic.get', { code: 'not_found', message: 'no captured exchange with id 7' }));
+    assert.ok(dropped instanceof ExchangeDroppedError);
+    assert.equal(dropped.id, 7);
+    assert.match(dropped.message, /^Exchange #7 was dropped to stay within the capture cap: the oldest unpinned exchanges go first\. Pin an exchange to keep it\.$/);
+    const internal = new EngineCallError('traffic.get', { code: 'internal', message: 'boom' });
+    assert.equal(explainFetchError(7, internal), internal);
+    const offline = new Error('not connected to the locald engine');
+    assert.equal(explainFetchError(7, offline), offline);
   });
 });
 

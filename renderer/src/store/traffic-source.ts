@@ -2,8 +2,7 @@
 // a few kept), or the imported HAR session held in memory.
 import type { BodyContent, ExchangeDetail } from '../../../shared/traffic.js';
 import { LruMap } from '../../../shared/lru.js';
-import { EngineCallError } from '../../../shared/wire-client.js';
-import { droppedExchangeText } from '../format/capture-stats.js';
+import { explainFetchError } from './exchange-dropped.js';
 import { useUi } from './store.js';
 
 const details = new LruMap<number, ExchangeDetail>(32);
@@ -14,21 +13,9 @@ export function forgetCached(): void {
   bodies.clear();
 }
 
-/**
- * A live exchange the engine no longer holds. The list only shows what capture sent, so a
- * not_found for one of its rows means capture evicted it (its traffic.evicted may still be
- * on the way): said as such, not as a bare engine error.
- */
-export class ExchangeDroppedError extends Error {
-  constructor(readonly id: number) {
-    super(droppedExchangeText(id));
-    this.name = 'ExchangeDroppedError';
-  }
-}
-
 function live<T>(id: number, call: Promise<T>): Promise<T> {
   return call.catch((e: unknown) => {
-    throw e instanceof EngineCallError && e.code === 'not_found' ? new ExchangeDroppedError(id) : e;
+    throw explainFetchError(id, e);
   });
 }
 
