@@ -133,10 +133,12 @@ export class Engine implements EngineApi, ProxyBackend {
     this.traffic = traffic;
   }
 
-  /** For capture: forwards a batch of new or changed exchanges to subscribers. */
-  publishTraffic(batch: ExchangeSummary[]): void {
-    if (batch.length === 0) return;
-    this.events.emit('traffic.batch', batch);
+  /** For capture: forwards evicted ids, then the batch of new or changed exchanges, to subscribers. */
+  publishTraffic(batch: ExchangeSummary[], evicted: number[] = []): void {
+    if (batch.length === 0 && evicted.length === 0) return;
+    // Evictions first: the two sets are disjoint, and a list that drops rows before adding never overshoots.
+    if (evicted.length > 0) this.events.emit('traffic.evicted', { ids: evicted });
+    if (batch.length > 0) this.events.emit('traffic.batch', batch);
     // With each batch, so the UI can say how full capture is and what its limits let go of.
     if (this.traffic !== null) this.events.emit('traffic.stats', this.traffic.stats());
   }

@@ -63,7 +63,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let port = 0;
   const traffic = new TrafficStore(
     { ...DEFAULT_CAPTURE_LIMITS, ...options.captureLimits },
-    { enabled: options.capture !== false, onBatch: (batch) => engine.publishTraffic(batch), version: readVersion() },
+    { enabled: options.capture !== false, onBatch: (batch, evicted) => engine.publishTraffic(batch, evicted), version: readVersion() },
   );
   engine.attachTraffic(createTrafficService(traffic, () => port));
   // Leaves of names that are not projects (any a client asked an earlier version for) go;

@@ -1,7 +1,7 @@
 // The engine protocol: one typed request/event contract, independent of transport.
 // In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
 import type { LogLine, ProjectState, ServiceState } from './state.js';
-import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits } from './traffic.js';
+import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits, TrafficEvicted } from './traffic.js';
 
 export interface EngineInfo {
   version: string;
@@ -49,8 +49,17 @@ export interface EngineEvents {
   'service.log': LogLine[];
   /** New and updated exchanges, batched (about 10 batches a second). */
   'traffic.batch': ExchangeSummary[];
+  /**
+   * Exchanges capture removed to stay within its limits (oldest first), so lists drop their
+   * rows. Sent just before the traffic.batch of the same flush, on the same ordered channel,
+   * so a client that applies events in arrival order never re-adds an evicted exchange; an id
+   * is sent once and never appears in a batch again. A separate event rather than a field of
+   * traffic.batch: that payload is a bare array every client already reads, and evictions can
+   * come without any changed exchange (a lowered limit, an unpin).
+   */
+  'traffic.evicted': TrafficEvicted;
   'traffic.cleared': { cleared: number };
-  /** Capture's fill and eviction counters, sent with each traffic.batch. */
+  /** Capture's fill and eviction counters, sent after each traffic.batch or traffic.evicted. */
   'traffic.stats': CaptureStats;
 }
 
@@ -130,6 +139,7 @@ export const ENGINE_EVENTS: readonly EngineEvent[] = [
   'project.removed',
   'service.log',
   'traffic.batch',
+  'traffic.evicted',
   'traffic.cleared',
   'traffic.stats',
 ] as const;

@@ -175,6 +175,12 @@ export interface CaptureStats {
   droppedBodyBytes: number;
 }
 
+/** The `traffic.evicted` event: exchanges removed whole to stay within the capture limits. */
+export interface TrafficEvicted {
+  /** Their ids, oldest first. Exchanges that only lost their bodies stay listed and are not here. */
+  ids: number[];
+}
+
 export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
   maxExchanges: 100_000,
   maxBodyBytes: 1024 * 1024,

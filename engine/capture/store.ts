@@ -4,7 +4,8 @@
 // byte: bodies and messages, and also header lists, URLs, error text and log lines. Over the
 // total, the oldest unpinned exchanges lose their bodies and messages (and stay listed) for the
 // bodies' share of the excess, and the oldest unpinned go whole for the rest (see
-// enforceTotal). Pinned exchanges keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`.
+// enforceTotal). Pinned exchanges keep everything. Changes reach `onBatch` as summaries, about every `batchIntervalMs`,
+// together with the ids of the exchanges evicted since the previous batch.
 import { performance } from 'node:perf_hooks';
 import type { BodyContent, CaptureLimits, CaptureStats, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
@@ -44,6 +45,8 @@ export class TrafficStore implements RecorderHost {
   private holderCount = 0;
   /** Records changed since the last batch (each flagged `dirty`, so it is listed once). */
   private dirty: ExchangeRecord[] = [];
+  /** Ids evicted since the last batch, in eviction order; each is reported once, with the next batch. */
+  private evictedIds: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private nextId = 1;
@@ -59,7 +62,7 @@ export class TrafficStore implements RecorderHost {
   private droppedBodyBytes = 0;
 
   private readonly clock: () => number;
-  private readonly onBatch: ((changed: ExchangeSummary[]) => void) | undefined;
+  private readonly onBatch: TrafficStoreOptions['onBatch'];
   private readonly batchIntervalMs: number;
   private readonly messageBytesOption: number;
   readonly maxMessagesPerExchange: number;
@@ -106,10 +109,13 @@ export class TrafficStore implements RecorderHost {
     if (record.dirty || record.evicted || this.closed || this.onBatch === undefined) return;
     record.dirty = true;
     this.dirty.push(record);
-    if (this.timer === null) {
-      this.timer = setTimeout(() => this.flush(), this.batchIntervalMs);
-      this.timer.unref();
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => this.flush(), this.batchIntervalMs);
+    this.timer.unref();
   }
 
   account(record: ExchangeRecord, delta: number): void {
@@ -213,12 +219,16 @@ export class TrafficStore implements RecorderHost {
     this.pruneHolders();
   }
 
-  /** Removes an exchange to make room, counting what went. */
+  /** Removes an exchange to make room, counting what went and queueing its id for subscribers. */
   private evict(record: ExchangeRecord): void {
     if (record.evicted) return;
     this.evictedExchanges++;
     this.evictedBytes += record.retainedBytes;
     this.remove(record);
+    // Every evicted id, also of exchanges no batch has named yet: a traffic.list snapshot may have.
+    if (this.closed || this.onBatch === undefined) return;
+    this.evictedIds.push(record.id);
+    this.scheduleFlush();
   }
 
   private remove(record: ExchangeRecord): void {
@@ -274,8 +284,10 @@ export class TrafficStore implements RecorderHost {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const dirty = this.dirty;
-    if (dirty.length === 0) return;
+    const evicted = this.evictedIds;
+    if (dirty.length === 0 && evicted.length === 0) return;
     this.dirty = [];
+    this.evictedIds = [];
     // O(changed): evicted records are skipped here rather than searched for on eviction.
     const changed: ExchangeSummary[] = [];
     for (const record of dirty) {
@@ -283,9 +295,9 @@ export class TrafficStore implements RecorderHost {
       if (!record.evicted) changed.push(record.summary());
     }
     const onBatch = this.onBatch;
-    if (changed.length === 0 || onBatch === undefined) return;
+    if ((changed.length === 0 && evicted.length === 0) || onBatch === undefined) return;
     try {
-      onBatch(changed);
+      onBatch(changed, evicted);
     } catch {
       // A failing listener must not stop capture.
     }
@@ -298,6 +310,7 @@ export class TrafficStore implements RecorderHost {
     this.timer = null;
     for (const record of this.dirty) record.dirty = false;
     this.dirty = [];
+    this.evictedIds = [];
   }
 
   // --- queries ---

@@ -25,8 +25,12 @@ export interface BeginMeta {
 export interface TrafficStoreOptions {
   /** Epoch ms clock; defaults to a sub-millisecond one. */
   now?: () => number;
-  /** New and changed exchanges, about every `batchIntervalMs`. Exceptions are swallowed. */
-  onBatch?: (changed: ExchangeSummary[]) => void;
+  /**
+   * New and changed exchanges, and the ids of those evicted since the previous call (oldest
+   * first; each id once, never also in `changed`), about every `batchIntervalMs`. Called when
+   * either is non-empty. Exceptions are swallowed.
+   */
+  onBatch?: (changed: ExchangeSummary[], evicted: number[]) => void;
   batchIntervalMs?: number;
   /** When false, begin() returns a recorder that records nothing. */
   enabled?: boolean;

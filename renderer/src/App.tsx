@@ -15,6 +15,7 @@ export function App() {
     actions.setApi(conn.api);
     const offs = [
       conn.api.subscribe('traffic.batch', (batch) => actions.ingest(batch)),
+      conn.api.subscribe('traffic.evicted', ({ ids }) => actions.evicted(ids)),
       conn.api.subscribe('traffic.cleared', () => actions.trafficCleared()),
       conn.api.subscribe('traffic.stats', (stats) => actions.setCaptureStats(stats)),
       conn.api.subscribe('project.state', (p) => actions.projectChanged(p)),

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import type { EngineMethod, ParamsOf, ResultOf } from '../../shared/api.js';
+import { WireClient } from '../../shared/wire-client.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -69,6 +72,27 @@ export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), 
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** One engine call over the dashboard's socket, as the page makes it (token cookie, the dashboard's Host). */
+export async function engineCall<M extends EngineMethod>(target: Locald, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  const token = new URL(target.dashboardUrl).searchParams.get('token') ?? '';
+  const ws = new WebSocket(`ws://127.0.0.1:${target.port}/api/ws`, { headers: { host: `locald.localhost:${target.port}`, cookie: `locald_token=${token}` } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const client = new WireClient((message) => ws.send(JSON.stringify(message)));
+    ws.on('message', (data: Buffer) => client.receive(JSON.parse(data.toString())));
+    ws.on('error', () => undefined);
+    // A socket that closes first fails the call instead of leaving it waiting for good.
+    const closed = new Promise<never>((_resolve, reject) => ws.once('close', () => reject(new Error(`${method}: the engine socket closed`))));
+    closed.catch(() => undefined);
+    return await Promise.race([client.call(method, params), closed]);
+  } finally {
+    ws.close();
+  }
 }
 
 export interface Browser {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { Locator, Page } from 'playwright-core';
 import { importHar } from '../../renderer/src/export/har-import.js';
-import { launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -421,6 +421,43 @@ describe('capture limits', () => {
       await tab.reload();
       await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
       await waitFor('the dropped count after a reload', async () => (await note.count()) > 0 && (await dropped()) >= later, 15_000);
+    } finally {
+      await tab.close();
+      await small.stop();
+    }
+  });
+
+  it('lists exactly the exchanges the engine still holds under a small cap; open details of an evicted one say it was dropped', async () => {
+    const small = await startLocald(join(repoRoot, 'examples/shop'), { captureMaxTotalBytes: 64 * 1024 });
+    const tab = await browser.context.newPage();
+    try {
+      await waitFor('the small-cap shop to be running', () => small.output().includes('shop is running'), 45_000);
+      await tab.goto(small.dashboardUrl);
+      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+      const send = async (from: number, n: number) => {
+        for (let i = from; i < from + n; i++) await viaProxy(small.port, `/api/products?e2e=evict-${i}`, { headers: { 'x-e2e-pad': 'p'.repeat(2048) } });
+      };
+      await send(0, 3);
+      const first = tab.locator('.traffic-row', { hasText: 'e2e=evict-0' });
+      await first.waitFor({ timeout: 15_000 });
+      await first.click();
+      const details = tab.getByRole('complementary', { name: /Exchange #\d+ details/ });
+      await details.getByRole('tab', { name: 'Headers' }).waitFor();
+      // Far past the cap: each exchange keeps its 2 KB header twice (as received and as forwarded).
+      await send(3, 100);
+      await details.getByText(/was dropped to stay within the capture cap/).waitFor({ timeout: 15_000 });
+      const grid = tab.getByRole('grid', { name: 'Captured traffic' });
+      const listed = async () => Number(await grid.getAttribute('aria-rowcount')) - 1;
+      let last = '';
+      await waitFor('the list to show as many exchanges as the engine holds', async () => {
+        const stats = await engineCall(small, 'traffic.stats', {});
+        const held = (await engineCall(small, 'traffic.list', {})).length;
+        const shown = await listed();
+        last = `engine holds ${stats.exchanges} (list ${held}, ${stats.evictedExchanges} evicted), the page lists ${shown}`;
+        return stats.evictedExchanges > 50 && held === stats.exchanges && shown === held;
+      }, 15_000).catch(() => assert.fail(last));
+      assert.equal(await tab.locator('.traffic-row', { hasText: /e2e=evict-0\b/ }).count(), 0, 'the evicted row left the list');
+      assert.match((await tab.getByRole('status', { name: 'Matching exchanges' }).textContent()) ?? '', new RegExp(`^${await listed()} exchanges$`));
     } finally {
       await tab.close();
       await small.stop();

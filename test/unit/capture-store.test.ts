@@ -468,6 +468,73 @@ test('batches list each changed exchange once, and only changed ones; evicted on
   store.close();
 });
 
+test('evicted ids reach the batch listener once each, in eviction order, with the batch of that flush; pinned never', () => {
+  const calls: { changed: string[]; evicted: string[] }[] = [];
+  const urls = new Map<number, string>();
+  const store = new TrafficStore({ maxExchanges: 3, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB }, {
+    batchIntervalMs: 60_000,
+    onBatch: (changed, evicted) => {
+      for (const s of changed) urls.set(s.id, s.url);
+      calls.push({ changed: changed.map((s) => s.url), evicted: evicted.map((id) => urls.get(id) ?? `#${id}`) });
+    },
+  });
+  const [, b] = ['/a', '/b', '/c'].map((url) => exchange(store, 1, url));
+  store.flush();
+  assert.deepEqual(calls.at(-1), { changed: ['/a', '/b', '/c'], evicted: [] });
+  store.pin(b?.id as number, true);
+  exchange(store, 1, '/d');
+  exchange(store, 1, '/e');
+  store.flush();
+  assert.deepEqual(calls.at(-1), { changed: ['/b', '/d', '/e'], evicted: ['/a', '/c'] }, 'the oldest unpinned went, /b (pinned) stayed');
+  store.flush();
+  assert.equal(calls.length, 2, 'each id is reported once');
+  // Evicted before any batch named it: still reported (a traffic.list snapshot may have listed it).
+  const f = exchange(store, 1, '/f');
+  exchange(store, 1, '/g');
+  exchange(store, 1, '/h');
+  store.flush();
+  assert.deepEqual(calls.at(-1), { changed: ['/g', '/h'], evicted: ['/d', '/e', `#${f.id}`] });
+  // Evictions without any changed exchange (a lowered limit) still make a batch, with nothing changed.
+  store.setLimits({ maxExchanges: 1, maxBodyBytes: KiB, maxTotalBytes: 1024 * KiB });
+  store.flush();
+  assert.deepEqual(calls.at(-1), { changed: [], evicted: ['/g', '/h'] });
+  assert.deepEqual(store.list().map((s) => s.url), ['/b']);
+  assert.ok(calls.every((c) => !c.evicted.includes('/b')), 'the pinned exchange is never reported evicted');
+  store.close();
+});
+
+test('a listener that applies batches and evictions in order holds exactly what the store holds (total cap, pinned, timer)', async () => {
+  const held = new Map<number, ExchangeSummary>();
+  const reported: number[] = [];
+  const store = new TrafficStore({ maxExchanges: 1000, maxBodyBytes: 4 * KiB, maxTotalBytes: 32 * KiB }, {
+    batchIntervalMs: 2,
+    onBatch: (changed, evicted) => {
+      for (const id of evicted) held.delete(id);
+      reported.push(...evicted);
+      for (const s of changed) held.set(s.id, s);
+    },
+  });
+  const pinned = exchange(store, 2 * KiB, '/pinned');
+  store.pin(pinned.id, true);
+  for (let i = 0; i < 200; i++) {
+    // Big headers, so the total cap evicts whole exchanges and not only bodies.
+    const rec = store.begin({ ...meta(`/${i}`), requestHeaders: ['Host', 'shop.localhost:7700', 'X-Pad', 'p'.repeat(1500)] });
+    rec.response(200, ['Content-Type', 'text/plain']);
+    rec.responseChunk(Buffer.alloc(i % 3 === 0 ? 3 * KiB : 10, 1));
+    rec.end();
+    if (i % 40 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  store.flush();
+  const stats = store.stats();
+  assert.ok(stats.evictedExchanges > 100, `the cap evicted ${stats.evictedExchanges}`);
+  assert.equal(reported.length, stats.evictedExchanges, 'every eviction reported');
+  assert.equal(new Set(reported).size, reported.length, 'each id once');
+  assert.deepEqual(reported, [...reported].sort((x, y) => x - y), 'oldest first, across batches');
+  assert.ok(!reported.includes(pinned.id), 'the pinned exchange is never evicted');
+  assert.deepEqual([...held.keys()].sort((x, y) => x - y), store.list().map((s) => s.id));
+  store.close();
+});
+
 test('list(limit) gives the newest, oldest first; clear() removes unpinned only', () => {
   const store = new TrafficStore();
   const recs = Array.from({ length: 6 }, (_, i) => exchange(store, 5, `/${i}`));

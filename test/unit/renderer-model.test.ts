@@ -9,6 +9,9 @@ import { FrameBatcher } from '../../renderer/src/model/frame-batcher.js';
 import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
 import { LruMap } from '../../shared/lru.js';
 import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
+import { applyTrafficUpdates, selectionAfterEviction, type Selection } from '../../renderer/src/model/traffic-updates.js';
+import { ExchangeDroppedError, explainFetchError } from '../../renderer/src/store/exchange-dropped.js';
+import { EngineCallError } from '../../shared/wire-client.js';
 import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
 import type { LogLine } from '../../shared/state.js';
 import { summary } from './renderer-fixtures.js';
@@ -98,6 +101,59 @@ describe('TrafficModel', () => {
     m.apply([summary(100_001)]);
     assert.ok(m.size <= 100_000);
     assert.equal(m.rowAt(m.viewSize - 1)?.id, 100_001);
+  });
+});
+
+describe('exchanges capture evicted', () => {
+  it('remove() drops their rows from the view, the index and the replay links; unknown ids are ignored', () => {
+    const m = new TrafficModel();
+    m.apply([summary(1), summary(2, { replayOf: 1 }), summary(3), summary(4, { replayOf: 1 })]);
+    m.setSort({ column: 'time', direction: 'desc' });
+    assert.equal(m.remove([2, 3, 99]), 2);
+    assert.deepEqual(rows(m), [4, 1]);
+    assert.equal(m.size, 2);
+    assert.equal(m.get(3), undefined);
+    assert.equal(m.rowOf(3), -1);
+    assert.deepEqual(m.replaysOf(1), [4], 'an evicted replay is no longer linked');
+    m.apply([summary(4, { status: 500 })]);
+    assert.equal(m.get(4)?.status, 500, 'updates still find their row');
+  });
+  it('a steady stream of evictions keeps the model the size of what capture holds', () => {
+    const m = new TrafficModel();
+    for (let i = 1; i <= 5000; i++) {
+      m.apply([summary(i)]);
+      if (i > 12) m.remove([i - 12]);
+    }
+    assert.equal(m.size, 12);
+    assert.deepEqual(rows(m), Array.from({ length: 12 }, (_, i) => 4989 + i));
+    assert.equal(m.all().length, 12, 'the arrival list was compacted');
+  });
+  it('updates apply in arrival order: an eviction queued after the batch that listed the exchange removes it', () => {
+    const m = new TrafficModel();
+    m.apply([summary(1)]);
+    const removed = applyTrafficUpdates(m, [{ changed: [summary(2), summary(3)] }, { evicted: [1, 2] }, { changed: [summary(4)] }, { evicted: [7] }]);
+    assert.deepEqual(rows(m), [3, 4]);
+    assert.deepEqual([...removed], [1, 2], 'only ids the list showed count as removed');
+  });
+  it('a selected row without details stops being selected; open details stay to say it was dropped', () => {
+    const base: Selection = { selectedId: 5, detailOpen: false, editorFor: null, droppedId: null };
+    assert.equal(selectionAfterEviction(base, new Set([4, 6])), null, 'another row went: untouched');
+    assert.deepEqual(selectionAfterEviction(base, new Set([5])), { selectedId: null, detailOpen: false, editorFor: null, droppedId: null });
+    assert.deepEqual(selectionAfterEviction({ ...base, detailOpen: true, editorFor: 5 }, new Set([5])), { selectedId: 5, detailOpen: true, editorFor: null, droppedId: 5 });
+    assert.equal(selectionAfterEviction({ ...base, selectedId: null }, new Set([5])), null);
+  });
+});
+
+describe('details of an exchange the engine no longer holds', () => {
+  it('a not_found from the engine reads as dropped to stay within the capture cap; other errors pass through', () => {
+    const dropped = explainFetchError(7, new EngineCallError('traffic.get', { code: 'not_found', message: 'no captured exchange with id 7' }));
+    assert.ok(dropped instanceof ExchangeDroppedError);
+    assert.equal(dropped.id, 7);
+    assert.match(dropped.message, /^Exchange #7 was dropped to stay within the capture cap: the oldest unpinned exchanges go first\. Pin an exchange to keep it\.$/);
+    const internal = new EngineCallError('traffic.get', { code: 'internal', message: 'boom' });
+    assert.equal(explainFetchError(7, internal), internal);
+    const offline = new Error('not connected to the locald engine');
+    assert.equal(explainFetchError(7, offline), offline);
   });
 });
 

@@ -4,7 +4,9 @@ import type { ExchangeDetail } from '../../../shared/traffic.js';
 import { absoluteUrl, formatBytes, formatDuration, statusText, statusTone } from '../format/format.js';
 import { copyRequest, exportHar, resend, setPinned } from '../store/commands.js';
 import { activeModel, actions, useUi } from '../store/store.js';
+import { ExchangeDroppedError } from '../store/exchange-dropped.js';
 import { fetchDetail } from '../store/traffic-source.js';
+import { droppedExchangeText } from '../format/capture-stats.js';
 import { BodyView } from './BodyView.js';
 import { FailurePanel } from './FailurePanel.js';
 import { HeadersTable } from './HeadersTable.js';
@@ -21,12 +23,14 @@ export function DetailsPane() {
 
 function ExchangeDetails({ id }: { id: number }) {
   useUi((s) => s.trafficVersion);
+  const evicted = useUi((s) => s.droppedId === id);
   const editorFor = useUi((s) => s.editorFor);
   const readOnly = useUi((s) => s.imported !== null);
   const model = activeModel();
   const summary = model.get(id);
   const [detail, setDetail] = useState<ExchangeDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [dropped, setDropped] = useState(false);
   // A new selection opens on the most telling tab.
   const [tab, setTab] = useState<DetailTab>(() =>
     editorFor === id ? 'edit' : summary?.error != null ? 'failure' : summary !== undefined && summary.kind !== 'http' ? 'messages' : 'headers',
@@ -41,7 +45,11 @@ function ExchangeDetails({ id }: { id: number }) {
         if (!live) return;
         setDetail(d);
       },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => {
+        if (!live) return;
+        if (e instanceof ExchangeDroppedError) setDropped(true);
+        else setError(e instanceof Error ? e.message : String(e));
+      },
     );
     return () => {
       live = false;
@@ -60,6 +68,8 @@ function ExchangeDetails({ id }: { id: number }) {
     else if (editorFor === id) actions.openEditor(null);
   };
 
+  // Capture evicted it (the event, or the engine's not_found, said so): say why it is gone.
+  if (evicted || dropped) return <DroppedExchange id={id} />;
   const shown = detail !== null && detail.id === id ? detail : null;
   const head = shown ?? summary;
   if (head === undefined) return <aside className="details">{error ?? 'Exchange not found.'}</aside>;
@@ -155,6 +165,26 @@ function ExchangeDetails({ id }: { id: number }) {
       <div className="details-body" role="tabpanel">
         {error !== null && <p className="error-text">Could not load details: {error}</p>}
         {shown === null ? error === null && <p className="muted">Loading…</p> : <TabContent tab={tab} detail={shown} />}
+      </div>
+    </aside>
+  );
+}
+
+function DroppedExchange({ id }: { id: number }) {
+  return (
+    <aside className="details" aria-label={`Exchange #${id} details`}>
+      <header className="details-head">
+        <div className="details-title">
+          <span className="mono">#{id}</span>
+          <button type="button" className="icon close" aria-label="Close details (Esc)" onClick={() => actions.openDetail(false)}>
+            ✕
+          </button>
+        </div>
+      </header>
+      <div className="details-body">
+        <p className="muted" role="status">
+          {droppedExchangeText(id)}
+        </p>
       </div>
     </aside>
   );

@@ -26,3 +26,8 @@ export function captureDropNote(stats: CaptureStats): CaptureDropNote | null {
     .join('\n');
   return { text: `${parts.join(' · ')} (cap ${formatBytes(limits.maxTotalBytes)})`, title };
 }
+
+/** Why an exchange the list showed is gone from the engine. */
+export function droppedExchangeText(id: number): string {
+  return `Exchange #${id} was dropped to stay within the capture cap: the oldest unpinned exchanges go first. Pin an exchange to keep it.`;
+}

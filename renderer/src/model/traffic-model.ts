@@ -22,6 +22,8 @@ export class TrafficModel {
   private items: (ExchangeSummary | undefined)[] = [];
   private readonly index = new Map<number, number>();
   private live = 0;
+  /** Slots emptied by remove() since the last compaction. */
+  private holes = 0;
   /** Ids in the view, ascending by the sort comparator. */
   private view: number[] = [];
   private predicate: ExchangePredicate = matchAll;
@@ -103,6 +105,30 @@ export class TrafficModel {
     return added;
   }
 
+  /**
+   * Removes exchanges (those capture evicted); unknown ids are ignored. Returns how many went.
+   * One pass over the view however many go; the arrival list is compacted once its holes
+   * outnumber the exchanges, so a steady stream of evictions costs O(1) amortised each.
+   */
+  remove(ids: Iterable<number>): number {
+    const gone = new Set<number>();
+    for (const id of ids) {
+      const at = this.index.get(id);
+      const e = at === undefined ? undefined : this.items[at];
+      if (at === undefined || e === undefined) continue;
+      this.items[at] = undefined;
+      this.index.delete(id);
+      this.live--;
+      this.holes++;
+      gone.add(id);
+      this.forgetReplays(e);
+    }
+    if (gone.size === 0) return 0;
+    this.view = this.view.filter((id) => !gone.has(id));
+    if (this.holes > 1024 && this.holes > this.live) this.compact();
+    return gone.size;
+  }
+
   setFilter(predicate: ExchangePredicate): void {
     this.predicate = predicate;
     this.rebuildView();
@@ -123,6 +149,7 @@ export class TrafficModel {
     this.view = [];
     this.replays.clear();
     this.live = 0;
+    this.holes = 0;
   }
 
   /** All exchanges in arrival order (for export of an imported session). */
@@ -189,12 +216,29 @@ export class TrafficModel {
       this.items[i] = undefined;
       excess--;
     }
-    this.items = this.items.filter((e) => e !== undefined);
-    this.index.clear();
-    this.items.forEach((e, i) => this.index.set((e as ExchangeSummary).id, i));
+    this.compact();
     this.live = this.items.length;
     this.view = this.view.filter((id) => !removed.has(id));
     for (const id of removed) this.replays.delete(id);
+  }
+
+  /** Drops the holes from the arrival list and re-indexes it. */
+  private compact(): void {
+    this.items = this.items.filter((e) => e !== undefined);
+    this.index.clear();
+    this.items.forEach((e, i) => this.index.set((e as ExchangeSummary).id, i));
+    this.holes = 0;
+  }
+
+  /** An exchange that went is no longer a replay to link to, nor an original with replays. */
+  private forgetReplays(e: ExchangeSummary): void {
+    this.replays.delete(e.id);
+    if (e.replayOf === null) return;
+    const list = this.replays.get(e.replayOf);
+    if (list === undefined) return;
+    const rest = list.filter((id) => id !== e.id);
+    if (rest.length > 0) this.replays.set(e.replayOf, rest);
+    else this.replays.delete(e.replayOf);
   }
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_COLUMNS, DEFAULT_SORT, toggleColumn, toggleSort, type ColumnId,
 import { FrameBatcher } from '../model/frame-batcher.js';
 import { LogBuffer } from '../model/log-buffer.js';
 import { TrafficModel } from '../model/traffic-model.js';
+import { applyTrafficUpdates, selectionAfterEviction, type TrafficUpdate } from '../model/traffic-updates.js';
 
 export type Tab = 'traffic' | 'projects';
 
@@ -37,6 +38,8 @@ export interface UiState {
   columns: ColumnId[];
   selectedId: number | null;
   detailOpen: boolean;
+  /** The selected exchange that capture evicted while its details were open (see selectionAfterEviction). */
+  droppedId: number | null;
   follow: boolean;
   editorFor: number | null;
   projects: ProjectState[];
@@ -60,6 +63,7 @@ export const useUi = create<UiState>(() => ({
   columns: [...DEFAULT_COLUMNS],
   selectedId: null,
   detailOpen: false,
+  droppedId: null,
   follow: true,
   editorFor: null,
   projects: [],
@@ -91,9 +95,12 @@ const nextFrame = (run: () => void) => {
   else onFrame();
 };
 
-const trafficBatcher = new FrameBatcher<ExchangeSummary>((items) => {
-  get().liveModel.apply(items);
-  if (get().importedModel === null) bump();
+const trafficBatcher = new FrameBatcher<TrafficUpdate>((updates) => {
+  const removed = applyTrafficUpdates(get().liveModel, updates);
+  if (get().importedModel !== null) return;
+  const selection = removed.size === 0 ? null : selectionAfterEviction(get(), removed);
+  if (selection !== null) set(selection);
+  bump();
 }, nextFrame);
 
 const logBatcher = new FrameBatcher<LogLine>((lines) => {
@@ -112,7 +119,11 @@ export const actions = {
     set({ tab });
   },
   ingest(batch: readonly ExchangeSummary[]): void {
-    trafficBatcher.push(batch);
+    trafficBatcher.push([{ changed: batch }]);
+  },
+  /** Capture evicted these exchanges: queued with the batches, so they apply in arrival order. */
+  evicted(ids: readonly number[]): void {
+    trafficBatcher.push([{ evicted: ids }]);
   },
   replaceTraffic(snapshot: readonly ExchangeSummary[]): void {
     const model = get().liveModel;

@@ -2,6 +2,7 @@
 // a few kept), or the imported HAR session held in memory.
 import type { BodyContent, ExchangeDetail } from '../../../shared/traffic.js';
 import { LruMap } from '../../../shared/lru.js';
+import { explainFetchError } from './exchange-dropped.js';
 import { useUi } from './store.js';
 
 const details = new LruMap<number, ExchangeDetail>(32);
@@ -10,6 +11,12 @@ const bodies = new LruMap<string, BodyContent>(12);
 export function forgetCached(): void {
   details.clear();
   bodies.clear();
+}
+
+function live<T>(id: number, call: Promise<T>): Promise<T> {
+  return call.catch((e: unknown) => {
+    throw explainFetchError(id, e);
+  });
 }
 
 export async function fetchDetail(id: number, fresh = false): Promise<ExchangeDetail> {
@@ -22,7 +29,7 @@ export async function fetchDetail(id: number, fresh = false): Promise<ExchangeDe
   const cached = fresh ? undefined : details.get(id);
   if (cached !== undefined && cached.state !== 'pending' && cached.state !== 'streaming') return cached;
   if (api === null) throw new Error('not connected to the locald engine');
-  const detail = await api.call('traffic.get', { id });
+  const detail = await live(id, api.call('traffic.get', { id }));
   details.set(id, detail);
   return detail;
 }
@@ -37,7 +44,7 @@ export async function fetchBody(id: number, which: 'request' | 'response'): Prom
   const cached = bodies.get(key);
   if (cached !== undefined) return cached;
   if (api === null) throw new Error('not connected to the locald engine');
-  const body = await api.call('traffic.body', { id, which, decode: true });
+  const body = await live(id, api.call('traffic.body', { id, which, decode: true }));
   bodies.set(key, body);
   return body;
 }
