@@ -5,7 +5,6 @@ import { X509Certificate } from 'node:crypto';
 import { access, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { LocalCa } from './ca.js';
 import { readTextIfExists } from './files.js';
 import { caPaths } from './paths.js';
 import {
@@ -260,50 +259,41 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
 
 export interface TrustOutcome {
   certPath: string;
-  /** Set when `installCa` had to create or replace the CA first. */
+  /** Set when `installCa` had to create or replace the CA first, or when there is no CA. */
   caNote?: string;
   reports: TrustReport[];
 }
 
-/** Trusts the CA (creating it first if needed) in every store found on this machine. */
-export async function installCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
-  const ca = await LocalCa.open(home);
-  const platform = options.platform ?? currentPlatform();
-  const userHome = options.userHome ?? homedir();
-  const targets = { ...(await detectTrustTargets(platform, userHome, 'install')), ...options.targets };
-  const steps = trustCommands(platform, ca.certPath, {
-    action: 'install',
-    caSha1: ca.sha1,
-    caName: ca.commonName,
-    caBase64: ca.certificate.raw.toString('base64'),
-    userHome,
-    linuxSystemStore: targets.linuxSystemStore,
-    nss: targets.nss,
-  });
-  const reports = await runTrustSteps(steps, platform, runnerOptions(options, 'install'));
-  const caNote =
-    ca.origin.kind === 'created' ? 'created a new local CA' : ca.origin.kind === 'replaced' ? `created a new local CA (${ca.origin.reason})` : undefined;
-  return caNote === undefined ? { certPath: ca.certPath, reports } : { certPath: ca.certPath, caNote, reports };
-}
-
-/** Removes the CA from every store found on this machine. Never creates a CA. */
-export async function uninstallCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
+/**
+ * Trusts (or stops trusting) the CA already in `home`, in every store found on this machine.
+ * Never creates a CA (installCa in command.ts does), so it needs no X.509 library: the
+ * desktop shell runs it as is.
+ */
+export async function changeCaTrust(home: string, action: TrustAction, options: TrustRunOptions = {}): Promise<TrustOutcome> {
   const { certPath } = caPaths(home);
   const pem = await readTextIfExists(certPath);
-  if (pem === null) return { certPath, caNote: 'there is no local CA, so nothing is trusted', reports: [] };
+  if (pem === null) {
+    return { certPath, caNote: action === 'install' ? 'there is no local CA yet: run locald first' : 'there is no local CA, so nothing is trusted', reports: [] };
+  }
   const cert = new X509Certificate(pem);
   const platform = options.platform ?? currentPlatform();
   const userHome = options.userHome ?? homedir();
-  const targets = { ...(await detectTrustTargets(platform, userHome, 'uninstall')), ...options.targets };
+  const targets = { ...(await detectTrustTargets(platform, userHome, action)), ...options.targets };
   const steps = trustCommands(platform, certPath, {
-    action: 'uninstall',
+    action,
     caSha1: cert.fingerprint.replaceAll(':', '').toUpperCase(),
     caName: /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '',
+    caBase64: cert.raw.toString('base64'),
     userHome,
     linuxSystemStore: targets.linuxSystemStore,
     nss: targets.nss,
   });
-  return { certPath, reports: await runTrustSteps(steps, platform, runnerOptions(options, 'uninstall')) };
+  return { certPath, reports: await runTrustSteps(steps, platform, runnerOptions(options, action)) };
+}
+
+/** Removes the CA from every store found on this machine. Never creates a CA. */
+export function uninstallCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
+  return changeCaTrust(home, 'uninstall', options);
 }
 
 function runnerOptions(options: TrustRunOptions, action: TrustAction): RunStepsOptions {

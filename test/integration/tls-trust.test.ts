@@ -8,9 +8,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCa } from '../../engine/tls/ca.js';
-import { caCommand } from '../../engine/tls/command.js';
+import { caCommand, installCa } from '../../engine/tls/command.js';
 import { issueLeafCertificate } from '../../engine/tls/x509.js';
-import { detectTrustTargets, installCa, programExists, runCommand, uninstallCa } from '../../engine/tls/trust-run.js';
+import { detectTrustTargets, programExists, runCommand, uninstallCa } from '../../engine/tls/trust-run.js';
 
 const linuxWithCertutil = process.platform === 'linux' && (await programExists('certutil'));
 const skip = linuxWithCertutil ? false : 'needs Linux and certutil (apt-get install libnss3-tools)';
