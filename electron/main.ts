@@ -2,17 +2,16 @@
 // the engine's utility process; every decision it makes comes from ./logic.
 import { app, dialog, ipcMain, Menu, nativeTheme, shell, Tray, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
-import { execFile } from 'node:child_process';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineInfo } from '../shared/api.js';
 import type { TrustCertificateResult } from '../shared/desktop.js';
-import { ENGINE_CA_CERT_FILE, ENGINE_HOME_ENV } from '../shared/engine-host.js';
+import { ENGINE_HOME_ENV } from '../shared/engine-host.js';
 import type { HostToEngine } from '../shared/engine-host.js';
 import type { ProjectState } from '../shared/state.js';
 import { APP_ACTION_CHANNELS, APP_ACTION_NAMES, createAppActionRouter } from './ipc-contract.js';
 import type { AppActionHandlers } from './ipc-contract.js';
-import { trustCertificateCommand } from './logic/certificate-trust.js';
+import { changeCaTrust } from '../engine/tls/trust-run.js';
+import { trustCertificateResult } from './logic/certificate-trust.js';
 import { EngineHost } from './logic/engine-host.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { appPaths } from './logic/paths.js';
@@ -175,13 +174,12 @@ async function start(): Promise<void> {
   }
 
   async function trustCertificate(): Promise<TrustCertificateResult> {
-    const command = trustCertificateCommand(process.platform, join(engineHome, ENGINE_CA_CERT_FILE), homedir());
-    if (!command.ok) return { ok: false, message: command.message };
-    return new Promise((resolve) => {
-      execFile(command.file, command.args, (error, _stdout, stderr) => {
-        resolve(error === null ? { ok: true, message: 'The locald certificate is trusted.' } : { ok: false, message: stderr.trim() || error.message });
-      });
-    });
+    // The engine keeps its CA in engineHome/ca (ENGINE_CA_CERT_FILE): the same stores and commands as `locald ca --install`.
+    try {
+      return trustCertificateResult(await changeCaTrust(engineHome, 'install'));
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
   }
 
   async function dispatch(action: TrayAction): Promise<void> {
@@ -222,6 +220,7 @@ async function start(): Promise<void> {
       case 'trustCertificate': {
         const result = await trustCertificate();
         if (!result.ok) dialog.showErrorBox('Trust HTTPS Certificate', result.message);
+        else await dialog.showMessageBox({ type: 'info', title: 'Trust HTTPS Certificate', message: result.message });
         return;
       }
       case 'toggleStartAtLogin':

@@ -3,7 +3,7 @@
 export type CliCommand =
   | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number }
   | { kind: 'check'; target: string }
-  | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined }
+  | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined; skipSystemStore?: true }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -14,6 +14,7 @@ export const USAGE = `Usage:
                                                     run projects in the foreground (default DIR: .)
   locald check [DIR|FILE]                           validate a locald.toml; exit 1 with located errors
   locald ca [--install | --uninstall] [--home DIR]  print the local CA certificate path, or (un)trust it
+            [--no-system-store]                     (un)trust it in your browsers only, not system-wide
   locald --version | --help
 
 Environment:
@@ -69,14 +70,16 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return { ok: true, command: { kind: 'check', target: positional[0] ?? '.' } };
     }
     case 'ca': {
-      const unknown = unknownFlag(flags, ['install', 'uninstall', 'home']);
+      const unknown = unknownFlag(flags, ['install', 'uninstall', 'home', 'no-system-store']);
       if (unknown !== undefined) return unknown;
       if (flags.has('install') && flags.has('uninstall')) return { ok: false, error: 'choose one of --install or --uninstall' };
+      const skipSystemStore = flags.has('no-system-store');
+      if (skipSystemStore && !flags.has('install') && !flags.has('uninstall')) return { ok: false, error: '--no-system-store goes with --install or --uninstall' };
       if (positional.length > 0) return { ok: false, error: `unexpected argument '${positional[0]}'` };
       const home = stringFlag(flags, 'home');
       if (home === null) return { ok: false, error: '--home needs a directory' };
       const action = flags.has('install') ? 'install' : flags.has('uninstall') ? 'uninstall' : 'path';
-      return { ok: true, command: { kind: 'ca', action, home } };
+      return { ok: true, command: { kind: 'ca', action, home, ...(skipSystemStore ? { skipSystemStore: true as const } : {}) } };
     }
     default:
       return { ok: false, error: `unknown command '${command}'. Commands: up, check, ca` };

@@ -8,7 +8,8 @@ export async function runCa(command: Extract<CliCommand, { kind: 'ca' }>): Promi
   let result: Awaited<ReturnType<typeof caCommand>>;
   try {
     const home = ensureHome(resolveHome(command.home), (message) => process.stderr.write(`locald: warning: ${message}\n`));
-    result = await caCommand(home, command.action);
+    // The system store is the machine's; browsers (NSS) and the user's keychain are not.
+    result = await caCommand(home, command.action, command.skipSystemStore === true ? { targets: { linuxSystemStore: null } } : {});
   } catch (e) {
     if (!(e instanceof PrivatePathError)) throw e;
     process.stderr.write(`locald: ${e.message}\n`);

@@ -1,8 +1,17 @@
 // `locald ca [--install | --uninstall]`: what the CLI prints and its exit code.
 import { LocalCa } from './ca.js';
-import { formatTrustOutcome, installCa, uninstallCa, type TrustRunOptions } from './trust-run.js';
+import { changeCaTrust, formatTrustOutcome, uninstallCa, type TrustOutcome, type TrustRunOptions } from './trust-run.js';
 
 export type CaAction = 'path' | 'install' | 'uninstall';
+
+/** Trusts the CA (creating it first if needed) in every store found on this machine. */
+export async function installCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
+  const ca = await LocalCa.open(home);
+  const outcome = await changeCaTrust(home, 'install', options);
+  const caNote =
+    ca.origin.kind === 'created' ? 'created a new local CA' : ca.origin.kind === 'replaced' ? `created a new local CA (${ca.origin.reason})` : undefined;
+  return caNote === undefined ? outcome : { ...outcome, caNote };
+}
 
 /**
  * `path` prints the CA certificate path (creating the CA on first use, so the path is

@@ -17,7 +17,7 @@ export { LruMap } from '../../shared/lru.js';
 export { labelForServername, labelProblem, isDnsLabel, leafDnsNames, type ServernameMatch } from './names.js';
 export { trustCommands, formatCommand, type TrustAction, type TrustOptions, type TrustPlatform, type TrustStep, type LinuxSystemStore } from './trust.js';
 export {
-  installCa,
+  changeCaTrust,
   uninstallCa,
   runTrustSteps,
   detectTrustTargets,
@@ -26,5 +26,5 @@ export {
   type TrustReport,
   type TrustRunOptions,
 } from './trust-run.js';
-export { caCommand, type CaAction } from './command.js';
+export { caCommand, installCa, type CaAction } from './command.js';
 export { CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS } from './x509.js';

@@ -5,26 +5,32 @@ import { X509Certificate } from 'node:crypto';
 import { access, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { LocalCa } from './ca.js';
 import { readTextIfExists } from './files.js';
 import { caPaths } from './paths.js';
 import {
   LINUX_STORE_MARKERS,
   formatCommand,
-  nssProfileRoots,
+  nssLayout,
+  planNssTargets,
   trustCommands,
   type LinuxSystemStore,
+  type NssFacts,
+  type NssLayout,
+  type NssTarget,
+  type TrustAction,
   type TrustPlatform,
   type TrustStep,
 } from './trust.js';
 
 export interface TrustReport {
   store: string;
-  status: 'ok' | 'skipped' | 'failed';
-  /** "ran …", "skipped: …" or "failed: <stderr>". */
+  status: 'added' | 'present' | 'removed' | 'skipped' | 'failed';
+  /** "added: ran …", "removed: ran …", "already there", "skipped: …" or "failed: <command>: <stderr>". */
   detail: string;
   /** What ran, or what the user should run themselves, as they would type it. */
   commands: string[];
+  /** Set when browsers that read this store will still not trust the CA: which, and what to do. */
+  stillUntrusted?: { browsers: string; remedy: string };
 }
 
 export interface CommandResult {
@@ -93,11 +99,39 @@ export async function programExists(program: string, env: NodeJS.ProcessEnv = pr
 
 export interface TrustTargets {
   linuxSystemStore: LinuxSystemStore | null;
-  nssDatabases: string[];
+  /** NSS databases to change, and browsers whose database cannot be reached yet (see planNssTargets). */
+  nss: NssTarget[];
 }
 
-/** Which system store and which NSS databases (Chromium's, each Firefox profile's) this user has. */
-export async function detectTrustTargets(platform: TrustPlatform, userHome: string): Promise<TrustTargets> {
+/** Which paths of the layout exist, and which Firefox profile folders hold a cert9.db. */
+export async function detectNssFacts(layout: NssLayout): Promise<NssFacts> {
+  const probes = [
+    ...layout.chromium.map((dir) => join(dir, 'cert9.db')),
+    ...(layout.snapChromium === null ? [] : [join(layout.snapChromium.db, 'cert9.db'), layout.snapChromium.ran, layout.snapChromium.program]),
+    ...layout.firefoxPrograms,
+  ];
+  const existing = new Set<string>();
+  for (const path of probes) if (await exists(path)) existing.add(path);
+  const firefoxProfiles = new Map<string, string[]>();
+  for (const root of layout.firefoxRoots) {
+    let entries: string[];
+    try {
+      entries = await readdir(root);
+    } catch {
+      continue;
+    }
+    const profiles: string[] = [];
+    for (const entry of entries.sort()) {
+      const profile = join(root, entry);
+      if (await exists(join(profile, 'cert9.db'))) profiles.push(profile);
+    }
+    firefoxProfiles.set(root, profiles);
+  }
+  return { existing, firefoxProfiles };
+}
+
+/** Which system store and which NSS databases (Chromium's, each Firefox profile's) to change for `action`. */
+export async function detectTrustTargets(platform: TrustPlatform, userHome: string, action: TrustAction): Promise<TrustTargets> {
   let linuxSystemStore: LinuxSystemStore | null = null;
   if (platform === 'linux') {
     for (const [kind, marker] of LINUX_STORE_MARKERS) {
@@ -107,22 +141,8 @@ export async function detectTrustTargets(platform: TrustPlatform, userHome: stri
       }
     }
   }
-  const { shared, firefoxRoots } = nssProfileRoots(platform, userHome);
-  const nssDatabases: string[] = [];
-  for (const dir of shared) if (await exists(join(dir, 'cert9.db'))) nssDatabases.push(dir);
-  for (const root of firefoxRoots) {
-    let entries: string[];
-    try {
-      entries = await readdir(root);
-    } catch {
-      continue;
-    }
-    for (const entry of entries.sort()) {
-      const profile = join(root, entry);
-      if (await exists(join(profile, 'cert9.db'))) nssDatabases.push(profile);
-    }
-  }
-  return { linuxSystemStore, nssDatabases };
+  const layout = nssLayout(platform, userHome);
+  return { linuxSystemStore, nss: planNssTargets(layout, await detectNssFacts(layout), action) };
 }
 
 export interface TrustRunOptions {
@@ -148,9 +168,20 @@ function lastLines(text: string): string {
 }
 
 export interface RunStepsOptions {
+  /** What a step that ran did: added (install, the default) or removed (uninstall) the CA. */
+  action?: TrustAction;
   run?: CommandRunner;
   isRoot?: boolean;
   hasProgram?: (program: string) => Promise<boolean>;
+}
+
+const AGAIN = 'then run this again';
+
+async function isPresent(step: TrustStep, run: CommandRunner): Promise<boolean> {
+  if (step.presentIf === undefined) return false;
+  const check = await run(step.presentIf.command);
+  if (check.error !== undefined || check.code !== 0) return false;
+  return step.presentIf.outputHas === undefined || check.stdout.replace(/\s+/g, '').includes(step.presentIf.outputHas);
 }
 
 /** Runs the steps one by one; a failure in one store does not stop the others. */
@@ -158,16 +189,23 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
   const run = options.run ?? ((argv) => runCommand(argv));
   const hasProgram = options.hasProgram ?? ((program) => programExists(program));
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  const done = options.action === 'uninstall' ? 'removed' : 'added';
   let sudoWorks: boolean | undefined;
   const reports: TrustReport[] = [];
   for (const step of steps) {
     const show = (prefix: string[]) => step.commands.map((argv) => formatCommand([...prefix, ...argv], platform));
+    const untrusted = (remedy: string) => (step.browsers === undefined ? {} : { stillUntrusted: { browsers: step.browsers, remedy } });
+    if (step.skip !== undefined) {
+      reports.push({ store: step.store, status: 'skipped', detail: `skipped: ${step.skip}`, commands: [], ...untrusted(step.skip) });
+      continue;
+    }
     if (!(await hasProgram(step.requires.program))) {
       reports.push({
         store: step.store,
         status: 'skipped',
         detail: `skipped: ${step.requires.program} is not installed (${step.requires.hint})`,
         commands: show(step.needsRoot && !isRoot ? ['sudo'] : []),
+        ...untrusted(`${step.requires.program} is not installed; ${step.requires.hint}, ${AGAIN}`),
       });
       continue;
     }
@@ -177,6 +215,10 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
         reports.push({ store: step.store, status: 'skipped', detail: 'skipped: the CA is not in this store', commands: [] });
         continue;
       }
+    }
+    if (await isPresent(step, run)) {
+      reports.push({ store: step.store, status: 'present', detail: 'already there', commands: [] });
+      continue;
     }
     let prefix: string[] = [];
     if (step.needsRoot && !isRoot) {
@@ -188,6 +230,7 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
           status: 'skipped',
           detail: 'skipped: needs administrator rights; run these commands yourself',
           commands: show(['sudo']),
+          ...untrusted(`needs administrator rights; run the commands below, ${AGAIN}`),
         });
         continue;
       }
@@ -207,8 +250,8 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
     }
     reports.push(
       failure === null
-        ? { store: step.store, status: 'ok', detail: `ran ${ran.join(' && ')}: ok`, commands: ran }
-        : { store: step.store, status: 'failed', detail: failure, commands: ran },
+        ? { store: step.store, status: done, detail: `${done}: ran ${ran.join(' && ')}`, commands: ran }
+        : { store: step.store, status: 'failed', detail: failure, commands: ran, ...untrusted(`fix the failure above, ${AGAIN}`) },
     );
   }
   return reports;
@@ -216,68 +259,67 @@ export async function runTrustSteps(steps: readonly TrustStep[], platform: Trust
 
 export interface TrustOutcome {
   certPath: string;
-  /** Set when `installCa` had to create or replace the CA first. */
+  /** Set when `installCa` had to create or replace the CA first, or when there is no CA. */
   caNote?: string;
   reports: TrustReport[];
 }
 
-/** Trusts the CA (creating it first if needed) in every store found on this machine. */
-export async function installCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
-  const ca = await LocalCa.open(home);
-  const platform = options.platform ?? currentPlatform();
-  const userHome = options.userHome ?? homedir();
-  const targets = { ...(await detectTrustTargets(platform, userHome)), ...options.targets };
-  const steps = trustCommands(platform, ca.certPath, {
-    action: 'install',
-    caSha1: ca.sha1,
-    caName: ca.commonName,
-    userHome,
-    linuxSystemStore: targets.linuxSystemStore,
-    nssDatabases: targets.nssDatabases,
-  });
-  const reports = await runTrustSteps(steps, platform, runnerOptions(options));
-  const caNote =
-    ca.origin.kind === 'created' ? 'created a new local CA' : ca.origin.kind === 'replaced' ? `created a new local CA (${ca.origin.reason})` : undefined;
-  return caNote === undefined ? { certPath: ca.certPath, reports } : { certPath: ca.certPath, caNote, reports };
-}
-
-/** Removes the CA from every store found on this machine. Never creates a CA. */
-export async function uninstallCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
+/**
+ * Trusts (or stops trusting) the CA already in `home`, in every store found on this machine.
+ * Never creates a CA (installCa in command.ts does), so it needs no X.509 library: the
+ * desktop shell runs it as is.
+ */
+export async function changeCaTrust(home: string, action: TrustAction, options: TrustRunOptions = {}): Promise<TrustOutcome> {
   const { certPath } = caPaths(home);
   const pem = await readTextIfExists(certPath);
-  if (pem === null) return { certPath, caNote: 'there is no local CA, so nothing is trusted', reports: [] };
+  if (pem === null) {
+    return { certPath, caNote: action === 'install' ? 'there is no local CA yet: run locald first' : 'there is no local CA, so nothing is trusted', reports: [] };
+  }
   const cert = new X509Certificate(pem);
   const platform = options.platform ?? currentPlatform();
   const userHome = options.userHome ?? homedir();
-  const targets = { ...(await detectTrustTargets(platform, userHome)), ...options.targets };
+  const targets = { ...(await detectTrustTargets(platform, userHome, action)), ...options.targets };
   const steps = trustCommands(platform, certPath, {
-    action: 'uninstall',
+    action,
     caSha1: cert.fingerprint.replaceAll(':', '').toUpperCase(),
     caName: /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '',
+    caBase64: cert.raw.toString('base64'),
     userHome,
     linuxSystemStore: targets.linuxSystemStore,
-    nssDatabases: targets.nssDatabases,
+    nss: targets.nss,
   });
-  return { certPath, reports: await runTrustSteps(steps, platform, runnerOptions(options)) };
+  return { certPath, reports: await runTrustSteps(steps, platform, runnerOptions(options, action)) };
 }
 
-function runnerOptions(options: TrustRunOptions): RunStepsOptions {
-  const out: RunStepsOptions = {};
+/** Removes the CA from every store found on this machine. Never creates a CA. */
+export function uninstallCa(home: string, options: TrustRunOptions = {}): Promise<TrustOutcome> {
+  return changeCaTrust(home, 'uninstall', options);
+}
+
+function runnerOptions(options: TrustRunOptions, action: TrustAction): RunStepsOptions {
+  const out: RunStepsOptions = { action };
   if (options.run !== undefined) out.run = options.run;
   if (options.isRoot !== undefined) out.isRoot = options.isRoot;
   if (options.hasProgram !== undefined) out.hasProgram = options.hasProgram;
   return out;
 }
 
-/** The report as the CLI prints it: one line per store, then any commands left for the user. */
+const MARKS: Record<TrustReport['status'], string> = { added: 'added  ', present: 'present', removed: 'removed', skipped: 'skipped', failed: 'FAILED ' };
+
+/**
+ * The report as the CLI prints it: one line per store with what was done, the commands
+ * left for the user, then one plain line per browser that will still not trust the CA.
+ */
 export function formatTrustOutcome(outcome: TrustOutcome): string {
   const lines: string[] = [`CA certificate: ${outcome.certPath}`];
   if (outcome.caNote !== undefined) lines.push(outcome.caNote);
   if (outcome.reports.length === 0 && outcome.caNote === undefined) lines.push('no trust store found on this machine');
   for (const r of outcome.reports) {
-    const mark = r.status === 'ok' ? 'ok     ' : r.status === 'skipped' ? 'skipped' : 'FAILED ';
-    lines.push(`${mark} ${r.store}: ${r.detail.replace(/^(skipped|failed): /, '')}`);
-    if (r.status !== 'ok') for (const c of r.commands) lines.push(`          to do it yourself: ${c}`);
+    lines.push(`${MARKS[r.status]} ${r.store}: ${r.detail.replace(/^(skipped|failed|added|removed): /, '')}`);
+    if (r.status === 'skipped' || r.status === 'failed') for (const c of r.commands) lines.push(`          to do it yourself: ${c}`);
+  }
+  for (const r of outcome.reports) {
+    if (r.stillUntrusted !== undefined) lines.push(`${r.stillUntrusted.browsers} will still not trust the CA: ${r.stillUntrusted.remedy}.`);
   }
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ export type TrustAction = 'install' | 'uninstall';
 export type LinuxSystemStore = 'debian' | 'fedora' | 'arch' | 'opensuse';
 
 export interface TrustStep {
-  /** The store, as the report names it: "macOS login keychain", "NSS database ~/.pki/nssdb". */
+  /** The store, as the report names it: "macOS login keychain", "NSS database ~/.pki/nssdb (Chromium)". */
   store: string;
   /** Commands run in order (argv, no shell); the step stops at the first that fails. */
   commands: string[][];
@@ -20,7 +20,21 @@ export interface TrustStep {
   requires: { program: string; hint: string };
   /** Uninstall: run the commands only when this succeeds (the CA is in this store); otherwise skip. */
   onlyIf?: string[];
+  /**
+   * Install: the CA is already there when this command succeeds and (if set) its output, without
+   * whitespace, contains `outputHas` (the certificate itself, not only its nickname).
+   */
+  presentIf?: { command: string[]; outputHas?: string };
+  /** Nothing can be done here yet: the step is reported as skipped for this reason. */
+  skip?: string;
+  /** The browsers that read this store, for "… will still not trust it" when the step does not succeed. */
+  browsers?: string;
 }
+
+/** One NSS database to change, or a browser whose database cannot be reached yet (and why). */
+export type NssTarget =
+  | { kind: 'database'; dir: string; browsers: string; create: boolean }
+  | { kind: 'unreachable'; browsers: string; reason: string };
 
 export interface TrustOptions {
   action: TrustAction;
@@ -28,12 +42,14 @@ export interface TrustOptions {
   caSha1: string;
   /** The CA's common name; also its NSS nickname (NSS requires one nickname per subject). */
   caName: string;
+  /** The CA certificate, DER in base64: how an NSS listing shows that this exact certificate is there. */
+  caBase64?: string;
   /** The user's home directory (for the macOS login keychain). */
   userHome: string;
   /** Linux: the system store found on this machine, if any. */
   linuxSystemStore?: LinuxSystemStore | null;
-  /** NSS databases (directories holding cert9.db): Chromium's ~/.pki/nssdb and Firefox profiles. */
-  nssDatabases?: readonly string[];
+  /** NSS databases (Chromium's, Firefox profiles') and browsers that cannot be reached yet: see planNssTargets. */
+  nss?: readonly NssTarget[];
 }
 
 interface SystemStoreLayout {
@@ -93,18 +109,37 @@ function nssHint(platform: TrustPlatform): string {
 }
 
 function nssSteps(platform: TrustPlatform, caPath: string, opts: TrustOptions): TrustStep[] {
-  return (opts.nssDatabases ?? []).map((dir) => ({
-    store: `NSS database ${dir}`,
-    commands: [
-      opts.action === 'install'
-        ? // C,, : a trusted CA for TLS servers only (not e-mail or code signing).
-          ['certutil', '-d', `sql:${dir}`, '-A', '-t', 'C,,', '-n', opts.caName, '-i', caPath]
-        : ['certutil', '-d', `sql:${dir}`, '-D', '-n', opts.caName],
-    ],
-    needsRoot: false,
-    requires: { program: 'certutil', hint: nssHint(platform) },
-    ...(opts.action === 'uninstall' ? { onlyIf: ['certutil', '-d', `sql:${dir}`, '-L', '-n', opts.caName] } : {}),
-  }));
+  const install = opts.action === 'install';
+  const requires = { program: 'certutil', hint: nssHint(platform) };
+  return (opts.nss ?? []).flatMap((target): TrustStep[] => {
+    if (target.kind === 'unreachable') {
+      // Nothing to take out of a database that does not exist.
+      return install ? [{ store: target.browsers, commands: [], needsRoot: false, requires, skip: target.reason, browsers: target.browsers }] : [];
+    }
+    const db = `sql:${target.dir}`;
+    const store = `NSS database ${target.dir} (${target.browsers})`;
+    if (!install) {
+      return [{ store, commands: [['certutil', '-d', db, '-D', '-n', opts.caName]], needsRoot: false, requires, onlyIf: ['certutil', '-d', db, '-L', '-n', opts.caName] }];
+    }
+    // As mkcert does: Chromium creates ~/.pki/nssdb only when it first runs, and reads it at startup.
+    const create = target.create
+      ? [
+          ['mkdir', '-p', '-m', '0700', target.dir],
+          ['certutil', '-d', db, '-N', '--empty-password'],
+        ]
+      : [];
+    return [
+      {
+        store,
+        // C,, : a trusted CA for TLS servers only (not e-mail or code signing).
+        commands: [...create, ['certutil', '-d', db, '-A', '-t', 'C,,', '-n', opts.caName, '-i', caPath]],
+        needsRoot: false,
+        requires,
+        browsers: target.browsers,
+        ...(target.create ? {} : { presentIf: { command: ['certutil', '-d', db, '-L', '-n', opts.caName, '-a'], ...(opts.caBase64 === undefined ? {} : { outputHas: opts.caBase64 }) } }),
+      },
+    ];
+  });
 }
 
 /**
@@ -156,7 +191,7 @@ export function trustCommands(platform: TrustPlatform, caPath: string, opts: Tru
           commands: install ? [['cp', caPath, layout.anchor], layout.refresh] : [['rm', '-f', layout.anchor], layout.refreshAfterRemove],
           needsRoot: true,
           requires: { program: layout.program, hint: `the ${layout.label} CA certificates package` },
-          ...(install ? {} : { onlyIf: ['test', '-e', layout.anchor] }),
+          ...(install ? { presentIf: { command: ['cmp', '-s', caPath, layout.anchor] } } : { onlyIf: ['test', '-e', layout.anchor] }),
         });
       }
       return [...steps, ...nssSteps(platform, caPath, opts)];
@@ -164,23 +199,81 @@ export function trustCommands(platform: TrustPlatform, caPath: string, opts: Tru
   }
 }
 
-/** Candidate NSS databases for a user: Chromium's shared database and Firefox profiles' parent folders. */
-export function nssProfileRoots(platform: TrustPlatform, userHome: string): { shared: string[]; firefoxRoots: string[] } {
+/** Where each platform's browsers keep their NSS databases; detection checks which of these exist. */
+export interface NssLayout {
+  /** Chromium's shared database: created when missing. */
+  chromium: string[];
+  /** Snap Chromium: its database, the folder that shows the snap has run, and its launcher. */
+  snapChromium: { db: string; ran: string; program: string } | null;
+  /** Folders holding one folder per Firefox profile (plain, snap, flatpak). */
+  firefoxRoots: string[];
+  /** Files that show Firefox is installed even before it has created a profile. */
+  firefoxPrograms: string[];
+}
+
+export function nssLayout(platform: TrustPlatform, userHome: string): NssLayout {
+  const j = posix.join;
   switch (platform) {
     case 'linux':
       return {
-        shared: [posix.join(userHome, '.pki', 'nssdb')],
+        chromium: [j(userHome, '.pki', 'nssdb')],
+        snapChromium: { db: j(userHome, 'snap', 'chromium', 'current', '.pki', 'nssdb'), ran: j(userHome, 'snap', 'chromium', 'current'), program: '/snap/bin/chromium' },
         firefoxRoots: [
-          posix.join(userHome, '.mozilla', 'firefox'),
-          posix.join(userHome, 'snap', 'firefox', 'common', '.mozilla', 'firefox'),
-          posix.join(userHome, '.var', 'app', 'org.mozilla.firefox', '.mozilla', 'firefox'),
+          j(userHome, '.mozilla', 'firefox'),
+          j(userHome, 'snap', 'firefox', 'common', '.mozilla', 'firefox'),
+          j(userHome, '.var', 'app', 'org.mozilla.firefox', '.mozilla', 'firefox'),
         ],
+        firefoxPrograms: ['/usr/bin/firefox', '/usr/bin/firefox-esr', '/snap/bin/firefox', '/var/lib/flatpak/exports/bin/org.mozilla.firefox'],
       };
     case 'darwin':
-      return { shared: [], firefoxRoots: [posix.join(userHome, 'Library', 'Application Support', 'Firefox', 'Profiles')] };
+      return {
+        chromium: [],
+        snapChromium: null,
+        firefoxRoots: [j(userHome, 'Library', 'Application Support', 'Firefox', 'Profiles')],
+        firefoxPrograms: ['/Applications/Firefox.app'],
+      };
     case 'win32':
-      return { shared: [], firefoxRoots: [] };
+      // Chrome and Firefox on Windows read the Windows store.
+      return { chromium: [], snapChromium: null, firefoxRoots: [], firefoxPrograms: [] };
   }
+}
+
+/** What detection saw on disk: which paths of the layout exist, and each Firefox root's profiles. */
+export interface NssFacts {
+  /** Paths from the layout that exist; a database counts when `<dir>/cert9.db` is listed. */
+  existing: ReadonlySet<string>;
+  /** Each Firefox root that exists, with its profile folders that hold a cert9.db, sorted. */
+  firefoxProfiles: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Which NSS databases to change. Install creates Chromium's database when it is missing
+ * (Chromium reads it at startup, but creates it only when it first runs), and the snap's
+ * once the snap has run; it never creates Firefox profiles, and says so when there is none.
+ * Uninstall touches only databases that exist.
+ */
+export function planNssTargets(layout: NssLayout, facts: NssFacts, action: TrustAction): NssTarget[] {
+  const install = action === 'install';
+  const hasDb = (dir: string) => facts.existing.has(posix.join(dir, 'cert9.db'));
+  const targets: NssTarget[] = [];
+  for (const dir of layout.chromium) {
+    if (hasDb(dir) || install) targets.push({ kind: 'database', dir, browsers: 'Chromium', create: !hasDb(dir) });
+  }
+  const snap = layout.snapChromium;
+  if (snap !== null) {
+    if (hasDb(snap.db)) targets.push({ kind: 'database', dir: snap.db, browsers: 'Chromium (snap)', create: false });
+    else if (install && facts.existing.has(snap.ran)) targets.push({ kind: 'database', dir: snap.db, browsers: 'Chromium (snap)', create: true });
+    else if (install && facts.existing.has(snap.program)) {
+      targets.push({ kind: 'unreachable', browsers: 'Chromium (snap)', reason: 'the snap has not run yet; start Chromium once, then run this again' });
+    }
+  }
+  const profiles = layout.firefoxRoots.flatMap((root) => facts.firefoxProfiles.get(root) ?? []);
+  for (const dir of profiles) targets.push({ kind: 'database', dir, browsers: 'Firefox', create: false });
+  const firefoxInstalled = layout.firefoxRoots.some((root) => facts.firefoxProfiles.has(root)) || layout.firefoxPrograms.some((p) => facts.existing.has(p));
+  if (install && profiles.length === 0 && firefoxInstalled) {
+    targets.push({ kind: 'unreachable', browsers: 'Firefox', reason: 'no Firefox profile yet; start Firefox once, then run this again' });
+  }
+  return targets;
 }
 
 /** A command as a user would type it in a POSIX shell (for reports and "run this yourself"). */

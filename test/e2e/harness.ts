@@ -40,9 +40,11 @@ export interface Locald {
 /**
  * Starts `locald up <dir> --http-port 0 --home <tmp>` from the sources and waits for the dashboard URL.
  * `captureMaxTotalBytes` sets a small capture cap (--capture-max-total), to see what it drops.
+ * `home` uses that state directory instead of a temporary one (the caller removes it).
  */
-export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), options: { captureMaxTotalBytes?: number } = {}): Promise<Locald> {
-  const home = mkdtempSync(join(tmpdir(), 'locald-e2e-home-'));
+export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), options: { captureMaxTotalBytes?: number; home?: string } = {}): Promise<Locald> {
+  const ownHome = options.home === undefined;
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'locald-e2e-home-'));
   const cap = options.captureMaxTotalBytes === undefined ? [] : ['--capture-max-total', String(options.captureMaxTotalBytes)];
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', '0', '--home', home, ...cap], {
     cwd: repoRoot,
@@ -69,7 +71,7 @@ export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), 
         child.kill('SIGTERM');
         await waitFor('locald to exit', () => exited, 20_000).catch(() => child.kill('SIGKILL'));
       }
-      rmSync(home, { recursive: true, force: true });
+      if (ownHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -101,7 +103,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Browser> {
+/** `env` replaces Chromium's environment (e.g. another HOME, whose ~/.pki/nssdb it then reads). */
+export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'locald-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -111,6 +114,7 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; w
     acceptDownloads: true,
     colorScheme: options.colorScheme ?? 'light',
     viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
+    ...(options.env === undefined ? {} : { env: options.env }),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

@@ -40,6 +40,12 @@ test('check and ca defaults', () => {
   assert.deepEqual(parseArgs(['check']), { ok: true, command: { kind: 'check', target: '.' } });
   assert.deepEqual(parseArgs(['ca']), { ok: true, command: { kind: 'ca', action: 'path', home: undefined } });
   assert.deepEqual(parseArgs(['ca', '--install']), { ok: true, command: { kind: 'ca', action: 'install', home: undefined } });
+  assert.deepEqual(parseArgs(['ca', '--uninstall', '--no-system-store']), {
+    ok: true,
+    command: { kind: 'ca', action: 'uninstall', home: undefined, skipSystemStore: true },
+  });
+  const lone = parseArgs(['ca', '--no-system-store']);
+  assert.match(lone.ok ? '' : lone.error, /--no-system-store goes with --install or --uninstall/);
   assert.deepEqual(parseArgs([]), { ok: true, command: { kind: 'help' } });
 });
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { allTrayIconFiles, TRAY_ICON_STATES, trayBarIsDark, trayIconFile } from '../../electron/logic/tray-icons.js';
-import { trustCertificateCommand } from '../../electron/logic/certificate-trust.js';
+import { trustCertificateResult } from '../../electron/logic/certificate-trust.js';
 
 const trayDir = join(dirname(fileURLToPath(import.meta.url)), '../../build/tray');
 
@@ -105,26 +105,29 @@ describe('trayBarIsDark', () => {
   });
 });
 
-describe('trustCertificateCommand', () => {
-  it('macOS: security add-trusted-cert into the login keychain (Keychain asks for the password)', () => {
-    assert.deepEqual(trustCertificateCommand('darwin', '/data/engine/ca.pem', '/Users/ann'), {
-      ok: true,
-      file: '/usr/bin/security',
-      args: ['add-trusted-cert', '-r', 'trustRoot', '-k', '/Users/ann/Library/Keychains/login.keychain-db', '/data/engine/ca.pem'],
-    });
+describe('trustCertificateResult: the desktop words the same per-store report as locald ca --install', () => {
+  const nss = { store: 'NSS database /home/ann/.pki/nssdb (Chromium)', detail: 'added: ran certutil -A', commands: ['certutil -A'] };
+
+  it('every store added or already there: ok, with the report', () => {
+    const result = trustCertificateResult({ certPath: '/c.pem', reports: [{ ...nss, status: 'added' }] });
+    assert.equal(result.ok, true);
+    assert.match(result.message, /^The locald certificate is trusted\. .*\n\nCA certificate: \/c\.pem\nadded {3}NSS database \/home\/ann\/\.pki\/nssdb \(Chromium\): ran certutil -A$/);
   });
 
-  it('Windows: certutil into the current user\'s Root store (no admin rights)', () => {
-    assert.deepEqual(trustCertificateCommand('win32', 'C:\\data\\ca.pem', 'C:\\Users\\ann'), {
-      ok: true,
-      file: 'certutil.exe',
-      args: ['-user', '-addstore', 'Root', 'C:\\data\\ca.pem'],
+  it('a browser left without the CA is not ok, and says which and what to do', () => {
+    const result = trustCertificateResult({
+      certPath: '/c.pem',
+      reports: [
+        { ...nss, status: 'present', detail: 'already there', commands: [] },
+        { store: 'Firefox', status: 'skipped', detail: 'skipped: start Firefox once', commands: [], stillUntrusted: { browsers: 'Firefox', remedy: 'start Firefox once' } },
+      ],
     });
-  });
-
-  it('elsewhere: no command, but instructions that name the file', () => {
-    const result = trustCertificateCommand('linux', '/home/ann/.config/locald/engine/ca.pem', '/home/ann');
     assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.message : '', /\/home\/ann\/\.config\/locald\/engine\/ca\.pem/);
+    assert.match(result.message, /\nFirefox will still not trust the CA: start Firefox once\.$/);
+  });
+
+  it('no CA, or a failed store: not ok', () => {
+    assert.equal(trustCertificateResult({ certPath: '/c.pem', caNote: 'there is no local CA yet: run locald first', reports: [] }).ok, false);
+    assert.equal(trustCertificateResult({ certPath: '/c.pem', reports: [{ ...nss, status: 'failed', detail: 'failed: x' }] }).ok, false);
   });
 });
