@@ -9,7 +9,7 @@ import { FrameBatcher } from '../../renderer/src/model/frame-batcher.js';
 import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
 import { LruMap } from '../../shared/lru.js';
 import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
-import { applyTrafficUpdates, selectionAfterEviction, type Selection } from '../../renderer/src/model/traffic-updates.js';
+import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type Selection } from '../../renderer/src/model/traffic-updates.js';
 import { ExchangeDroppedError, explainFetchError } from '../../renderer/src/store/exchange-dropped.js';
 import { EngineCallError } from '../../shared/wire-client.js';
 import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
@@ -127,6 +127,12 @@ describe('exchanges capture evicted', () => {
     assert.equal(m.size, 12);
     assert.deepEqual(rows(m), Array.from({ length: 12 }, (_, i) => 4989 + i));
     assert.equal(m.all().length, 12, 'the arrival list was compacted');
+  });
+  it('a Clear removes every row but the pinned ones, which the engine keeps too', () => {
+    const m = new TrafficModel();
+    m.apply([summary(1), summary(2, { pinned: true }), summary(3)]);
+    m.remove(unpinnedIds(m.all()));
+    assert.deepEqual(rows(m).sort(), [2]);
   });
   it('updates apply in arrival order: an eviction queued after the batch that listed the exchange removes it', () => {
     const m = new TrafficModel();

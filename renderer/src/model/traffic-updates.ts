@@ -41,3 +41,8 @@ export function selectionAfterEviction(selection: Selection, removed: ReadonlySe
   if (!selection.detailOpen) return { selectedId: null, detailOpen: false, editorFor: null, droppedId: null };
   return { selectedId: id, detailOpen: true, editorFor: null, droppedId: id };
 }
+
+/** What a Clear removes: everything but pinned exchanges, which the engine keeps too. */
+export function unpinnedIds(exchanges: readonly ExchangeSummary[]): number[] {
+  return exchanges.filter((e) => !e.pinned).map((e) => e.id);
+}

@@ -12,7 +12,7 @@ import { DEFAULT_COLUMNS, DEFAULT_SORT, toggleColumn, toggleSort, type ColumnId,
 import { FrameBatcher } from '../model/frame-batcher.js';
 import { LogBuffer } from '../model/log-buffer.js';
 import { TrafficModel } from '../model/traffic-model.js';
-import { applyTrafficUpdates, selectionAfterEviction, type TrafficUpdate } from '../model/traffic-updates.js';
+import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type TrafficUpdate } from '../model/traffic-updates.js';
 
 export type Tab = 'traffic' | 'projects';
 
@@ -132,8 +132,11 @@ export const actions = {
     bump();
   },
   trafficCleared(): void {
-    get().liveModel.clear();
-    if (get().importedModel === null) set({ selectedId: null, detailOpen: false, editorFor: null });
+    // The engine keeps pinned exchanges through a clear; so does the list.
+    const model = get().liveModel;
+    model.remove(unpinnedIds(model.all()));
+    const selected = get().selectedId;
+    if (get().importedModel === null && (selected === null || model.get(selected) === undefined)) set({ selectedId: null, detailOpen: false, editorFor: null });
     bump();
   },
   setCaptureStats(captureStats: CaptureStats): void {
