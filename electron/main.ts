@@ -174,7 +174,7 @@ async function start(): Promise<void> {
   }
 
   async function trustCertificate(): Promise<TrustCertificateResult> {
-    // The engine keeps its CA in engineHome/ca (ENGINE_CA_CERT_FILE): the same stores and commands as `locald ca --install`.
+    // The engine keeps its CA in engineHome/ca: the same stores and commands as `locald ca --install`.
     try {
       return trustCertificateResult(await changeCaTrust(engineHome, 'install'));
     } catch (error) {
