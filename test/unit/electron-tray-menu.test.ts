@@ -36,7 +36,7 @@ function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
 }
 
 function state(over: Partial<TrayState> = {}): TrayState {
-  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], ...over };
+  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], notificationsOff: [], ...over };
 }
 
 const FOOTER: MenuItemSpec[] = [
@@ -106,6 +106,7 @@ describe('buildTrayMenu', () => {
           { type: 'separator' },
           { type: 'normal', label: 'Open in Inspector', enabled: true, action: { type: 'openInspector', filter: { project: 'shop' } } },
           { type: 'normal', label: 'Reveal locald.toml', enabled: true, action: { type: 'revealConfig', path: '/work/shop/locald.toml' } },
+          { type: 'checkbox', label: 'Notify on failures', checked: true, enabled: true, action: { type: 'toggleNotifications', project: 'shop', enable: false } },
           { type: 'separator' },
           { type: 'normal', label: 'Remove Project…', enabled: true, action: { type: 'removeProject', project: 'shop' } },
         ],
@@ -244,6 +245,22 @@ describe('buildTrayMenu', () => {
   it('Start at Login reflects and flips the setting', () => {
     const item = find(buildTrayMenu(state({ startAtLogin: true })), 'Start at Login');
     assert.deepEqual(item, { type: 'checkbox', label: 'Start at Login', checked: true, enabled: true, action: { type: 'toggleStartAtLogin', enable: false } });
+  });
+
+  it('Notify on failures is per project: unchecked for a project in notificationsOff, and its click switches it back on', () => {
+    const menu = buildTrayMenu(state({ projects: [project('shop'), project('blog')], notificationsOff: ['blog'] }));
+    const blog = find(menu, 'blog');
+    const shop = find(menu, 'shop');
+    assert.ok(blog.type === 'submenu' && shop.type === 'submenu');
+    assert.deepEqual(find(blog.submenu, 'Notify on failures'), {
+      type: 'checkbox',
+      label: 'Notify on failures',
+      checked: false,
+      enabled: true,
+      action: { type: 'toggleNotifications', project: 'blog', enable: true },
+    });
+    const shopItem = find(shop.submenu, 'Notify on failures');
+    assert.ok(shopItem.type === 'checkbox' && shopItem.checked);
   });
 
   it('is plain data: survives JSON round-trip unchanged', () => {
