@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProjectState, ServiceState } from '../../shared/state.js';
+import type { ProjectState } from '../../shared/state.js';
+import { serviceState } from './state-fixtures.js';
 import type { MenuItemSpec, TrayState } from '../../electron/logic/tray-menu.js';
 import { buildTrayMenu, menuLabel, trayIconState, trayTooltip } from '../../electron/logic/tray-menu.js';
 
-function service(name: string, over: Partial<ServiceState> = {}): ServiceState {
-  return {
-    name,
-    status: 'ready',
-    port: 4000,
-    pid: 123,
-    restartPolicy: 'on-failure',
-    restarts: 0,
-    startedAt: 1,
-    lastExit: null,
-    reason: null,
-    nextRestartAt: null,
-    diagnostics: [],
-    ...over,
-  };
-}
+const service = serviceState;
 
 function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
   return {

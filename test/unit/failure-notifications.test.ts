@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogLine, ProjectState, ServiceState } from '../../shared/state.js';
+import { serviceState } from './state-fixtures.js';
 import { serviceFailures } from '../../shared/service-failures.js';
 import type { FailureNotice, NotifierMemory } from '../../electron/logic/failure-notifications.js';
 import {
@@ -14,22 +15,7 @@ import {
   PER_SERVICE_INTERVAL_MS,
 } from '../../electron/logic/failure-notifications.js';
 
-function service(name: string, over: Partial<ServiceState> = {}): ServiceState {
-  return {
-    name,
-    status: 'ready',
-    port: 4000,
-    pid: 123,
-    restartPolicy: 'on-failure',
-    restarts: 0,
-    startedAt: 1,
-    lastExit: null,
-    reason: null,
-    nextRestartAt: null,
-    diagnostics: [],
-    ...over,
-  };
-}
+const service = serviceState;
 
 function project(services: ServiceState[], name = 'shop'): ProjectState {
   return { name, dir: `/work/${name}`, file: `/work/${name}/locald.toml`, status: 'running', url: '', services, routes: [], configIssues: [] };
