@@ -16,7 +16,7 @@ import { EngineHost } from './logic/engine-host.js';
 import { decideNotification, EMPTY_NOTIFIER_MEMORY, lastServiceLine, noticeBody, noticeTitle } from './logic/failure-notifications.js';
 import type { FailureNotice } from './logic/failure-notifications.js';
 import type { EngineProcess } from './logic/engine-host.js';
-import { appPaths } from './logic/paths.js';
+import { APP_ID, appPaths } from './logic/paths.js';
 import { trayBarIsDark } from './logic/tray-icons.js';
 import { outcomeError, ProjectActions } from './logic/project-actions.js';
 import type { ActionOutcome } from './logic/project-actions.js';
@@ -65,6 +65,7 @@ function applicationMenu(): Menu {
 
 async function start(): Promise<void> {
   app.dock?.hide();
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   Menu.setApplicationMenu(applicationMenu());
   const paths = appPaths({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, isPackaged: app.isPackaged });
   hardenWebContents();
