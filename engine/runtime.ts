@@ -6,6 +6,8 @@ import { Dashboard } from './dashboard/server.js';
 import { createTrafficService } from './traffic.js';
 import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
+import { claimControlSocket, type ControlServer } from './control/server.js';
+import { removeOwnRecord, processStartTime, writeOwnerRecord } from './control/owner-record.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -39,6 +41,8 @@ export interface Runtime {
   ca: LocalCa | null;
   port: number;
   reaped: ReapReport;
+  /** The control endpoint other `locald` commands reach this engine at. */
+  control: ControlServer;
   /** Stops every project (and every process they started), then the listeners. Idempotent. */
   close(): Promise<void>;
   /** SIGKILL to every service's process group now; a close() in progress then finishes at once. */
@@ -48,6 +52,25 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const warn = options.onWarning ?? (() => undefined);
   const home = ensureHome(options.home, warn);
+  const startedAt = Date.now();
+  // Claimed before anything else, the engine included: a second engine must never reap the
+  // first one's services. Clients that connect meanwhile wait until the engine answers.
+  const control = await claimControlSocket(home);
+  try {
+    return await startClaimed(options, home, control, startedAt);
+  } catch (e) {
+    control.close();
+    throw e;
+  }
+}
+
+async function startClaimed(
+  options: RuntimeOptions,
+  home: string,
+  control: ControlServer,
+  startedAt: number,
+): Promise<Runtime> {
+  const warn = options.onWarning ?? (() => undefined);
   // Before anything else: a previous run that crashed may have left services holding ports.
   const reaped = await reapLeftovers(home);
   // The CA exists before any service starts, so NODE_EXTRA_CA_CERTS never names a missing file.
@@ -80,6 +103,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const bound = await proxy.listen();
   port = bound.port;
   engine.setHttpPort(port);
+  control.serve(engine);
+  writeOwnerRecord(home, {
+    pid: process.pid,
+    processStart: processStartTime(process.pid),
+    startedAt,
+    kind: process.versions.electron === undefined ? 'locald up' : 'desktop app',
+    port,
+    version: readVersion(),
+    socket: control.path,
+    dashboardUrl: dashboard.url(),
+  });
 
   let closing: Promise<void> | null = null;
   return {
@@ -90,9 +124,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ca,
     port,
     reaped,
+    control,
     close: () => {
       closing ??= (async () => {
         await engine.shutdown();
+        control.close();
+        removeOwnRecord(home);
         dashboard.close();
         await proxy.close();
         traffic.close();
