@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   tls?: boolean;
   /** What a changed locald.toml does; see EngineOptions.reloadPolicy. */
   reloadPolicy?: ReloadPolicy;
+  /** Who hosts the engine, for the owner record and `locald status`; 'locald up' unless told. */
+  kind?: 'locald up' | 'desktop app';
   /** Problems locald repaired or worked around (e.g. a state folder others could enter). */
   onWarning?: (message: string) => void;
 }
@@ -108,7 +110,7 @@ async function startClaimed(
     pid: process.pid,
     processStart: processStartTime(process.pid),
     startedAt,
-    kind: process.versions.electron === undefined ? 'locald up' : 'desktop app',
+    kind: options.kind ?? 'locald up',
     port,
     version: readVersion(),
     socket: control.path,
