@@ -25,8 +25,9 @@ function ask(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   return new Promise((done) => {
     rl.question(question, (answer) => {
-      rl.close();
+      // Settled before close(): closing emits 'close' at once, which means "no answer".
       done(/^y(es)?$/i.test(answer.trim()));
+      rl.close();
     });
     rl.once('close', () => done(false));
   });

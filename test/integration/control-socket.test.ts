@@ -45,6 +45,10 @@ async function servicePids(home: string): Promise<number[]> {
   }
 }
 
+function hasScript(): boolean {
+  return spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
 describe('locald up B beside a running locald up A', () => {
   const home = tempHome();
   const dirA = projectDir('alpha');
@@ -172,6 +176,31 @@ describe('locald up B beside a running locald up A', () => {
     assert.equal((await request(port, { host: `alpha.localhost:${port}`, path: '/' })).text, 'hello from alpha\n');
     assert.notEqual((await request(port, { host: `beta.localhost:${port}`, path: '/' })).status, 200);
     assert.ok(isAlive(engine.child.pid as number));
+  });
+
+  test('on a terminal it asks first; y runs the project, and Ctrl+C typed on that terminal stops it', { skip: hasScript() ? false : 'needs script(1) for a pseudo-terminal' }, async () => {
+    // script(1) gives locald a real pseudo-terminal: the prompt is read from it, and a typed
+    // Ctrl+C reaches locald as SIGINT through the terminal's line discipline.
+    const dirC = projectDir('delta');
+    const cmd = [process.execPath, LOCALD_BIN, 'up', dirC, '--home', home].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => (out.includes('Run them? [y/N]') ? true : undefined), 'the approval prompt', 30_000);
+      assert.match(out, /delta\/web: node server\.js/);
+      child.stdin.write('y\n');
+      await waitFor(() => (/delta is running at/.test(out) ? true : undefined), 'delta to run', 30_000);
+      assert.equal((await request(port, { host: `delta.localhost:${port}`, path: '/' })).text, 'hello from delta\n');
+      for (const pid of await servicePids(home)) seen.add(pid);
+      child.stdin.write('\u0003');
+      assert.equal(await exited, 0);
+      assert.match(out, /SIGINT: stopping delta/);
+      assert.ok(!(await list(home)).some((p) => p.name === 'delta'));
+    } finally {
+      if (child.exitCode === null && child.pid !== undefined) killAlive([child.pid]);
+    }
   });
 
   test('another user cannot connect to the socket', { skip: process.getuid?.() !== 0 ? 'needs root to become nobody' : false }, async () => {
