@@ -7,7 +7,8 @@ import { createTrafficService } from './traffic.js';
 import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
 import { claimControlSocket, type ControlServer } from './control/server.js';
-import { removeOwnRecord, processStartTime, writeOwnerRecord } from './control/owner-record.js';
+import { removeOwnRecord, writeOwnerRecord } from './control/owner-record.js';
+import { processStartTime } from './supervisor/process-start-time.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -106,9 +107,9 @@ async function startClaimed(
   port = bound.port;
   engine.setHttpPort(port);
   control.serve(engine);
-  writeOwnerRecord(home, {
+  await writeOwnerRecord(home, {
     pid: process.pid,
-    processStart: processStartTime(process.pid),
+    processStart: await processStartTime(process.pid),
     startedAt,
     kind: options.kind ?? 'locald up',
     port,

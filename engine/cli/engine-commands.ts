@@ -14,9 +14,9 @@ import { openUrl } from './opener.js';
 type EngineCommand = Extract<CliCommand, { kind: 'ls' | 'status' | 'logs' | 'restart' | 'stop' | 'open' }>;
 
 /** One line for "nothing to talk to", naming a stale record when one was left behind. */
-export function noEngineMessage(home: string): string {
+export async function noEngineMessage(home: string): Promise<string> {
   const record = readOwnerRecord(home);
-  const verdict = record === null ? null : checkOwnerRecord(record);
+  const verdict = record === null ? null : await checkOwnerRecord(record);
   const stale = verdict !== null && !verdict.live ? ` (a stale record was left: ${verdict.reason})` : '';
   return `locald: no engine is running for ${home}${stale}; start one with \`locald up\``;
 }
@@ -32,7 +32,7 @@ export async function runEngineCommand(command: EngineCommand): Promise<number> 
     return 1;
   }
   if (client === null) {
-    err(noEngineMessage(home));
+    err(await noEngineMessage(home));
     return 1;
   }
   try {

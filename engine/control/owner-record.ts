@@ -1,14 +1,15 @@
 // The record that says which engine owns a state directory: written atomically when the
 // engine has bound its proxy, read by every `locald` command that wants to know who runs.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processStartTime } from '../supervisor/process-start-time.js';
+import { processIsAlive, writeFileAtomic } from '../tls/files.js';
 
 export const OWNER_RECORD_FILE = 'engine.json';
 
 export interface OwnerRecord {
   pid: number;
-  /** The kernel's start time of `pid` (Linux: field 22 of /proc/<pid>/stat), to tell a reused pid apart; null where unknown. */
+  /** The start time of `pid` (supervisor/process-start-time.ts), to tell a reused pid apart; null where unknown. */
   processStart: string | null;
   /** Epoch ms when the engine started. */
   startedAt: number;
@@ -25,27 +26,6 @@ export function ownerRecordPath(home: string): string {
   return join(home, OWNER_RECORD_FILE);
 }
 
-/** The start time of a process, or null when the platform does not tell (not Linux) or it is gone. */
-export function processStartTime(pid: number): string | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export type RecordVerdict = { live: true } | { live: false; reason: string };
 
 /** Pure: whether a record still describes a running process, from what the system says about its pid. */
@@ -57,9 +37,11 @@ export function judgeOwnerRecord(record: OwnerRecord, exists: boolean, startNow:
   return { live: true };
 }
 
-export function checkOwnerRecord(record: OwnerRecord): RecordVerdict {
-  const exists = pidExists(record.pid);
-  return judgeOwnerRecord(record, exists, exists ? processStartTime(record.pid) : null);
+export async function checkOwnerRecord(record: OwnerRecord): Promise<RecordVerdict> {
+  const startNow = await processStartTime(record.pid);
+  // Where start times are known a missing one means the process is gone (or a zombie).
+  const exists = record.processStart !== null ? startNow !== null : processIsAlive(record.pid);
+  return judgeOwnerRecord(record, exists, startNow);
 }
 
 export function isOwnerRecord(value: unknown): value is OwnerRecord {
@@ -88,10 +70,8 @@ export function readOwnerRecord(home: string): OwnerRecord | null {
 }
 
 /** Write-then-rename: a reader sees the old record or the new one, never half of one. */
-export function writeOwnerRecord(home: string, record: OwnerRecord): void {
-  const tmp = join(home, `.${OWNER_RECORD_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, ownerRecordPath(home));
+export function writeOwnerRecord(home: string, record: OwnerRecord): Promise<void> {
+  return writeFileAtomic(ownerRecordPath(home), `${JSON.stringify(record, null, 2)}\n`, 0o600);
 }
 
 /** Removes the record only when it is still this process's (a successor's must stay). */

@@ -1,7 +1,7 @@
 // The engine's control endpoint: the engine API (shared/api.ts) as newline-delimited JSON over
 // a Unix socket (named pipe on Windows) in the state directory. Binding it is also how an
 // engine claims the state directory: whoever holds the socket is the one engine.
-import { chmodSync, closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { EngineApi } from '../../shared/api.js';
@@ -9,6 +9,7 @@ import { serveEngineConnection } from '../api/connection.js';
 import { encodeLine, LineDecoder } from './ndjson.js';
 import { checkOwnerRecord, readOwnerRecord, type OwnerRecord } from './owner-record.js';
 import { controlSocketPath, socketPathProblem } from './socket-path.js';
+import { tryLock } from '../tls/files.js';
 
 /** Held (O_EXCL) only while an engine binds or takes over the socket, so two never interleave. */
 const CLAIM_LOCK_FILE = 'engine.lock';
@@ -62,46 +63,20 @@ function listen(server: net.Server, path: string): Promise<void> {
   });
 }
 
-/** O_EXCL lock; a lock left by a process that died mid-claim is removed. */
+/** O_EXCL lock (tls/files.ts), waited for; one whose holder died is removed by tryLock. */
 async function withClaimLock<T>(home: string, work: () => Promise<T>): Promise<T> {
   const lock = join(home, CLAIM_LOCK_FILE);
   const deadline = Date.now() + CLAIM_DEADLINE_MS;
-  for (;;) {
-    let fd: number | null = null;
-    try {
-      fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (lockHolderGone(lock)) rmSync(lock, { force: true });
-      if (Date.now() > deadline) throw new Error(`could not claim the state directory: ${lock} stays held; remove it if no locald runs`);
-      await new Promise((r) => setTimeout(r, 25));
-      continue;
-    } finally {
-      if (fd !== null) closeSync(fd);
-    }
-    try {
-      return await work();
-    } finally {
-      rmSync(lock, { force: true });
-    }
+  let release = await tryLock(lock, { staleMs: CLAIM_DEADLINE_MS });
+  while (release === null) {
+    if (Date.now() > deadline) throw new Error(`could not claim the state directory: ${lock} stays held; remove it if no locald runs`);
+    await new Promise((r) => setTimeout(r, 25));
+    release = await tryLock(lock, { staleMs: CLAIM_DEADLINE_MS });
   }
-}
-
-function lockHolderGone(lock: string): boolean {
-  let pid: number;
   try {
-    pid = Number(readFileSync(lock, 'utf8'));
-  } catch {
-    return false;
-  }
-  // An empty file is a holder between open and write: give it time.
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    return await work();
+  } finally {
+    await release();
   }
 }
 
@@ -130,7 +105,7 @@ export async function claimControlSocket(home: string): Promise<ControlServer> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
     }
-    if (await canConnect(path)) throw new EngineRunningError(path, liveOwner(home));
+    if (await canConnect(path)) throw new EngineRunningError(path, await liveOwner(home));
     if (process.platform !== 'win32') rmSync(path, { force: true });
     await listen(server, path);
   });
@@ -149,9 +124,9 @@ export async function claimControlSocket(home: string): Promise<ControlServer> {
   };
 }
 
-function liveOwner(home: string): OwnerRecord | null {
+async function liveOwner(home: string): Promise<OwnerRecord | null> {
   const record = readOwnerRecord(home);
-  return record !== null && checkOwnerRecord(record).live ? record : null;
+  return record !== null && (await checkOwnerRecord(record)).live ? record : null;
 }
 
 function serveSocket(socket: net.Socket, api: EngineApi): void {
