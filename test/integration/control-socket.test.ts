@@ -178,6 +178,15 @@ describe('locald up B beside a running locald up A', () => {
     assert.ok(isAlive(engine.child.pid as number));
   });
 
+  test('locald up --detach adds the project, leaves it running and exits', async () => {
+    const r = locald(['up', dirB, '--yes', '--detach'], home);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /beta keeps running in the engine \(pid \d+\); stop with `locald stop beta`/);
+    assert.equal((await request(port, { host: `beta.localhost:${port}`, path: '/' })).text, 'hello from beta\n');
+    for (const pid of await servicePids(home)) seen.add(pid);
+    assert.equal(locald(['stop', 'beta'], home).code, 0);
+  });
+
   test('on a terminal it asks first; y runs the project, and Ctrl+C typed on that terminal stops it', { skip: hasScript() ? false : 'needs script(1) for a pseudo-terminal' }, async () => {
     // script(1) gives locald a real pseudo-terminal: the prompt is read from it, and a typed
     // Ctrl+C reaches locald as SIGINT through the terminal's line discipline.
