@@ -4,31 +4,42 @@ import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
 import { serviceFailures } from '../../shared/service-failures.js';
 import type { ProjectState } from '../../shared/state.js';
 import { EngineError } from '../engine-error.js';
-import { describeThrown, guardOutput, releaseStdio } from '../guarded-output.js';
+import { connectControl, type ControlClient } from '../control/client.js';
+import { EngineRunningError } from '../control/server.js';
+import { describeThrown, guardOutput, releaseStdio, type GuardedOutput } from '../guarded-output.js';
 import { resolveHome } from '../home.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { readVersion } from '../version.js';
 import type { CliCommand } from './args.js';
 import { formatLogLine, formatProjectBanner } from './format.js';
 import { watchParent } from './parent-watch.js';
+import { attachUp } from './up-attach.js';
 
 type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
-  const { out, err, outDroppable, bell, gone, isGone } = guardOutput();
+  const output = guardOutput();
+  const { out, err, outDroppable, bell, gone, isGone } = output;
 
+  const home = resolveHome(command.home);
   let runtime: Runtime;
   try {
+    // One engine per state directory: when one runs, this `up` becomes its client.
+    const running = await connectControl(home);
+    if (running !== null) return await attachAndClose(command, running, output);
     runtime = await startRuntime({
-      home: resolveHome(command.home),
+      home,
       httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
       capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
       ...(command.captureMaxTotalBytes === undefined ? {} : { captureLimits: { maxTotalBytes: command.captureMaxTotalBytes } }),
       onWarning: (message) => err(`locald: warning: ${message}`),
     });
   } catch (e) {
+    // Lost a race for the state directory to an engine that started meanwhile: join it.
+    const winner = e instanceof EngineRunningError ? await connectControl(home).catch(() => null) : null;
+    if (winner !== null) return attachAndClose(command, winner, output);
     err(`locald: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
@@ -133,6 +144,14 @@ export async function runUp(command: UpCommand): Promise<number> {
   );
   for (const p of engine.listProjects()) out(`locald: ${p.name} is ${p.status} at ${p.url}`);
   return done;
+}
+
+async function attachAndClose(command: UpCommand, client: ControlClient, output: GuardedOutput): Promise<number> {
+  try {
+    return await attachUp(command, client, output);
+  } finally {
+    client.close();
+  }
 }
 
 function describeLoadError(dir: string, e: unknown): string {

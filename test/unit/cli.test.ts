@@ -26,13 +26,13 @@ test('bad arguments are refused with a message that says what is valid', () => {
     [['up', '--http-port', 'abc'], /--http-port must be a port number from 0 to 65535, got 'abc'/],
     [['up', '--http-port', '70000'], /got '70000'/],
     [['up', '--http-port'], /--http-port needs a value/],
-    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --no-capture, --capture-max-total, --bell\)/],
+    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --no-capture, --capture-max-total, --bell, --yes, --detach\)/],
     [['up', '--bell=no'], /--bell takes no value, got '--bell=no'/],
     [['up', '--capture-max-total', '2MB'], /--capture-max-total must be a number of bytes, at least 1024, got '2MB'/],
     [['up', '--capture-max-total=10'], /at least 1024, got '10'/],
     [['check', 'a', 'b'], /one DIR or FILE/],
     [['ca', '--install', '--uninstall'], /choose one/],
-    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, check, ca/],
+    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, ls, status, logs, restart, stop, open, check, ca/],
   ];
   for (const [argv, message] of cases) {
     const r = parseArgs(argv);
