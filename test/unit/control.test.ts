@@ -27,7 +27,7 @@ test('engine commands parse PROJECT[/SERVICE] and their flags', () => {
   assert.deepEqual(parseArgs(['open']), { ok: true, command: { kind: 'open', home: undefined, project: undefined } });
   assert.deepEqual(parseArgs(['up', 'b', '--yes', '--detach']), {
     ok: true,
-    command: { kind: 'up', dirs: ['b'], httpPort: undefined, home: undefined, capture: true, yes: true, detach: true },
+    command: { kind: 'up', dirs: ['b'], httpPort: undefined, home: undefined, capture: true, bell: false, yes: true, detach: true },
   });
 });
 
