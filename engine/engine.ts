@@ -421,10 +421,11 @@ export class Engine implements EngineApi, ProxyBackend {
   private watch(entry: ProjectEntry): void {
     try {
       // The folder, not the file: editors save by renaming a new file over the old one.
-      // Env files next to it count too: their values are part of what the user approved.
-      const names = new Set([entry.file, ...(entry.config?.services.flatMap((s) => s.envFiles ?? []).map((ref) => ref.path) ?? [])].filter((file) => dirname(file) === dirname(entry.file)).map((file) => basename(file)));
+      // Env files next to it count too (per the config of the moment): their values are part of what the user approved.
+      const watchedNames = (): string[] =>
+        [entry.file, ...(entry.config?.services.flatMap((s) => s.envFiles ?? []).map((ref) => ref.path) ?? [])].filter((file) => dirname(file) === dirname(entry.file)).map((file) => basename(file));
       entry.watcher = watch(dirname(entry.file), { persistent: false }, (_event, changed) => {
-        if (changed !== null && !names.has(changed.toString())) return;
+        if (changed !== null && !watchedNames().includes(changed.toString())) return;
         if (entry.reloadTimer !== null) clearTimeout(entry.reloadTimer);
         entry.reloadTimer = setTimeout(() => {
           entry.reloadTimer = null;

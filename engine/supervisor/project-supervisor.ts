@@ -161,12 +161,13 @@ export class ProjectSupervisor {
 
   /**
    * A watched file changed: restart the service (graceful stop, start, readiness), even when it had
-   * crashed or locald gave up on it; then, with restart_dependents, its dependents in start order.
+   * crashed or locald gave up on it; then, with restart_dependents and once it is ready, its dependents in start order.
    */
   private async restartForChange(name: string, changed: string): Promise<void> {
     if (!this.active || this.stopPromise !== null) return;
-    await this.restartService(name, `${changed} changed: restarting`);
-    if (this.runner(name).config.watch?.restartDependents !== true) return;
+    const state = await this.restartService(name, `${changed} changed: restarting`);
+    // Dependents of a service that did not come back would only fail against it.
+    if (this.runner(name).config.watch?.restartDependents !== true || state.status !== 'ready') return;
     const dependents = new Set(transitiveDependents(this.config.services, name));
     for (const level of this.plan.levels) {
       for (const dependent of level.filter((n) => dependents.has(n))) {
