@@ -101,6 +101,19 @@ describe('restart on change', () => {
     assert.equal(h.supervisor.state('other')?.pid, before.other, 'a service that does not depend on api keeps running');
   });
 
+  it('a file saved in a folder created after the start restarts the service', async (t) => {
+    const dir = projectDir(t, 'v1');
+    const h = run(t, dir, [watched(dir, { env: { SERVE_FILE: 'src/new/deeper/version.txt' } })]);
+    mkdirSync(join(dir, 'src', 'new', 'deeper'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'new', 'deeper', 'version.txt'), 'n1');
+    await h.supervisor.start();
+    await h.waitForLine('web', /serving n1/);
+    mkdirSync(join(dir, 'src', 'later', 'deep'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'later', 'deep', 'a.txt'), 'x');
+    await h.waitForLine('web', /src\/later\/deep\/a\.txt changed: restarting/, 15_000);
+    await h.waitForState('web', (s) => s.status === 'ready', 'ready again', 15_000);
+  });
+
   it('watches one handle per folder, and none in ignored folders', async (t) => {
     const dir = projectDir(t, 'v1');
     for (let i = 0; i < 20; i++) mkdirSync(join(dir, 'node_modules', `pkg${i}`, 'lib'), { recursive: true });
