@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { Engine } from '../../engine/engine.js';
 import { tempHome } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
-import { FIXTURES } from './supervisor-kit.js';
+import { nodeFixture } from './supervisor-kit.js';
 
 const dirs: string[] = [];
 let engine: Engine | null = null;
@@ -28,7 +28,7 @@ test('approve: an edited env file waits for approval, and a restart meanwhile ke
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src', 'version.txt'), 'v1');
   writeFileSync(join(dir, '.env'), 'WORD=one\n');
-  writeFileSync(join(dir, 'locald.toml'), `name = "envy"\n[services.web]\ncommand = ${JSON.stringify(`"${process.execPath}" "${join(FIXTURES, 'serve-file.js')}"`)}\nenv_file = ".env"\n`);
+  writeFileSync(join(dir, 'locald.toml'), `name = "envy"\n[services.web]\ncommand = ${JSON.stringify(nodeFixture('serve-file.js'))}\nenv_file = ".env"\n`);
   engine = new Engine({ home: tempHome(), httpPort: 0, version: 'test', reloadPolicy: 'approve', stopGraceMs: 2000 });
   await engine.addProject(dir);
   assert.equal((await engine.startProject('envy')).status, 'running');

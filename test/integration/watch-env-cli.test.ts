@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocald, type LocaldProcess } from '../helpers/locald-cli.js';
 import { request, waitFor } from '../helpers/proxy-net.js';
-import { FIXTURES } from './supervisor-kit.js';
+import { nodeFixture } from './supervisor-kit.js';
 
 describe('locald up: watch and env_file', () => {
   let dir = '';
@@ -25,7 +25,7 @@ describe('locald up: watch and env_file', () => {
       [
         'name = "watchy"',
         '[services.web]',
-        `command = ${JSON.stringify(`"${process.execPath}" "${join(FIXTURES, 'serve-file.js')}"`)}`,
+        `command = ${JSON.stringify(nodeFixture('serve-file.js'))}`,
         'watch = ["src/**/*.txt"]',
         'debounce = 100',
         'env_file = [".env", ".env.local", { path = ".env.missing", optional = true }]',
