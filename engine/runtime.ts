@@ -3,6 +3,7 @@
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js';
 import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
+import { TokenFile } from './dashboard/token-store.js';
 import { createTrafficService } from './traffic.js';
 import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
@@ -69,7 +70,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Leaves of names that are not projects (any a client asked an earlier version for) go;
   // projects get theirs again, in milliseconds, on their first handshake.
   if (ca !== null) await ca.pruneLeaves((label) => label === DASHBOARD_LABEL || engine.getProject(label) !== undefined);
-  const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
+  // Kept in the state folder: an open tab's cookie still works after a restart.
+  const token = await TokenFile.open(home, warn);
+  const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir(), token });
+  token.onRotate(() => dashboard.dropSockets());
   const proxy = new ProxyServer({
     backend: engine,
     port: options.httpPort,
