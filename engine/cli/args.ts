@@ -1,11 +1,14 @@
 // Command-line parsing: pure, so every error message is tested.
+import { parseDiagnoseArgs, type DashboardCommand, type DoctorCommand } from './diagnose-args.js';
 
 export type CliCommand =
   | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number }
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined; skipSystemStore?: true }
   | { kind: 'help' }
-  | { kind: 'version' };
+  | { kind: 'version' }
+  | DoctorCommand
+  | DashboardCommand;
 
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
@@ -81,12 +84,15 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       const action = flags.has('install') ? 'install' : flags.has('uninstall') ? 'uninstall' : 'path';
       return { ok: true, command: { kind: 'ca', action, home, ...(skipSystemStore ? { skipSystemStore: true as const } : {}) } };
     }
+    case 'doctor':
+    case 'dashboard':
+      return parseDiagnoseArgs(command, positional, flags);
     default:
-      return { ok: false, error: `unknown command '${command}'. Commands: up, check, ca` };
+      return { ok: false, error: `unknown command '${command}'. Commands: up, check, ca, doctor, dashboard` };
   }
 }
 
-type Flags = Map<string, string | true>;
+export type Flags = Map<string, string | true>;
 
 function splitFlags(args: readonly string[]): { ok: true; positional: string[]; flags: Flags } | { ok: false; error: string } {
   const positional: string[] = [];
@@ -118,7 +124,7 @@ function splitFlags(args: readonly string[]): { ok: true; positional: string[]; 
   return { ok: true, positional, flags };
 }
 
-function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: string } | undefined {
+export function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: string } | undefined {
   for (const name of flags.keys()) {
     if (!allowed.includes(name)) {
       const valid = allowed.length > 0 ? ` (valid: ${allowed.map((a) => `--${a}`).join(', ')})` : '';
@@ -129,7 +135,7 @@ function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: strin
 }
 
 /** undefined: absent; null: present without a usable value. */
-function stringFlag(flags: Flags, name: string): string | undefined | null {
+export function stringFlag(flags: Flags, name: string): string | undefined | null {
   const value = flags.get(name);
   if (value === undefined) return undefined;
   if (value === true || value === '') return null;
