@@ -81,7 +81,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     capture: traffic,
     ...(ca !== null ? { tls: await secureServerOptions(ca, engine) } : {}),
   });
-  const bound = await proxy.listen();
+  const bound = await proxy.listen().catch((e: unknown) => {
+    token.close();
+    throw e;
+  });
   port = bound.port;
   engine.setHttpPort(port);
 
@@ -98,6 +101,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       closing ??= (async () => {
         await engine.shutdown();
         dashboard.close();
+        token.close();
         await proxy.close();
         traffic.close();
       })();

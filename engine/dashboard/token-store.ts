@@ -1,9 +1,9 @@
 // The dashboard token lives in the state directory, so a tab that already has the cookie
 // reconnects by itself after locald restarts. `locald dashboard --rotate-token` replaces the
-// file; a running engine notices the new file on its next dashboard request and from then on
-// refuses the old cookie (and drops the sockets opened with it).
+// file; a running engine notices the new file on its next dashboard request (or within a
+// second, by polling) and from then on refuses the old cookie and drops the sockets opened with it.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { judgeKeyFile } from '../private-paths.js';
 import { readTextIfExists, writeFileAtomic } from '../tls/files.js';
@@ -76,6 +76,13 @@ export class TokenFile {
   ) {
     this.token = token;
     this.stamp = fileStamp(path);
+    // Polling the path (not fs.watch): a rotation replaces the file by rename, which a watch on
+    // the old inode would miss. Not persistent: it must not keep the process alive.
+    watchFile(path, { interval: 1_000, persistent: false }, () => void this.current());
+  }
+
+  close(): void {
+    unwatchFile(this.path);
   }
 
   static async open(home: string, warn?: (message: string) => void): Promise<TokenFile> {

@@ -40,6 +40,7 @@ test('the token is created once (0600) and read back; a damaged or readable file
 test('TokenFile follows a rotation on disk and tells its listeners once', async (t) => {
   const h = home(t);
   const file = await TokenFile.open(h);
+  t.after(() => file.close());
   const before = file.current();
   let rotations = 0;
   file.onRotate(() => rotations++);
