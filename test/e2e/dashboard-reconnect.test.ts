@@ -14,10 +14,10 @@ import { launchBrowser, repoRoot, startLocald, viaProxy, waitFor, type Browser, 
 test('the tab shows "reconnecting" while locald restarts, then reconnects by itself and shows new traffic', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'locald-e2e-reconnect-'));
   const shop = join(repoRoot, 'examples/shop');
-  let browser: Browser | undefined;
+  const browsers: Browser[] = [];
   const started: Locald[] = [];
   t.after(async () => {
-    await browser?.close();
+    for (const b of browsers) await b.close();
     for (const l of started) await l.stop();
     rmSync(home, { recursive: true, force: true });
   });
@@ -25,7 +25,8 @@ test('the tab shows "reconnecting" while locald restarts, then reconnects by its
   const first = await startLocald(shop, { home });
   started.push(first);
   await waitFor('shop to be running', () => first.output().includes('shop is running'), 45_000);
-  browser = await launchBrowser();
+  const browser = await launchBrowser();
+  browsers.push(browser);
   const page = browser.page;
   await page.goto(first.dashboardUrl);
   await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
