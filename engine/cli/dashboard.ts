@@ -1,13 +1,10 @@
 // `locald dashboard [--rotate-token]`: the dashboard URL with the token kept in the state folder.
-import { DASHBOARD_HOST, DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
+import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
+import { dashboardUrl } from '../dashboard/guard.js';
 import { loadOrCreateToken, rotateToken } from '../dashboard/token-store.js';
 import { ensureHome, resolveHome } from '../home.js';
 import { PrivatePathError } from '../private-paths.js';
 import type { DashboardCommand } from './diagnose-args.js';
-
-export function dashboardUrl(port: number, token: string): string {
-  return `http://${DASHBOARD_HOST}:${port}/?token=${token}`;
-}
 
 export async function runDashboard(command: DashboardCommand): Promise<number> {
   const warn = (message: string): void => void process.stderr.write(`locald: warning: ${message}\n`);

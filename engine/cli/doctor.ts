@@ -1,6 +1,6 @@
 // `locald doctor`: runs every check, prints each verdict with its fix, exits 1 when one failed.
 import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
-import { probeCa, probePortHolders, probeProxy, probeResolver } from '../doctor/probes.js';
+import { probeCa, probeEngine, probePortHolders, probeResolver } from '../doctor/probes.js';
 import {
   doctorExitCode,
   engineAnswers,
@@ -11,7 +11,6 @@ import {
   judgePort,
   judgeResolver,
   type CheckResult,
-  type EngineFacts,
 } from '../doctor/verdicts.js';
 import { resolveHome } from '../home.js';
 import type { DoctorCommand } from './diagnose-args.js';
@@ -20,13 +19,15 @@ export async function runDoctor(command: DoctorCommand): Promise<number> {
   const port = command.httpPort ?? DEFAULT_HTTP_PORT;
   // Read only: doctor must not create the state folder or a CA it is asked about.
   const home = resolveHome(command.home);
-  const [answer, resolver, ca, listeners] = await Promise.all([probeProxy(port), probeResolver(), probeCa(home), probePortHolders(port)]);
-  const engine: EngineFacts = { port, answer };
+  const [engine, resolver, ca, listeners] = await Promise.all([probeEngine(port, home), probeResolver(), probeCa(home), probePortHolders(port)]);
+  // The port's holder is the engine's process when locald answers there (until an owner record says so).
+  const holder = listeners.holders.length === 1 ? listeners.holders[0] : undefined;
+  if (engineAnswers(engine) && holder !== undefined) engine.owner = { pid: holder.pid };
   const results: CheckResult[] = [
     judgeEngine(engine),
     judgeResolver(resolver, port),
     judgeCa(ca),
-    judgePort({ port, listening: answer.kind !== 'refused' || listeners.listed, holders: listeners.holders, locald: engineAnswers(engine) }),
+    judgePort({ port, listening: engine.answer.kind !== 'refused' || listeners.listed, holders: listeners.holders, locald: engineAnswers(engine) }),
     judgeNode(process.versions.node),
   ];
   if (command.json) {

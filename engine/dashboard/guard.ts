@@ -23,6 +23,11 @@ export type GuardDecision =
   | { ok: true; tokenFrom: 'query' | 'cookie' }
   | { ok: false; status: 400 | 401 | 403 | 421; reason: string };
 
+/** The URL that opens the dashboard: the token in the query is traded for the cookie on the first visit. */
+export function dashboardUrl(port: number, token: string): string {
+  return `http://${DASHBOARD_HOST}:${port}/?token=${token}`;
+}
+
 export function dashboardOrigins(port: number): string[] {
   return [`http://${DASHBOARD_HOST}:${port}`, `https://${DASHBOARD_HOST}:${port}`];
 }

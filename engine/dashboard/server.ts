@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineApi } from '../../shared/api.js';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
 import { serveEngineConnection } from '../api/connection.js';
-import { checkDashboardAccess, dashboardOrigins, tokenCookie } from './guard.js';
+import { checkDashboardAccess, dashboardOrigins, dashboardUrl, tokenCookie } from './guard.js';
 import { newToken } from './token-store.js';
 
 export const ENGINE_SOCKET_PATH = '/api/ws';
@@ -62,7 +62,7 @@ export class Dashboard {
   }
 
   url(): string {
-    return `http://${DASHBOARD_HOST}:${this.options.port()}/?token=${this.token}`;
+    return dashboardUrl(this.options.port(), this.token);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {

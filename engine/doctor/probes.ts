@@ -4,8 +4,11 @@ import { request } from 'node:http';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
 import { parseProcNetTcp, socketInode } from '../supervisor/listening-sockets.js';
+import { TOKEN_COOKIE } from '../dashboard/guard.js';
+import { parseTokenFile, tokenPath } from '../dashboard/token-store.js';
+import { readTextIfExists } from '../tls/files.js';
 import { checkCaTrust } from '../tls/trust-run.js';
-import type { CaFacts, PortHolder, ProxyAnswer, ResolverFacts } from './verdicts.js';
+import type { CaFacts, EngineFacts, PortHolder, ProxyAnswer, ResolverFacts } from './verdicts.js';
 
 /** What locald's dashboard says first in every refusal and error body (server.ts). */
 const LOCALD_BODY = /^locald dashboard: /;
@@ -14,9 +17,10 @@ const LOCALD_BODY = /^locald dashboard: /;
  * Asks 127.0.0.1:<port> for the dashboard without a token: locald answers 401 with its own
  * text, anything else answers differently (or not at all).
  */
-export function probeProxy(port: number, timeoutMs = 3_000): Promise<ProxyAnswer> {
+export function probeProxy(port: number, timeoutMs = 3_000, path = '/', extraHeaders: Record<string, string> = {}): Promise<ProxyAnswer> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', headers: { host: `${DASHBOARD_HOST}:${port}`, connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const headers = { host: `${DASHBOARD_HOST}:${port}`, connection: 'close', ...extraHeaders };
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -32,6 +36,21 @@ export function probeProxy(port: number, timeoutMs = 3_000): Promise<ProxyAnswer
     req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'error', message: e.message }));
     req.end();
   });
+}
+
+/**
+ * The engine for a state directory, as far as it can be told today: what answers on its
+ * proxy port. An owner record (pid, port, version) slots in here as `owner`, and its port
+ * replaces the default.
+ */
+export async function probeEngine(port: number, home: string): Promise<EngineFacts> {
+  const answer = await probeProxy(port);
+  if (answer.kind !== 'http' || !answer.locald) return { port, answer };
+  // Read only: doctor never writes a token. The engine accepts this folder's token only when it keeps its state here.
+  const token = parseTokenFile((await readTextIfExists(tokenPath(home)).catch(() => null)) ?? '');
+  if (token === null) return { port, answer, servesHome: false };
+  const withToken = await probeProxy(port, 3_000, '/api/info', { cookie: `${TOKEN_COOKIE}=${encodeURIComponent(token)}` });
+  return { port, answer, servesHome: withToken.kind === 'http' && withToken.status === 200 };
 }
 
 /** The system resolver (getaddrinfo), as every non-browser client on this machine sees it. */

@@ -30,6 +30,8 @@ export type ProxyAnswer =
 export interface EngineFacts {
   port: number;
   answer: ProxyAnswer;
+  /** Whether the engine accepts this state directory's dashboard token, i.e. keeps its state there. */
+  servesHome?: boolean;
   owner?: { pid: number; version?: string };
 }
 
@@ -51,7 +53,15 @@ export function judgeEngine(facts: EngineFacts): CheckResult {
     return { id: 'engine', status: 'fail', summary: `port ${port} is answered by something other than locald: HTTP ${answer.status}${server}`, fix: 'see the port check below for the process holding it' };
   }
   const owner = facts.owner === undefined ? '' : ` (pid ${facts.owner.pid}${facts.owner.version === undefined ? '' : `, version ${facts.owner.version}`})`;
-  return { id: 'engine', status: 'ok', summary: `locald is running and answers on port ${port}${owner}` };
+  if (facts.servesHome === false) {
+    return {
+      id: 'engine',
+      status: 'warn',
+      summary: `a locald answers on port ${port}${owner}, but not with this state directory's dashboard token (it uses another --home, or the token was rotated)`,
+      fix: 'run doctor with the --home (or LOCALD_HOME) that locald uses, or open the URL `locald dashboard` prints',
+    };
+  }
+  return { id: 'engine', status: 'ok', summary: `locald is running for this state directory and answers on port ${port}${owner}` };
 }
 
 /** Loopback as the resolver may return it: 127.0.0.0/8 or ::1. */

@@ -61,12 +61,17 @@ test('with locald up on the port: the engine answers and the port is held by its
   const { status, report } = doctor(home, port);
   assert.equal(status, 1, 'the resolver still fails here');
   assert.equal(check(report, 'engine').status, 'ok');
-  assert.match(check(report, 'engine').summary, new RegExp(`locald is running and answers on port ${port}`));
+  assert.match(check(report, 'engine').summary, new RegExp(`locald is running for this state directory and answers on port ${port} \\(pid ${locald.child.pid}\\)`));
   const held = check(report, 'port');
   assert.equal(held.status, 'ok');
   assert.match(held.summary, new RegExp(`held by locald: pid ${locald.child.pid} \\(.*locald\\.js up`));
   // The CA exists now; whether it is trusted depends on this machine, but the check names the stores.
   assert.doesNotMatch(check(report, 'ca').summary, /no local CA yet/);
+
+  // Asked about another state directory, doctor does not take this engine for its own.
+  const elsewhere = check(doctor(tempHome(), port).report, 'engine');
+  assert.equal(elsewhere.status, 'warn');
+  assert.match(elsewhere.summary, /not with this state directory's dashboard token/);
 });
 
 test('with a foreign server on the port: doctor names that process and fails', async (t) => {

@@ -18,6 +18,9 @@ test('engine: locald answering is ok; nothing listening is a warning; something 
   assert.equal(judgeEngine({ port: 7700, answer: { kind: 'http', status: 401, locald: true } }).status, 'ok');
   const withOwner = judgeEngine({ port: 7700, answer: { kind: 'http', status: 401, locald: true }, owner: { pid: 42, version: '0.1.0' } });
   assert.match(withOwner.summary, /pid 42, version 0\.1\.0/);
+  const foreignHome = judgeEngine({ port: 7700, answer: { kind: 'http', status: 401, locald: true }, servesHome: false });
+  assert.equal(foreignHome.status, 'warn');
+  assert.match(foreignHome.fix ?? '', /--home/);
   const none = judgeEngine({ port: 7700, answer: { kind: 'refused' } });
   assert.equal(none.status, 'warn');
   assert.match(none.fix ?? '', /locald up/);
