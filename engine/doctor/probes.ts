@@ -1,9 +1,9 @@
 // The I/O behind `locald doctor`: each probe gathers the facts one verdict in verdicts.ts needs.
 import { lookup } from 'node:dns/promises';
 import { request } from 'node:http';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
-import { parseProcNetTcp, socketInode } from '../supervisor/listening-sockets.js';
+import { procListeners, socketInodesOf } from '../supervisor/group-listeners.js';
 import { TOKEN_COOKIE } from '../dashboard/guard.js';
 import { parseTokenFile, tokenPath } from '../dashboard/token-store.js';
 import { readTextIfExists } from '../tls/files.js';
@@ -75,15 +75,13 @@ export async function probeCa(home: string): Promise<CaFacts> {
  */
 export async function probePortHolders(port: number): Promise<{ listed: boolean; holders: PortHolder[] }> {
   if (process.platform !== 'linux') return { listed: false, holders: [] };
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
-  const inodes = new Set(tables.flatMap(parseProcNetTcp).filter((l) => l.port === port).map((l) => l.inode));
+  const inodes = new Set((await procListeners()).filter((l) => l.port === port).map((l) => l.inode));
   if (inodes.size === 0) return { listed: false, holders: [] };
   const holders: PortHolder[] = [];
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
   for (const pid of pids) {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
-    if (!targets.some((t) => inodes.has(socketInode(t) ?? -1))) continue;
+    const open = await socketInodesOf(pid);
+    if (![...inodes].some((inode) => open.has(inode))) continue;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const command = cmdline.split('\0').filter((a) => a !== '').join(' ');
     holders.push({ pid, command: command === '' ? null : command });
