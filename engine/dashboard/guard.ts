@@ -50,11 +50,11 @@ export function checkDashboardAccess(input: GuardInput): GuardDecision {
   if (fromQuery !== null) {
     return sameToken(fromQuery, input.expectedToken)
       ? { ok: true, tokenFrom: 'query' }
-      : { ok: false, status: 401, reason: 'wrong token; use the URL that `locald up` printed' };
+      : { ok: false, status: 401, reason: 'wrong token; open the URL that `locald up` printed, or the one `locald dashboard` prints' };
   }
   const fromCookie = tokenFromCookie(input.cookie);
   if (fromCookie !== null && sameToken(fromCookie, input.expectedToken)) return { ok: true, tokenFrom: 'cookie' };
-  return { ok: false, status: 401, reason: 'missing or wrong token; open the URL that `locald up` printed' };
+  return { ok: false, status: 401, reason: 'missing or wrong token; open the URL that `locald up` printed, or the one `locald dashboard` prints' };
 }
 
 export function tokenFromUrl(url: string): string | null {

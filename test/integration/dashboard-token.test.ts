@@ -64,6 +64,8 @@ test('the same token after a restart; rotation refuses the old cookie in the run
   assert.equal(statSync(join(home, 'dashboard-token')).mode & 0o777, 0o600);
 
   assert.equal(await cookieStatus(second.port, first.token), 401, 'the old cookie is refused after rotation');
+  const refusal = await request(second.port, { host: `locald.localhost:${second.port}`, path: '/', headers: { cookie: `locald_token=${first.token}` } });
+  assert.match(refusal.text, /the one `locald dashboard` prints/);
   assert.equal(await cookieStatus(second.port, fresh), 200, 'the new token works without a restart');
   // The socket opened with the old token is dropped.
   let timer: NodeJS.Timeout | undefined;
