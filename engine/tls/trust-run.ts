@@ -320,7 +320,11 @@ export async function checkCaTrust(home: string, options: TrustRunOptions = {}):
     if (step.skip !== undefined) stores.push({ store: step.store, state: 'unknown', reason: step.skip });
     else if (!(await hasProgram(step.requires.program))) {
       stores.push({ store: step.store, state: 'unknown', reason: `${step.requires.program} is not installed (${step.requires.hint})` });
-    } else if (step.presentIf === undefined) stores.push({ store: step.store, state: 'absent', reason: 'the store does not exist yet' });
+    } else if (step.presentIf === undefined) {
+      // Install creates a missing NSS database first; other stores (macOS keychain, Windows) have no presence check yet.
+      const creates = step.commands[0]?.[0] === 'mkdir';
+      stores.push(creates ? { store: step.store, state: 'absent', reason: 'the store does not exist yet' } : { store: step.store, state: 'unknown', reason: 'locald cannot check this store yet; look in it by hand' });
+    }
     else if (await isPresent(step, run)) stores.push({ store: step.store, state: 'present' });
     else stores.push({ store: step.store, state: 'absent', reason: 'the CA is not in this store' });
   }
