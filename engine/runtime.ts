@@ -3,6 +3,7 @@
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js';
 import { TrafficStore } from './capture/index.js';
 import { Dashboard } from './dashboard/server.js';
+import { TokenFile } from './dashboard/token-store.js';
 import { createTrafficService } from './traffic.js';
 import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
@@ -95,7 +96,10 @@ async function startClaimed(
   // Leaves of names that are not projects (any a client asked an earlier version for) go;
   // projects get theirs again, in milliseconds, on their first handshake.
   if (ca !== null) await ca.pruneLeaves((label) => label === DASHBOARD_LABEL || engine.getProject(label) !== undefined);
-  const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir() });
+  // Kept in the state folder: an open tab's cookie still works after a restart.
+  const token = await TokenFile.open(home, warn);
+  const dashboard = new Dashboard({ api: engine, port: () => port, staticDir: options.staticDir ?? rendererDir(), token });
+  token.onRotate(() => dashboard.dropSockets());
   const proxy = new ProxyServer({
     backend: engine,
     port: options.httpPort,
@@ -103,7 +107,10 @@ async function startClaimed(
     capture: traffic,
     ...(ca !== null ? { tls: await secureServerOptions(ca, engine) } : {}),
   });
-  const bound = await proxy.listen();
+  const bound = await proxy.listen().catch((e: unknown) => {
+    token.close();
+    throw e;
+  });
   port = bound.port;
   engine.setHttpPort(port);
   control.serve(engine);
@@ -134,6 +141,7 @@ async function startClaimed(
         control.close();
         removeOwnRecord(home);
         dashboard.close();
+        token.close();
         await proxy.close();
         traffic.close();
       })();

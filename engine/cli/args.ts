@@ -1,4 +1,5 @@
 // Command-line parsing: pure, so every error message is tested.
+import { parseDiagnoseArgs, type DashboardCommand, type DoctorCommand } from './diagnose-args.js';
 
 export type CliCommand =
   | {
@@ -32,7 +33,9 @@ export type CliCommand =
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined; skipSystemStore?: true }
   | { kind: 'help' }
-  | { kind: 'version' };
+  | { kind: 'version' }
+  | DoctorCommand
+  | DashboardCommand;
 
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
@@ -131,12 +134,15 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     case 'stop':
     case 'open':
       return parseEngineCommand(command, positional, flags);
+    case 'doctor':
+    case 'dashboard':
+      return parseDiagnoseArgs(command, positional, flags);
     default:
-      return { ok: false, error: `unknown command '${command}'. Commands: up, ls, status, logs, restart, stop, open, check, ca` };
+      return { ok: false, error: `unknown command '${command}'. Commands: up, ls, status, logs, restart, stop, open, check, ca, doctor, dashboard` };
   }
 }
 
-type Flags = Map<string, string | true>;
+export type Flags = Map<string, string | true>;
 
 /** The commands that talk to a running engine. */
 function parseEngineCommand(command: 'ls' | 'status' | 'logs' | 'restart' | 'stop' | 'open', positional: string[], flags: Flags): ParseResult {
@@ -231,7 +237,7 @@ function splitFlags(args: readonly string[]): { ok: true; positional: string[]; 
   return { ok: true, positional, flags };
 }
 
-function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: string } | undefined {
+export function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: string } | undefined {
   for (const name of flags.keys()) {
     if (!allowed.includes(name)) {
       const valid = allowed.length > 0 ? ` (valid: ${allowed.map((a) => `--${a}`).join(', ')})` : '';
@@ -242,7 +248,7 @@ function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: strin
 }
 
 /** undefined: absent; null: present without a usable value. */
-function stringFlag(flags: Flags, name: string): string | undefined | null {
+export function stringFlag(flags: Flags, name: string): string | undefined | null {
   const value = flags.get(name);
   if (value === undefined) return undefined;
   if (value === true || value === '') return null;

@@ -35,6 +35,14 @@ async function main(argv: string[]): Promise<number> {
       const { runCa } = await import('./ca.js');
       return runCa(command);
     }
+    case 'doctor': {
+      const { runDoctor } = await import('./doctor.js');
+      return runDoctor(command);
+    }
+    case 'dashboard': {
+      const { runDashboard } = await import('./dashboard.js');
+      return runDashboard(command);
+    }
   }
 }
 

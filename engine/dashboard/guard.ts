@@ -23,6 +23,11 @@ export type GuardDecision =
   | { ok: true; tokenFrom: 'query' | 'cookie' }
   | { ok: false; status: 400 | 401 | 403 | 421; reason: string };
 
+/** The URL that opens the dashboard: the token in the query is traded for the cookie on the first visit. */
+export function dashboardUrl(port: number, token: string): string {
+  return `http://${DASHBOARD_HOST}:${port}/?token=${token}`;
+}
+
 export function dashboardOrigins(port: number): string[] {
   return [`http://${DASHBOARD_HOST}:${port}`, `https://${DASHBOARD_HOST}:${port}`];
 }
@@ -45,11 +50,11 @@ export function checkDashboardAccess(input: GuardInput): GuardDecision {
   if (fromQuery !== null) {
     return sameToken(fromQuery, input.expectedToken)
       ? { ok: true, tokenFrom: 'query' }
-      : { ok: false, status: 401, reason: 'wrong token; use the URL that `locald up` printed' };
+      : { ok: false, status: 401, reason: 'wrong token; open the URL that `locald up` printed, or the one `locald dashboard` prints' };
   }
   const fromCookie = tokenFromCookie(input.cookie);
   if (fromCookie !== null && sameToken(fromCookie, input.expectedToken)) return { ok: true, tokenFrom: 'cookie' };
-  return { ok: false, status: 401, reason: 'missing or wrong token; open the URL that `locald up` printed' };
+  return { ok: false, status: 401, reason: 'missing or wrong token; open the URL that `locald up` printed, or the one `locald dashboard` prints' };
 }
 
 export function tokenFromUrl(url: string): string | null {

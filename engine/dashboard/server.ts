@@ -1,6 +1,5 @@
 // The dashboard at http://locald.localhost:<port>/: the renderer's static files and the
 // engine API over a WebSocket, both behind the guard (Host, Origin, per-run token).
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineApi } from '../../shared/api.js';
 import { DASHBOARD_HOST } from '../../shared/defaults.js';
 import { serveEngineConnection } from '../api/connection.js';
-import { checkDashboardAccess, dashboardOrigins, tokenCookie } from './guard.js';
+import { checkDashboardAccess, dashboardOrigins, dashboardUrl, tokenCookie } from './guard.js';
+import { newToken } from './token-store.js';
 
 export const ENGINE_SOCKET_PATH = '/api/ws';
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -21,11 +21,8 @@ export interface DashboardOptions {
   port: () => number;
   /** Built renderer (index.html and assets). */
   staticDir: string;
-  token?: string;
-}
-
-export function newToken(): string {
-  return randomBytes(24).toString('base64url');
+  /** The token, or where to read the current one (a TokenFile follows rotations); default: new per run. */
+  token?: string | { current(): string };
 }
 
 export function contentSecurityPolicy(port: number): string {
@@ -45,17 +42,27 @@ export function contentSecurityPolicy(port: number): string {
 }
 
 export class Dashboard {
-  readonly token: string;
   private readonly app: express.Express;
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly tokenSource: { current(): string };
 
   constructor(private readonly options: DashboardOptions) {
-    this.token = options.token ?? newToken();
+    const token = options.token ?? newToken();
+    this.tokenSource = typeof token === 'string' ? { current: () => token } : token;
     this.app = this.buildApp();
   }
 
+  get token(): string {
+    return this.tokenSource.current();
+  }
+
+  /** After a token rotation: sockets opened with the old token go; their tabs must show the new URL's cookie. */
+  dropSockets(): void {
+    for (const client of this.sockets.clients) client.terminate();
+  }
+
   url(): string {
-    return `http://${DASHBOARD_HOST}:${this.options.port()}/?token=${this.token}`;
+    return dashboardUrl(this.options.port(), this.token);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -107,7 +114,7 @@ export class Dashboard {
   }
 
   close(): void {
-    for (const client of this.sockets.clients) client.terminate();
+    this.dropSockets();
     this.sockets.close();
   }
 

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { groupMembers } from './process-group.js';
-import { parseLsofListeners, parseNetstatListeners, parsePidPairs, parseProcNetTcp, processTree, socketInode, uniquePorts } from './listening-sockets.js';
+import { parseLsofListeners, parseNetstatListeners, parsePidPairs, parseProcNetTcp, processTree, socketInode, uniquePorts, type ProcListener } from './listening-sockets.js';
 
 /** Sorted listening ports of process group `pgid` (on Windows: the tree under pid `pgid`). */
 export async function listeningPortsOfGroup(pgid: number): Promise<number[]> {
@@ -24,18 +24,28 @@ export async function listeningPortsOfGroup(pgid: number): Promise<number[]> {
 async function linuxPorts(pgid: number): Promise<number[]> {
   const inodes = new Set<number>();
   // Membership unreadable (out of descriptors): no diagnosis this round.
-  for (const pid of (await groupMembers(pgid)) ?? []) {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
-    for (const target of targets) {
-      const inode = socketInode(target);
-      if (inode !== null) inodes.add(inode);
-    }
-  }
+  for (const pid of (await groupMembers(pgid)) ?? []) for (const inode of await socketInodesOf(pid)) inodes.add(inode);
   if (inodes.size === 0) return [];
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
-  const listeners = tables.flatMap(parseProcNetTcp);
+  const listeners = await procListeners();
   return uniquePorts(listeners.filter((l) => inodes.has(l.inode)).map((l) => l.port));
+}
+
+/** Linux: the inodes of the sockets process `pid` has open (none when its descriptors cannot be read). */
+export async function socketInodesOf(pid: number): Promise<Set<number>> {
+  const inodes = new Set<number>();
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  for (const target of targets) {
+    const inode = socketInode(target);
+    if (inode !== null) inodes.add(inode);
+  }
+  return inodes;
+}
+
+/** Linux: every LISTEN TCP socket, IPv4 and IPv6. */
+export async function procListeners(): Promise<ProcListener[]> {
+  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
+  return tables.flatMap(parseProcNetTcp);
 }
 
 async function windowsPorts(rootPid: number): Promise<number[]> {

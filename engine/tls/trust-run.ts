@@ -270,13 +270,20 @@ export interface TrustOutcome {
  * desktop shell runs it as is.
  */
 export async function changeCaTrust(home: string, action: TrustAction, options: TrustRunOptions = {}): Promise<TrustOutcome> {
-  const { certPath } = caPaths(home);
-  const pem = await readTextIfExists(certPath);
-  if (pem === null) {
-    return { certPath, caNote: action === 'install' ? 'there is no local CA yet: run locald first' : 'there is no local CA, so nothing is trusted', reports: [] };
+  const plan = await planTrust(home, action, options);
+  if (plan.steps === null) {
+    return { certPath: plan.certPath, caNote: action === 'install' ? 'there is no local CA yet: run locald first' : 'there is no local CA, so nothing is trusted', reports: [] };
   }
-  const cert = new X509Certificate(pem);
+  return { certPath: plan.certPath, reports: await runTrustSteps(plan.steps, plan.platform, runnerOptions(options, action)) };
+}
+
+/** The steps for `action` on this machine, or null steps when `home` has no CA. */
+async function planTrust(home: string, action: TrustAction, options: TrustRunOptions): Promise<{ certPath: string; platform: TrustPlatform; steps: TrustStep[] | null }> {
+  const { certPath } = caPaths(home);
   const platform = options.platform ?? currentPlatform();
+  const pem = await readTextIfExists(certPath);
+  if (pem === null) return { certPath, platform, steps: null };
+  const cert = new X509Certificate(pem);
   const userHome = options.userHome ?? homedir();
   const targets = { ...(await detectTrustTargets(platform, userHome, action)), ...options.targets };
   const steps = trustCommands(platform, certPath, {
@@ -288,7 +295,40 @@ export async function changeCaTrust(home: string, action: TrustAction, options: 
     linuxSystemStore: targets.linuxSystemStore,
     nss: targets.nss,
   });
-  return { certPath, reports: await runTrustSteps(steps, platform, runnerOptions(options, action)) };
+  return { certPath, platform, steps };
+}
+
+/** Whether one store trusts the CA; unknown when locald cannot tell (its tool is missing, no profile yet). */
+export interface TrustPresence {
+  store: string;
+  state: 'present' | 'absent' | 'unknown';
+  /** Why absent or unknown, in the user's terms. */
+  reason?: string;
+}
+
+/**
+ * Which stores `locald ca --install` would change already trust the CA, found with the same
+ * presence checks it uses; changes nothing. `stores` is null when there is no CA yet.
+ */
+export async function checkCaTrust(home: string, options: TrustRunOptions = {}): Promise<{ certPath: string; stores: TrustPresence[] | null }> {
+  const plan = await planTrust(home, 'install', options);
+  if (plan.steps === null) return { certPath: plan.certPath, stores: null };
+  const run = options.run ?? ((argv) => runCommand(argv, 10_000));
+  const hasProgram = options.hasProgram ?? ((program) => programExists(program));
+  const stores: TrustPresence[] = [];
+  for (const step of plan.steps) {
+    if (step.skip !== undefined) stores.push({ store: step.store, state: 'unknown', reason: step.skip });
+    else if (!(await hasProgram(step.requires.program))) {
+      stores.push({ store: step.store, state: 'unknown', reason: `${step.requires.program} is not installed (${step.requires.hint})` });
+    } else if (step.presentIf === undefined) {
+      // Install creates a missing NSS database first; other stores (macOS keychain, Windows) have no presence check yet.
+      const creates = step.commands[0]?.[0] === 'mkdir';
+      stores.push(creates ? { store: step.store, state: 'absent', reason: 'the store does not exist yet' } : { store: step.store, state: 'unknown', reason: 'locald cannot check this store yet; look in it by hand' });
+    }
+    else if (await isPresent(step, run)) stores.push({ store: step.store, state: 'present' });
+    else stores.push({ store: step.store, state: 'absent', reason: 'the CA is not in this store' });
+  }
+  return { certPath: plan.certPath, stores };
 }
 
 /** Removes the CA from every store found on this machine. Never creates a CA. */

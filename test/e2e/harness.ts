@@ -41,12 +41,13 @@ export interface Locald {
  * Starts `locald up <dir> --http-port 0 --home <tmp>` from the sources and waits for the dashboard URL.
  * `captureMaxTotalBytes` sets a small capture cap (--capture-max-total), to see what it drops.
  * `home` uses that state directory instead of a temporary one (the caller removes it).
+ * `httpPort` binds that port instead of a free one (e.g. to restart on the port a tab uses).
  */
-export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), options: { captureMaxTotalBytes?: number; home?: string } = {}): Promise<Locald> {
+export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), options: { captureMaxTotalBytes?: number; home?: string; httpPort?: number } = {}): Promise<Locald> {
   const ownHome = options.home === undefined;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'locald-e2e-home-'));
   const cap = options.captureMaxTotalBytes === undefined ? [] : ['--capture-max-total', String(options.captureMaxTotalBytes)];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', '0', '--home', home, ...cap], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'engine/cli/main.ts'), 'up', projectDir, '--http-port', String(options.httpPort ?? 0), '--home', home, ...cap], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,7 +32,7 @@ test('bad arguments are refused with a message that says what is valid', () => {
     [['up', '--capture-max-total=10'], /at least 1024, got '10'/],
     [['check', 'a', 'b'], /one DIR or FILE/],
     [['ca', '--install', '--uninstall'], /choose one/],
-    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, ls, status, logs, restart, stop, open, check, ca/],
+    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, ls, status, logs, restart, stop, open, check, ca, doctor, dashboard/],
   ];
   for (const [argv, message] of cases) {
     const r = parseArgs(argv);

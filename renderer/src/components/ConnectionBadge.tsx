@@ -18,13 +18,26 @@ export function ConnectionBadge({ onRetry }: { onRetry: () => void }) {
     );
   }
   if (connection.status === 'connecting') {
+    // A later attempt is a reconnection: the engine was there before.
+    const again = connection.attempt > 0;
     return (
-      <span className="conn conn-wait" role="status" aria-label="Connection: connecting">
-        ◌ connecting…
+      <span className="conn conn-wait" role="status" aria-label={`Connection: ${again ? 'reconnecting' : 'connecting'}`}>
+        ◌ {again ? 'reconnecting' : 'connecting'}…
       </span>
     );
   }
   const seconds = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
+  if (connection.cause === 'engine-away') {
+    // Restarts are routine (the token is kept): the tab reconnects by itself.
+    return (
+      <span className="conn conn-wait" role="status" aria-label={`Connection: reconnecting, ${connection.reason}`}>
+        ◌ reconnecting — {connection.reason}; next try in {seconds}s{' '}
+        <button type="button" className="link" onClick={onRetry}>
+          Retry now
+        </button>
+      </span>
+    );
+  }
   return (
     <span className="conn conn-closed" role="status" aria-label={`Connection: disconnected, ${connection.reason}`}>
       ○ disconnected — {connection.reason}; retrying in {seconds}s{' '}

@@ -5,11 +5,12 @@ import type { EngineApi } from '../../../shared/api.js';
 import { DESKTOP_BRIDGE_KEY, ENGINE_PORT_MESSAGE, type DesktopBridge } from '../../../shared/desktop.js';
 import { WireClient } from '../../../shared/wire-client.js';
 import { engineSocketUrl, reconnectDelay } from './backoff.js';
+import { closeCause, closeReason, type CloseCause } from './close-cause.js';
 
 export type ConnectionState =
   | { status: 'connecting'; attempt: number }
   | { status: 'open'; transport: 'websocket' | 'messageport' }
-  | { status: 'closed'; retryAt: number; attempt: number; reason: string };
+  | { status: 'closed'; retryAt: number; attempt: number; cause: CloseCause; reason: string };
 
 export interface EngineConnection {
   api: EngineApi;
@@ -83,9 +84,16 @@ function connectSocket(url: string): EngineConnection {
       if (closed) return;
       client.close('the connection to the locald engine closed');
       const delay = reconnectDelay(attempt++);
-      const reason = event.code === 1006 ? 'engine unreachable (is `locald up` running?)' : `closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`;
-      hub.set({ status: 'closed', retryAt: Date.now() + delay, attempt, reason });
+      const show = (cause: CloseCause): void => hub.set({ status: 'closed', retryAt: Date.now() + delay, attempt, cause, reason: closeReason(cause, event.code, event.reason) });
+      show(closeCause(event.code, null));
       timer = setTimeout(open, delay);
+      // Only an abnormal close can be a refused token; one request tells it from an engine that is away.
+      if (event.code === 1006) {
+        void infoStatus().then((status) => {
+          const cause = closeCause(event.code, status);
+          if (socket === null && !closed && cause !== 'engine-away') show(cause);
+        });
+      }
     };
   };
   open();
@@ -107,6 +115,16 @@ function connectSocket(url: string): EngineConnection {
     },
     desktop: null,
   };
+}
+
+/** The status of GET /api/info (same origin, with the cookie), or null when the engine does not answer. */
+async function infoStatus(): Promise<number | null> {
+  try {
+    const res = await fetch('/api/info', { cache: 'no-store', credentials: 'same-origin', signal: AbortSignal.timeout(3_000) });
+    return res.status;
+  } catch {
+    return null;
+  }
 }
 
 function connectPort(bridge: DesktopBridge): EngineConnection {
