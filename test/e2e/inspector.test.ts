@@ -139,7 +139,8 @@ describe('projects view', () => {
     await page.setViewportSize({ width: 1280, height: 420 });
     await page.getByRole('tab', { name: 'Projects' }).click();
     const logs = page.getByLabel('Log lines');
-    const geometry = () => logs.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, total: el.scrollHeight, lines: el.childElementCount }));
+    // The pane renders only the rows in view; aria-rowcount is how many lines it holds.
+    const geometry = () => logs.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, total: el.scrollHeight, lines: Number(el.getAttribute('aria-rowcount')) }));
     const atBottom = (g: { top: number; height: number; total: number }) => g.total - g.top - g.height <= 2;
     const live = page.locator('.project-card', { hasText: 'shop' }).locator('tr.service', { hasText: 'live' });
     const restartLive = async () => {
