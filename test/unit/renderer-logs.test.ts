@@ -65,7 +65,7 @@ describe('parseLogQuery', () => {
   it('reports an invalid pattern instead of throwing, and hides nothing meanwhile', () => {
     const q = parseLogQuery('/(unclosed/');
     assert.equal(q.kind, 'invalid');
-    assert.match(q.kind === 'invalid' ? q.message : '', /unclosed|unterminated|group/i);
+    assert.match(q.kind === 'invalid' ? q.message : '', /^Unterminated group$/, 'the reason, without the pattern the box already shows');
     assert.ok(matchesQuery(q, 'anything'));
     assert.equal(parseLogQuery('/a/mm').kind, 'invalid', 'a repeated flag');
   });

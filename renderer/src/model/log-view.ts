@@ -32,7 +32,8 @@ export function parseLogQuery(input: string): LogQuery {
   try {
     return { kind: 'regex', regex: new RegExp(source, usable === '' ? 'i' : usable) };
   } catch (e) {
-    return { kind: 'invalid', message: e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e) };
+    // V8 says "Invalid regular expression: /src/flags: reason"; the box shows the pattern already.
+    return { kind: 'invalid', message: e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(e) };
   }
 }
 
