@@ -2,6 +2,9 @@
 // by time, search (text and /regex/), filters, follow mode, and the jump from a log line to
 // the traffic of that moment and back.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { LogLine } from '../../shared/state.js';
@@ -172,5 +175,37 @@ describe('log view', () => {
     assert.equal(await focused.getAttribute('data-seq'), String(target?.seq));
     const [box, pane] = [await focused.boundingBox(), await logLines().boundingBox()];
     assert.ok(box !== null && pane !== null && box.y >= pane.y && box.y + box.height <= pane.y + pane.height, 'the marked line is in view');
+  });
+});
+
+describe('log bound', () => {
+  it('keeps the newest 5,000 lines of a project and says how many older ones it dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locald-e2e-noisy-'));
+    writeFileSync(join(dir, 'locald.toml'), 'name = "noisy"\n\n[services.chatty]\ncommand = "node chatty.js"\nready = { log = "chatty: done" }\n');
+    writeFileSync(join(dir, 'chatty.js'), "for (let i = 0; i < 3000; i++) console.log(`chatty: line ${i}`);\nconsole.log('chatty: done');\nsetInterval(() => {}, 1 << 30);\n");
+    const noisy = await startLocald(dir);
+    const tab = await browser.context.newPage();
+    try {
+      await waitFor('noisy to be running', () => noisy.output().includes('noisy is running'), 45_000);
+      await tab.goto(noisy.dashboardUrl);
+      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+      await tab.getByRole('tab', { name: 'Logs' }).click();
+      const lines = tab.getByRole('log', { name: 'Log lines' });
+      const held = async () => Number(await lines.getAttribute('aria-rowcount'));
+      // The history read brings the newest 2,000; two restarts add 6,000 more as events.
+      await waitFor('the history', async () => (await held()) >= 2000, 15_000);
+      const note = tab.getByRole('status', { name: 'Log limits' });
+      assert.equal(await note.count(), 0, 'nothing dropped yet');
+      for (let i = 0; i < 2; i++) await engineCall(noisy, 'services.restart', { project: 'noisy', service: 'chatty' });
+      await waitFor('5,000 lines held', async () => (await held()) === 5000, 20_000).catch(async () => assert.fail(`held ${await held()}`));
+      await note.waitFor({ timeout: 10_000 });
+      const dropped = Number((/^([\d,]+) older lines dropped$/.exec((await note.textContent()) ?? '')?.[1] ?? 'NaN').replaceAll(',', ''));
+      assert.ok(dropped >= 3000, `dropped ${dropped}`);
+      await tab.getByText('chatty: done').last().waitFor({ timeout: 10_000 });
+    } finally {
+      await tab.close();
+      await noisy.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
