@@ -325,6 +325,14 @@ describe('traffic', () => {
     const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
     await details.getByRole('region', { name: 'Failure explanation' }).waitFor();
     await details.getByLabel('Service log lines').getByText('crashing on purpose').waitFor({ timeout: 15_000 });
+    // From the failure to the whole log at that moment, every service's lines around it.
+    await details.getByRole('region', { name: 'Failure explanation' }).getByRole('button', { name: 'show in logs' }).click();
+    await page.getByRole('tab', { name: 'Logs', selected: true }).waitFor();
+    const marked = page.getByRole('log', { name: 'Log lines' }).locator('.log-line[aria-current="true"]');
+    await marked.waitFor();
+    assert.ok(await marked.isVisible());
+    await page.getByRole('log', { name: 'Log lines' }).getByText('crashing on purpose').last().waitFor();
+    await page.getByRole('tab', { name: 'Traffic' }).click();
     await page.keyboard.press('Escape');
     await filter('');
   });
