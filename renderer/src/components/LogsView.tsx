@@ -18,7 +18,8 @@ export function LogsView() {
   const version = useUi((s) => s.logsVersion);
   const view = useUi((s) => s.logView);
 
-  const merged = useMemo(() => mergeByTime(logs.projects().map((p) => logs.lines(p))), [logs, version]);
+  // Lines of a removed project stay in the buffer but not in the view.
+  const merged = useMemo(() => mergeByTime(projects.map((p) => logs.lines(p.name))), [logs, version, projects]);
   const query = useMemo(() => parseLogQuery(view.query), [view.query]);
   const shown = useMemo(
     () => filterLogs(merged, { project: view.project, hiddenServices: new Set(view.hiddenServices), hiddenStreams: new Set(view.hiddenStreams), query }),

@@ -40,11 +40,6 @@ export class LogBuffer {
     return this.droppedOf.get(project)?.count ?? 0;
   }
 
-  /** Projects with lines, in the order their first line came. */
-  projects(): string[] {
-    return [...this.byProject.keys()];
-  }
-
   lines(project: string): readonly LogLine[] {
     return this.byProject.get(project) ?? [];
   }
