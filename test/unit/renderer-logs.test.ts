@@ -26,11 +26,21 @@ const everything: LogFilter = { project: null, hiddenServices: new Set(), hidden
 describe('mergeByTime', () => {
   it('interleaves projects by time, seq breaking ties', () => {
     const shop = [line(1, 100), line(3, 300), line(4, 300)];
-    const blog = [line(2, 200, { project: 'blog' }), line(5, 300, { project: 'blog' }), line(6, 50, { project: 'blog' })];
+    const blog = [line(6, 50, { project: 'blog' }), line(2, 200, { project: 'blog' }), line(5, 300, { project: 'blog' })];
     assert.deepEqual(
       mergeByTime([shop, blog]).map((l) => l.seq),
       [6, 1, 2, 3, 4, 5],
     );
+  });
+  it('merges any number of lists, each line once', () => {
+    const lists = Array.from({ length: 5 }, (_, p) => Array.from({ length: 7 }, (_, i) => line(p * 100 + i, i * 10 + p, { project: `p${p}` })));
+    const merged = mergeByTime([...lists, []]);
+    assert.equal(merged.length, 35);
+    assert.deepEqual(
+      merged.map((l) => l.time),
+      merged.map((l) => l.time).sort((a, b) => a - b),
+    );
+    assert.equal(new Set(merged.map((l) => l.seq)).size, 35);
   });
   it('copies a single list rather than returning it (the buffer mutates its lists)', () => {
     const shop = [line(1, 100)];

@@ -6,11 +6,43 @@ import type { ExchangeSummary } from '../../../shared/traffic.js';
 
 export const LOG_STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'system'];
 
-/** Lines of several projects, each list in seq order, as one list ordered by time (seq breaks ties). */
+const byTime = (a: LogLine, b: LogLine) => a.time - b.time || a.seq - b.seq;
+
+/**
+ * Lines of several projects as one list ordered by time (seq breaks ties). Each list is
+ * already in time order (the buffer keeps seq order, and the engine stamps seq and time
+ * together), so merging them pairwise is linear per round: this runs on every batch of lines.
+ */
 export function mergeByTime(lists: readonly (readonly LogLine[])[]): LogLine[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length === 1) return [...(nonEmpty[0] ?? [])];
-  return nonEmpty.flat().sort((a, b) => a.time - b.time || a.seq - b.seq);
+  let round: (readonly LogLine[])[] = lists.filter((l) => l.length > 0);
+  if (round.length <= 1) return [...(round[0] ?? [])];
+  while (round.length > 1) {
+    const next: LogLine[][] = [];
+    for (let i = 0; i < round.length; i += 2) next.push(mergeTwo(round[i] ?? [], round[i + 1] ?? []));
+    round = next;
+  }
+  return round[0] as LogLine[];
+}
+
+function mergeTwo(a: readonly LogLine[], b: readonly LogLine[]): LogLine[] {
+  const out = new Array<LogLine>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as LogLine;
+    const y = b[j] as LogLine;
+    if (byTime(x, y) <= 0) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++] as LogLine;
+  while (j < b.length) out[k++] = b[j++] as LogLine;
+  return out;
 }
 
 export type LogQuery = { kind: 'all' } | { kind: 'text'; needle: string } | { kind: 'regex'; regex: RegExp } | { kind: 'invalid'; message: string };
