@@ -196,7 +196,13 @@ describe('log bound', () => {
       await waitFor('the history', async () => (await held()) >= 2000, 15_000);
       const note = tab.getByRole('status', { name: 'Log limits' });
       assert.equal(await note.count(), 0, 'nothing dropped yet');
-      for (let i = 0; i < 2; i++) await engineCall(noisy, 'services.restart', { project: 'noisy', service: 'chatty' });
+      const lastDone = async () => (await engineCall(noisy, 'logs.read', { project: 'noisy', limit: 10_000 })).filter((l) => l.text === 'chatty: done').at(-1)?.seq ?? -1;
+      for (let i = 0; i < 2; i++) {
+        // Each run prints all its lines before the next restart, which would cut it short.
+        const before = await lastDone();
+        await engineCall(noisy, 'services.restart', { project: 'noisy', service: 'chatty' });
+        await waitFor('chatty to print all its lines', async () => (await lastDone()) > before, 20_000);
+      }
       await waitFor('5,000 lines held', async () => (await held()) === 5000, 20_000).catch(async () => assert.fail(`held ${await held()}`));
       await note.waitFor({ timeout: 10_000 });
       const dropped = Number((/^([\d,]+) older lines dropped$/.exec((await note.textContent()) ?? '')?.[1] ?? 'NaN').replaceAll(',', ''));
