@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { LogLine } from '../../shared/state.js';
 import { mergeByTime, nearestExchange, nearestLineIndex } from '../../renderer/src/model/log-view.js';
-import { engineCall, launchBrowser, startLocald, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, launchBrowser, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -62,6 +62,7 @@ describe('log view', () => {
     const colourOf = (service: string) => logLines().locator('.log-svc', { hasText: new RegExp(`^${service}$`) }).first().evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).color ?? '');
     const colours = new Set([await colourOf('api'), await colourOf('web'), await colourOf('live')]);
     assert.equal(colours.size, 3, `distinct service colours: ${[...colours].join(', ')}`);
+    assert.deepEqual(await page.evaluate(UNNAMED_CONTROLS_SCRIPT), [], 'every control has a name');
   });
 
   it('narrows lines with a plain search and a /regex/, and shows an invalid regex as an error', async () => {
