@@ -12,7 +12,7 @@ import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
 import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type Selection } from '../../renderer/src/model/traffic-updates.js';
 import { ExchangeDroppedError, explainFetchError } from '../../renderer/src/store/exchange-dropped.js';
 import { EngineCallError } from '../../shared/wire-client.js';
-import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
+import { rowWindow, scrollToCentre, scrollToReveal } from '../../renderer/src/model/window.js';
 import type { LogLine } from '../../shared/state.js';
 import { summary } from './renderer-fixtures.js';
 
@@ -270,6 +270,10 @@ describe('LogBuffer', () => {
 });
 
 describe('row windowing', () => {
+  it('centres a row jumped to, never scrolling above the top', () => {
+    assert.equal(scrollToCentre(100, 480, 24), 100 * 24 - 228);
+    assert.equal(scrollToCentre(3, 480, 24), 0);
+  });
   it('renders only visible rows plus overscan', () => {
     const w = rowWindow(2400, 480, 24, 100_000, 8);
     assert.equal(w.first, 92);

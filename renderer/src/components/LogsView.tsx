@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { LogLine, LogStream } from '../../../shared/state.js';
 import { countOf, formatClock } from '../format/format.js';
 import { filterLogs, LOG_STREAMS, mergeByTime, nearestLineIndex, parseLogQuery, serviceColours, serviceKey } from '../model/log-view.js';
-import { rowWindow } from '../model/window.js';
+import { rowWindow, scrollToCentre } from '../model/window.js';
 import { actions, useUi } from '../store/store.js';
 import { isAtBottom, useStickToBottom } from './stick-to-bottom.js';
 
@@ -147,7 +147,7 @@ function LogLines({ lines, colours, withProject, focusTime }: { lines: LogLine[]
     setFocusedSeq(lines[at]?.seq ?? null);
     following.current = false;
     setFollowingShown(false);
-    const top = Math.max(0, at * LINE_HEIGHT - Math.floor((el.clientHeight - LINE_HEIGHT) / 2));
+    const top = scrollToCentre(at, el.clientHeight, LINE_HEIGHT);
     el.scrollTop = top;
     setScrollTop(top);
   }, [focusTime, lines, following]);

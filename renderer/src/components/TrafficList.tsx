@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ExchangeSummary } from '../../../shared/traffic.js';
 import { COLUMNS, fitColumns, gridTemplate, type ColumnId } from '../model/columns.js';
-import { rowWindow } from '../model/window.js';
+import { rowWindow, scrollToCentre } from '../model/window.js';
 import { absoluteUrl, formatBytes, formatClock, formatDuration, protocolLabel, statusText, statusTone } from '../format/format.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 
@@ -57,7 +57,7 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
     const row = model.rowOf(selectedId);
     if (row === -1) return;
     programmatic.current = true;
-    const top = Math.max(0, row * ROW_HEIGHT - Math.floor((el.clientHeight - ROW_HEIGHT) / 2));
+    const top = scrollToCentre(row, el.clientHeight, ROW_HEIGHT);
     el.scrollTop = top;
     setScrollTop(top);
   }, [revealSelected, selectedId, model, scrollerRef]);
