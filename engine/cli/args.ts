@@ -1,7 +1,7 @@
 // Command-line parsing: pure, so every error message is tested.
 
 export type CliCommand =
-  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number }
+  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number; bell: boolean }
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined; skipSystemStore?: true }
   | { kind: 'help' }
@@ -10,8 +10,10 @@ export type CliCommand =
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
 export const USAGE = `Usage:
-  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture] [--capture-max-total BYTES]
-                                                    run projects in the foreground (default DIR: .)
+  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture] [--capture-max-total BYTES] [--bell]
+                                                    run projects in the foreground (default DIR: .);
+                                                    --bell rings the terminal bell when a service
+                                                    crashes, gives up or fails its readiness check
   locald check [DIR|FILE]                           validate a locald.toml; exit 1 with located errors
   locald ca [--install | --uninstall] [--home DIR]  print the local CA certificate path, or (un)trust it
             [--no-system-store]                     (un)trust it in your browsers only, not system-wide
@@ -33,7 +35,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const { positional, flags } = parsed;
   switch (command) {
     case 'up': {
-      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture', 'capture-max-total']);
+      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture', 'capture-max-total', 'bell']);
       if (unknown !== undefined) return unknown;
       let httpPort: number | undefined;
       const portFlag = flags.get('http-port');
@@ -46,6 +48,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       }
       const home = stringFlag(flags, 'home');
       if (home === null) return { ok: false, error: '--home needs a directory, e.g. --home ~/.locald' };
+      const bellFlag = flags.get('bell');
+      if (bellFlag !== undefined && bellFlag !== true) return { ok: false, error: `--bell takes no value, got '--bell=${bellFlag}'` };
       const totalFlag = flags.get('capture-max-total');
       const captureMaxTotalBytes = totalFlag === undefined ? undefined : Number(totalFlag);
       if (captureMaxTotalBytes !== undefined && (totalFlag === true || !Number.isSafeInteger(captureMaxTotalBytes) || captureMaxTotalBytes < 1024)) {
@@ -59,6 +63,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
           httpPort,
           home,
           capture: !flags.has('no-capture'),
+          bell: flags.has('bell'),
           ...(captureMaxTotalBytes === undefined ? {} : { captureMaxTotalBytes }),
         },
       };

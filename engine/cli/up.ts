@@ -1,6 +1,7 @@
 // `locald up`: the engine, the proxy and the dashboard in the foreground of a terminal.
 import { formatConfigIssue, type ConfigIssue } from '../../shared/config.js';
 import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
+import { serviceFailures } from '../../shared/service-failures.js';
 import type { ProjectState } from '../../shared/state.js';
 import { EngineError } from '../engine-error.js';
 import { describeThrown, guardOutput, releaseStdio } from '../guarded-output.js';
@@ -16,7 +17,7 @@ type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
-  const { out, err, outDroppable, gone, isGone } = guardOutput();
+  const { out, err, outDroppable, bell, gone, isGone } = guardOutput();
 
   let runtime: Runtime;
   try {
@@ -60,6 +61,18 @@ export async function runUp(command: UpCommand): Promise<number> {
       else outDroppable(text);
     }
   });
+
+  if (command.bell) {
+    // The line saying what failed is already out: the engine flushes a state's log lines
+    // before the state. The same failures as the desktop app's notifications, unthrottled:
+    // a bell is one short sound per event, and the lines say what rang it.
+    const last = new Map<string, ProjectState>(engine.listProjects().map((p) => [p.name, p]));
+    engine.subscribe('project.state', (state) => {
+      const failed = serviceFailures(last.get(state.name), state).length > 0;
+      last.set(state.name, state);
+      if (failed) bell();
+    });
+  }
 
   out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${runtime.engine.info().home})`);
   for (const p of engine.listProjects()) out(formatProjectBanner(p, color));
