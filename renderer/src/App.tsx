@@ -2,11 +2,18 @@ import { useEffect, useRef } from 'react';
 import type { InspectorFilter } from '../../shared/desktop.js';
 import { connect, type EngineConnection } from './connection/connect.js';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
+import { LogsView } from './components/LogsView.js';
 import { ProjectsView } from './components/ProjectsView.js';
 import { inspectorFilterFromSearch, inspectorFilterText } from './filter/inspector-filter.js';
 import { TrafficView } from './components/TrafficView.js';
-import { actions, useUi } from './store/store.js';
+import { actions, useUi, type Tab } from './store/store.js';
 import { forgetCached } from './store/traffic-source.js';
+
+const TABS: [Tab, string][] = [
+  ['traffic', 'Traffic'],
+  ['logs', 'Logs'],
+  ['projects', 'Projects'],
+];
 
 export function App() {
   const tab = useUi((s) => s.tab);
@@ -47,17 +54,16 @@ export function App() {
       <header className="topbar">
         <span className="brand">locald</span>
         <nav className="tabs-main" role="tablist" aria-label="Views">
-          <button type="button" role="tab" aria-selected={tab === 'traffic'} className={tab === 'traffic' ? 'active' : ''} onClick={() => actions.setTab('traffic')}>
-            Traffic
-          </button>
-          <button type="button" role="tab" aria-selected={tab === 'projects'} className={tab === 'projects' ? 'active' : ''} onClick={() => actions.setTab('projects')}>
-            Projects
-          </button>
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'active' : ''} onClick={() => actions.setTab(id)}>
+              {label}
+            </button>
+          ))}
         </nav>
         <span className="spacer" />
         <ConnectionBadge onRetry={() => connection.current?.retryNow()} />
       </header>
-      <main className="content">{tab === 'traffic' ? <TrafficView /> : <ProjectsView />}</main>
+      <main className="content">{tab === 'traffic' ? <TrafficView /> : tab === 'logs' ? <LogsView /> : <ProjectsView />}</main>
       <Notice />
     </div>
   );
@@ -81,10 +87,21 @@ function Notice() {
   );
 }
 
-/** After (re)connecting: the engine is the truth; reload projects and the traffic snapshot. */
+/** How many earlier lines of each project to load at connect; live lines then come as events. */
+const LOG_HISTORY_LINES = 2000;
+
+/** After (re)connecting: the engine is the truth; reload projects, their recent logs and the traffic snapshot. */
 async function resync(conn: EngineConnection): Promise<void> {
   try {
-    actions.setProjects(await conn.api.call('projects.list', {}));
+    const projects = await conn.api.call('projects.list', {});
+    actions.setProjects(projects);
+    // Loaded up front, not when the Logs tab opens, so a jump from an exchange finds its moment.
+    for (const p of projects) {
+      conn.api.call('logs.read', { project: p.name, limit: LOG_HISTORY_LINES }).then(
+        (lines) => actions.ingestLogs(lines),
+        (e: unknown) => actions.notify(`Reading logs of ${p.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'error'),
+      );
+    }
   } catch (e) {
     actions.notify(`Loading projects failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }

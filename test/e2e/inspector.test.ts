@@ -139,7 +139,8 @@ describe('projects view', () => {
     await page.setViewportSize({ width: 1280, height: 420 });
     await page.getByRole('tab', { name: 'Projects' }).click();
     const logs = page.getByLabel('Log lines');
-    const geometry = () => logs.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, total: el.scrollHeight, lines: el.childElementCount }));
+    // The pane renders only the rows in view; aria-rowcount is how many lines it holds.
+    const geometry = () => logs.evaluate((el) => ({ top: el.scrollTop, height: el.clientHeight, total: el.scrollHeight, lines: Number(el.getAttribute('aria-rowcount')) }));
     const atBottom = (g: { top: number; height: number; total: number }) => g.total - g.top - g.height <= 2;
     const live = page.locator('.project-card', { hasText: 'shop' }).locator('tr.service', { hasText: 'live' });
     const restartLive = async () => {
@@ -324,6 +325,14 @@ describe('traffic', () => {
     const details = page.getByRole('complementary', { name: /Exchange #\d+ details/ });
     await details.getByRole('region', { name: 'Failure explanation' }).waitFor();
     await details.getByLabel('Service log lines').getByText('crashing on purpose').waitFor({ timeout: 15_000 });
+    // From the failure to the whole log at that moment, every service's lines around it.
+    await details.getByRole('region', { name: 'Failure explanation' }).getByRole('button', { name: 'show in logs' }).click();
+    await page.getByRole('tab', { name: 'Logs', selected: true }).waitFor();
+    const marked = page.getByRole('log', { name: 'Log lines' }).locator('.log-line[aria-current="true"]');
+    await marked.waitFor();
+    assert.ok(await marked.isVisible());
+    await page.getByRole('log', { name: 'Log lines' }).getByText('crashing on purpose').last().waitFor();
+    await page.getByRole('tab', { name: 'Traffic' }).click();
     await page.keyboard.press('Escape');
     await filter('');
   });

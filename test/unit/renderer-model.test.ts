@@ -6,13 +6,13 @@ import { engineSocketUrl, reconnectDelay, BACKOFF_MAX_MS } from '../../renderer/
 import { keyAction, moveSelection, type KeyInput } from '../../renderer/src/keyboard/keys.js';
 import { COLUMN_GAP, COLUMNS, DEFAULT_COLUMNS, fitColumns, gridTemplate, ROW_PADDING, toggleColumn, toggleSort, type ColumnId } from '../../renderer/src/model/columns.js';
 import { FrameBatcher } from '../../renderer/src/model/frame-batcher.js';
-import { LogBuffer, searchLogs } from '../../renderer/src/model/log-buffer.js';
+import { LogBuffer } from '../../renderer/src/model/log-buffer.js';
 import { LruMap } from '../../shared/lru.js';
 import { TrafficModel } from '../../renderer/src/model/traffic-model.js';
 import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type Selection } from '../../renderer/src/model/traffic-updates.js';
 import { ExchangeDroppedError, explainFetchError } from '../../renderer/src/store/exchange-dropped.js';
 import { EngineCallError } from '../../shared/wire-client.js';
-import { rowWindow, scrollToReveal } from '../../renderer/src/model/window.js';
+import { rowWindow, scrollToCentre, scrollToReveal } from '../../renderer/src/model/window.js';
 import type { LogLine } from '../../shared/state.js';
 import { summary } from './renderer-fixtures.js';
 
@@ -248,17 +248,32 @@ describe('LogBuffer', () => {
       [3, 4, 5],
     );
   });
-  it('searches by service and text', () => {
-    const lines = [line(1, 'Listening', 'api'), line(2, 'listening', 'web'), line(3, 'crash', 'api')];
+  it('counts the lines its bound dropped, per project', () => {
+    const b = new LogBuffer(3);
+    b.add([1, 2, 3].map((n) => line(n)));
+    assert.equal(b.dropped('shop'), 0);
+    b.add([4, 5].map((n) => line(n)));
+    assert.equal(b.dropped('shop'), 2);
+    assert.equal(b.dropped('blog'), 0);
+  });
+  it('does not take back dropped lines when a history read repeats them', () => {
+    const b = new LogBuffer(3);
+    b.add([1, 2, 3, 4, 5].map((n) => line(n)));
+    // A reconnect reads the newest lines again, older ones among them.
+    b.add([1, 2, 3, 4, 5].map((n) => line(n)));
     assert.deepEqual(
-      searchLogs(lines, 'api', 'listen').map((l) => l.seq),
-      [1],
+      b.lines('shop').map((l) => l.seq),
+      [3, 4, 5],
     );
-    assert.equal(searchLogs(lines, null, '').length, 3);
+    assert.equal(b.dropped('shop'), 2, 'each dropped line counted once');
   });
 });
 
 describe('row windowing', () => {
+  it('centres a row jumped to, never scrolling above the top', () => {
+    assert.equal(scrollToCentre(100, 480, 24), 100 * 24 - 228);
+    assert.equal(scrollToCentre(3, 480, 24), 0);
+  });
   it('renders only visible rows plus overscan', () => {
     const w = rowWindow(2400, 480, 24, 100_000, 8);
     assert.equal(w.first, 92);

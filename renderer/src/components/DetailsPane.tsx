@@ -8,7 +8,7 @@ import { ExchangeDroppedError } from '../store/exchange-dropped.js';
 import { fetchDetail } from '../store/traffic-source.js';
 import { droppedExchangeText } from '../format/capture-stats.js';
 import { BodyView } from './BodyView.js';
-import { FailurePanel } from './FailurePanel.js';
+import { FailurePanel, ShowInLogs } from './FailurePanel.js';
 import { HeadersTable } from './HeadersTable.js';
 import { MessagesView } from './MessagesView.js';
 import { ReplayEditor } from './ReplayEditor.js';
@@ -104,6 +104,12 @@ function ExchangeDetails({ id }: { id: number }) {
           #{id} · {head.project ?? 'no project'}/{head.service ?? 'no service'}
           {head.route !== null && ` via ${head.route}`}
           {head.forwardedUrl !== null && head.forwardedUrl !== head.url && ` → ${head.forwardedUrl}`} · {formatDuration(head.duration)} · {head.state}
+          {!readOnly && head.project !== null && (
+            <>
+              {' · '}
+              <ShowInLogs detail={head} />
+            </>
+          )}
           {head.replayOf !== null && (
             <>
               {' · '}
@@ -164,7 +170,7 @@ function ExchangeDetails({ id }: { id: number }) {
       </header>
       <div className="details-body" role="tabpanel">
         {error !== null && <p className="error-text">Could not load details: {error}</p>}
-        {shown === null ? error === null && <p className="muted">Loading…</p> : <TabContent tab={tab} detail={shown} />}
+        {shown === null ? error === null && <p className="muted">Loading…</p> : <TabContent tab={tab} detail={shown} live={!readOnly} />}
       </div>
     </aside>
   );
@@ -190,7 +196,7 @@ function DroppedExchange({ id }: { id: number }) {
   );
 }
 
-function TabContent({ tab, detail }: { tab: DetailTab; detail: ExchangeDetail }) {
+function TabContent({ tab, detail, live }: { tab: DetailTab; detail: ExchangeDetail; live: boolean }) {
   switch (tab) {
     case 'headers':
       return (
@@ -212,7 +218,7 @@ function TabContent({ tab, detail }: { tab: DetailTab; detail: ExchangeDetail })
     case 'timing':
       return <TimingBar detail={detail} />;
     case 'failure':
-      return <FailurePanel detail={detail} />;
+      return <FailurePanel detail={detail} live={live} />;
     case 'edit':
       return <ReplayEditor key={detail.id} detail={detail} />;
   }

@@ -1,31 +1,32 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useState } from 'react';
 import { formatConfigIssue } from '../../../shared/config.js';
 import type { ProjectState, ServiceState } from '../../../shared/state.js';
-import { countOf, formatClock, serviceStatusText } from '../format/format.js';
-import { searchLogs } from '../model/log-buffer.js';
+import { countOf, serviceStatusText } from '../format/format.js';
 import { actions, useUi } from '../store/store.js';
-import { useStickToBottom } from './stick-to-bottom.js';
+import { LogsView } from './LogsView.js';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Projects with on/off switches, their services' states and reasons, and live logs. */
+/**
+ * Projects with on/off switches, their services' states and reasons, and next to them the
+ * same log view as the Logs tab (one view, one set of filters): choosing a project narrows it.
+ */
 export function ProjectsView() {
   const projects = useUi((s) => s.projects);
-  const [chosen, setChosen] = useState<string | null>(null);
-  const current = projects.find((p) => p.name === chosen) ?? projects[0];
+  const chosen = useUi((s) => s.logView.project);
   if (projects.length === 0) return <div className="empty">No projects. Run `locald up DIR` or add one from the tray.</div>;
   return (
     <div className="projects-view">
       <ul className="project-list" aria-label="Projects">
         {projects.map((p) => (
           <li key={p.name}>
-            <ProjectCard project={p} selected={p.name === current?.name} onSelect={() => setChosen(p.name)} />
+            <ProjectCard project={p} selected={p.name === chosen} onSelect={() => actions.setLogView({ project: p.name })} />
           </li>
         ))}
       </ul>
-      {current !== undefined && <LogsPanel key={current.name} project={current} />}
+      <LogsView />
     </div>
   );
 }
@@ -113,49 +114,5 @@ function ServiceRow({ project, service }: { project: string; service: ServiceSta
         </button>
       </td>
     </tr>
-  );
-}
-
-function LogsPanel({ project }: { project: ProjectState }) {
-  const api = useUi((s) => s.api);
-  const logs = useUi((s) => s.logs);
-  useUi((s) => s.logsVersion);
-  const [service, setService] = useState<string | null>(null);
-  const [query, setQuery] = useState('');
-  const connected = useUi((s) => s.connection.status === 'open');
-  useEffect(() => {
-    if (api === null || !connected) return;
-    api.call('logs.read', { project: project.name, limit: 2000 }).then(
-      (lines) => actions.ingestLogs(lines),
-      (e: unknown) => actions.notify(`Reading logs of ${project.name} failed: ${errorText(e)}`, 'error'),
-    );
-  }, [api, project.name, connected]);
-  const all = logs.lines(project.name);
-  const shown = useMemo(() => searchLogs(all, service, query).slice(-1000), [all, all.length, service, query]);
-  const linesRef = useRef<HTMLPreElement>(null);
-  useStickToBottom(linesRef, shown);
-  return (
-    <section className="logs-panel" aria-label={`Logs of ${project.name}`}>
-      <div className="logs-toolbar">
-        <h3>Logs · {project.name}</h3>
-        <select value={service ?? ''} onChange={(e) => setService(e.target.value === '' ? null : e.target.value)} aria-label="Service">
-          <option value="">all services</option>
-          {project.services.map((s) => (
-            <option key={s.name} value={s.name}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-        <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search logs" aria-label="Search logs" />
-        <span className="muted small">{countOf(shown.length, 'line')}</span>
-      </div>
-      <pre ref={linesRef} className="log-lines mono" aria-label="Log lines" tabIndex={0}>
-        {shown.map((l) => (
-          <div key={l.seq} className={`log-${l.stream}`}>
-            <span className="muted">{formatClock(l.time)}</span> <span className="log-svc">{l.service}</span> {l.text}
-          </div>
-        ))}
-      </pre>
-    </section>
   );
 }

@@ -1,11 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ExchangeSummary } from '../../../shared/traffic.js';
 import { COLUMNS, fitColumns, gridTemplate, type ColumnId } from '../model/columns.js';
-import { rowWindow } from '../model/window.js';
+import { rowWindow, scrollToCentre } from '../model/window.js';
 import { absoluteUrl, formatBytes, formatClock, formatDuration, protocolLabel, statusText, statusTone } from '../format/format.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 
 export const ROW_HEIGHT = 24;
+
+/** The last revealSelected the list acted on: a list mounted later must not jump again. */
+let revealedJump = 0;
 
 /** The virtualized list: only the visible rows (plus overscan) are in the DOM. */
 export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTMLDivElement | null> }) {
@@ -44,6 +47,20 @@ export function TrafficList({ scrollerRef }: { scrollerRef: React.RefObject<HTML
     el.scrollTop = followTarget;
     setScrollTop(followTarget);
   }, [follow, followTarget, scrollTop, scrollerRef]);
+
+  // A jump from a log line: bring the chosen exchange to the middle of the list, once per jump.
+  const revealSelected = useUi((s) => s.revealSelected);
+  useLayoutEffect(() => {
+    const el = scrollerRef.current;
+    if (revealSelected === revealedJump || el === null || selectedId === null) return;
+    revealedJump = revealSelected;
+    const row = model.rowOf(selectedId);
+    if (row === -1) return;
+    programmatic.current = true;
+    const top = scrollToCentre(row, el.clientHeight, ROW_HEIGHT);
+    el.scrollTop = top;
+    setScrollTop(top);
+  }, [revealSelected, selectedId, model, scrollerRef]);
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;

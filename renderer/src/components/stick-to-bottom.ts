@@ -7,8 +7,12 @@ export function isAtBottom(scrollTop: number, clientHeight: number, scrollHeight
   return scrollHeight - scrollTop - clientHeight <= 2;
 }
 
-/** Scrolls `ref` to the bottom whenever `content` changes, if it was at the bottom before. */
-export function useStickToBottom(ref: React.RefObject<HTMLElement | null>, content: unknown): void {
+/**
+ * Scrolls `ref` to the bottom whenever `content` changes, if it was at the bottom before.
+ * Returns whether it follows, for a caller that scrolls away on purpose (a jump to a moment)
+ * to say so before the scroll event does.
+ */
+export function useStickToBottom(ref: React.RefObject<HTMLElement | null>, content: unknown): React.RefObject<boolean> {
   const following = useRef(true);
   useLayoutEffect(() => {
     const el = ref.current;
@@ -23,4 +27,5 @@ export function useStickToBottom(ref: React.RefObject<HTMLElement | null>, conte
     const el = ref.current;
     if (el !== null && following.current) el.scrollTop = el.scrollHeight;
   }, [ref, content]);
+  return following;
 }

@@ -25,3 +25,8 @@ export function scrollToReveal(row: number, scrollTop: number, viewportHeight: n
   if (top + rowHeight > scrollTop + viewportHeight) return top + rowHeight - viewportHeight;
   return null;
 }
+
+/** The scrollTop that puts `row` in the middle of the viewport (a jump to it), never above the top. */
+export function scrollToCentre(row: number, viewportHeight: number, rowHeight: number): number {
+  return Math.max(0, row * rowHeight - Math.floor((viewportHeight - rowHeight) / 2));
+}

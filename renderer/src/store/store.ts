@@ -2,7 +2,7 @@
 // it with a version number that ticks once per applied frame of events.
 import { create } from 'zustand';
 import type { EngineApi } from '../../../shared/api.js';
-import type { LogLine, ProjectState } from '../../../shared/state.js';
+import type { LogLine, LogStream, ProjectState } from '../../../shared/state.js';
 import type { CaptureStats, ExchangeSummary } from '../../../shared/traffic.js';
 import type { ConnectionState } from '../connection/connect.js';
 import type { ImportedExchange } from '../export/har-import.js';
@@ -11,10 +11,25 @@ import { parseFilter, type FilterError } from '../filter/parse.js';
 import { DEFAULT_COLUMNS, DEFAULT_SORT, toggleColumn, toggleSort, type ColumnId, type SortSpec } from '../model/columns.js';
 import { FrameBatcher } from '../model/frame-batcher.js';
 import { LogBuffer } from '../model/log-buffer.js';
+import { nearestExchange, offsetText } from '../model/log-view.js';
+import { formatClock } from '../format/format.js';
 import { TrafficModel } from '../model/traffic-model.js';
 import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type TrafficUpdate } from '../model/traffic-updates.js';
 
-export type Tab = 'traffic' | 'projects';
+export type Tab = 'traffic' | 'logs' | 'projects';
+
+/** What the Logs tab shows; in the store so a jump from an exchange can set it. */
+export interface LogViewState {
+  /** null: every project. */
+  project: string | null;
+  hiddenServices: string[];
+  hiddenStreams: LogStream[];
+  query: string;
+  /** A moment to show (a jump from traffic): the view scrolls to the line nearest it and marks it. */
+  focusTime: number | null;
+}
+
+const INITIAL_LOG_VIEW: LogViewState = { project: null, hiddenServices: [], hiddenStreams: [], query: '', focusTime: null };
 
 export interface ImportedSession {
   name: string;
@@ -45,6 +60,9 @@ export interface UiState {
   projects: ProjectState[];
   logs: LogBuffer;
   logsVersion: number;
+  logView: LogViewState;
+  /** Bumped to make the traffic list scroll the selected row into view (a jump from a log line). */
+  revealSelected: number;
   notice: { text: string; tone: 'info' | 'error' } | null;
 }
 
@@ -69,6 +87,8 @@ export const useUi = create<UiState>(() => ({
   projects: [],
   logs: new LogBuffer(),
   logsVersion: 0,
+  logView: INITIAL_LOG_VIEW,
+  revealSelected: 0,
   notice: null,
 }));
 
@@ -203,6 +223,28 @@ export const actions = {
   backToLive(): void {
     set({ importedModel: null, imported: null, selectedId: null, detailOpen: false, editorFor: null });
     bump();
+  },
+  setLogView(change: Partial<LogViewState>): void {
+    set((s) => ({ logView: { ...s.logView, ...change } }));
+  },
+  /** Opens the Logs tab on `project` at `time`, every service and stream shown, so the moment is not hidden. */
+  showLogsAt(project: string | null, time: number): void {
+    set({ tab: 'logs', logView: { ...INITIAL_LOG_VIEW, project, focusTime: time } });
+  },
+  /** Opens the live traffic list on the exchange of the line's project that started nearest the line. */
+  showTrafficNear(line: Pick<LogLine, 'time' | 'project' | 'service'>): void {
+    if (get().importedModel !== null) actions.backToLive();
+    const model = get().liveModel;
+    const near = nearestExchange(model.all(), line);
+    if (near === null) {
+      actions.notify(`No captured exchange of ${line.project} to show near ${formatClock(line.time)}.`);
+      return;
+    }
+    // The jump must land on a visible row: a filter that hides it gives way.
+    const hidden = model.rowOf(near.id) === -1;
+    if (hidden) actions.setFilter('');
+    set((s) => ({ tab: 'traffic', follow: false, selectedId: near.id, detailOpen: true, editorFor: null, revealSelected: s.revealSelected + 1 }));
+    actions.notify(`#${near.id} started ${offsetText(line.time, near.start)} the log line at ${formatClock(line.time)}${hidden ? ' (filter cleared to show it)' : ''}.`);
   },
   notify(text: string, tone: 'info' | 'error' = 'info'): void {
     set({ notice: { text, tone } });
