@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { formatConfigIssue, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
+import { DEFAULT_CAPTURE_SETTINGS, formatConfigIssue, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
 import type {
   EngineApi,
   EngineEvent,
@@ -128,6 +128,10 @@ export class Engine implements EngineApi, ProxyBackend {
     };
   }
 
+  private configureCapture(config: ProjectConfig): void {
+    this.traffic?.configureProject(config.name, config.capture ?? DEFAULT_CAPTURE_SETTINGS);
+  }
+
   /** Connects traffic capture; its batches become `traffic.batch` events. */
   attachTraffic(traffic: TrafficService): void {
     this.traffic = traffic;
@@ -242,6 +246,7 @@ export class Engine implements EngineApi, ProxyBackend {
     };
     entry.supervisor = this.createSupervisor(config);
     this.projects.set(key, entry);
+    this.configureCapture(config);
     if (this.options.watch !== false) this.watch(entry);
     this.publish(entry);
     return this.stateOf(entry);
@@ -253,6 +258,7 @@ export class Engine implements EngineApi, ProxyBackend {
     await this.stopProject(project);
     this.unwatch(entry);
     this.projects.delete(entry.key);
+    this.traffic?.forgetProject(entry.config?.name ?? entry.key);
     this.events.emit('project.removed', { project: entry.config?.name ?? entry.key });
     return { removed: true };
   }
@@ -385,6 +391,7 @@ export class Engine implements EngineApi, ProxyBackend {
 
   private async applyConfig(entry: ProjectEntry, config: ProjectConfig, restart: boolean): Promise<ProjectState> {
     entry.pending = null;
+    this.configureCapture(config);
     if (!restart) {
       // Routes and other proxy-only settings: the proxy reads them from the state on every request.
       entry.config = config;
