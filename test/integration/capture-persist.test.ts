@@ -150,7 +150,6 @@ describe('persisted traffic across a SIGKILL of the engine', () => {
     first.locald.child.kill('SIGKILL');
     await first.locald.waitForExit();
 
-    t.diagnostic(`answered ${done.flat().length}, intact records ${onDisk.payloads.length}, tail: ${onDisk.stoppedAt?.reason ?? 'clean'}`);
     const second = await up(dir, home);
     running.push(second.locald);
     const earlier = await earlierExchanges(second);
