@@ -21,7 +21,7 @@ export function createTrafficService(store: TrafficStore, proxyPort: () => numbe
     toHar: (ids) => store.toHar(ids),
     replay: (id, edits) => replay(store, proxyPort(), id, edits),
     stats: () => store.stats(),
-    configureProject: (project, settings) => persistence?.configure(project, settings),
+    configureProject: (project, settings) => void persistence?.configure(project, settings),
     forgetProject: (project) => persistence?.forget(project),
   };
 }

@@ -7,7 +7,10 @@
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 export const RECORD_HEADER_BYTES = 8;
 
-// Node 20 has no zlib.crc32 (it came in 22.2), so the usual table.
+import zlib from 'node:zlib';
+
+// Node 20 has no zlib.crc32 (it came in 22.2; Electron's Node 24 has it), so the usual table there.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -18,11 +21,13 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-export function crc32(bytes: Uint8Array): number {
+export function tableCrc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) crc = (CRC_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+export const crc32: (bytes: Uint8Array) => number = nativeCrc32 !== undefined ? (bytes) => nativeCrc32(bytes) >>> 0 : tableCrc32;
 
 /** One record: header and payload in one buffer, so it reaches the file in one write. */
 export function encodeRecord(payload: Uint8Array): Buffer {

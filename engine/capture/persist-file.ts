@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeRecords, encodeRecord, RECORD_HEADER_BYTES } from './persist-codec.js';
-import { exchangeRecord, foldRecords, newestWithin, type PersistedExchange, type PersistRecord } from './persist-log.js';
+import { compactedPayloads, foldRecords, newestWithin, type PersistedExchange } from './persist-log.js';
 
 export interface OpenedTrafficFile {
   file: TrafficFile;
@@ -76,9 +76,10 @@ export class TrafficFile {
     if (this.size > maxBytes) this.compact();
   }
 
-  append(record: PersistRecord): void {
+  /** Appends one record holding `payload` (see persist-log.ts). */
+  append(payload: Buffer): void {
     if (this.fd === null) return;
-    const bytes = encodeRecord(Buffer.from(JSON.stringify(record), 'utf8'));
+    const bytes = encodeRecord(payload);
     try {
       writeAll(this.fd, bytes);
     } catch (err) {
@@ -94,7 +95,7 @@ export class TrafficFile {
   compact(): void {
     const decoded = decodeRecords(readIfPresent(this.path).subarray(0, this.size));
     const keep = newestWithin(foldRecords(decoded.payloads, RECORD_HEADER_BYTES), Math.floor(this.maxBytes / 2));
-    const records = keep.map((x) => encodeRecord(Buffer.from(JSON.stringify(exchangeRecord(x.key, x.pinned, x.entry)), 'utf8')));
+    const records = compactedPayloads(keep).map(encodeRecord);
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     let size = 0;

@@ -7,7 +7,7 @@ import { readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { decodeRecords } from '../../engine/capture/persist-codec.js';
-import { foldRecords } from '../../engine/capture/persist-log.js';
+import { foldRecords, parseEntry } from '../../engine/capture/persist-log.js';
 import type { ExchangeSummary } from '../../shared/traffic.js';
 import { engineCall, waitFor } from '../e2e/harness.js';
 import { startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
@@ -56,8 +56,12 @@ function send(port: number, path: string, bodyBytes: number): Promise<number> {
   });
 }
 
-async function earlierExchanges(r: Running): Promise<ExchangeSummary[]> {
-  return (await engineCall({ dashboardUrl: r.dashboardUrl, port: r.port }, 'traffic.list', {})).filter((s) => s.earlier === true);
+/** The exchanges read back (a slice at a time, so the test waits for the `count` it expects). */
+async function earlierExchanges(r: Running, count: number): Promise<ExchangeSummary[]> {
+  return waitFor(`${count} earlier exchanges`, async () => {
+    const earlier = (await engineCall(r, 'traffic.list', {})).filter((s) => s.earlier === true);
+    return earlier.length >= count ? earlier : undefined;
+  });
 }
 
 describe('persisted traffic across a SIGKILL of the engine', () => {
@@ -96,12 +100,12 @@ describe('persisted traffic across a SIGKILL of the engine', () => {
     await Promise.all(clients);
     const file = join(home, 'traffic', 'keep.log');
     const onDisk = decodeRecords(readFileSync(file));
-    const written = new Set(foldRecords(onDisk.payloads).map((x) => new URL((x.entry as { request: { url: string } }).request.url).pathname));
+    const written = new Set(foldRecords(onDisk.payloads).map((x) => new URL((parseEntry(x) as { request: { url: string } }).request.url).pathname));
 
     t.diagnostic(`answered ${done.flat().length}, intact records ${onDisk.payloads.length}, tail: ${onDisk.stoppedAt?.reason ?? 'clean'}`);
     const second = await up(dir, home);
     running.push(second.locald);
-    const earlier = await earlierExchanges(second);
+    const earlier = await earlierExchanges(second, written.size);
     const urls = new Set(earlier.map((s) => s.url));
     assert.ok(earlier.length >= 200, `read back ${earlier.length} (the file held ${onDisk.payloads.length} intact records${onDisk.stoppedAt !== null ? `, then a ${onDisk.stoppedAt.reason} tail` : ''})`);
     assert.deepEqual([...urls].sort(), [...written].sort(), 'every intact record of the file is shown');
@@ -126,7 +130,7 @@ describe('persisted traffic across a SIGKILL of the engine', () => {
     truncateSync(file, statSync(file).size - Math.floor(last / 2));
     const third = await up(dir, home);
     running.push(third.locald);
-    assert.equal((await earlierExchanges(third)).length, before - 1);
+    assert.equal((await earlierExchanges(third, before - 1)).length, before - 1);
     assert.match(third.locald.output(), /bytes at the end of .*keep\.log were incomplete/);
     await third.locald.stop('SIGTERM');
   });
@@ -152,7 +156,7 @@ describe('persisted traffic across a SIGKILL of the engine', () => {
 
     const second = await up(dir, home);
     running.push(second.locald);
-    const earlier = await earlierExchanges(second);
+    const earlier = await earlierExchanges(second, 1);
     assert.deepEqual(earlier.map((s) => [s.url, s.pinned]), [['/keep-me', true]]);
     // Read back, it can be replayed: the engine sends its captured request again.
     const replay = await engineCall(second, 'traffic.replay', { id: earlier[0]?.id ?? 0 });

@@ -3,9 +3,9 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { crc32, decodeRecords, encodeRecord } from '../../engine/capture/persist-codec.js';
+import { crc32, decodeRecords, encodeRecord, tableCrc32 } from '../../engine/capture/persist-codec.js';
 import { TrafficFile } from '../../engine/capture/persist-file.js';
-import { clearRecord, exchangeRecord, foldRecords, pinRecord } from '../../engine/capture/persist-log.js';
+import { clearPayload, exchangePayload, foldRecords, parseEntry, pinPayload } from '../../engine/capture/persist-log.js';
 import { TrafficPersistence } from '../../engine/capture/persistence.js';
 import { TrafficStore } from '../../engine/capture/store.js';
 import { DEFAULT_CAPTURE_SETTINGS } from '../../shared/config.js';
@@ -18,8 +18,12 @@ const fresh = (): string => join(root, `case-${++n}`);
 const payload = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 test('crc32 is the IEEE CRC-32 (the check value of "123456789" is cbf43926)', () => {
-  assert.equal(crc32(payload('123456789')), 0xcbf43926);
-  assert.equal(crc32(Buffer.alloc(0)), 0);
+  for (const f of [crc32, tableCrc32]) {
+    assert.equal(f(payload('123456789')), 0xcbf43926);
+    assert.equal(f(Buffer.alloc(0)), 0);
+  }
+  const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff));
+  assert.equal(crc32(random), tableCrc32(random), 'the native CRC (Node 22.2+) and the table agree');
 });
 
 test('records round-trip, including an empty payload and binary bytes', () => {
@@ -59,20 +63,20 @@ test('a corrupt checksum in the middle stops reading there: nothing after it is 
 });
 
 test('folding: a later pin record pins, a later copy replaces in place, clear drops the unpinned before it', () => {
-  const enc = (r: object): Buffer => payload(JSON.stringify(r));
   const out = foldRecords([
-    enc(exchangeRecord('k1', false, { n: 1 })),
-    enc(exchangeRecord('k2', false, { n: 2 })),
-    enc(pinRecord('k2', true)),
-    enc(exchangeRecord('k3', false, { n: 3 })),
-    enc(clearRecord()),
-    enc(exchangeRecord('k4', false, { n: 4 })),
-    enc(exchangeRecord('k2', true, { n: 22 })),
+    exchangePayload('k1', false, { n: 1 }),
+    exchangePayload('k2', false, { n: 2 }),
+    pinPayload('k2', true),
+    exchangePayload('k3', false, { n: 3 }),
+    clearPayload(),
+    exchangePayload('k4', false, { n: 4 }),
+    exchangePayload('k2', true, { n: 22 }),
     payload('not json'),
-    enc({ t: 'x', key: 5 }),
+    payload('{"t":"x","key":5}\n{}'),
+    payload('{"t":"x","key":"no-entry"}'),
   ]);
   assert.deepEqual(
-    out.map((x) => [x.key, x.pinned, x.entry]),
+    out.map((x) => [x.key, x.pinned, parseEntry(x)]),
     [
       ['k2', true, { n: 22 }],
       ['k4', false, { n: 4 }],
@@ -83,17 +87,17 @@ test('folding: a later pin record pins, a later copy replaces in place, clear dr
 test('truncate and append: opening a file with a torn tail cuts it, and the next record follows the last good one', () => {
   const path = join(fresh(), 'shop.log');
   const opened = TrafficFile.open(path, 1024 * 1024);
-  opened.file.append(exchangeRecord('k1', false, { n: 1 }));
-  opened.file.append(exchangeRecord('k2', false, { n: 2 }));
+  opened.file.append(exchangePayload('k1', false, { n: 1 }));
+  opened.file.append(exchangePayload('k2', false, { n: 2 }));
   opened.file.close();
   const good = statSync(path).size;
   // What a crash in the middle of a write leaves: a header and part of a payload.
-  appendFileSync(path, encodeRecord(payload(JSON.stringify(exchangeRecord('k3', false, { n: 3 })))).subarray(0, 20));
+  appendFileSync(path, encodeRecord(exchangePayload('k3', false, { n: 3 })).subarray(0, 20));
   const again = TrafficFile.open(path, 1024 * 1024);
   assert.equal(again.discardedBytes, 20);
   assert.deepEqual(again.exchanges.map((x) => x.key), ['k1', 'k2']);
   assert.equal(statSync(path).size, good, 'the torn tail is cut before anything is appended');
-  again.file.append(exchangeRecord('k4', false, { n: 4 }));
+  again.file.append(exchangePayload('k4', false, { n: 4 }));
   again.file.close();
   const read = decodeRecords(readFileSync(path));
   assert.equal(read.stoppedAt, null);
@@ -104,9 +108,9 @@ test('the size cap: over it the file is rewritten as its newest part, the oldest
   const path = join(fresh(), 'shop.log');
   const max = 16 * 1024;
   const { file } = TrafficFile.open(path, max);
-  file.append(exchangeRecord('pinned-first', true, { pad: 'p'.repeat(100) }));
+  file.append(exchangePayload('pinned-first', true, { pad: 'p'.repeat(100) }));
   for (let i = 0; i < 200; i++) {
-    file.append(exchangeRecord(`k${i}`, false, { pad: 'x'.repeat(200) }));
+    file.append(exchangePayload(`k${i}`, false, { pad: 'x'.repeat(200) }));
     assert.ok(statSync(path).size <= max, `after ${i}: ${statSync(path).size} bytes`);
   }
   file.close();
@@ -133,11 +137,11 @@ function capture(store: TrafficStore, project: string, url: string, body = '{"ok
   return rec.id;
 }
 
-test('persist on: finished exchanges are written and read back by the next engine, marked earlier, with bodies to replay', () => {
+test('persist on: finished exchanges are written and read back by the next engine, marked earlier, with bodies to replay', async () => {
   const dir = fresh();
   const first = new TrafficStore();
   const p1 = new TrafficPersistence(first, dir);
-  p1.configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
+  await p1.configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
   capture(first, 'shop', '/a');
   const pinned = capture(first, 'shop', '/b');
   first.pin(pinned, true);
@@ -147,7 +151,7 @@ test('persist on: finished exchanges are written and read back by the next engin
 
   const second = new TrafficStore();
   const p2 = new TrafficPersistence(second, dir);
-  p2.configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
+  await p2.configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
   const list = second.list();
   assert.deepEqual(list.map((s) => [s.url, s.earlier, s.pinned, s.project, s.status]), [
     ['/a', true, false, 'shop', 200],
@@ -162,15 +166,15 @@ test('persist on: finished exchanges are written and read back by the next engin
   capture(second, 'shop', '/c');
   p2.close();
   const third = new TrafficStore();
-  new TrafficPersistence(third, dir).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: false });
+  await new TrafficPersistence(third, dir).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: false });
   assert.deepEqual(third.list(), []);
 });
 
-test('persist off: nothing is written except pinned exchanges (pinned before or after they finish); clear keeps the pinned', () => {
+test('persist off: nothing is written except pinned exchanges (pinned before or after they finish); clear keeps the pinned', async () => {
   const dir = fresh();
   const store = new TrafficStore();
   const persistence = new TrafficPersistence(store, dir);
-  persistence.configure('shop', DEFAULT_CAPTURE_SETTINGS);
+  await persistence.configure('shop', DEFAULT_CAPTURE_SETTINGS);
   capture(store, 'shop', '/plain');
   assert.equal(statSync(join(dir, 'shop.log')).size, 0, 'an unpinned exchange is not written');
   store.pin(capture(store, 'shop', '/pinned-after'), true);
@@ -184,19 +188,19 @@ test('persist off: nothing is written except pinned exchanges (pinned before or 
   persistence.close();
 
   const next = new TrafficStore();
-  new TrafficPersistence(next, dir).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
+  await new TrafficPersistence(next, dir).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
   assert.deepEqual(next.list().map((s) => [s.url, s.pinned, s.earlier]), [
     ['/pinned-after', true, true],
     ['/pinned-while-running', true, true],
   ]);
 });
 
-test('a file that cannot be written (its folder is a file) is reported, and capture goes on', () => {
+test('a file that cannot be written (its folder is a file) is reported, and capture goes on', async () => {
   const blocker = fresh();
   writeFileSync(blocker, 'not a folder');
   const warnings: string[] = [];
   const store = new TrafficStore();
-  new TrafficPersistence(store, blocker, (m) => warnings.push(m)).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
+  await new TrafficPersistence(store, blocker, (m) => warnings.push(m)).configure('shop', { ...DEFAULT_CAPTURE_SETTINGS, persist: true });
   capture(store, 'shop', '/still-captured');
   assert.equal(store.size, 1);
   assert.match(warnings[0] ?? '', /traffic of shop could not be persisted/);
