@@ -4,7 +4,7 @@
 // exchange being written. Over the cap the file is compacted: the newest part (every pinned
 // exchange, then the newest that fit in half the cap) is written to a temporary file, synced,
 // and renamed over it, so a crash during compaction leaves the old file or the new, whole.
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeRecords, encodeRecord, RECORD_HEADER_BYTES } from './persist-codec.js';
 import { compactedPayloads, foldRecords, newestWithin, type PersistedExchange } from './persist-log.js';
@@ -46,21 +46,26 @@ function syncFolder(path: string): void {
 
 export class TrafficFile {
   private fd: number | null;
+  /** Size at which to compact next: the cap, or further on after a compaction failed (disk full). */
+  private compactAt: number;
 
   private constructor(
     readonly path: string,
     private maxBytes: number,
     private size: number,
+    private readonly warn: (message: string) => void,
   ) {
     this.fd = openSync(path, 'a', 0o600);
+    this.compactAt = maxBytes;
   }
 
   /** Reads the file (creating its folder), cuts a torn tail off and opens it for appending. */
-  static open(path: string, maxBytes: number): OpenedTrafficFile {
+  /** `warn` hears of compactions that failed (the appends go on; the file stays over its cap until one works). */
+  static open(path: string, maxBytes: number, warn: (message: string) => void = () => undefined): OpenedTrafficFile {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const bytes = readIfPresent(path);
     const decoded = decodeRecords(bytes);
-    const file = new TrafficFile(path, maxBytes, decoded.validLength);
+    const file = new TrafficFile(path, maxBytes, decoded.validLength, warn);
     if (decoded.validLength < bytes.length) ftruncateSync(file.fd as number, decoded.validLength);
     const exchanges = foldRecords(decoded.payloads, RECORD_HEADER_BYTES);
     if (decoded.validLength > maxBytes) file.compact();
@@ -73,10 +78,11 @@ export class TrafficFile {
 
   setMaxBytes(maxBytes: number): void {
     this.maxBytes = maxBytes;
+    this.compactAt = maxBytes;
     if (this.size > maxBytes) this.compact();
   }
 
-  /** Appends one record holding `payload` (see persist-log.ts). */
+  /** Appends one record holding `payload` (see persist-log.ts); throws only when the record could not be written. */
   append(payload: Buffer): void {
     if (this.fd === null) return;
     const bytes = encodeRecord(payload);
@@ -88,11 +94,27 @@ export class TrafficFile {
       throw err;
     }
     this.size += bytes.length;
-    if (this.size > this.maxBytes) this.compact();
+    if (this.size > this.compactAt) this.compact();
   }
 
   /** Rewrites the file as its newest part within half the cap (pinned exchanges always kept). */
   compact(): void {
+    try {
+      this.rewrite();
+      this.compactAt = this.maxBytes;
+    } catch (err) {
+      // Not again on every append (each would read the whole file): after another half cap.
+      this.compactAt = this.size + Math.floor(this.maxBytes / 2);
+      try {
+        rmSync(`${this.path}.tmp`, { force: true });
+      } catch {
+        // what made the compaction fail may keep it there too
+      }
+      this.warn(`could not compact ${this.path} (${(err as Error).message}); it stays over its size cap until a later compaction works`);
+    }
+  }
+
+  private rewrite(): void {
     const decoded = decodeRecords(readIfPresent(this.path).subarray(0, this.size));
     const keep = newestWithin(foldRecords(decoded.payloads, RECORD_HEADER_BYTES), Math.floor(this.maxBytes / 2));
     const records = compactedPayloads(keep).map(encodeRecord);

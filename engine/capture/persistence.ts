@@ -54,7 +54,7 @@ export class TrafficPersistence implements PersistSink {
     }
     let exchanges: PersistedExchange[] = [];
     this.attempt(project, () => {
-      const opened = TrafficFile.open(TrafficPersistence.fileOf(this.dir, key), settings.maxBytes);
+      const opened = TrafficFile.open(TrafficPersistence.fileOf(this.dir, key), settings.maxBytes, (message) => this.warn(`traffic of ${project}: ${message}`));
       this.projects.set(key, { settings, file: opened.file });
       if (opened.discardedBytes > 0) this.warn(`traffic of ${project}: ${opened.discardedBytes} bytes at the end of ${opened.file.path} were incomplete (a crash while writing) and were dropped`);
       exchanges = opened.exchanges.filter((x) => settings.persist || x.pinned);

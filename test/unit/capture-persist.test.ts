@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -125,6 +125,22 @@ test('the size cap: over it the file is rewritten as its newest part, the oldest
   const reopened = TrafficFile.open(path, 4 * 1024);
   reopened.file.close();
   assert.ok(statSync(path).size <= 4 * 1024);
+});
+
+test('a compaction that fails (the temporary file cannot be made) is reported, appends go on, and it is retried only after another half cap', () => {
+  const path = join(fresh(), 'shop.log');
+  const max = 8 * 1024;
+  const failures: string[] = [];
+  const { file } = TrafficFile.open(path, max, (m) => failures.push(m));
+  mkdirSync(`${path}.tmp`); // openSync(tmp, 'w') now fails with EISDIR
+  for (let i = 0; i < 40; i++) file.append(exchangePayload(`k${i}`, false, { pad: 'x'.repeat(200) }));
+  assert.ok(failures.length >= 1 && failures.length <= 2, `compaction attempts: ${failures.length}`);
+  assert.match(failures[0] ?? '', /could not compact .*shop\.log \(EISDIR/);
+  assert.equal(foldRecords(decodeRecords(readFileSync(path)).payloads).length, 40, 'every append still reached the file');
+  rmSync(`${path}.tmp`, { recursive: true });
+  for (let i = 40; i < 80; i++) file.append(exchangePayload(`k${i}`, false, { pad: 'x'.repeat(200) }));
+  file.close();
+  assert.ok(statSync(path).size <= max, 'compaction works again once it can');
 });
 
 /** A finished GET with a JSON response, in `project`. */
