@@ -64,4 +64,13 @@ test('after a SIGKILL and a restart, the inspector lists the earlier run’s exc
   await waitFor('is:earlier to apply', async () => (await row('/fresh').count()) === 0 && (await row('/first').count()) === 1, 15_000);
   const urls = await page.locator('.traffic-row .cell-path').allInnerTexts();
   assert.ok(urls.length >= 3 && urls.every((u) => u.includes('earlier')), JSON.stringify(urls));
+
+  // The projects view's toggle shows [capture] persist = true, and switches it off in the engine.
+  await page.getByRole('tab', { name: 'Projects' }).click();
+  const keep = page.getByRole('checkbox', { name: 'Keep traffic of keep across restarts' });
+  await keep.waitFor();
+  assert.equal(await keep.isChecked(), true);
+  await keep.click();
+  await waitFor('the engine to stop keeping traffic', async () => (await engineCall(second, 'projects.list', {})).find((p) => p.name === 'keep')?.persistTraffic !== true);
+  await waitFor('the toggle to show it', async () => !(await keep.isChecked()));
 });

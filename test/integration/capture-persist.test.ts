@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import { decodeRecords } from '../../engine/capture/persist-codec.js';
 import { foldRecords, parseEntry } from '../../engine/capture/persist-log.js';
 import type { ExchangeSummary } from '../../shared/traffic.js';
+import { startRuntime } from '../../engine/runtime.js';
 import { engineCall, waitFor } from '../e2e/harness.js';
 import { startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
 
@@ -163,5 +164,30 @@ describe('persisted traffic across a SIGKILL of the engine', () => {
     assert.equal(replay.status, 200);
     assert.equal(replay.requestSize, 100);
     await second.locald.stop('SIGTERM');
+  });
+
+  test('projects.persistTraffic (the inspector toggle) switches persistence at runtime over [capture] persist = false', async () => {
+    const home = tempHome('locald-persist-home-');
+    homes.push(home);
+    const rt = await startRuntime({ home, httpPort: 0, tls: false });
+    try {
+      const dir = project(false);
+      await rt.engine.addProject(dir);
+      await rt.engine.startProject('keep');
+      const file = join(home, 'traffic', 'keep.log');
+      const on = await rt.engine.call('projects.persistTraffic', { project: 'keep', persist: true });
+      assert.equal(on.persistTraffic, true);
+      assert.equal(await send(rt.port, '/kept', 10), 200);
+      await waitFor('the exchange on disk', () => statSync(file).size > 0);
+      const off = await rt.engine.call('projects.persistTraffic', { project: 'keep', persist: false });
+      assert.equal(off.persistTraffic, undefined);
+      assert.equal(await send(rt.port, '/not-kept', 10), 200);
+      await waitFor('the second exchange to finish', () => rt.traffic.list().some((s) => s.url === '/not-kept' && s.state === 'complete'));
+      const paths = foldRecords(decodeRecords(readFileSync(file)).payloads).map((x) => new URL((parseEntry(x) as { request: { url: string } }).request.url).pathname);
+      assert.deepEqual(paths, ['/kept']);
+      await assert.rejects(rt.engine.call('projects.persistTraffic', { project: 'nope', persist: true }), /nope/);
+    } finally {
+      await rt.close();
+    }
   });
 });
