@@ -1,6 +1,6 @@
 // The Electron main process: a thin shell. It owns the tray, the inspector window and
 // the engine's utility process; every decision it makes comes from ./logic.
-import { app, dialog, ipcMain, Menu, nativeTheme, shell, Tray, utilityProcess } from 'electron';
+import { app, dialog, ipcMain, Menu, nativeTheme, Notification, shell, Tray, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
 import { join } from 'node:path';
 import type { EngineInfo } from '../shared/api.js';
@@ -13,8 +13,10 @@ import type { AppActionHandlers } from './ipc-contract.js';
 import { changeCaTrust } from '../engine/tls/trust-run.js';
 import { trustCertificateResult } from './logic/certificate-trust.js';
 import { EngineHost } from './logic/engine-host.js';
+import { decideNotification, EMPTY_NOTIFIER_MEMORY, lastServiceLine, noticeBody, noticeTitle } from './logic/failure-notifications.js';
+import type { FailureNotice } from './logic/failure-notifications.js';
 import type { EngineProcess } from './logic/engine-host.js';
-import { appPaths } from './logic/paths.js';
+import { APP_ID, appPaths } from './logic/paths.js';
 import { trayBarIsDark } from './logic/tray-icons.js';
 import { outcomeError, ProjectActions } from './logic/project-actions.js';
 import type { ActionOutcome } from './logic/project-actions.js';
@@ -28,6 +30,10 @@ import { buildMenu, trayImage } from './tray.js';
 import { hardenWebContents, InspectorWindow, registerAppScheme, serveEnginePorts, serveRenderer } from './windows.js';
 
 const SHELL_ENV_TIMEOUT_MS = 10_000;
+/** Log lines read back for a notice's "last log line": enough to get past locald's own status lines. */
+const NOTICE_LOG_LINES = 50;
+/** Notifications kept referenced until clicked or closed (a collected one loses its click handler); the oldest go first. */
+const MAX_LIVE_NOTIFICATIONS = 20;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -59,6 +65,7 @@ function applicationMenu(): Menu {
 
 async function start(): Promise<void> {
   app.dock?.hide();
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   Menu.setApplicationMenu(applicationMenu());
   const paths = appPaths({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, isPackaged: app.isPackaged });
   hardenWebContents();
@@ -95,7 +102,9 @@ async function start(): Promise<void> {
   const engine = new WireClient((message) => host.bridge.fromClient('main', message));
   host.bridge.attach('main', (message) => engine.receive(message));
   engine.subscribe('project.state', (state) => {
+    const previous = projects.get(state.name);
     projects.set(state.name, state);
+    notifyFailures(previous, state);
     render();
   });
   engine.subscribe('project.removed', ({ project }) => {
@@ -147,6 +156,51 @@ async function start(): Promise<void> {
     render();
   }
 
+  let notifierMemory = EMPTY_NOTIFIER_MEMORY;
+  const liveNotifications = new Set<Notification>();
+
+  function notificationsOn(project: ProjectState): boolean {
+    return registry.get(project.dir)?.notify !== false;
+  }
+
+  function notifyFailures(previous: ProjectState | undefined, next: ProjectState): void {
+    // Services stopping because the app quits are not failures to tell about.
+    if (quitting || !Notification.isSupported()) return;
+    const decision = decideNotification(previous, next, Date.now(), { enabled: notificationsOn(next) }, notifierMemory);
+    notifierMemory = decision.memory;
+    if (decision.notice !== null) void showFailure(decision.notice);
+  }
+
+  async function showFailure(notice: FailureNotice): Promise<void> {
+    // The engine logged the service's output before it reported the exit (that state event
+    // has just crossed to main), so the log read now holds the line it failed with.
+    const lines = await engine.call('logs.read', { project: notice.project, service: notice.service, limit: NOTICE_LOG_LINES }).catch(() => []);
+    const notification = new Notification({ title: noticeTitle(notice), body: noticeBody(notice, lastServiceLine(lines)) });
+    const forget = (): void => void liveNotifications.delete(notification);
+    notification.on('click', () => {
+      forget();
+      // The same path as the tray's "Show in Inspector": reuses an open window and filters it.
+      inspector.open({ project: notice.project, service: notice.service });
+    });
+    notification.on('close', forget);
+    liveNotifications.add(notification);
+    for (const old of liveNotifications) {
+      if (liveNotifications.size <= MAX_LIVE_NOTIFICATIONS) break;
+      liveNotifications.delete(old);
+    }
+    notification.show();
+  }
+
+  async function setNotifications(name: string, enable: boolean): Promise<void> {
+    const project = projects.get(name);
+    if (project === undefined || registry.get(project.dir) === undefined) return;
+    try {
+      await registry.update(project.dir, { notify: enable });
+    } catch (error) {
+      report({ ok: false, message: `could not save the notification setting: ${(error as Error).message}` });
+    }
+  }
+
   function trayState(): TrayState {
     return {
       projects: [...projects.values()],
@@ -155,6 +209,7 @@ async function start(): Promise<void> {
       configErrors,
       awaitingApproval: [...actions.awaitingApproval],
       waitingToAdd: [...actions.waitingForEngine],
+      notificationsOff: [...projects.values()].filter((project) => !notificationsOn(project)).map((project) => project.name),
     };
   }
 
@@ -174,7 +229,7 @@ async function start(): Promise<void> {
   }
 
   async function trustCertificate(): Promise<TrustCertificateResult> {
-    // The engine keeps its CA in engineHome/ca (ENGINE_CA_CERT_FILE): the same stores and commands as `locald ca --install`.
+    // The engine keeps its CA in engineHome/ca: the same stores and commands as `locald ca --install`.
     try {
       return trustCertificateResult(await changeCaTrust(engineHome, 'install'));
     } catch (error) {
@@ -223,6 +278,10 @@ async function start(): Promise<void> {
         else await dialog.showMessageBox({ type: 'info', title: 'Trust HTTPS Certificate', message: result.message });
         return;
       }
+      case 'toggleNotifications':
+        await setNotifications(action.project, action.enable);
+        render();
+        return;
       case 'toggleStartAtLogin':
         app.setLoginItemSettings({ openAtLogin: action.enable });
         render();

@@ -48,7 +48,7 @@ export function describeCommandChanges(current: ProjectConfig, next: ProjectConf
     if (old === undefined) lines.push(`new service '${s.name}': ${s.command}`);
     else if (old.command !== s.command) lines.push(`'${s.name}' command: ${old.command} -> ${s.command}`);
     else if (old.cwd !== s.cwd) lines.push(`'${s.name}' folder: ${old.cwd} -> ${s.cwd}`);
-    else if (JSON.stringify(old.env) !== JSON.stringify(s.env)) lines.push(`'${s.name}' environment changed`);
+    else if (JSON.stringify(old.env) !== JSON.stringify(s.env) || JSON.stringify(old.fileEnv) !== JSON.stringify(s.fileEnv)) lines.push(`'${s.name}' environment changed`);
   }
   for (const name of before.keys()) if (!next.services.some((s) => s.name === name)) lines.push(`service '${name}' removed`);
   return lines;

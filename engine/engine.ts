@@ -446,9 +446,11 @@ export class Engine implements EngineApi, ProxyBackend {
   private watch(entry: ProjectEntry): void {
     try {
       // The folder, not the file: editors save by renaming a new file over the old one.
-      const name = basename(entry.file);
+      // Env files next to it count too (per the config of the moment): their values are part of what the user approved.
+      const watchedNames = (): string[] =>
+        [entry.file, ...(entry.config?.services.flatMap((s) => s.envFiles ?? []).map((ref) => ref.path) ?? [])].filter((file) => dirname(file) === dirname(entry.file)).map((file) => basename(file));
       entry.watcher = watch(dirname(entry.file), { persistent: false }, (_event, changed) => {
-        if (changed !== null && changed.toString() !== name) return;
+        if (changed !== null && !watchedNames().includes(changed.toString())) return;
         if (entry.reloadTimer !== null) clearTimeout(entry.reloadTimer);
         entry.reloadTimer = setTimeout(() => {
           entry.reloadTimer = null;
@@ -485,6 +487,7 @@ export class Engine implements EngineApi, ProxyBackend {
       onLog: (line) => this.queueLog(line),
       ...(this.options.serviceEnv !== undefined ? { extraEnv: this.options.serviceEnv } : {}),
       ...(this.options.stopGraceMs !== undefined ? { stopGraceMs: this.options.stopGraceMs } : {}),
+      envFilesNeedApproval: this.options.reloadPolicy === 'approve',
     });
   }
 

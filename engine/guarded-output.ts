@@ -49,6 +49,8 @@ export interface GuardedOutput {
    * catches up one line says how many were dropped. For service logs, which can be endless.
    */
   outDroppable(line: string): void;
+  /** Rings the terminal bell: BEL on stdout, without a newline, so it adds no blank line. */
+  bell(): void;
   /** Resolves (once) when stdout or stderr lost its reader. From then on both are silent. */
   readonly gone: Promise<void>;
   isGone(): boolean;
@@ -73,11 +75,11 @@ export function guardOutput(stdout: Writable = process.stdout, stderr: Writable 
   };
   const writer = (stream: Writable) => {
     stream.on('error', (e) => fail(stream, e));
-    return (line: string): void => {
+    return (text: string): void => {
       if (isGone || muted.has(stream)) return;
       try {
         // Pipes and sockets report through the callback and 'error'; synchronous ones (a file) may throw.
-        stream.write(`${line}\n`, (e) => {
+        stream.write(text, (e) => {
           if (e !== null && e !== undefined) fail(stream, e);
         });
       } catch (e) {
@@ -85,7 +87,9 @@ export function guardOutput(stdout: Writable = process.stdout, stderr: Writable 
       }
     };
   };
-  const out = writer(stdout);
+  const writeOut = writer(stdout);
+  const writeErr = writer(stderr);
+  const out = (line: string): void => writeOut(`${line}\n`);
   let dropped = 0;
   // 'drain' follows every write that found the buffer above its high-water mark, and the
   // bound is above that mark, so every run of drops ends with this line.
@@ -99,7 +103,7 @@ export function guardOutput(stdout: Writable = process.stdout, stderr: Writable 
     if (stdout.writableLength > maxPendingBytes) dropped++;
     else out(line);
   };
-  return { out, err: writer(stderr), outDroppable, gone, isGone: () => isGone };
+  return { out, err: (line) => writeErr(`${line}\n`), outDroppable, bell: () => writeOut('\x07'), gone, isGone: () => isGone };
 }
 
 /**

@@ -8,6 +8,9 @@ import { Dashboard } from './dashboard/server.js';
 import { createTrafficService } from './traffic.js';
 import { DASHBOARD_LABEL, LocalCa, caEnv, secureServerOptions } from './tls/index.js';
 import type { ReloadPolicy } from './config-reload.js';
+import { claimControlSocket, type ControlServer } from './control/server.js';
+import { removeOwnRecord, writeOwnerRecord } from './control/owner-record.js';
+import { processStartTime } from './supervisor/process-start-time.js';
 import { Engine } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
@@ -28,6 +31,8 @@ export interface RuntimeOptions {
   tls?: boolean;
   /** What a changed locald.toml does; see EngineOptions.reloadPolicy. */
   reloadPolicy?: ReloadPolicy;
+  /** Who hosts the engine, for the owner record and `locald status`; 'locald up' unless told. */
+  kind?: 'locald up' | 'desktop app';
   /** Problems locald repaired or worked around (e.g. a state folder others could enter). */
   onWarning?: (message: string) => void;
 }
@@ -41,6 +46,8 @@ export interface Runtime {
   ca: LocalCa | null;
   port: number;
   reaped: ReapReport;
+  /** The control endpoint other `locald` commands reach this engine at. */
+  control: ControlServer;
   /** Stops every project (and every process they started), then the listeners. Idempotent. */
   close(): Promise<void>;
   /** SIGKILL to every service's process group now; a close() in progress then finishes at once. */
@@ -50,6 +57,25 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const warn = options.onWarning ?? (() => undefined);
   const home = ensureHome(options.home, warn);
+  const startedAt = Date.now();
+  // Claimed before anything else, the engine included: a second engine must never reap the
+  // first one's services. Clients that connect meanwhile wait until the engine answers.
+  const control = await claimControlSocket(home);
+  try {
+    return await startClaimed(options, home, control, startedAt);
+  } catch (e) {
+    control.close();
+    throw e;
+  }
+}
+
+async function startClaimed(
+  options: RuntimeOptions,
+  home: string,
+  control: ControlServer,
+  startedAt: number,
+): Promise<Runtime> {
+  const warn = options.onWarning ?? (() => undefined);
   // Before anything else: a previous run that crashed may have left services holding ports.
   const reaped = await reapLeftovers(home);
   // The CA exists before any service starts, so NODE_EXTRA_CA_CERTS never names a missing file.
@@ -83,6 +109,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const bound = await proxy.listen();
   port = bound.port;
   engine.setHttpPort(port);
+  control.serve(engine);
+  await writeOwnerRecord(home, {
+    pid: process.pid,
+    processStart: await processStartTime(process.pid),
+    startedAt,
+    kind: options.kind ?? 'locald up',
+    port,
+    version: readVersion(),
+    socket: control.path,
+    dashboardUrl: dashboard.url(),
+  });
 
   let closing: Promise<void> | null = null;
   return {
@@ -93,9 +130,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ca,
     port,
     reaped,
+    control,
     close: () => {
       closing ??= (async () => {
         await engine.shutdown();
+        control.close();
+        removeOwnRecord(home);
         dashboard.close();
         await proxy.close();
         traffic.close();

@@ -35,7 +35,7 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
   try {
     const httpPort = env.LOCALD_HTTP_PORT !== undefined ? Number(env.LOCALD_HTTP_PORT) : DEFAULT_HTTP_PORT;
     // In the app, changed commands wait for the user's approval in the tray.
-    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve' });
+    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve', kind: 'desktop app' });
   } catch (e) {
     send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
     process.exitCode = 1;

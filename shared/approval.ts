@@ -30,7 +30,8 @@ export function approvedService(config: ProjectConfig, service: ServiceConfig): 
     name: service.name,
     command: service.command,
     cwd: relativeCwd(config.dir, service.cwd),
-    env: Object.entries(service.env).sort(([a], [b]) => compare(a, b)),
+    // What the process gets: env_file values, then env. A changed .env asks for approval again.
+    env: Object.entries({ ...service.fileEnv, ...service.env }).sort(([a], [b]) => compare(a, b)),
   };
 }
 

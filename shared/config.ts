@@ -13,6 +13,26 @@ export type ReadyCheck =
 /** Which protocol locald speaks to the service. `h2c` forces HTTP/2 cleartext. */
 export type UpstreamProtocol = 'http1' | 'h2c';
 
+/** `watch = [...]` of a service: which file changes restart it. */
+export interface WatchConfig {
+  /** Globs relative to the service's cwd, such as "go.mod" (`**`, `*`, `?` and `{a,b}` work). */
+  patterns: string[];
+  /** Globs never watched, on top of `.git`, `node_modules` and the project's .gitignore. */
+  ignore: string[];
+  /** Quiet time after the last change before the restart. */
+  debounceMs: number;
+  /** Also restart the services that depend on this one. */
+  restartDependents: boolean;
+}
+
+/** One `env_file` entry. */
+export interface EnvFileRef {
+  /** Absolute path. */
+  path: string;
+  /** A missing optional file is skipped; a missing required one is an error. */
+  optional: boolean;
+}
+
 export interface ServiceConfig {
   name: string;
   /** Run through the platform shell (`/bin/sh -c` or `cmd.exe /d /s /c`). */
@@ -26,6 +46,12 @@ export interface ServiceConfig {
   ready: ReadyCheck;
   restart: RestartPolicy;
   protocol: UpstreamProtocol;
+  /** Absent when the service has no `watch` key: it is not watched. */
+  watch?: WatchConfig;
+  /** Absent without `env_file`. Later files win; `env` wins over all of them. */
+  envFiles?: EnvFileRef[];
+  /** The variables the env files held when the config was loaded (before `env`); absent without `env_file`. */
+  fileEnv?: Record<string, string>;
 }
 
 export interface RouteConfig {

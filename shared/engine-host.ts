@@ -26,6 +26,3 @@ export type EngineToHost =
   | { type: 'host.stopped' }
   /** The engine cannot run at all (e.g. its port is taken); main shows this and does not restart. */
   | { type: 'host.fatal'; message: string };
-
-/** The local CA certificate, relative to the engine home (ENGINE_HOME_ENV). */
-export const ENGINE_CA_CERT_FILE = 'ca/ca.pem';

@@ -4,6 +4,7 @@
 import { commandsHash } from '../../engine/approval-hash.js';
 import { approvedService } from '../../shared/approval.js';
 import type { ProjectConfig } from '../../shared/config.js';
+import { displayEnvValue } from '../../shared/secret-env.js';
 import type { RegistryEntry } from './project-registry.js';
 
 /** One formula for the shell and the engine (which checks it in projects.approve). */
@@ -24,7 +25,7 @@ export interface ApprovalPrompt {
 function commandBlocks(config: ProjectConfig): string[] {
   return config.services.map((service) => {
     const lines = [`${service.name}:`, `  $ ${service.command}`, `  in ${service.cwd}`];
-    for (const [key, value] of approvedService(config, service).env) lines.push(`  ${key}=${value}`);
+    for (const [key, value] of approvedService(config, service).env) lines.push(`  ${key}=${displayEnvValue(key, value)}`);
     return lines.join('\n');
   });
 }

@@ -17,6 +17,11 @@ export interface AppPaths {
   trayIconsDir: string;
 }
 
+/**
+ * electron-builder.yml's appId. The installer's shortcut carries it as the AppUserModelID,
+ * and Windows shows an app's notifications only when the running app says the same one.
+ */
+export const APP_ID = 'dev.locald.app';
 /** Must match electron-builder.yml's extraResources `to:` for the tray images. */
 export const TRAY_RESOURCES_DIR = 'tray';
 /** The lead's engine entry for the utility process, as built by tsconfig.build.json. */

@@ -15,6 +15,11 @@ export interface RegistryEntry {
   approvedHash: string | null;
   /** Whether the user left the project switched on. */
   enabled: boolean;
+  /**
+   * "Notify on failures" in the tray; absent means on. Optional within version 2: an older
+   * locald ignores it, and files written before it existed notify as before.
+   */
+  notify?: boolean;
 }
 
 export interface RegistryFileV2 {
@@ -46,7 +51,9 @@ function parseV2(data: Record<string, unknown>): RegistryEntry[] {
     const approvedHash = entry.approvedHash;
     if (approvedHash !== null && typeof approvedHash !== 'string') throw new Error(`${where}.approvedHash: expected a string or null`);
     if (typeof entry.enabled !== 'boolean') throw new Error(`${where}.enabled: expected true or false`);
-    return { dir: checkDir(entry.dir, `${where}.dir`), approvedHash, enabled: entry.enabled };
+    if (entry.notify !== undefined && typeof entry.notify !== 'boolean') throw new Error(`${where}.notify: expected true or false`);
+    const notify = entry.notify === undefined ? {} : { notify: entry.notify };
+    return { dir: checkDir(entry.dir, `${where}.dir`), approvedHash, enabled: entry.enabled, ...notify };
   });
 }
 
@@ -141,12 +148,12 @@ export class ProjectRegistry {
     };
   }
 
-  /** Adds or replaces the entry for entry.dir. */
+  /** Adds or replaces the entry for entry.dir; a setting the new entry leaves out (notify) is kept. */
   async upsert(entry: RegistryEntry): Promise<void> {
     if (!isAbsolute(entry.dir)) throw new Error(`project folder must be absolute, got "${entry.dir}"`);
     const index = this.entries.findIndex((candidate) => candidate.dir === entry.dir);
     if (index === -1) this.entries.push({ ...entry });
-    else this.entries[index] = { ...entry };
+    else this.entries[index] = { ...this.entries[index], ...entry };
     await this.save();
   }
 

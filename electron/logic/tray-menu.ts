@@ -23,6 +23,8 @@ export interface TrayState {
   awaitingApproval: string[];
   /** Folders picked with Add Project… that are added once the engine runs. */
   waitingToAdd: string[];
+  /** Projects whose "Notify on failures" is switched off. */
+  notificationsOff: string[];
 }
 
 export type TrayAction =
@@ -36,6 +38,7 @@ export type TrayAction =
   | { type: 'addProject' }
   | { type: 'trustCertificate' }
   | { type: 'toggleStartAtLogin'; enable: boolean }
+  | { type: 'toggleNotifications'; project: string; enable: boolean }
   | { type: 'restartEngine' }
   | { type: 'quit' };
 
@@ -130,6 +133,10 @@ function serviceItem(project: ProjectState, service: ServiceState, engineUp: boo
   return { type: 'submenu', label: serviceLabel(service), enabled: true, submenu: details };
 }
 
+function notifyItem(project: string, on: boolean): MenuItemSpec {
+  return { type: 'checkbox', label: 'Notify on failures', checked: on, enabled: true, action: { type: 'toggleNotifications', project, enable: !on } };
+}
+
 function projectSubmenu(project: ProjectState, state: TrayState, engineUp: boolean): MenuItemSpec {
   const items: MenuItemSpec[] = [];
   const on = isProjectOn(project);
@@ -153,6 +160,7 @@ function projectSubmenu(project: ProjectState, state: TrayState, engineUp: boole
     { type: 'separator' },
     { type: 'normal', label: 'Open in Inspector', enabled: true, action: { type: 'openInspector', filter: { project: project.name } } },
     { type: 'normal', label: `Reveal ${basename(project.file)}`, enabled: true, action: { type: 'revealConfig', path: project.file } },
+    notifyItem(project.name, !state.notificationsOff.includes(project.name)),
     { type: 'separator' },
     { type: 'normal', label: 'Remove Project…', enabled: engineUp, action: { type: 'removeProject', project: project.name } },
   );

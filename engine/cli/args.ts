@@ -1,7 +1,34 @@
 // Command-line parsing: pure, so every error message is tested.
 
 export type CliCommand =
-  | { kind: 'up'; dirs: string[]; httpPort: number | undefined; home: string | undefined; capture: boolean; captureMaxTotalBytes?: number }
+  | {
+      kind: 'up';
+      dirs: string[];
+      httpPort: number | undefined;
+      home: string | undefined;
+      capture: boolean;
+      captureMaxTotalBytes?: number;
+      /** Ring the terminal bell at each service failure. */
+      bell: boolean;
+      /** With an engine already running: approve the commands without asking. */
+      yes?: boolean;
+      /** With an engine already running: leave the added projects running and exit. */
+      detach?: boolean;
+    }
+  | { kind: 'ls' | 'status'; home: string | undefined; json: boolean }
+  | {
+      kind: 'logs';
+      home: string | undefined;
+      project: string;
+      service: string | undefined;
+      follow: boolean;
+      grep: string | undefined;
+      /** Only lines newer than this many milliseconds. */
+      sinceMs: number | undefined;
+    }
+  | { kind: 'restart'; home: string | undefined; project: string; service: string | undefined }
+  | { kind: 'stop'; home: string | undefined; project: string }
+  | { kind: 'open'; home: string | undefined; project: string | undefined }
   | { kind: 'check'; target: string }
   | { kind: 'ca'; action: 'path' | 'install' | 'uninstall'; home: string | undefined; skipSystemStore?: true }
   | { kind: 'help' }
@@ -10,8 +37,19 @@ export type CliCommand =
 export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
 
 export const USAGE = `Usage:
-  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture] [--capture-max-total BYTES]
-                                                    run projects in the foreground (default DIR: .)
+  locald up [DIR...] [--http-port N] [--home DIR] [--no-capture] [--capture-max-total BYTES] [--bell]
+                                                    run projects in the foreground (default DIR: .);
+                                                    --bell rings the terminal bell when a service
+                                                    crashes, gives up or fails its readiness check
+      [--yes] [--detach]                            with an engine already running: add the projects to it
+                                                    (--yes approves their commands; --detach leaves them running)
+  locald ls [--json]                                projects, services, states and URLs of the running engine
+  locald status [--json]                            which engine runs: pid, port, uptime, projects
+  locald logs PROJECT[/SERVICE] [-f] [--grep RE] [--service NAME] [--since DURATION]
+                                                    a project's logs (-f follows; DURATION like 30s, 5m, 2h)
+  locald restart PROJECT[/SERVICE]                  restart a project, or one of its services
+  locald stop PROJECT                               stop a project's services
+  locald open [PROJECT]                             open a project's site, or the dashboard, in the browser
   locald check [DIR|FILE]                           validate a locald.toml; exit 1 with located errors
   locald ca [--install | --uninstall] [--home DIR]  print the local CA certificate path, or (un)trust it
             [--no-system-store]                     (un)trust it in your browsers only, not system-wide
@@ -33,7 +71,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const { positional, flags } = parsed;
   switch (command) {
     case 'up': {
-      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture', 'capture-max-total']);
+      const unknown = unknownFlag(flags, ['http-port', 'home', 'no-capture', 'capture-max-total', 'bell', 'yes', 'detach']);
       if (unknown !== undefined) return unknown;
       let httpPort: number | undefined;
       const portFlag = flags.get('http-port');
@@ -46,6 +84,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       }
       const home = stringFlag(flags, 'home');
       if (home === null) return { ok: false, error: '--home needs a directory, e.g. --home ~/.locald' };
+      const bellFlag = flags.get('bell');
+      if (bellFlag !== undefined && bellFlag !== true) return { ok: false, error: `--bell takes no value, got '--bell=${bellFlag}'` };
       const totalFlag = flags.get('capture-max-total');
       const captureMaxTotalBytes = totalFlag === undefined ? undefined : Number(totalFlag);
       if (captureMaxTotalBytes !== undefined && (totalFlag === true || !Number.isSafeInteger(captureMaxTotalBytes) || captureMaxTotalBytes < 1024)) {
@@ -59,6 +99,9 @@ export function parseArgs(argv: readonly string[]): ParseResult {
           httpPort,
           home,
           capture: !flags.has('no-capture'),
+          bell: flags.has('bell'),
+          ...(flags.has('yes') ? { yes: true } : {}),
+          ...(flags.has('detach') ? { detach: true } : {}),
           ...(captureMaxTotalBytes === undefined ? {} : { captureMaxTotalBytes }),
         },
       };
@@ -81,22 +124,92 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       const action = flags.has('install') ? 'install' : flags.has('uninstall') ? 'uninstall' : 'path';
       return { ok: true, command: { kind: 'ca', action, home, ...(skipSystemStore ? { skipSystemStore: true as const } : {}) } };
     }
+    case 'ls':
+    case 'status':
+    case 'logs':
+    case 'restart':
+    case 'stop':
+    case 'open':
+      return parseEngineCommand(command, positional, flags);
     default:
-      return { ok: false, error: `unknown command '${command}'. Commands: up, check, ca` };
+      return { ok: false, error: `unknown command '${command}'. Commands: up, ls, status, logs, restart, stop, open, check, ca` };
   }
 }
 
 type Flags = Map<string, string | true>;
 
+/** The commands that talk to a running engine. */
+function parseEngineCommand(command: 'ls' | 'status' | 'logs' | 'restart' | 'stop' | 'open', positional: string[], flags: Flags): ParseResult {
+  const allowed: Record<typeof command, string[]> = {
+    ls: ['home', 'json'],
+    status: ['home', 'json'],
+    logs: ['home', 'follow', 'grep', 'service', 'since'],
+    restart: ['home'],
+    stop: ['home'],
+    open: ['home'],
+  };
+  const unknown = unknownFlag(flags, allowed[command]);
+  if (unknown !== undefined) return unknown;
+  const home = stringFlag(flags, 'home');
+  if (home === null) return { ok: false, error: '--home needs a directory' };
+  const maxArgs = command === 'ls' || command === 'status' ? 0 : 1;
+  if (positional.length > maxArgs) return { ok: false, error: `unexpected argument '${positional[maxArgs]}'` };
+  if (command === 'ls' || command === 'status') return { ok: true, command: { kind: command, home, json: flags.has('json') } };
+  const target = positional[0];
+  if (command === 'open') return { ok: true, command: { kind: 'open', home, project: target } };
+  if (target === undefined || target === '') return { ok: false, error: `locald ${command} needs a PROJECT, e.g. locald ${command} shop` };
+  const slash = target.indexOf('/');
+  const project = slash === -1 ? target : target.slice(0, slash);
+  let service = slash === -1 ? undefined : target.slice(slash + 1);
+  if (project === '' || service === '') return { ok: false, error: `'${target}' is not PROJECT or PROJECT/SERVICE` };
+  if (command === 'stop') {
+    if (service !== undefined) return { ok: false, error: `locald stop takes a PROJECT; to restart one service use locald restart ${target}` };
+    return { ok: true, command: { kind: 'stop', home, project } };
+  }
+  if (command === 'restart') return { ok: true, command: { kind: 'restart', home, project, service } };
+  const serviceFlag = stringFlag(flags, 'service');
+  if (serviceFlag === null) return { ok: false, error: '--service needs a service name' };
+  if (serviceFlag !== undefined) {
+    if (service !== undefined && service !== serviceFlag) return { ok: false, error: `'${target}' and --service ${serviceFlag} name different services` };
+    service = serviceFlag;
+  }
+  const grep = stringFlag(flags, 'grep');
+  if (grep === null) return { ok: false, error: '--grep needs a regular expression' };
+  if (grep !== undefined) {
+    try {
+      new RegExp(grep);
+    } catch (e) {
+      return { ok: false, error: `--grep: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+  const since = flags.get('since');
+  const sinceMs = since === undefined ? undefined : parseDuration(since === true ? '' : since);
+  if (sinceMs === null) return { ok: false, error: `--since must be a duration like 30s, 5m, 2h or 1d, got '${String(since)}'` };
+  return { ok: true, command: { kind: 'logs', home, project, service, follow: flags.has('follow'), grep, sinceMs } };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s`, `5m`, `2h`, `1d`, `250ms` in milliseconds; null when it is none of those. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (m === null) return null;
+  return Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
+}
+
 function splitFlags(args: readonly string[]): { ok: true; positional: string[]; flags: Flags } | { ok: false; error: string } {
   const positional: string[] = [];
   const flags: Flags = new Map();
-  const valued = new Set(['http-port', 'home', 'capture-max-total']);
+  const valued = new Set(['http-port', 'home', 'capture-max-total', 'grep', 'service', 'since']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '--') {
       positional.push(...args.slice(i + 1));
       break;
+    }
+    if (arg === '-f' || arg === '-y') {
+      flags.set(arg === '-f' ? 'follow' : 'yes', true);
+      continue;
     }
     if (!arg.startsWith('--')) {
       positional.push(arg);

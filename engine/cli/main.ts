@@ -22,6 +22,15 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(command.target);
     case 'up':
       return runUp(command);
+    case 'ls':
+    case 'status':
+    case 'logs':
+    case 'restart':
+    case 'stop':
+    case 'open': {
+      const { runEngineCommand } = await import('./engine-commands.js');
+      return runEngineCommand(command);
+    }
     case 'ca': {
       const { runCa } = await import('./ca.js');
       return runCa(command);

@@ -1,33 +1,45 @@
 // `locald up`: the engine, the proxy and the dashboard in the foreground of a terminal.
 import { formatConfigIssue, type ConfigIssue } from '../../shared/config.js';
 import { DEFAULT_HTTP_PORT } from '../../shared/defaults.js';
+import { serviceFailures } from '../../shared/service-failures.js';
 import type { ProjectState } from '../../shared/state.js';
 import { EngineError } from '../engine-error.js';
-import { describeThrown, guardOutput, releaseStdio } from '../guarded-output.js';
+import { connectControl, type ControlClient } from '../control/client.js';
+import { EngineRunningError } from '../control/server.js';
+import { describeThrown, guardOutput, releaseStdio, type GuardedOutput } from '../guarded-output.js';
 import { resolveHome } from '../home.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { readVersion } from '../version.js';
 import type { CliCommand } from './args.js';
 import { formatLogLine, formatProjectBanner } from './format.js';
 import { watchParent } from './parent-watch.js';
+import { attachUp } from './up-attach.js';
 
 type UpCommand = Extract<CliCommand, { kind: 'up' }>;
 
 export async function runUp(command: UpCommand): Promise<number> {
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   // Every line goes through the guard: a closed terminal or pipe must neither crash us nor loop.
-  const { out, err, outDroppable, gone, isGone } = guardOutput();
+  const output = guardOutput();
+  const { out, err, outDroppable, bell, gone, isGone } = output;
 
+  const home = resolveHome(command.home);
   let runtime: Runtime;
   try {
+    // One engine per state directory: when one runs, this `up` becomes its client.
+    const running = await connectControl(home);
+    if (running !== null) return await attachAndClose(command, running, output);
     runtime = await startRuntime({
-      home: resolveHome(command.home),
+      home,
       httpPort: command.httpPort ?? DEFAULT_HTTP_PORT,
       capture: command.capture && process.env.LOCALD_CAPTURE !== '0',
       ...(command.captureMaxTotalBytes === undefined ? {} : { captureLimits: { maxTotalBytes: command.captureMaxTotalBytes } }),
       onWarning: (message) => err(`locald: warning: ${message}`),
     });
   } catch (e) {
+    // Lost a race for the state directory to an engine that started meanwhile: join it.
+    const winner = e instanceof EngineRunningError ? await connectControl(home).catch(() => null) : null;
+    if (winner !== null) return attachAndClose(command, winner, output);
     err(`locald: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
@@ -60,6 +72,18 @@ export async function runUp(command: UpCommand): Promise<number> {
       else outDroppable(text);
     }
   });
+
+  if (command.bell) {
+    // The line saying what failed is already out: the engine flushes a state's log lines
+    // before the state. The same failures as the desktop app's notifications, unthrottled:
+    // a bell is one short sound per event, and the lines say what rang it.
+    const last = new Map<string, ProjectState>(engine.listProjects().map((p) => [p.name, p]));
+    engine.subscribe('project.state', (state) => {
+      const failed = serviceFailures(last.get(state.name), state).length > 0;
+      last.set(state.name, state);
+      if (failed) bell();
+    });
+  }
 
   out(`locald ${readVersion()} — proxy on http://127.0.0.1:${proxy.port} (home ${runtime.engine.info().home})`);
   for (const p of engine.listProjects()) out(formatProjectBanner(p, color));
@@ -120,6 +144,14 @@ export async function runUp(command: UpCommand): Promise<number> {
   );
   for (const p of engine.listProjects()) out(`locald: ${p.name} is ${p.status} at ${p.url}`);
   return done;
+}
+
+async function attachAndClose(command: UpCommand, client: ControlClient, output: GuardedOutput): Promise<number> {
+  try {
+    return await attachUp(command, client, output);
+  } finally {
+    client.close();
+  }
 }
 
 function describeLoadError(dir: string, e: unknown): string {

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigIssue, ConfigResult } from '../../shared/config.js';
+import { describeEnvFileFailure, readEnvFiles } from './env-files.js';
 import { IssueCollector, sortIssues } from './issues.js';
 import { KeyLocator } from './locate.js';
 import { parseProjectConfig } from './parse.js';
@@ -48,10 +49,43 @@ async function checkServiceFolders(result: ConfigResult, text: string): Promise<
   return issues.errors.length > 0 ? { ok: false, issues: sortIssues(issues.errors) } : result;
 }
 
+/**
+ * Reads each service's env_file entries into `fileEnv`. A missing file is reported at its entry in
+ * locald.toml; a syntax error at its line in the .env file.
+ */
+async function loadServiceEnvFiles(result: ConfigResult, text: string): Promise<ConfigResult> {
+  if (!result.ok) return result;
+  const locator = new KeyLocator(text);
+  const issues = new IssueCollector(result.config.file, locator);
+  const failures: ConfigIssue[] = [];
+  for (const service of result.config.services) {
+    if (service.envFiles === undefined) continue;
+    const read = await readEnvFiles(service.envFiles);
+    if (read.ok) {
+      service.fileEnv = read.values;
+      continue;
+    }
+    if (read.line !== undefined) {
+      failures.push({ file: read.file, line: read.line, ...(read.column !== undefined ? { column: read.column } : {}), message: read.message, hint: `fix this line of the env file of service '${service.name}'` });
+      continue;
+    }
+    const at = ['services', service.name, 'env_file'];
+    // A single `env_file = ".env"` has no entry [0]: the locator then answers with the key's own position.
+    const item = locator.value([...at, read.index]);
+    const key = locator.key(at);
+    const entry = item !== undefined && (item.line !== key?.line || item.column !== key.column) ? [...at, read.index] : at;
+    const relative = path.relative(service.cwd, read.file) || read.file;
+    if (read.missing) issues.error(entry, 'value', `env file ${JSON.stringify(relative)} of service '${service.name}' does not exist (${read.file})`, `create it, or mark it optional: { path = ${JSON.stringify(relative)}, optional = true }`);
+    else issues.error(entry, 'value', describeEnvFileFailure(read), 'check the path and its permissions');
+  }
+  const all = [...issues.errors, ...failures];
+  return all.length > 0 ? { ok: false, issues: sortIssues(all) } : result;
+}
+
 async function loadTomlFile(file: string): Promise<ConfigResult> {
   const text = await readConfigText(file);
   if (typeof text !== 'string') return text;
-  return checkServiceFolders(parseProjectConfig(text, file, path.dirname(file)), text);
+  return loadServiceEnvFiles(await checkServiceFolders(parseProjectConfig(text, file, path.dirname(file)), text), text);
 }
 
 /** An explicitly chosen package.json or Procfile is used even when the folder has other candidates. */

@@ -10,6 +10,7 @@ import { PROTOCOLS, RESTART_POLICIES, SERVICE_KEYS } from './schema.js';
 import { describeChoices, suggestNearest } from './suggest.js';
 import { describeValue, isTable, tomlKey, tomlString } from './toml-text.js';
 import { validateReady } from './validate-ready.js';
+import { validateEnvFiles, validateWatch } from './validate-watch.js';
 
 /** The string the user probably meant: a scalar quoted, an argv-style array joined (`["npm", "start"]`). */
 function asString(value: unknown): string | undefined {
@@ -140,5 +141,9 @@ export function validateService(name: string, value: unknown, dir: string, issue
   service.ready = validateReady(value.ready, [...at, 'ready'], issues) ?? service.ready;
   if (value.restart !== undefined) service.restart = checkEnum(value.restart, [...at, 'restart'], 'restart', RESTART_POLICIES, RESTART_ALIASES, issues) ?? service.restart;
   if (value.protocol !== undefined) service.protocol = checkEnum(value.protocol, [...at, 'protocol'], 'protocol', PROTOCOLS, PROTOCOL_ALIASES, issues) ?? service.protocol;
+  const watch = validateWatch(value, at, issues);
+  if (watch !== undefined) service.watch = watch;
+  const envFiles = validateEnvFiles(value.env_file, [...at, 'env_file'], service.cwd, issues);
+  if (envFiles !== undefined) service.envFiles = envFiles;
   return service;
 }

@@ -3,8 +3,9 @@
 import type { ProjectConfig } from '../../shared/config.js';
 import { DEFAULT_LOG_RING_LINES, DEFAULT_STOP_GRACE_MS } from '../../shared/defaults.js';
 import type { LogLine, ServiceState, ServiceStatus } from '../../shared/state.js';
+import { ChangeRestarts } from './change-restarts.js';
 import type { DependencyPlan } from './dependency-order.js';
-import { planDependencies, stopOrder } from './dependency-order.js';
+import { planDependencies, stopOrder, transitiveDependents } from './dependency-order.js';
 import { DEFAULT_MAX_FAILED_STARTS } from './give-up-policy.js';
 import { selectLogs } from './log-ring.js';
 import type { LoopbackHost } from './readiness.js';
@@ -29,6 +30,8 @@ export class ProjectSupervisor {
   private stopPromise: Promise<void> | null = null;
   private scheduling = false;
   private scheduleAgain = false;
+  /** Watches the files of services with `watch`, between start() and stop(). */
+  private changeRestarts: ChangeRestarts | null = null;
 
   constructor(config: ProjectConfig, options: SupervisorOptions) {
     this.config = config;
@@ -57,6 +60,7 @@ export class ProjectSupervisor {
           logRingLines,
           maxFailedStarts,
           backoff,
+          envFilesNeedApproval: options.envFilesNeedApproval ?? false,
         }),
       );
     }
@@ -86,9 +90,14 @@ export class ProjectSupervisor {
       }
       // Only now: scheduling while the old statuses were still showing would block on stale 'stopped'.
       this.active = true;
+      this.changeRestarts = new ChangeRestarts(this.config, {
+        restart: (name, changed) => this.restartForChange(name, changed),
+        log: (name, text) => this.runner(name).log('system', text),
+      });
+      const watching = this.changeRestarts.start();
       this.schedule();
       this.checkStarted();
-      await done;
+      await Promise.all([done, watching]);
     };
     const promise = begin().finally(() => {
       if (this.startPromise === promise) this.startPromise = null;
@@ -106,6 +115,8 @@ export class ProjectSupervisor {
     if (this.stopPromise !== null) return this.stopPromise;
     this.active = false;
     this.awaiting.clear();
+    this.changeRestarts?.close();
+    this.changeRestarts = null;
     const killAt = Date.now() + this.stopGraceMs;
     const run = async (): Promise<void> => {
       for (const level of stopOrder(this.plan)) {
@@ -125,12 +136,14 @@ export class ProjectSupervisor {
   async kill(): Promise<void> {
     this.active = false;
     this.awaiting.clear();
+    this.changeRestarts?.close();
+    this.changeRestarts = null;
     await Promise.all([...this.runners.values()].map((r) => r.kill()));
     await this.stop();
   }
 
   /** Stops and starts one service (even if its dependencies are not ready: the user asked). */
-  async restartService(name: string): Promise<ServiceState> {
+  async restartService(name: string, why?: string): Promise<ServiceState> {
     const runner = this.runners.get(name);
     if (runner === undefined) {
       const known = [...this.runners.keys()].map((n) => `'${n}'`).join(', ') || 'none';
@@ -138,7 +151,30 @@ export class ProjectSupervisor {
     }
     if (this.stopPromise !== null) throw new Error(`project '${this.config.name}' is stopping; start it again to restart '${name}'`);
     this.awaiting.delete(name);
-    return runner.restart();
+    return runner.restart(why);
+  }
+
+  /** Open file-watch handles (inotify watches on Linux), for tests and diagnostics. */
+  get watchHandles(): number {
+    return this.changeRestarts?.handles ?? 0;
+  }
+
+  /**
+   * A watched file changed: restart the service (graceful stop, start, readiness), even when it had
+   * crashed or locald gave up on it; then, with restart_dependents and once it is ready, its dependents in start order.
+   */
+  private async restartForChange(name: string, changed: string): Promise<void> {
+    if (!this.active || this.stopPromise !== null) return;
+    const state = await this.restartService(name, `${changed} changed: restarting`);
+    // Dependents of a service that did not come back would only fail against it.
+    if (this.runner(name).config.watch?.restartDependents !== true || state.status !== 'ready') return;
+    const dependents = new Set(transitiveDependents(this.config.services, name));
+    for (const level of this.plan.levels) {
+      for (const dependent of level.filter((n) => dependents.has(n))) {
+        if (!this.active || this.stopPromise !== null) return;
+        await this.restartService(dependent, `'${name}' restarted after ${changed} changed: restarting`);
+      }
+    }
   }
 
   states(): ServiceState[] {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceConfig } from '../../shared/config.js';
+import { describeEnvFileFailure, readEnvFiles } from '../config/env-files.js';
 import type { LogLine, LogStream, ServiceExit, ServiceState, ServiceStatus } from '../../shared/state.js';
 import { LineSplitter, stripAnsi } from './line-splitter.js';
 import { listeningPortsOfGroup } from './group-listeners.js';
@@ -33,6 +34,8 @@ export interface RunnerContext {
   logRingLines: number;
   maxFailedStarts: number;
   backoff: BackoffTiming;
+  /** Env files that changed since the config was approved do not run until approved (see SupervisorOptions). */
+  envFilesNeedApproval: boolean;
 }
 
 /** Statuses in which a start attempt has come to a result (good or bad). */
@@ -162,9 +165,9 @@ export class ServiceRunner {
     return settled;
   }
 
-  /** Stop (if running), then start again. */
-  async restart(): Promise<ServiceState> {
-    this.log('system', 'restart requested');
+  /** Stop (if running), then start again; `why` goes to the log. */
+  async restart(why = 'restart requested'): Promise<ServiceState> {
+    this.log('system', why);
     await this.stop();
     this.attempt = null;
     this.failedStarts = 0;
@@ -201,9 +204,13 @@ export class ServiceRunner {
     const injection = injectPortFlag(this.config.command, scripts, port);
     if (injection.injected) this.log('system', `${injection.tool ?? 'this tool'} ignores $PORT, so locald passes --port ${port}`);
 
+    const fileEnv = await this.readFileEnv();
+    if (gen !== this.generation) return;
+    if (typeof fileEnv === 'string') return this.failBeforeSpawn(fileEnv);
+
     // The id marks every process of this run as ours, for the reaper (see reap-decision.ts).
     const serviceId = randomUUID();
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.ctx.extraEnv, ...this.config.env, PORT: String(port), [SERVICE_ID_ENV]: serviceId };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.ctx.extraEnv, ...fileEnv, ...this.config.env, PORT: String(port), [SERVICE_ID_ENV]: serviceId };
     this.log('system', `starting: ${injection.command} (PORT=${port}, cwd ${this.config.cwd})`);
     let child: ChildProcess;
     try {
@@ -274,6 +281,17 @@ export class ServiceRunner {
     const port = await pickFreePort();
     if (previous !== null) this.log('system', `port ${previous} is now taken by another process; using port ${port}`);
     return port;
+  }
+
+  /** The env files read again at every start, so an edited .env takes effect; or why they cannot be used. */
+  private async readFileEnv(): Promise<Record<string, string> | string> {
+    if (this.config.envFiles === undefined || this.config.envFiles.length === 0) return {};
+    const read = await readEnvFiles(this.config.envFiles);
+    if (!read.ok) return describeEnvFileFailure(read);
+    if (this.ctx.envFilesNeedApproval && JSON.stringify(read.values) !== JSON.stringify(this.config.fileEnv ?? {})) {
+      return 'an env file changed since the commands were approved; approve the change to use it';
+    }
+    return read.values;
   }
 
   private failBeforeSpawn(reason: string): void {

@@ -19,6 +19,11 @@ export interface SupervisorOptions {
   maxFailedStarts?: number;
   /** Restart delays; tests shorten them. */
   backoff?: BackoffTiming;
+  /**
+   * When true (the desktop app, which asks before commands change), a service whose env files
+   * no longer hold what was loaded and approved is not started until the change is approved.
+   */
+  envFilesNeedApproval?: boolean;
 }
 
 /** What locald writes for each running service, so a later run can reap it after a crash. */

@@ -42,7 +42,7 @@ export interface LockOptions {
   staleMs?: number;
 }
 
-function processIsAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

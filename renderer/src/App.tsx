@@ -1,7 +1,9 @@
 import { useEffect, useRef } from 'react';
+import type { InspectorFilter } from '../../shared/desktop.js';
 import { connect, type EngineConnection } from './connection/connect.js';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { ProjectsView } from './components/ProjectsView.js';
+import { inspectorFilterFromSearch, inspectorFilterText } from './filter/inspector-filter.js';
 import { TrafficView } from './components/TrafficView.js';
 import { actions, useUi } from './store/store.js';
 import { forgetCached } from './store/traffic-source.js';
@@ -26,11 +28,13 @@ export function App() {
         if (state.status === 'open') void resync(conn);
       }),
     ];
-    const offFilter = conn.desktop?.onInspectorFilter((f) => {
-      const terms = [f.project !== undefined ? `project:${f.project}` : '', f.service !== undefined ? `service:${f.service}` : ''].filter((t) => t !== '');
-      actions.setFilter(terms.join(' '));
+    const showFiltered = (filter: InspectorFilter): void => {
+      actions.setFilter(inspectorFilterText(filter));
       actions.setTab('traffic');
-    });
+    };
+    const opened = inspectorFilterFromSearch(location.search);
+    if (opened !== null) showFiltered(opened);
+    const offFilter = conn.desktop?.onInspectorFilter(showFiltered);
     return () => {
       for (const off of offs) off();
       offFilter?.();

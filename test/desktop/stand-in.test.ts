@@ -31,6 +31,26 @@ test('a member the stand-in lacks throws and is recorded by name', (t) => {
   launch.exit(0);
 });
 
+test('Notification: recorded with its options, clickable only once shown; options it does not model fail by name', (t) => {
+  const launch = new Launch({ appPath: REPO, userData: scratch(t) });
+  type Shown = { show(): void; on(event: string, listener: () => void): void };
+  const Notification = launch.electron.Notification as { new (options: object): Shown; isSupported(): boolean };
+  assert.equal(Notification.isSupported(), true);
+  const notification = new Notification({ title: 'shop: api crashed', body: 'boom' });
+  let clicks = 0;
+  notification.on('click', () => clicks++);
+  const [record] = launch.notifications;
+  assert.ok(record !== undefined);
+  assert.deepEqual(record.options, { title: 'shop: api crashed', body: 'boom' });
+  assert.throws(() => record.click(), /is not on screen/);
+  notification.show();
+  record.click();
+  assert.equal(clicks, 1);
+  assert.throws(() => new Notification({ title: 'x', actions: [] }), /stand-in lacks electron\.Notification\(\{ actions \}\)/);
+  assert.deepEqual(launch.missing, ['Notification({ actions })']);
+  launch.exit(0);
+});
+
 test('an export the stand-in lacks fails the import by name', async (t) => {
   const dir = scratch(t);
   const main = join(dir, 'main.mjs');

@@ -6,13 +6,16 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { EngineToHost } from '../../shared/engine-host.js';
 import type { ProjectState } from '../../shared/state.js';
+import { connectControl } from '../../engine/control/client.js';
+import { readOwnerRecord } from '../../engine/control/owner-record.js';
 import { isAlive, REPO, tempHome } from '../helpers/locald-cli.js';
 import { request, waitFor } from '../helpers/proxy-net.js';
 
 test('utility engine: ready, add + start a project, serve it, shut down cleanly', async () => {
+  const home = tempHome();
   const child = fork(join(REPO, 'test/fixtures/engine/utility-host.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, LOCALD_HOME: tempHome(), LOCALD_HTTP_PORT: '0' },
+    env: { ...process.env, LOCALD_HOME: home, LOCALD_HTTP_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const received: EngineToHost[] = [];
@@ -45,6 +48,17 @@ test('utility engine: ready, add + start a project, serve it, shut down cleanly'
     assert.equal(res.status, 200);
     assert.ok(received.some((m) => m.type === 'event' && m.event === 'project.state'), 'state events reach the host');
 
+    // The app's engine is the user's one engine: `locald` commands reach it over its control socket.
+    assert.equal(readOwnerRecord(home)?.kind, 'desktop app');
+    assert.equal(readOwnerRecord(home)?.port, port);
+    const control = await connectControl(home);
+    assert.ok(control !== null, 'the utility engine listens on the control socket');
+    try {
+      assert.deepEqual((await control.api.call('projects.list', {})).map((p) => [p.name, p.status]), [['shop', 'running']]);
+    } finally {
+      control.close();
+    }
+
     const bad = await call('projects.start', { project: 'nope' }).catch((e: Error) => e.message);
     assert.match(String(bad), /no project named 'nope'/);
 
@@ -54,6 +68,8 @@ test('utility engine: ready, add + start a project, serve it, shut down cleanly'
     await waitFor(() => received.find((m) => m.type === 'host.stopped'), 'host.stopped', 30_000);
     assert.equal(await exited, 0);
     assert.deepEqual(pids.filter(isAlive), [], 'no service outlives the engine');
+    assert.equal(readOwnerRecord(home), null, 'a clean stop removes the owner record');
+    assert.equal(await connectControl(home), null, 'and nobody answers on the socket');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

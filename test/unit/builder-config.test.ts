@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { allTrayIconFiles } from '../../electron/logic/tray-icons.js';
-import { ENGINE_ENTRY, PRELOAD_BUNDLE, TRAY_RESOURCES_DIR } from '../../electron/logic/paths.js';
+import { APP_ID, ENGINE_ENTRY, PRELOAD_BUNDLE, TRAY_RESOURCES_DIR } from '../../electron/logic/paths.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -65,6 +65,7 @@ describe('electron-builder.yml', () => {
   it('identifies the app', async () => {
     const config = await loadConfig();
     assert.equal(config.appId, 'dev.locald.app');
+    assert.equal(APP_ID, config.appId, 'main sets this AppUserModelID on Windows (notifications need it)');
     assert.equal(config.productName, 'locald');
   });
 

@@ -5,15 +5,19 @@ import { formatLogLine } from '../../engine/cli/format.js';
 import { resolveHome } from '../../engine/home.js';
 
 test('locald up: dirs, --http-port (both spellings) and --home', () => {
-  assert.deepEqual(parseArgs(['up']), { ok: true, command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true } });
+  assert.deepEqual(parseArgs(['up']), { ok: true, command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true, bell: false } });
   assert.deepEqual(parseArgs(['up', 'a', 'b', '--http-port', '0', '--home=/tmp/h', '--no-capture']), {
     ok: true,
-    command: { kind: 'up', dirs: ['a', 'b'], httpPort: 0, home: '/tmp/h', capture: false },
+    command: { kind: 'up', dirs: ['a', 'b'], httpPort: 0, home: '/tmp/h', capture: false, bell: false },
   });
   assert.deepEqual(parseArgs(['up', '--http-port=8081']).ok && (parseArgs(['up', '--http-port=8081']) as { command: { httpPort: number } }).command.httpPort, 8081);
   assert.deepEqual(parseArgs(['up', '--capture-max-total', '65536']), {
     ok: true,
-    command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true, captureMaxTotalBytes: 65536 },
+    command: { kind: 'up', dirs: ['.'], httpPort: undefined, home: undefined, capture: true, bell: false, captureMaxTotalBytes: 65536 },
+  });
+  assert.deepEqual(parseArgs(['up', 'shop', '--bell']), {
+    ok: true,
+    command: { kind: 'up', dirs: ['shop'], httpPort: undefined, home: undefined, capture: true, bell: true },
   });
 });
 
@@ -22,12 +26,13 @@ test('bad arguments are refused with a message that says what is valid', () => {
     [['up', '--http-port', 'abc'], /--http-port must be a port number from 0 to 65535, got 'abc'/],
     [['up', '--http-port', '70000'], /got '70000'/],
     [['up', '--http-port'], /--http-port needs a value/],
-    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --no-capture, --capture-max-total\)/],
+    [['up', '--verbose'], /unknown option --verbose \(valid: --http-port, --home, --no-capture, --capture-max-total, --bell, --yes, --detach\)/],
+    [['up', '--bell=no'], /--bell takes no value, got '--bell=no'/],
     [['up', '--capture-max-total', '2MB'], /--capture-max-total must be a number of bytes, at least 1024, got '2MB'/],
     [['up', '--capture-max-total=10'], /at least 1024, got '10'/],
     [['check', 'a', 'b'], /one DIR or FILE/],
     [['ca', '--install', '--uninstall'], /choose one/],
-    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, check, ca/],
+    [['frobnicate'], /unknown command 'frobnicate'. Commands: up, ls, status, logs, restart, stop, open, check, ca/],
   ];
   for (const [argv, message] of cases) {
     const r = parseArgs(argv);

@@ -284,7 +284,7 @@ describe('parseProjectConfig: unknown keys name the nearest valid key', () => {
 
   it('lists the valid keys without a guess when nothing is close', () => {
     const issue = at(invalid('[services.web]\ncommand = "x"\nzzzzzz = 1'), 'services.web.zzzzzz');
-    assert.equal(issue.hint, 'valid keys: command, port, cwd, env, depends_on, ready, restart, protocol');
+    assert.equal(issue.hint, 'valid keys: command, port, cwd, env, depends_on, ready, restart, protocol, watch, ignore, debounce, restart_dependents, env_file');
   });
 
   it('says where a service key belongs when it is written at the top level', () => {

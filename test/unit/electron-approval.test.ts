@@ -83,6 +83,13 @@ describe('approvalPrompt', () => {
     assert.deepEqual(prompt.buttons, ['Approve and Add', 'Cancel']);
   });
 
+  it('shows env_file values under env, and masks values of secret-looking names', () => {
+    const withFiles = service('web', 'npm run dev', { fileEnv: { STRIPE_SECRET_KEY: 'sk_live_123', DB_PASSWORD: 'hunter2', HOST: 'file' }, env: { HOST: 'toml' } });
+    const detail = approvalPrompt(config([withFiles])).detail;
+    assert.equal(detail, ['web:', '  $ npm run dev', '  in /work/shop', '  DB_PASSWORD=••••••••', '  HOST=toml', '  STRIPE_SECRET_KEY=••••••••'].join('\n'));
+    assert.ok(!detail.includes('sk_live_123') && !detail.includes('hunter2'));
+  });
+
   it('says when commands changed since the last approval', () => {
     const prompt = approvalPrompt(config([api]), true);
     assert.equal(prompt.title, 'Commands changed in shop');

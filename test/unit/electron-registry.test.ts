@@ -73,6 +73,22 @@ describe('ProjectRegistry', () => {
     });
   });
 
+  it('keeps "Notify on failures" (notify) across reloads and a re-approval; a bad value is a located error', async () => {
+    const dir = await tempDir();
+    const registry = new ProjectRegistry(dir);
+    await registry.load();
+    await registry.upsert({ dir: '/p/shop', approvedHash: 'sha256:1', enabled: true });
+    await registry.update('/p/shop', { notify: false });
+    // Approving changed commands rewrites the entry without naming notify: the setting stays.
+    await registry.upsert({ dir: '/p/shop', approvedHash: 'sha256:2', enabled: true });
+    const again = new ProjectRegistry(dir);
+    assert.deepEqual((await again.load()).entries, [{ dir: '/p/shop', approvedHash: 'sha256:2', enabled: true, notify: false }]);
+    assert.deepEqual(parseRegistry('{"version":2,"projects":[{"dir":"/a","approvedHash":null,"enabled":true,"notify":"no"}]}'), {
+      ok: false,
+      error: 'projects[0].notify: expected true or false',
+    });
+  });
+
   it('rejects relative folders and updates of unknown folders', async () => {
     const registry = new ProjectRegistry(await tempDir());
     await registry.load();

@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProjectState, ServiceState } from '../../shared/state.js';
+import type { ProjectState } from '../../shared/state.js';
+import { serviceState } from './state-fixtures.js';
 import type { MenuItemSpec, TrayState } from '../../electron/logic/tray-menu.js';
 import { buildTrayMenu, menuLabel, trayIconState, trayTooltip } from '../../electron/logic/tray-menu.js';
 
-function service(name: string, over: Partial<ServiceState> = {}): ServiceState {
-  return {
-    name,
-    status: 'ready',
-    port: 4000,
-    pid: 123,
-    restartPolicy: 'on-failure',
-    restarts: 0,
-    startedAt: 1,
-    lastExit: null,
-    reason: null,
-    nextRestartAt: null,
-    diagnostics: [],
-    ...over,
-  };
-}
+const service = serviceState;
 
 function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
   return {
@@ -36,7 +22,7 @@ function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
 }
 
 function state(over: Partial<TrayState> = {}): TrayState {
-  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], ...over };
+  return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], notificationsOff: [], ...over };
 }
 
 const FOOTER: MenuItemSpec[] = [
@@ -106,6 +92,7 @@ describe('buildTrayMenu', () => {
           { type: 'separator' },
           { type: 'normal', label: 'Open in Inspector', enabled: true, action: { type: 'openInspector', filter: { project: 'shop' } } },
           { type: 'normal', label: 'Reveal locald.toml', enabled: true, action: { type: 'revealConfig', path: '/work/shop/locald.toml' } },
+          { type: 'checkbox', label: 'Notify on failures', checked: true, enabled: true, action: { type: 'toggleNotifications', project: 'shop', enable: false } },
           { type: 'separator' },
           { type: 'normal', label: 'Remove Project…', enabled: true, action: { type: 'removeProject', project: 'shop' } },
         ],
@@ -244,6 +231,22 @@ describe('buildTrayMenu', () => {
   it('Start at Login reflects and flips the setting', () => {
     const item = find(buildTrayMenu(state({ startAtLogin: true })), 'Start at Login');
     assert.deepEqual(item, { type: 'checkbox', label: 'Start at Login', checked: true, enabled: true, action: { type: 'toggleStartAtLogin', enable: false } });
+  });
+
+  it('Notify on failures is per project: unchecked for a project in notificationsOff, and its click switches it back on', () => {
+    const menu = buildTrayMenu(state({ projects: [project('shop'), project('blog')], notificationsOff: ['blog'] }));
+    const blog = find(menu, 'blog');
+    const shop = find(menu, 'shop');
+    assert.ok(blog.type === 'submenu' && shop.type === 'submenu');
+    assert.deepEqual(find(blog.submenu, 'Notify on failures'), {
+      type: 'checkbox',
+      label: 'Notify on failures',
+      checked: false,
+      enabled: true,
+      action: { type: 'toggleNotifications', project: 'blog', enable: true },
+    });
+    const shopItem = find(shop.submenu, 'Notify on failures');
+    assert.ok(shopItem.type === 'checkbox' && shopItem.checked);
   });
 
   it('is plain data: survives JSON round-trip unchanged', () => {

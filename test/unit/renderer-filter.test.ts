@@ -4,6 +4,7 @@ import { compileFilter } from '../../renderer/src/filter/match.js';
 import { closestKey, parseFilter, parseStatus } from '../../renderer/src/filter/parse.js';
 import { applySuggestion, suggest, type KnownValues } from '../../renderer/src/filter/suggest.js';
 import { tokenize, tokenAt } from '../../renderer/src/filter/tokenize.js';
+import { inspectorFilterFromSearch, inspectorFilterText } from '../../renderer/src/filter/inspector-filter.js';
 import { parseDuration, parseSize } from '../../renderer/src/filter/units.js';
 import type { ExchangeSummary } from '../../shared/traffic.js';
 import { summary } from './renderer-fixtures.js';
@@ -236,5 +237,16 @@ describe('filter suggestions', () => {
     const v = suggest(applied.value, applied.cursor, known);
     const done = applySuggestion(applied.value, v, v.items[0] ?? assert.fail('no value suggestions'));
     assert.equal(done.value, 'method:GET service:api status:200');
+  });
+});
+
+describe('the desktop shell\'s inspector filter', () => {
+  it('a window opened on a service (?project=&service=) starts filtered to it, as an open window is', () => {
+    const filter = inspectorFilterFromSearch('?project=jobs&service=worker');
+    assert.deepEqual(filter, { project: 'jobs', service: 'worker' });
+    assert.equal(inspectorFilterText(filter ?? {}), 'project:jobs service:worker');
+    assert.deepEqual(inspectorFilterFromSearch('?project=jobs'), { project: 'jobs' });
+    assert.equal(inspectorFilterText({ project: 'jobs' }), 'project:jobs');
+    assert.equal(inspectorFilterFromSearch(''), null);
   });
 });

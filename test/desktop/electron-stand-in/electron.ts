@@ -14,6 +14,7 @@ export const MessageChannelMain = electron.MessageChannelMain;
 export const nativeImage = electron.nativeImage;
 export const nativeTheme = electron.nativeTheme;
 export const net = electron.net;
+export const Notification = electron.Notification;
 export const protocol = electron.protocol;
 export const session = electron.session;
 export const shell = electron.shell;

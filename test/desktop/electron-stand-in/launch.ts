@@ -11,6 +11,8 @@ import type { DialogLog } from './dialogs.js';
 import { createDialog } from './dialogs.js';
 import type { ImageStandIn, ShellSurface } from './menu.js';
 import { createMenu, createTray } from './menu.js';
+import type { NotificationStandIn } from './notification.js';
+import { createNotification } from './notification.js';
 import { createMessageChannelMain } from './ports.js';
 import { registerElectronStandIn } from './register.js';
 import { SingleInstanceLock } from './single-instance.js';
@@ -87,6 +89,8 @@ export class Launch {
   /** The engine's latest state of each project, as its events said. */
   readonly projectStates = new Map<string, ProjectState>();
   readonly openedExternal: string[] = [];
+  /** Every Notification the shell constructed, in order (shown or not). */
+  readonly notifications: NotificationStandIn[] = [];
   readonly revealedInFolder: string[] = [];
   readonly loginItemSettings: Array<{ openAtLogin: boolean }> = [];
   readonly privilegedSchemes: unknown[] = [];
@@ -193,6 +197,7 @@ export class Launch {
         missing,
       ),
       MessageChannelMain: createMessageChannelMain(missing),
+      Notification: createNotification(this.notifications, missing),
       BrowserWindow: createBrowserWindow(windowHost, this.chromium),
     };
   }

@@ -1,0 +1,19 @@
+// Engine state for unit tests: a ready service, with the fields a test cares about overridden.
+import type { ServiceState } from '../../shared/state.js';
+
+export function serviceState(name: string, over: Partial<ServiceState> = {}): ServiceState {
+  return {
+    name,
+    status: 'ready',
+    port: 4000,
+    pid: 123,
+    restartPolicy: 'on-failure',
+    restarts: 0,
+    startedAt: 1,
+    lastExit: null,
+    reason: null,
+    nextRestartAt: null,
+    diagnostics: [],
+    ...over,
+  };
+}
