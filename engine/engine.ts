@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { formatConfigIssue, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
+import { DEFAULT_CAPTURE_SETTINGS, formatConfigIssue, type CaptureSettings, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
 import type {
   EngineApi,
   EngineEvent,
@@ -70,6 +70,8 @@ interface ProjectEntry {
   pending: { config: ProjectConfig; changes: string[] } | null;
   watcher: FSWatcher | null;
   reloadTimer: NodeJS.Timeout | null;
+  /** Set by projects.persistTraffic (the UI's toggle); wins over `[capture] persist` until the engine stops. */
+  persistOverride: boolean | null;
 }
 
 const RELOAD_DEBOUNCE_MS = 150;
@@ -95,6 +97,7 @@ export class Engine implements EngineApi, ProxyBackend {
       'projects.start': (p) => this.startProject(requireString(p, 'project')),
       'projects.stop': (p) => this.stopProject(requireString(p, 'project')),
       'projects.approve': (p) => this.approveProject(requireString(p, 'project'), typeof p.hash === 'string' ? p.hash : undefined),
+      'projects.persistTraffic': (p) => this.persistTraffic(requireString(p, 'project'), (p as { persist?: unknown }).persist === true),
       'services.restart': (p) => this.restartService(requireString(p, 'project'), requireString(p, 'service')),
       'logs.read': (p) => this.readLogs(p),
       'traffic.list': (p) => this.requireTraffic().list(optionalNumber(p, 'limit')),
@@ -126,6 +129,24 @@ export class Engine implements EngineApi, ProxyBackend {
       },
       'traffic.stats': () => this.requireTraffic().stats(),
     };
+  }
+
+  private captureSettings(entry: ProjectEntry, config: ProjectConfig | null = entry.config): CaptureSettings {
+    const settings = config?.capture ?? DEFAULT_CAPTURE_SETTINGS;
+    return entry.persistOverride === null ? settings : { ...settings, persist: entry.persistOverride };
+  }
+
+  private configureCapture(entry: ProjectEntry, config: ProjectConfig): void {
+    this.traffic?.configureProject(config.name, this.captureSettings(entry, config));
+  }
+
+  /** The inspector's toggle: keep this project's traffic on disk across restarts, or stop. */
+  persistTraffic(project: string, persist: boolean): ProjectState {
+    const entry = this.requireProject(project);
+    entry.persistOverride = persist;
+    if (entry.config !== null) this.configureCapture(entry, entry.config);
+    this.publish(entry);
+    return this.stateOf(entry);
   }
 
   /** Connects traffic capture; its batches become `traffic.batch` events. */
@@ -239,9 +260,11 @@ export class Engine implements EngineApi, ProxyBackend {
       pending: null,
       watcher: null,
       reloadTimer: null,
+      persistOverride: null,
     };
     entry.supervisor = this.createSupervisor(config);
     this.projects.set(key, entry);
+    this.configureCapture(entry, config);
     if (this.options.watch !== false) this.watch(entry);
     this.publish(entry);
     return this.stateOf(entry);
@@ -253,6 +276,7 @@ export class Engine implements EngineApi, ProxyBackend {
     await this.stopProject(project);
     this.unwatch(entry);
     this.projects.delete(entry.key);
+    this.traffic?.forgetProject(entry.config?.name ?? entry.key);
     this.events.emit('project.removed', { project: entry.config?.name ?? entry.key });
     return { removed: true };
   }
@@ -385,6 +409,7 @@ export class Engine implements EngineApi, ProxyBackend {
 
   private async applyConfig(entry: ProjectEntry, config: ProjectConfig, restart: boolean): Promise<ProjectState> {
     entry.pending = null;
+    this.configureCapture(entry, config);
     if (!restart) {
       // Routes and other proxy-only settings: the proxy reads them from the state on every request.
       entry.config = config;
@@ -507,6 +532,7 @@ export class Engine implements EngineApi, ProxyBackend {
       configIssues: entry.issues,
       pendingApproval: entry.pending === null ? null : { changes: entry.pending.changes, hash: commandsHash(entry.pending.config) },
     };
+    if (this.captureSettings(entry).persist) state.persistTraffic = true;
     entry.cached = state;
     return state;
   }

@@ -1,7 +1,9 @@
 // One running engine: reaping, the engine, the proxy listener and the dashboard, wired
 // together the same way for `locald up` and for the desktop app's utility process.
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../shared/traffic.js';
+import { join } from 'node:path';
 import { TrafficStore } from './capture/index.js';
+import { TrafficPersistence } from './capture/persistence.js';
 import { Dashboard } from './dashboard/server.js';
 import { TokenFile } from './dashboard/token-store.js';
 import { createTrafficService } from './traffic.js';
@@ -92,7 +94,8 @@ async function startClaimed(
     { ...DEFAULT_CAPTURE_LIMITS, ...options.captureLimits },
     { enabled: options.capture !== false, onBatch: (batch, evicted) => engine.publishTraffic(batch, evicted), version: readVersion() },
   );
-  engine.attachTraffic(createTrafficService(traffic, () => port));
+  const persistence = new TrafficPersistence(traffic, join(home, 'traffic'), warn);
+  engine.attachTraffic(createTrafficService(traffic, () => port, persistence));
   // Leaves of names that are not projects (any a client asked an earlier version for) go;
   // projects get theirs again, in milliseconds, on their first handshake.
   if (ca !== null) await ca.pruneLeaves((label) => label === DASHBOARD_LABEL || engine.getProject(label) !== undefined);
@@ -144,6 +147,7 @@ async function startClaimed(
         token.close();
         await proxy.close();
         traffic.close();
+        persistence.close();
       })();
       return closing;
     },

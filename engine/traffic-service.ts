@@ -1,4 +1,5 @@
 // What the engine needs from traffic capture to answer the `traffic.*` methods.
+import type { CaptureSettings } from '../shared/config.js';
 import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
 
 export interface TrafficService {
@@ -12,4 +13,8 @@ export interface TrafficService {
   replay(id: number, edits: ReplayEdits): Promise<ExchangeSummary>;
   /** Fill and eviction counters of the capture store. */
   stats(): CaptureStats;
+  /** A project was added or its `[capture]` settings changed (the first time, its persisted traffic is read back). */
+  configureProject(project: string, settings: CaptureSettings): void;
+  /** A project was removed: its persisted traffic file is no longer written. */
+  forgetProject(project: string): void;
 }

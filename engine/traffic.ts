@@ -4,13 +4,14 @@ import http from 'node:http';
 import type { ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
 import { buildReplayRequest } from './capture/replay.js';
 import type { TrafficStore } from './capture/index.js';
+import type { TrafficPersistence } from './capture/persistence.js';
 import { EngineError, invalidFieldError } from './engine-error.js';
 import { EXCHANGE_ID_HEADER, REPLAY_HEADER } from './proxy/capture-hooks.js';
 import type { TrafficService } from './traffic-service.js';
 
 const REPLAY_TIMEOUT_MS = 120_000;
 
-export function createTrafficService(store: TrafficStore, proxyPort: () => number): TrafficService {
+export function createTrafficService(store: TrafficStore, proxyPort: () => number, persistence: TrafficPersistence | null = null): TrafficService {
   return {
     list: (limit) => store.list(limit),
     get: (id) => store.get(id),
@@ -20,6 +21,8 @@ export function createTrafficService(store: TrafficStore, proxyPort: () => numbe
     toHar: (ids) => store.toHar(ids),
     replay: (id, edits) => replay(store, proxyPort(), id, edits),
     stats: () => store.stats(),
+    configureProject: (project, settings) => void persistence?.configure(project, settings),
+    forgetProject: (project) => persistence?.forget(project),
   };
 }
 

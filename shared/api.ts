@@ -23,6 +23,8 @@ export interface EngineMethods {
   /** Applies a config change that is waiting for approval (see ProjectState.pendingApproval). */
   /** `hash` (from pendingApproval, or the shell's own preview) guards against a file that changed again meanwhile. */
   'projects.approve': { params: { project: string; hash?: string }; result: ProjectState };
+  /** Keeps (or stops keeping) the project's captured traffic on disk, overriding `[capture] persist` until the engine stops. */
+  'projects.persistTraffic': { params: { project: string; persist: boolean }; result: ProjectState };
   'services.restart': { params: { project: string; service: string }; result: ServiceState };
   'logs.read': {
     params: { project: string; service?: string; limit?: number; afterSeq?: number };
@@ -122,6 +124,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'projects.start',
   'projects.stop',
   'projects.approve',
+  'projects.persistTraffic',
   'services.restart',
   'logs.read',
   'traffic.list',

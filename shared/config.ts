@@ -61,6 +61,16 @@ export interface RouteConfig {
   stripPrefix: boolean;
 }
 
+/** The `[capture]` table: what happens to the project's captured traffic. */
+export interface CaptureSettings {
+  /** Keep finished exchanges on disk, so they are there after a restart. Pinned ones always are. */
+  persist: boolean;
+  /** Size cap of the project's traffic file; over it the oldest exchanges go. */
+  maxBytes: number;
+}
+
+export const DEFAULT_CAPTURE_SETTINGS: CaptureSettings = { persist: false, maxBytes: 64 * 1024 * 1024 };
+
 export type ConfigSource = 'locald.toml' | 'package.json' | 'Procfile';
 
 export interface ProjectConfig {
@@ -75,6 +85,8 @@ export interface ProjectConfig {
   services: ServiceConfig[];
   /** Sorted longest prefix first, so the first match wins. */
   routes: RouteConfig[];
+  /** Absent for configs made without a `[capture]` table: DEFAULT_CAPTURE_SETTINGS. */
+  capture?: CaptureSettings;
 }
 
 /** A located problem in a config file. Every field a user needs to fix it. */

@@ -59,6 +59,12 @@ export interface ProjectState {
   configIssues: ConfigIssue[];
   /** The config file changed its commands; they run only after `projects.approve`. */
   pendingApproval?: { changes: string[]; hash: string } | null;
+  /**
+   * True when the project's captured traffic is kept on disk across restarts: `[capture] persist`
+   * in its file, or `projects.persistTraffic` (which wins until the engine stops). Absent: not kept
+   * (pinned exchanges always are).
+   */
+  persistTraffic?: boolean;
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system';

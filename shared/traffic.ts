@@ -51,6 +51,8 @@ export interface ExchangeSummary {
   pinned: boolean;
   /** Response content type, for the list's icons and filters. */
   contentType: string | null;
+  /** Read back from traffic persisted by an earlier run of the engine (`[capture] persist`, or pinned). */
+  earlier?: boolean;
 }
 
 export interface ExchangeTimings {

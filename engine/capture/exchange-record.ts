@@ -161,6 +161,10 @@ export class ExchangeRecord implements Evictable {
   logLines: LogLine[] = NO_LOG_LINES;
   upstreamAddress: string | null = null;
   clientAddress: string | null = null;
+  /** Read back from the persisted traffic of an earlier run. */
+  earlier = false;
+  /** Its key in the project's persisted traffic file, once written there (or read from it). */
+  persistKey: string | null = null;
   /** Imported from HAR, where content is already decoded. */
   bodiesDecoded = false;
   /** Removed from the store; its recorder must stop touching it. */
@@ -306,7 +310,7 @@ export class ExchangeRecord implements Evictable {
   }
 
   summary(): ExchangeSummary {
-    return {
+    const out: ExchangeSummary = {
       id: this.id,
       replayOf: this.replayOf,
       project: this.project,
@@ -330,6 +334,8 @@ export class ExchangeRecord implements Evictable {
       pinned: this.pinned,
       contentType: this.contentType,
     };
+    if (this.earlier) out.earlier = true;
+    return out;
   }
 
   detail(): ExchangeDetail {

@@ -49,6 +49,8 @@ export interface RecorderHost {
   account(record: ExchangeRecord, delta: number): void;
   /** Headers, URLs, error or log lines of `record` changed: measure what it keeps again. */
   remeasure(record: ExchangeRecord): void;
+  /** `record` has finished (complete, error or aborted): nothing more will be recorded. */
+  finished(record: ExchangeRecord): void;
   readonly maxMessageBytes: number;
   readonly maxMessagesPerExchange: number;
   readonly maxInflateInputBytes: number;
@@ -383,6 +385,7 @@ export class Recorder implements ExchangeRecorder {
     this.wsClient = null;
     this.wsServer = null;
     this.host.touch(r);
+    this.host.finished(r);
   }
 
   private grpcTap(direction: MessageDirection, mode: GrpcMode): GrpcTap {

@@ -9,11 +9,11 @@
 import { performance } from 'node:perf_hooks';
 import type { BodyContent, CaptureLimits, CaptureStats, ExchangeDetail, ExchangeSummary } from '../../shared/traffic.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../shared/traffic.js';
-import type { Har, HarImportIssue } from '../../shared/har.js';
+import type { Har, HarEntry, HarImportIssue } from '../../shared/har.js';
 import { decodeBody } from './content-decoding.js';
 import { EvictionQueue, type Evictable } from './eviction.js';
 import { ExchangeRecord, MESSAGE_OVERHEAD_BYTES, sseEventBytes, toMicros } from './exchange-record.js';
-import { fromHar, toHar, type HarBody, type HarInput } from './har.js';
+import { fromHar, toHar, type HarBody, type HarInput, type ImportedEntry } from './har.js';
 import { contentCodings, keepHeaderInput } from './headers.js';
 import { intern, internOrNull } from './intern.js';
 import { NOOP_RECORDER, Recorder, type ExchangeRecorder, type RecorderHost } from './recorder.js';
@@ -34,7 +34,15 @@ function optionalText(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** Where finished, pinned and cleared exchanges go to outlive the engine (see persistence.ts). */
+export interface PersistSink {
+  finished(record: ExchangeRecord): void;
+  pinChanged(record: ExchangeRecord): void;
+  cleared(): void;
+}
+
 export class TrafficStore implements RecorderHost {
+  private sink: PersistSink | null = null;
   private limits: CaptureLimits;
   private readonly records = new Map<number, ExchangeRecord>();
   /** Every record in arrival order: the ring's eviction order. */
@@ -138,6 +146,25 @@ export class TrafficStore implements RecorderHost {
     this.total += delta;
     this.metaTotal += delta;
     if (this.total > this.limits.maxTotalBytes) this.enforceTotal(record);
+  }
+
+  finished(record: ExchangeRecord): void {
+    if (record.evicted || this.sink === null) return;
+    try {
+      this.sink.finished(record);
+    } catch {
+      // Persistence failing must not stop capture (the sink reports its own failures).
+    }
+  }
+
+  setPersistSink(sink: PersistSink | null): void {
+    this.sink = sink;
+  }
+
+  /** One exchange as a HAR entry, bodies decoded as export decodes them: what persistence writes. */
+  harEntry(record: ExchangeRecord): HarEntry {
+    const har = toHar([{ detail: record.detail(), requestBody: this.harBody(record, 'request'), responseBody: this.harBody(record, 'response') }], this.version);
+    return har.log.entries[0] as HarEntry;
   }
 
   // --- recording ---
@@ -388,8 +415,16 @@ export class TrafficStore implements RecorderHost {
   pin(id: number, pinned: boolean): ExchangeSummary | undefined {
     const record = this.records.get(id);
     if (record === undefined) return undefined;
+    const changed = record.pinned !== (pinned === true);
     record.pinned = pinned === true;
     this.touch(record);
+    if (changed && this.sink !== null) {
+      try {
+        this.sink.pinChanged(record);
+      } catch {
+        // as in finished()
+      }
+    }
     if (!record.pinned) {
       this.enforceRing();
       if (this.total > this.limits.maxTotalBytes) this.enforceTotal();
@@ -407,6 +442,11 @@ export class TrafficStore implements RecorderHost {
     }
     this.ring.prune(TrafficStore.isGone);
     this.holders.prune(this.holdsNothing);
+    try {
+      this.sink?.cleared();
+    } catch {
+      // as in finished()
+    }
     return cleared;
   }
 
@@ -446,9 +486,33 @@ export class TrafficStore implements RecorderHost {
    */
   importHar(har: unknown): { imported: ExchangeSummary[]; issues: HarImportIssue[] } {
     const { entries, issues } = fromHar(har);
+    const imported = this.addImported(entries.map((entry) => ({ entry })));
+    return { imported: imported.map((r) => r.summary()), issues };
+  }
+
+  /**
+   * Adds exchanges read back from the persisted traffic of an earlier run: marked `earlier`,
+   * keeping their pin and their key in the file. Replay links among them are kept.
+   */
+  restore(items: readonly { entry: ImportedEntry; pinned: boolean; persistKey: string }[]): ExchangeSummary[] {
+    const imported = this.addImported(
+      items.map(({ entry, pinned, persistKey }) => ({
+        entry,
+        prepare: (record: ExchangeRecord) => {
+          record.pinned = pinned;
+          record.earlier = true;
+          record.persistKey = persistKey;
+        },
+      })),
+    );
+    return imported.map((r) => r.summary());
+  }
+
+  /** New records (new ids) for read-back entries; those the limits evicted at once are left out. */
+  private addImported(items: readonly { entry: ImportedEntry; prepare?: (record: ExchangeRecord) => void }[]): ExchangeRecord[] {
     const imported: ExchangeRecord[] = [];
     const idMap = new Map<number, number>();
-    for (const entry of entries) {
+    for (const { entry, prepare } of items) {
       const d = entry.detail;
       const record = new ExchangeRecord(this.nextId++, d.start, this.limits.maxBodyBytes);
       if (entry.sourceId !== null) idMap.set(entry.sourceId, record.id);
@@ -517,6 +581,7 @@ export class TrafficStore implements RecorderHost {
       });
       record.messageCount = d.messageCount;
       record.packHeaders();
+      prepare?.(record);
       this.add(record);
       if (record.evicted) continue;
       this.account(record, record.heldBytes);
@@ -525,7 +590,7 @@ export class TrafficStore implements RecorderHost {
     for (const record of imported) {
       if (record.replayOf !== null) record.replayOf = idMap.get(record.replayOf) ?? null;
     }
-    return { imported: imported.filter((r) => !r.evicted).map((r) => r.summary()), issues };
+    return imported.filter((r) => !r.evicted);
   }
 
   /** For tests and diagnostics: entries in the eviction queues (dead ones not yet passed over included). */

@@ -7,6 +7,7 @@ import { checkExplicitName, nameFromFolder } from './project-name.js';
 import { CONFIG_FILE_NAME, SERVICE_KEYS, TOP_LEVEL_KEYS } from './schema.js';
 import { describeChoices } from './suggest.js';
 import { describeValue, isTable, tomlKey, tomlString, type TomlTableValue } from './toml-text.js';
+import { validateCapture } from './validate-capture.js';
 import { checkServiceReference, defaultRoutes, validateRoutes } from './validate-routes.js';
 import { validateService } from './validate-service.js';
 
@@ -94,6 +95,7 @@ export function validateProjectData({ data, file, dir }: ValidateInput, issues: 
   const names = services.map((service) => service.name);
   const hasRoutes = data.routes !== undefined && !(isTable(data.routes) && Object.keys(data.routes).length === 0);
   const routes: RouteConfig[] = hasRoutes ? validateRoutes(data.routes, names, issues) : defaultRoutes(services, issues);
+  const capture = validateCapture(data.capture, issues);
   if (issues.errors.length > 0) return undefined;
-  return { name, dir, file, source: 'locald.toml', services, routes };
+  return { name, dir, file, source: 'locald.toml', services, routes, ...(capture !== undefined ? { capture } : {}) };
 }

@@ -78,7 +78,7 @@ export async function startLocald(projectDir = join(repoRoot, 'examples/shop'), 
 }
 
 /** One engine call over the dashboard's socket, as the page makes it (token cookie, the dashboard's Host). */
-export async function engineCall<M extends EngineMethod>(target: Locald, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+export async function engineCall<M extends EngineMethod>(target: Pick<Locald, 'dashboardUrl' | 'port'>, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
   const token = new URL(target.dashboardUrl).searchParams.get('token') ?? '';
   const ws = new WebSocket(`ws://127.0.0.1:${target.port}/api/ws`, { headers: { host: `locald.localhost:${target.port}`, cookie: `locald_token=${token}` } });
   try {

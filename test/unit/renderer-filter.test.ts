@@ -188,6 +188,10 @@ describe('filter matching', () => {
     assert.ok(matches('is:streaming', ws));
     assert.ok(!matches('is:pinned', e));
     assert.ok(!matches('is:replay', e));
+    const earlier = summary(5, { earlier: true });
+    assert.ok(matches('is:earlier', earlier));
+    assert.ok(!matches('is:earlier', e), 'captured by this run');
+    assert.ok(matches('-is:earlier', e));
   });
   it('matches everything with an empty filter', () => {
     assert.ok(matches('', e));

@@ -31,6 +31,29 @@ export function ProjectsView() {
   );
 }
 
+/** `[capture] persist` at runtime: the project's traffic is kept on disk and shown again after a restart. */
+function KeepTrafficToggle({ project }: { project: ProjectState }) {
+  const api = useUi((s) => s.api);
+  const [busy, setBusy] = useState(false);
+  const kept = project.persistTraffic === true;
+  const change = async () => {
+    if (api === null) return;
+    setBusy(true);
+    try {
+      actions.projectChanged(await api.call('projects.persistTraffic', { project: project.name, persist: !kept }));
+    } catch (e) {
+      actions.notify(`Keeping the traffic of ${project.name} failed: ${errorText(e)}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <label className="small muted keep-traffic" title="Captured exchanges are written to disk and shown again (marked earlier) after locald restarts. Pinned ones always are.">
+      <input type="checkbox" checked={kept} disabled={busy} onChange={() => void change()} aria-label={`Keep traffic of ${project.name} across restarts`} /> keep traffic across restarts
+    </label>
+  );
+}
+
 function ProjectCard({ project, selected, onSelect }: { project: ProjectState; selected: boolean; onSelect: () => void }) {
   const api = useUi((s) => s.api);
   const [busy, setBusy] = useState(false);
@@ -58,6 +81,7 @@ function ProjectCard({ project, selected, onSelect }: { project: ProjectState; s
         </button>
         <span className={`pstatus pstatus-${project.status}`}>{project.status}</span>
         <span className="muted small mono project-url">{project.url}</span>
+        <KeepTrafficToggle project={project} />
       </div>
       {project.configIssues.length > 0 && (
         <ul className="config-issues" aria-label={`Config problems in ${project.name}`}>

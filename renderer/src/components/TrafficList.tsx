@@ -167,6 +167,11 @@ function cell(column: ColumnId, e: ExchangeSummary): React.ReactNode {
         <>
           {e.pinned && <span aria-label="pinned">📌 </span>}
           {e.replayOf !== null && <span className="badge">replay</span>}
+          {e.earlier === true && (
+            <span className="badge earlier" title="Captured before locald last started (persisted traffic)">
+              earlier
+            </span>
+          )}
           <span title={e.url}>{e.url}</span>
           {e.error !== null && (
             <span className="row-error" title={e.error.detail}>

@@ -77,6 +77,7 @@ export function matchTerm(term: FilterTerm, e: ExchangeSummary): boolean {
     case 'is':
       if (term.value === 'pinned') return e.pinned;
       if (term.value === 'replay') return e.replayOf !== null;
+      if (term.value === 'earlier') return e.earlier === true;
       return e.state === term.value;
   }
 }

@@ -4,7 +4,7 @@
 //   service:api project:shop host:x path:/users
 //   larger:100kb smaller:1mb        (response size)
 //   duration>200ms duration<1s duration>=1s duration<=50
-//   has:error has:body has:messages  proto:h2  kind:ws  is:pinned is:replay is:pending
+//   has:error has:body has:messages  proto:h2  kind:ws  is:pinned is:replay is:earlier is:pending
 //   "foo:bar"            quoted: searched for as text; unquoted, an unknown key is an error
 // Positive terms with the same key are alternatives (status:404 status:5xx = either);
 // different keys must all hold; negated terms must all fail.
@@ -41,7 +41,7 @@ export interface ParsedFilter {
 
 export const HAS_VALUES = ['error', 'body', 'messages'] as const;
 export type HasValue = (typeof HAS_VALUES)[number];
-export const IS_VALUES = ['pinned', 'replay', 'pending', 'streaming', 'complete', 'error', 'aborted'] as const;
+export const IS_VALUES = ['pinned', 'replay', 'earlier', 'pending', 'streaming', 'complete', 'error', 'aborted'] as const;
 export type IsValue = (typeof IS_VALUES)[number];
 export const PROTO_VALUES = ['http/1.1', 'h2', 'h2c'] as const;
 export const KIND_VALUES = ['http', 'ws', 'sse', 'grpc', 'grpc-web'] as const;

@@ -38,7 +38,7 @@ const KEY_HINTS: Record<string, string> = {
   has: 'error, body, messages',
   proto: 'http/1.1, h2, h2c',
   kind: 'http, ws, sse, grpc',
-  is: 'pinned, replay, pending…',
+  is: 'pinned, replay, earlier, pending…',
 };
 
 const MAX_ITEMS = 12;
