@@ -35,6 +35,17 @@ export interface EngineFacts {
   owner?: { pid: number; version?: string };
 }
 
+/**
+ * Which port doctor asks about: the one the user named, else the port of the engine that
+ * owns this state directory (its owner record, when it still describes a live process),
+ * else the default. An engine on a non-default port must not read as "no engine".
+ */
+export function doctorPort(explicit: number | undefined, owner: { port: number; live: boolean } | null, fallback: number): number {
+  if (explicit !== undefined) return explicit;
+  if (owner !== null && owner.live) return owner.port;
+  return fallback;
+}
+
 export function engineAnswers(facts: EngineFacts): boolean {
   return facts.answer.kind === 'http' && facts.answer.locald;
 }

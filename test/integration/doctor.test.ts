@@ -14,8 +14,8 @@ interface Report {
   checks: CheckResult[];
 }
 
-function doctor(home: string, port: number, json = true): { status: number | null; report: Report | null; stdout: string } {
-  const args = [LOCALD_BIN, 'doctor', '--home', home, '--http-port', String(port), ...(json ? ['--json'] : [])];
+function doctor(home: string, port: number | undefined, json = true): { status: number | null; report: Report | null; stdout: string } {
+  const args = [LOCALD_BIN, 'doctor', '--home', home, ...(port === undefined ? [] : ['--http-port', String(port)]), ...(json ? ['--json'] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, report: json ? (JSON.parse(r.stdout) as Report) : null, stdout: r.stdout };
 }
@@ -61,12 +61,18 @@ test('with locald up on the port: the engine answers and the port is held by its
   const { status, report } = doctor(home, port);
   assert.equal(status, 1, 'the resolver still fails here');
   assert.equal(check(report, 'engine').status, 'ok');
-  assert.match(check(report, 'engine').summary, new RegExp(`locald is running for this state directory and answers on port ${port} \\(pid ${locald.child.pid}\\)`));
+  assert.match(check(report, 'engine').summary, new RegExp(`locald is running for this state directory and answers on port ${port} \\(pid ${locald.child.pid}, version `));
   const held = check(report, 'port');
   assert.equal(held.status, 'ok');
   assert.match(held.summary, new RegExp(`held by locald: pid ${locald.child.pid} \\(.*locald\\.js up`));
   // The CA exists now; whether it is trusted depends on this machine, but the check names the stores.
   assert.doesNotMatch(check(report, 'ca').summary, /no local CA yet/);
+
+  // Without --http-port, doctor finds the engine of this state directory by its owner record,
+  // on whatever port it runs.
+  const found = doctor(home, undefined);
+  assert.equal(found.report?.port, port);
+  assert.match(check(found.report, 'engine').summary, new RegExp(`answers on port ${port} \\(pid ${locald.child.pid}, version `));
 
   // Asked about another state directory, doctor does not take this engine for its own.
   const elsewhere = check(doctor(tempHome(), port).report, 'engine');

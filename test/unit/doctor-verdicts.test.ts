@@ -8,6 +8,7 @@ import {
   formatDoctorReport,
   judgeCa,
   judgeEngine,
+  doctorPort,
   judgeNode,
   judgePort,
   judgeResolver,
@@ -107,4 +108,11 @@ test('doctor and dashboard arguments', () => {
     assert.equal(r.ok, false, argv.join(' '));
     assert.match(r.ok ? '' : r.error, message);
   }
+});
+
+test('doctor asks about the port the user named, else the live owner record\'s, else the default', () => {
+  assert.equal(doctorPort(9000, { port: 7811, live: true }, 7700), 9000);
+  assert.equal(doctorPort(undefined, { port: 7811, live: true }, 7700), 7811);
+  assert.equal(doctorPort(undefined, { port: 7811, live: false }, 7700), 7700, 'a stale record says nothing about the port');
+  assert.equal(doctorPort(undefined, null, 7700), 7700);
 });
