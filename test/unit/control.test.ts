@@ -12,6 +12,7 @@ import { isOwnerRecord, judgeOwnerRecord, type OwnerRecord } from '../../engine/
 import { controlSocketPath, socketPathProblem } from '../../engine/control/socket-path.js';
 import type { ProjectConfig } from '../../shared/config.js';
 import type { LogLine, ProjectState } from '../../shared/state.js';
+import { serviceState } from './state-fixtures.js';
 
 test('engine commands parse PROJECT[/SERVICE] and their flags', () => {
   assert.deepEqual(parseArgs(['ls', '--json', '--home', '/h']), { ok: true, command: { kind: 'ls', home: '/h', json: true } });
@@ -103,21 +104,7 @@ const project: ProjectState = {
   file: '/p/shop/locald.toml',
   status: 'running',
   url: 'http://shop.localhost:7700/',
-  services: [
-    {
-      name: 'api',
-      status: 'ready',
-      port: 4000,
-      pid: 99,
-      restartPolicy: 'on-failure',
-      restarts: 0,
-      startedAt: 1,
-      lastExit: null,
-      reason: null,
-      nextRestartAt: null,
-      diagnostics: [],
-    },
-  ],
+  services: [serviceState('api', { pid: 99 })],
   routes: [],
   configIssues: [],
 };

@@ -2,21 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceState } from '../../shared/state.js';
 import { projectUrl, summariseProject } from '../../engine/project-status.js';
+import { serviceState } from './state-fixtures.js';
 
-const svc = (over: Partial<ServiceState>): ServiceState => ({
-  name: 'api',
-  status: 'ready',
-  port: 4000,
-  pid: 1,
-  restartPolicy: 'on-failure',
-  restarts: 0,
-  startedAt: 1,
-  lastExit: null,
-  reason: null,
-  nextRestartAt: null,
-  diagnostics: [],
-  ...over,
-});
+const svc = (over: Partial<ServiceState>): ServiceState => serviceState('api', { pid: 1, ...over });
 const on = { enabled: true, stopping: false, unloadable: false };
 
 test('a project is running only when every service is ready', () => {
