@@ -2,6 +2,7 @@
 // shared/engine-host.ts over `process.parentPort`. Plain Node: this file never imports
 // 'electron'; parentPort is a property Electron adds to `process` in utility processes.
 import { formatConfigIssue } from '../shared/config.js';
+import type { ProjectRequestResult } from '../shared/api.js';
 import { DEFAULT_HTTP_PORT } from '../shared/defaults.js';
 import { ENGINE_HOME_ENV, type EngineToHost, type HostToEngine } from '../shared/engine-host.js';
 import { serveEngineConnection } from './api/connection.js';
@@ -23,7 +24,7 @@ function parentPort(): ParentPort | null {
 export function isHostControl(value: unknown): value is Exclude<HostToEngine, { type: 'request' }> {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'host.shutdown' || type === 'host.preview';
+  return type === 'host.shutdown' || type === 'host.preview' || type === 'host.projectAnswer';
 }
 
 export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -31,11 +32,20 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
   // stdout/stderr are inherited from main and only carry diagnostics; main owns our lifecycle
   // through the port, so losing them (its terminal closed) just silences them.
   const { err } = guardOutput();
+  // A terminal's `locald up DIR` asks main, which shows the app's approval dialog and answers.
+  let nextRequestId = 1;
+  const requests = new Map<number, (result: ProjectRequestResult) => void>();
+  const requestProject = (dir: string): Promise<ProjectRequestResult> =>
+    new Promise((resolve) => {
+      const id = nextRequestId++;
+      requests.set(id, resolve);
+      send({ type: 'host.projectRequest', id, dir });
+    });
   let runtime: Runtime;
   try {
     const httpPort = env.LOCALD_HTTP_PORT !== undefined ? Number(env.LOCALD_HTTP_PORT) : DEFAULT_HTTP_PORT;
     // In the app, changed commands wait for the user's approval in the tray.
-    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve', kind: 'desktop app' });
+    runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve', kind: 'desktop app', requestProject });
   } catch (e) {
     send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
     process.exitCode = 1;
@@ -52,6 +62,11 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
         send({ type: 'host.stopped' });
         process.exit(0);
       });
+      return;
+    }
+    if (data.type === 'host.projectAnswer') {
+      requests.get(data.id)?.(data.result);
+      requests.delete(data.id);
       return;
     }
     void loadProject(data.dir).then((result) => {
