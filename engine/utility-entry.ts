@@ -6,6 +6,8 @@ import type { ProjectRequestResult } from '../shared/api.js';
 import { DEFAULT_HTTP_PORT } from '../shared/defaults.js';
 import { ENGINE_HOME_ENV, type EngineToHost, type HostToEngine } from '../shared/engine-host.js';
 import { serveEngineConnection } from './api/connection.js';
+import type { OwnerRecord } from './control/owner-record.js';
+import { EngineRunningError } from './control/server.js';
 import { loadProject } from './config/index.js';
 import { guardOutput } from './guarded-output.js';
 import { resolveHome } from './home.js';
@@ -25,6 +27,13 @@ export function isHostControl(value: unknown): value is Exclude<HostToEngine, { 
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
   return type === 'host.shutdown' || type === 'host.preview' || type === 'host.projectAnswer';
+}
+
+/** Pure: what the tray says when another engine owns the app's state directory. */
+export function heldElsewhereMessage(owner: OwnerRecord | null): string {
+  if (owner === null) return 'Another locald engine is using this state directory; quit it to use the app';
+  const who = owner.kind === 'locald up' ? '`locald up`' : 'Another locald app';
+  return `${who} (pid ${owner.pid}, port ${owner.port}) is running; quit it to use the app`;
 }
 
 export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -47,7 +56,8 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
     // In the app, changed commands wait for the user's approval in the tray.
     runtime = await startRuntime({ home: resolveHome(undefined, { ...env, LOCALD_HOME: env[ENGINE_HOME_ENV] }), httpPort, reloadPolicy: 'approve', kind: 'desktop app', requestProject });
   } catch (e) {
-    send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
+    if (e instanceof EngineRunningError) send({ type: 'host.fatal', message: heldElsewhereMessage(e.owner), heldElsewhere: true });
+    else send({ type: 'host.fatal', message: e instanceof Error ? e.message : String(e) });
     process.exitCode = 1;
     return;
   }

@@ -28,5 +28,9 @@ export type EngineToHost =
   | { type: 'host.stopped' }
   /** A client (a `locald up` in a terminal) asks to run this folder: main shows its approval dialog. */
   | { type: 'host.projectRequest'; id: number; dir: string }
-  /** The engine cannot run at all (e.g. its port is taken); main shows this and does not restart. */
-  | { type: 'host.fatal'; message: string };
+  /**
+   * The engine cannot run at all (e.g. its port is taken); main shows this and does not
+   * restart. `heldElsewhere`: another engine (a `locald up`) owns the state directory, and
+   * the message says which and what to do.
+   */
+  | { type: 'host.fatal'; message: string; heldElsewhere?: boolean };

@@ -180,8 +180,12 @@ export class EngineHost {
     }
     this.process = process;
     let fatal: string | null = null;
+    let heldElsewhere = false;
     process.onMessage((message) => {
-      if (isRecord(message) && message.type === 'host.fatal' && typeof message.message === 'string') fatal = message.message;
+      if (isRecord(message) && message.type === 'host.fatal' && typeof message.message === 'string') {
+        fatal = message.message;
+        heldElsewhere = message.heldElsewhere === true;
+      }
       this.handleMessage(process, message);
     });
     process.onExit((code) => {
@@ -189,7 +193,8 @@ export class EngineHost {
       this.process = null;
       this.clearReadyTimer();
       if (this.stopping !== null) return;
-      this.handleExit(fatal, describeEngineExit(code));
+      if (heldElsewhere && fatal !== null) this.heldElsewhere(fatal);
+      else this.handleExit(fatal, describeEngineExit(code));
     });
     this.readyTimer = setTimeout(() => {
       this.options.onProblem?.(`engine did not report ready within ${this.options.readyTimeoutMs} ms; restarting it`);
@@ -246,6 +251,12 @@ export class EngineHost {
       default:
         this.options.onProblem?.(`engine sent an unknown message type ${JSON.stringify(message.type)}`);
     }
+  }
+
+  /** Not a crash: nothing restarts it until the user chooses Retry (after quitting the other engine). */
+  private heldElsewhere(message: string): void {
+    this.failRequestsInFlight(message);
+    this.setStatus({ kind: 'heldElsewhere', message });
   }
 
   private handleExit(fatal: string | null, exitText: string): void {

@@ -3,6 +3,7 @@
 // approval dialog decides; a `locald up` that already owns the state directory when the
 // app starts is named in the tray.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, REPO, startLocald, tempHome } from '../helpers/locald-cli.js';
@@ -72,6 +73,32 @@ test('locald up DIR beside the app: Cancel in the app → the terminal says so a
   assert.equal(shown.filter((d) => d.kind === 'messageBox').length, 1, 'the app asked once');
   assert.equal(app.item(/^shop/), undefined, `shop is not in the tray:\n${app.menuText()}`);
   assert.equal(app.launch.servicePids.size, 0, 'no service started');
+  assert.deepEqual(app.errorDialogs(), []);
+  assert.deepEqual(app.problems(), []);
+});
+
+test('the app started while `locald up` owns its state directory: the tray names it and offers Retry; once it quits, Retry runs the app\'s engine', async (t) => {
+  const userData = tempHome('locald-desktop-');
+  t.after(() => rmSync(userData, { recursive: true, force: true }));
+  const up = startLocald(['up', SHOP, '--http-port', '0'], { home: engineHome(userData) });
+  t.after(() => up.stop('SIGKILL'));
+  // The port line comes after the owner record is written (engine/runtime.ts).
+  const port = await up.port();
+
+  const app = await launchDesktop(t, { userData });
+  const held = new RegExp(`^\`locald up\` \\(pid ${up.child.pid}, port ${port}\\) is running; quit it to use the app$`);
+  const line = await app.waitForItem([held]);
+  assert.equal(line.enabled, false);
+  assert.equal(app.item('Retry')?.enabled, true, `the tray offers Retry:\n${app.menuText()}`);
+  assert.equal(app.item('Restart Engine'), undefined, 'not presented as a crash');
+  assert.equal(app.enginePid(), undefined, 'the app runs no engine of its own');
+  assert.ok(isAlive(up.child.pid!), 'the terminal\'s engine keeps running');
+
+  assert.equal(await up.stop('SIGINT'), 0, up.output());
+  app.click('Retry');
+  await app.waitUntilGone([held]);
+  await app.waitForEngine();
+  await app.waitForItem(['No projects yet']);
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
 });
