@@ -100,17 +100,26 @@ async function start(): Promise<void> {
     // A terminal's `locald up DIR`: the same approval dialog as Add Project…, then it runs here.
     onProjectRequest: async (dir: string): Promise<ProjectRequestResult> => {
       const outcome: ActionOutcome = await actions.addFolder(dir);
+      if (outcome.ok && outcome.project !== undefined) fromTerminal.add(outcome.project.name);
       render();
       return projectRequestAnswer(outcome, dir);
     },
   });
 
+  /**
+   * Projects a terminal's `locald up` had approved here: its Ctrl+C switches them off
+   * (projects.stop), and the registry follows, so the next launch does not start them again.
+   */
+  const fromTerminal = new Set<string>();
   const engine = new WireClient((message) => host.bridge.fromClient('main', message));
   host.bridge.attach('main', (message) => engine.receive(message));
   engine.subscribe('project.state', (state) => {
     const previous = projects.get(state.name);
     projects.set(state.name, state);
     notifyFailures(previous, state);
+    if (state.status === 'stopped' && fromTerminal.delete(state.name) && !quitting && registry.get(state.dir) !== undefined) {
+      void registry.update(state.dir, { enabled: false }).catch((error: unknown) => console.warn(`[locald] ${(error as Error).message}`));
+    }
     render();
   });
   engine.subscribe('project.removed', ({ project }) => {

@@ -3,7 +3,7 @@
 // approval dialog decides; a `locald up` that already owns the state directory when the
 // app starts is named in the tray.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, REPO, startLocald, tempHome } from '../helpers/locald-cli.js';
@@ -53,6 +53,12 @@ test('locald up DIR beside the app: the app shows its approval dialog with the e
   assert.equal(await cli.stop('SIGINT'), 0, cli.output());
   await app.waitForItem([/^shop — stopped/], (item) => !item.checked);
   await waitFor(() => (pids.every((pid) => !isAlive(pid)) ? true : undefined), 'the services to exit');
+  // …and stays off on the app's next launch.
+  const shopEntry = (): { enabled?: boolean } | undefined =>
+    (JSON.parse(readFileSync(join(app.userData, 'projects.json'), 'utf8')) as { projects: Array<{ dir: string; enabled: boolean }> }).projects.find(
+      (entry) => entry.dir === SHOP,
+    );
+  await waitFor(() => (shopEntry()?.enabled === false ? true : undefined), `projects.json to keep shop, switched off: ${JSON.stringify(shopEntry())}`);
   assert.deepEqual(app.errorDialogs(), []);
   assert.deepEqual(app.problems(), []);
 });
