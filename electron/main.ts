@@ -3,7 +3,7 @@
 import { app, dialog, ipcMain, Menu, nativeTheme, Notification, shell, Tray, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
 import { join } from 'node:path';
-import type { EngineInfo } from '../shared/api.js';
+import type { EngineInfo, ProjectRequestResult } from '../shared/api.js';
 import type { TrustCertificateResult } from '../shared/desktop.js';
 import { ENGINE_HOME_ENV } from '../shared/engine-host.js';
 import type { HostToEngine } from '../shared/engine-host.js';
@@ -18,7 +18,7 @@ import type { FailureNotice } from './logic/failure-notifications.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { APP_ID, appPaths } from './logic/paths.js';
 import { trayBarIsDark } from './logic/tray-icons.js';
-import { outcomeError, ProjectActions } from './logic/project-actions.js';
+import { outcomeError, ProjectActions, projectRequestAnswer } from './logic/project-actions.js';
 import type { ActionOutcome } from './logic/project-actions.js';
 import { ProjectRegistry } from './logic/project-registry.js';
 import { mergeShellEnv, resolveLoginShellEnv } from './logic/shell-env.js';
@@ -97,14 +97,29 @@ async function start(): Promise<void> {
     },
     onReady: (info: EngineInfo) => void onEngineReady(info),
     onProblem: (text) => console.warn(`[locald] ${text}`),
+    // A terminal's `locald up DIR`: the same approval dialog as Add Project…, then it runs here.
+    onProjectRequest: async (dir: string): Promise<ProjectRequestResult> => {
+      const outcome: ActionOutcome = await actions.addFolder(dir);
+      if (outcome.ok && outcome.project !== undefined) fromTerminal.add(outcome.project.name);
+      render();
+      return projectRequestAnswer(outcome, dir);
+    },
   });
 
+  /**
+   * Projects a terminal's `locald up` had approved here: its Ctrl+C switches them off
+   * (projects.stop), and the registry follows, so the next launch does not start them again.
+   */
+  const fromTerminal = new Set<string>();
   const engine = new WireClient((message) => host.bridge.fromClient('main', message));
   host.bridge.attach('main', (message) => engine.receive(message));
   engine.subscribe('project.state', (state) => {
     const previous = projects.get(state.name);
     projects.set(state.name, state);
     notifyFailures(previous, state);
+    if (state.status === 'stopped' && fromTerminal.delete(state.name) && !quitting && registry.get(state.dir) !== undefined) {
+      void registry.update(state.dir, { enabled: false }).catch((error: unknown) => console.warn(`[locald] ${(error as Error).message}`));
+    }
     render();
   });
   engine.subscribe('project.removed', ({ project }) => {

@@ -2,7 +2,7 @@
 // It knows nothing about transports (CLI, WebSocket, MessagePort) or about Electron.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_CAPTURE_SETTINGS, formatConfigIssue, type CaptureSettings, type ConfigIssue, type ProjectConfig } from '../shared/config.js';
 import type {
   EngineApi,
@@ -12,6 +12,7 @@ import type {
   EngineMethod,
   EngineMethods,
   ParamsOf,
+  ProjectRequestResult,
   ResultOf,
 } from '../shared/api.js';
 import { DASHBOARD_HOST } from '../shared/defaults.js';
@@ -44,6 +45,11 @@ export interface EngineOptions {
   reloadPolicy?: ReloadPolicy;
   /** Watch config files and reload on change; default true. */
   watch?: boolean;
+  /**
+   * Who approves a project a client asks to run (`projects.request`): the desktop app's
+   * dialog. Without it (`locald up`), the client is told to ask on its own terminal.
+   */
+  requestProject?: (dir: string) => Promise<ProjectRequestResult>;
 }
 
 interface ProjectEntry {
@@ -93,6 +99,7 @@ export class Engine implements EngineApi, ProxyBackend {
       'engine.info': () => this.info(),
       'projects.list': () => this.listProjects(),
       'projects.add': (p) => this.addProject(requireString(p, 'dir')),
+      'projects.request': (p) => this.requestProject(requireString(p, 'dir')),
       'projects.remove': (p) => this.removeProject(requireString(p, 'project')),
       'projects.start': (p) => this.startProject(requireString(p, 'project')),
       'projects.stop': (p) => this.stopProject(requireString(p, 'project')),
@@ -213,6 +220,13 @@ export class Engine implements EngineApi, ProxyBackend {
       home: this.options.home,
       pid: process.pid,
     };
+  }
+
+  /** The client's folder must be absolute: the engine's working directory is not the client's. */
+  private async requestProject(dir: string): Promise<ProjectRequestResult> {
+    if (!isAbsolute(dir)) throw new EngineError('invalid_params', `dir: must be an absolute path, got ${JSON.stringify(dir)}`, { field: 'dir' });
+    const ask = this.options.requestProject;
+    return ask === undefined ? { outcome: 'ask_terminal' } : ask(dir);
   }
 
   setHttpPort(port: number): void {

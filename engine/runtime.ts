@@ -12,7 +12,7 @@ import type { ReloadPolicy } from './config-reload.js';
 import { claimControlSocket, type ControlServer } from './control/server.js';
 import { removeOwnRecord, writeOwnerRecord } from './control/owner-record.js';
 import { processStartTime } from './supervisor/process-start-time.js';
-import { Engine } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
 import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
 import { reapLeftovers, type ReapReport } from './supervisor/index.js';
@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   reloadPolicy?: ReloadPolicy;
   /** Who hosts the engine, for the owner record and `locald status`; 'locald up' unless told. */
   kind?: 'locald up' | 'desktop app';
+  /** See EngineOptions.requestProject (the desktop app's approval dialog). */
+  requestProject?: EngineOptions['requestProject'];
   /** Problems locald repaired or worked around (e.g. a state folder others could enter). */
   onWarning?: (message: string) => void;
 }
@@ -88,6 +90,7 @@ async function startClaimed(
     ...(ca !== null ? { serviceEnv: caEnv(home) } : {}),
     ...(options.reloadPolicy !== undefined ? { reloadPolicy: options.reloadPolicy } : {}),
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+    ...(options.requestProject !== undefined ? { requestProject: options.requestProject } : {}),
   });
   let port = 0;
   const traffic = new TrafficStore(

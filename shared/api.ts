@@ -12,11 +12,23 @@ export interface EngineInfo {
   pid: number;
 }
 
+/**
+ * What `projects.request` answers. Under `locald up` the engine has no dialog of its own:
+ * the caller asks on its terminal and adds the project itself. Under the desktop app the
+ * app's approval dialog was shown, and on approval the app added and started the project.
+ */
+export type ProjectRequestResult =
+  | { outcome: 'ask_terminal' }
+  | { outcome: 'approved'; project: ProjectState }
+  | { outcome: 'declined'; message: string };
+
 /** Every method: its params and its result. */
 export interface EngineMethods {
   'engine.info': { params: Record<string, never>; result: EngineInfo };
   'projects.list': { params: Record<string, never>; result: ProjectState[] };
   'projects.add': { params: { dir: string }; result: ProjectState };
+  /** Asks the engine's host to approve and run a folder's project (a joining `locald up`). */
+  'projects.request': { params: { dir: string }; result: ProjectRequestResult };
   'projects.remove': { params: { project: string }; result: { removed: boolean } };
   'projects.start': { params: { project: string }; result: ProjectState };
   'projects.stop': { params: { project: string }; result: ProjectState };
@@ -120,6 +132,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'engine.info',
   'projects.list',
   'projects.add',
+  'projects.request',
   'projects.remove',
   'projects.start',
   'projects.stop',

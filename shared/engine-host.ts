@@ -2,7 +2,7 @@
 // Electron utilityProcess (engine/utility-entry.ts), over `process.parentPort`.
 // Engine API traffic uses the ordinary wire messages of api.ts (main multiplexes every
 // window onto this one channel); the `host.*` messages are lifecycle control only.
-import type { EngineInfo, EventMessage, RequestMessage, ResponseMessage } from './api.js';
+import type { EngineInfo, EventMessage, ProjectRequestResult, RequestMessage, ResponseMessage } from './api.js';
 import type { ConfigResult } from './config.js';
 
 /** Environment variable main sets for the engine: its state folder (CA, logs, pid files). */
@@ -15,7 +15,9 @@ export type HostToEngine =
   /** Stop every project (and everything its services started), reply host.stopped, then exit. */
   | { type: 'host.shutdown' }
   /** Load a folder's config without adding it, so main can show the commands for approval. */
-  | { type: 'host.preview'; id: number; dir: string };
+  | { type: 'host.preview'; id: number; dir: string }
+  /** main's answer to host.projectRequest, after its approval dialog. */
+  | { type: 'host.projectAnswer'; id: number; result: ProjectRequestResult };
 
 export type EngineToHost =
   | ResponseMessage
@@ -24,5 +26,11 @@ export type EngineToHost =
   | { type: 'host.ready'; info: EngineInfo }
   | { type: 'host.previewResult'; id: number; result: ConfigResult }
   | { type: 'host.stopped' }
-  /** The engine cannot run at all (e.g. its port is taken); main shows this and does not restart. */
-  | { type: 'host.fatal'; message: string };
+  /** A client (a `locald up` in a terminal) asks to run this folder: main shows its approval dialog. */
+  | { type: 'host.projectRequest'; id: number; dir: string }
+  /**
+   * The engine cannot run at all (e.g. its port is taken); main shows this and does not
+   * restart. `heldElsewhere`: another engine (a `locald up`) owns the state directory, and
+   * the message says which and what to do.
+   */
+  | { type: 'host.fatal'; message: string; heldElsewhere?: boolean };

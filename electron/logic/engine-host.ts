@@ -3,7 +3,7 @@
 // asks it to stop every service and waits (then kills it after a grace period).
 // The process itself is injected, so main passes an Electron utilityProcess and the
 // tests a real Node child process.
-import type { EngineInfo } from '../../shared/api.js';
+import type { EngineInfo, ProjectRequestResult } from '../../shared/api.js';
 import type { ConfigResult } from '../../shared/config.js';
 import type { HostToEngine } from '../../shared/engine-host.js';
 import { ENGINE_SHUTDOWN_GRACE_MS } from '../../shared/engine-host.js';
@@ -25,6 +25,8 @@ export interface EngineHostOptions {
   onStatus?: (status: EngineStatus) => void;
   onReady?: (info: EngineInfo) => void;
   onProblem?: (text: string) => void;
+  /** A client of the engine (a terminal's `locald up DIR`) asks to run a folder: show the approval dialog. */
+  onProjectRequest?: (dir: string) => Promise<ProjectRequestResult>;
   policy?: RestartPolicy;
   shutdownGraceMs?: number;
   /** How long a started engine may take to send host.ready before it counts as crashed. */
@@ -51,8 +53,8 @@ export class EngineHost {
   private infoValue: EngineInfo | null = null;
   private nextPreviewId = 1;
   private readonly previews = new Map<number, { resolve: (result: ConfigResult) => void; reject: (error: Error) => void }>();
-  private readonly options: Required<Omit<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem'>> &
-    Pick<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem'>;
+  private readonly options: Required<Omit<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem' | 'onProjectRequest'>> &
+    Pick<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem' | 'onProjectRequest'>;
 
   constructor(options: EngineHostOptions) {
     this.options = {
@@ -178,8 +180,12 @@ export class EngineHost {
     }
     this.process = process;
     let fatal: string | null = null;
+    let heldElsewhere = false;
     process.onMessage((message) => {
-      if (isRecord(message) && message.type === 'host.fatal' && typeof message.message === 'string') fatal = message.message;
+      if (isRecord(message) && message.type === 'host.fatal' && typeof message.message === 'string') {
+        fatal = message.message;
+        heldElsewhere = message.heldElsewhere === true;
+      }
       this.handleMessage(process, message);
     });
     process.onExit((code) => {
@@ -187,7 +193,8 @@ export class EngineHost {
       this.process = null;
       this.clearReadyTimer();
       if (this.stopping !== null) return;
-      this.handleExit(fatal, describeEngineExit(code));
+      if (heldElsewhere && fatal !== null) this.heldElsewhere(fatal);
+      else this.handleExit(fatal, describeEngineExit(code));
     });
     this.readyTimer = setTimeout(() => {
       this.options.onProblem?.(`engine did not report ready within ${this.options.readyTimeoutMs} ms; restarting it`);
@@ -222,6 +229,18 @@ export class EngineHost {
         waiting.resolve(message.result as ConfigResult);
         return;
       }
+      case 'host.projectRequest': {
+        const id = message.id as number;
+        const dir = message.dir as string;
+        const ask = this.options.onProjectRequest ?? (() => Promise.resolve<ProjectRequestResult>({ outcome: 'ask_terminal' }));
+        void ask(dir)
+          .catch((error: unknown): ProjectRequestResult => ({ outcome: 'declined', message: (error as Error).message }))
+          .then((result) => {
+            // The engine that asked may have been restarted meanwhile; its successor never asked.
+            if (this.process === from) from.send({ type: 'host.projectAnswer', id, result });
+          });
+        return;
+      }
       case 'host.stopped':
         return;
       case 'host.fatal':
@@ -232,6 +251,12 @@ export class EngineHost {
       default:
         this.options.onProblem?.(`engine sent an unknown message type ${JSON.stringify(message.type)}`);
     }
+  }
+
+  /** Not a crash: nothing restarts it until the user chooses Retry (after quitting the other engine). */
+  private heldElsewhere(message: string): void {
+    this.failRequestsInFlight(message);
+    this.setStatus({ kind: 'heldElsewhere', message });
   }
 
   private handleExit(fatal: string | null, exitText: string): void {

@@ -67,6 +67,8 @@ export function engineReadiness(status: EngineStatus): EngineReadiness {
       return { kind: 'wait' };
     case 'crashed':
       return { kind: 'unavailable', message: `the engine stopped: ${status.message}` };
+    case 'heldElsewhere':
+      return { kind: 'unavailable', message: status.message };
     case 'stopping':
       return { kind: 'unavailable', message: 'locald is quitting' };
   }

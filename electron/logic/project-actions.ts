@@ -1,7 +1,7 @@
 // What the tray's project items do, with every side effect injected: the engine API,
 // the registry, and the dialogs. main.ts supplies Electron's dialogs; tests supply
 // scripted answers. Errors are returned as text for the user, never thrown at the tray.
-import type { EngineApi } from '../../shared/api.js';
+import type { EngineApi, ProjectRequestResult } from '../../shared/api.js';
 import type { ConfigResult, ProjectConfig } from '../../shared/config.js';
 import { formatConfigIssue } from '../../shared/config.js';
 import type { ProjectState } from '../../shared/state.js';
@@ -55,6 +55,11 @@ export class ProjectActions {
   async addProject(): Promise<ActionOutcome> {
     const dir = await this.deps.pickFolder();
     if (dir === null) return { ok: false, cancelled: true, message: 'cancelled' };
+    return this.addFolder(dir);
+  }
+
+  /** Add Project… after the folder is known; also what a terminal's `locald up DIR` asks for. */
+  async addFolder(dir: string): Promise<ActionOutcome> {
     return this.guard(async () => {
       await this.untilEngineRuns(dir);
       const approval = await this.approve(dir);
@@ -215,4 +220,12 @@ export class ProjectActions {
 export function outcomeError(outcome: ActionOutcome, quitting: boolean): string | null {
   if (outcome.ok || outcome.cancelled === true || quitting) return null;
   return outcome.message;
+}
+
+/** A terminal's `locald up DIR` (projects.request) gets the app's answer. */
+export function projectRequestAnswer(outcome: ActionOutcome, dir: string): ProjectRequestResult {
+  if (outcome.ok && outcome.project !== undefined) return { outcome: 'approved', project: outcome.project };
+  if (outcome.ok) return { outcome: 'declined', message: `${dir}: the locald app added nothing` };
+  if (outcome.cancelled === true) return { outcome: 'declined', message: 'not approved in the locald app; nothing was added' };
+  return { outcome: 'declined', message: outcome.message };
 }

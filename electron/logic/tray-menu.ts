@@ -11,6 +11,8 @@ export type EngineStatus =
   | { kind: 'running' }
   | { kind: 'restarting'; attempt: number; message: string }
   | { kind: 'crashed'; message: string }
+  /** Another engine (a `locald up` in a terminal) owns the state directory; the message names it. */
+  | { kind: 'heldElsewhere'; message: string }
   | { kind: 'stopping' };
 
 export interface TrayState {
@@ -185,6 +187,11 @@ function engineItems(engine: EngineStatus): MenuItemSpec[] {
         { type: 'normal', label: menuLabel(`Engine stopped: ${engine.message}`), enabled: false },
         { type: 'normal', label: 'Restart Engine', enabled: true, action: { type: 'restartEngine' } },
       ];
+    case 'heldElsewhere':
+      return [
+        { type: 'normal', label: menuLabel(engine.message), enabled: false },
+        { type: 'normal', label: 'Retry', enabled: true, action: { type: 'restartEngine' } },
+      ];
   }
 }
 
@@ -240,6 +247,7 @@ export function buildTrayMenu(state: TrayState): MenuItemSpec[] {
 
 export function trayIconState(state: TrayState): TrayIconState {
   if (state.engine.kind === 'crashed' || state.engine.kind === 'restarting') return 'failing';
+  if (state.engine.kind === 'heldElsewhere') return 'attention';
   if (state.configErrors.length > 0) return 'failing';
   if (state.projects.some(projectHasFailure)) return 'failing';
   if (state.projects.some((project) => projectNeedsApproval(project, state.awaitingApproval))) return 'attention';
@@ -252,6 +260,7 @@ const TOOLTIP_MAX = 127;
 
 function firstFailure(state: TrayState): string | null {
   if (state.engine.kind === 'crashed') return `engine stopped: ${state.engine.message}`;
+  if (state.engine.kind === 'heldElsewhere') return state.engine.message;
   if (state.engine.kind === 'restarting') return `engine restarting: ${state.engine.message}`;
   const [configError] = state.configErrors;
   if (configError !== undefined) return configError;

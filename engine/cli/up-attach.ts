@@ -4,10 +4,11 @@
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { formatConfigIssue, type ProjectConfig } from '../../shared/config.js';
-import type { EngineInfo } from '../../shared/api.js';
+import type { EngineInfo, ProjectRequestResult } from '../../shared/api.js';
 import { EngineCallError } from '../../shared/wire-client.js';
 import { loadProject } from '../config/index.js';
 import type { ControlClient } from '../control/client.js';
+import { readOwnerRecord } from '../control/owner-record.js';
 import type { GuardedOutput } from '../guarded-output.js';
 import type { CliCommand } from './args.js';
 import { formatLogLine } from './format.js';
@@ -47,38 +48,55 @@ export async function attachUp(command: UpCommand, client: ControlClient, output
     err('locald: no project could be loaded; nothing to add.');
     return 1;
   }
-  for (const line of describeCommands(configs, info)) out(line);
-  if (command.yes !== true) {
-    if (process.stdin.isTTY !== true) {
-      err('locald: refusing to run these commands without approval: no terminal to ask on; pass --yes to approve them');
-      return 1;
-    }
-    if (!(await ask('Run them? [y/N] '))) {
-      err('locald: not approved; nothing was added.');
-      return 1;
-    }
-  }
-
   const names = new Set(configs.map((c) => c.name.toLowerCase()));
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-  const offLogs = api.subscribe('service.log', (lines) => {
-    for (const line of lines) {
-      if (!names.has(line.project.toLowerCase())) continue;
-      const text = formatLogLine(line, color);
-      if (line.stream === 'system') out(text);
-      else outDroppable(text);
+  const followLogs = (): (() => void) =>
+    api.subscribe('service.log', (lines) => {
+      for (const line of lines) {
+        if (!names.has(line.project.toLowerCase())) continue;
+        const text = formatLogLine(line, color);
+        if (line.stream === 'system') out(text);
+        else outDroppable(text);
+      }
+    });
+
+  // The desktop app approves in its own dialog (and runs what it approved); a `locald up`
+  // engine answers "ask on your terminal".
+  const owner = readOwnerRecord(info.home);
+  if (owner?.pid === info.pid && owner.kind === 'desktop app') {
+    out(`locald: the locald app runs the engine (pid ${info.pid}, port ${info.httpPort}); approve ${configs.map((c) => c.name).join(', ')} in its dialog.`);
+  }
+  let offLogs = followLogs();
+  const first = await requestProject(client, configs[0]!.dir);
+  let added: string[];
+  // What the app approved stays in its tray: Ctrl+C switches it off there rather than removing it.
+  const viaApp = first.outcome !== 'ask_terminal';
+  if (viaApp) {
+    added = [];
+    for (const [index, config] of configs.entries()) {
+      const answer = index === 0 ? first : await requestProject(client, config.dir);
+      if (answer.outcome === 'approved') {
+        added.push(answer.project.name);
+        out(`locald: ${answer.project.name} is ${answer.project.status} at ${answer.project.url}`);
+      } else if (answer.outcome === 'declined') {
+        err(`locald: ${config.name}: ${answer.message}`);
+      }
     }
-  });
-  const added: string[] = [];
-  for (const config of configs) {
-    try {
-      const state = await api.call('projects.add', { dir: config.dir });
-      added.push(state.name);
-      const started = await api.call('projects.start', { project: state.name });
-      out(`locald: ${started.name} is ${started.status} at ${started.url}`);
-    } catch (e) {
-      err(`locald: ${config.name}: ${e instanceof EngineCallError ? e.message.replace(/^[\w.]+: /, '') : String(e)}`);
+  } else {
+    offLogs();
+    for (const line of describeCommands(configs, info)) out(line);
+    if (command.yes !== true) {
+      if (process.stdin.isTTY !== true) {
+        err('locald: refusing to run these commands without approval: no terminal to ask on; pass --yes to approve them');
+        return 1;
+      }
+      if (!(await ask('Run them? [y/N] '))) {
+        err('locald: not approved; nothing was added.');
+        return 1;
+      }
     }
+    offLogs = followLogs();
+    added = await addAndStart(client, configs, output);
   }
   if (added.length === 0) return 1;
   if (command.detach === true) {
@@ -99,8 +117,33 @@ export async function attachUp(command: UpCommand, client: ControlClient, output
   // A second Ctrl+C does not wait for the services to stop.
   process.once('SIGINT', () => process.exit(130));
   out(`locald: ${ended}: stopping ${added.join(', ')}…`);
-  for (const project of added) await api.call('projects.remove', { project }).catch(() => undefined);
+  for (const project of added) await api.call(viaApp ? 'projects.stop' : 'projects.remove', { project }).catch(() => undefined);
   offLogs();
   out('locald: stopped.');
   return 0;
+}
+
+/** An engine from before projects.request existed cannot show a dialog: ask on the terminal. */
+async function requestProject(client: ControlClient, dir: string): Promise<ProjectRequestResult> {
+  try {
+    return await client.api.call('projects.request', { dir });
+  } catch (e) {
+    if (e instanceof EngineCallError && e.code === 'unknown_method') return { outcome: 'ask_terminal' };
+    throw e;
+  }
+}
+
+async function addAndStart(client: ControlClient, configs: readonly ProjectConfig[], { out, err }: GuardedOutput): Promise<string[]> {
+  const added: string[] = [];
+  for (const config of configs) {
+    try {
+      const state = await client.api.call('projects.add', { dir: config.dir });
+      added.push(state.name);
+      const started = await client.api.call('projects.start', { project: state.name });
+      out(`locald: ${started.name} is ${started.status} at ${started.url}`);
+    } catch (e) {
+      err(`locald: ${config.name}: ${e instanceof EngineCallError ? e.message.replace(/^[\w.]+: /, '') : String(e)}`);
+    }
+  }
+  return added;
 }

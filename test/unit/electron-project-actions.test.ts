@@ -10,7 +10,7 @@ import { Engine } from '../../engine/engine.js';
 import { loadProject } from '../../engine/config/index.js';
 import type { ApprovalPrompt } from '../../electron/logic/approval.js';
 import { commandsHash } from '../../electron/logic/approval.js';
-import { outcomeError, ProjectActions } from '../../electron/logic/project-actions.js';
+import { outcomeError, ProjectActions, projectRequestAnswer } from '../../electron/logic/project-actions.js';
 import { ProjectRegistry } from '../../electron/logic/project-registry.js';
 import type { ProjectState } from '../../shared/state.js';
 
@@ -242,5 +242,31 @@ describe('outcomeError', () => {
     assert.equal(outcomeError({ ok: true }, false), null);
     assert.equal(outcomeError({ ok: false, cancelled: true, message: 'cancelled' }, false), null);
     assert.equal(outcomeError({ ok: false, message: 'projects.stop: locald is quitting' }, true), null);
+  });
+});
+
+describe('projects.request (a terminal\'s `locald up DIR` joining a running engine)', () => {
+  it('a `locald up` engine (no host dialog) answers ask_terminal; a relative folder is refused with its field', async () => {
+    const h = await harness();
+    assert.deepEqual(await h.engine.call('projects.request', { dir: h.projectDir }), { outcome: 'ask_terminal' });
+    await assert.rejects(h.engine.call('projects.request', { dir: 'shop' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'invalid_params');
+      assert.match(e.message, /^dir: must be an absolute path/);
+      return true;
+    });
+    assert.deepEqual(await h.engine.call('projects.list', {}), [], 'nothing was added');
+  });
+
+  it('the app\'s answer: approved carries the project, cancel and failures are declined with a line for the terminal', () => {
+    const project = { name: 'shop' } as ProjectState;
+    assert.deepEqual(projectRequestAnswer({ ok: true, project }, '/p/shop'), { outcome: 'approved', project });
+    assert.deepEqual(projectRequestAnswer({ ok: false, cancelled: true, message: 'shop: commands not approved' }, '/p/shop'), {
+      outcome: 'declined',
+      message: 'not approved in the locald app; nothing was added',
+    });
+    assert.deepEqual(projectRequestAnswer({ ok: false, message: 'invalid config in /p/shop/locald.toml' }, '/p/shop'), {
+      outcome: 'declined',
+      message: 'invalid config in /p/shop/locald.toml',
+    });
   });
 });
