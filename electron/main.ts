@@ -2,7 +2,6 @@
 // the engine's utility process; every decision it makes comes from ./logic.
 import { app, dialog, ipcMain, Menu, nativeTheme, Notification, shell, Tray, utilityProcess } from 'electron';
 import type { MenuItemConstructorOptions, UtilityProcess } from 'electron';
-import { join } from 'node:path';
 import type { EngineInfo, ProjectRequestResult } from '../shared/api.js';
 import type { TrustCertificateResult } from '../shared/desktop.js';
 import { ENGINE_HOME_ENV } from '../shared/engine-host.js';
@@ -10,6 +9,7 @@ import type { HostToEngine } from '../shared/engine-host.js';
 import type { ProjectState } from '../shared/state.js';
 import { APP_ACTION_CHANNELS, APP_ACTION_NAMES, createAppActionRouter } from './ipc-contract.js';
 import type { AppActionHandlers } from './ipc-contract.js';
+import { resolveHome } from '../engine/home.js';
 import { changeCaTrust } from '../engine/tls/trust-run.js';
 import { trustCertificateResult } from './logic/certificate-trust.js';
 import { EngineHost } from './logic/engine-host.js';
@@ -75,7 +75,10 @@ async function start(): Promise<void> {
   const loaded = await registry.load();
   const configErrors: string[] = loaded.error !== null ? [loaded.error] : [];
 
-  const engineHome = join(app.getPath('userData'), 'engine');
+  // One state directory per user, the one `locald up` uses (LOCALD_HOME, else ~/.locald or
+  // %LOCALAPPDATA%\\locald): whichever starts first owns it and the proxy port, and a
+  // `locald up` in a terminal joins the app's engine instead of failing on the port.
+  const engineHome = resolveHome(undefined);
   // Replaced by the login shell's environment before the engine first starts (see the end of start()).
   let engineEnv: Record<string, string> = { ...mergeShellEnv(process.env, {}), [ENGINE_HOME_ENV]: engineHome };
 

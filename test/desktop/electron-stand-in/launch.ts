@@ -205,6 +205,10 @@ export class Launch {
   /** Imports this launch's main (a fresh module instance), then makes the app ready as Electron does. */
   async start(mainPath: string = join(this.options.appPath, 'dist', 'electron', 'main.js')): Promise<void> {
     registerElectronStandIn();
+    // The app's state directory is the user's (LOCALD_HOME, as for `locald up`); each launch
+    // keeps it under its own data folder so tests never touch the real ~/.locald. CLI
+    // children that inherit this environment find the app's engine, as a user's would.
+    process.env.LOCALD_HOME = join(this.options.userData, 'engine');
     if (this.options.packaged !== undefined) Object.assign(process, { resourcesPath: this.options.packaged.resourcesPath });
     const url = pathToFileURL(mainPath);
     url.searchParams.set('launch', this.id);
