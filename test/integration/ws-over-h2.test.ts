@@ -393,6 +393,9 @@ describe('WebSocket over HTTP/2 (RFC 8441 extended CONNECT)', () => {
       s.on('error', reject);
       s.on('response', (h) => {
         resolve(Number(h[':status']));
+        // Read the 501's body: on Node 24 an unread body keeps the closed stream, and so the
+        // session, open for good (Node 20 drops it).
+        s.resume();
         s.close();
       });
     });
