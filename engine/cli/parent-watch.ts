@@ -6,6 +6,8 @@
 // sees getppid() change, which is the portable signal).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseProcStat } from '../supervisor/process-start-time.js';
+import { processIsAlive } from '../tls/files.js';
 
 const DEFAULT_INTERVAL_MS = 750;
 /** How far up the watch may reach: npm → shell → locald needs two; a wrapper script one more. */
@@ -47,17 +49,6 @@ export function ancestorsToWatch(chain: readonly Ancestor[], underNpm: boolean):
   return watched;
 }
 
-/** Parses `/proc/<pid>/stat` into an Ancestor; the command may hold spaces and parentheses. */
-export function parseStatAncestor(text: string): Ancestor | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open === -1 || close < open) return null;
-  const pid = Number(text.slice(0, open).trim());
-  const ppid = Number(text.slice(close + 1).trim().split(/\s+/)[1]);
-  if (!Number.isInteger(pid) || !Number.isInteger(ppid)) return null;
-  return { pid, ppid, command: text.slice(open + 1, close) };
-}
-
 /** Parses `ps -o ppid=,comm= -p PID` (macOS, BSD). */
 export function parsePsAncestor(pid: number, text: string): Ancestor | null {
   const m = /^\s*(\d+)\s+(.+?)\s*$/.exec(text);
@@ -68,7 +59,7 @@ export function parsePsAncestor(pid: number, text: string): Ancestor | null {
 
 function readAncestor(pid: number): Ancestor | null {
   try {
-    if (process.platform === 'linux') return parseStatAncestor(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (process.platform === 'linux') return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     if (process.platform === 'win32') return null;
     return parsePsAncestor(pid, execFileSync('ps', ['-o', 'ppid=,comm=', '-p', String(pid)], { encoding: 'utf8', timeout: 2_000 }));
   } catch {
@@ -91,20 +82,12 @@ function readAncestry(): Ancestor[] {
 
 /** Whether `pid` still runs. A zombie does not: npm killed by SIGKILL may wait unreaped. */
 function exists(pid: number): boolean {
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch (e) {
-      // Out of descriptors says nothing about the process: assume it is still there.
-      return (e as NodeJS.ErrnoException).code !== 'ENOENT';
-    }
-  }
+  if (process.platform !== 'linux') return processIsAlive(pid);
   try {
-    process.kill(pid, 0);
-    return true;
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state !== 'Z';
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    // Out of descriptors says nothing about the process: assume it is still there.
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 

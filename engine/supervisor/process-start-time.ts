@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 
 export interface ProcStat {
   pid: number;
+  /** The executable's name as the kernel keeps it (`comm`, at most 15 characters). */
+  command: string;
   /** Single-letter state: R, S, D, Z, T ... */
   state: string;
   ppid: number;
@@ -25,7 +27,7 @@ export function parseProcStat(text: string): ProcStat | null {
   const pgrp = Number(fields[2]);
   const starttime = fields[19];
   if (!Number.isInteger(pid) || state === undefined || starttime === undefined || !/^\d+$/.test(starttime)) return null;
-  return { pid, state, ppid, pgrp, starttime };
+  return { pid, command: text.slice(open + 1, close), state, ppid, pgrp, starttime };
 }
 
 export async function readProcStat(pid: number): Promise<ProcStat | null> {

@@ -1,7 +1,8 @@
 // Which ancestors `locald up` watches so that it stops when whatever started it goes away.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ancestorsToWatch, parentChanged, parsePsAncestor, parseStatAncestor, startedByNpm, type Ancestor } from '../../engine/cli/parent-watch.js';
+import { ancestorsToWatch, parentChanged, parsePsAncestor, startedByNpm, type Ancestor } from '../../engine/cli/parent-watch.js';
+import { parseProcStat } from '../../engine/supervisor/process-start-time.js';
 
 const npx: Ancestor[] = [
   { pid: 300, ppid: 200, command: 'sh' },
@@ -35,10 +36,11 @@ test('npm is recognised by the variables it sets for what it runs', () => {
   assert.equal(startedByNpm({ PATH: '/usr/bin' }), false);
 });
 
+const pick = (a: Ancestor | null): Ancestor | null => (a === null ? null : { pid: a.pid, ppid: a.ppid, command: a.command });
+
 test('/proc stat and ps lines parse into pid, ppid and command', () => {
-  assert.deepEqual(parseStatAncestor('4242 (sh) S 4100 4242 4100 0 -1 4194560'), { pid: 4242, ppid: 4100, command: 'sh' });
-  assert.deepEqual(parseStatAncestor('77 (npm exec (x)) S 12 77 12 0'), { pid: 77, ppid: 12, command: 'npm exec (x)' });
-  assert.equal(parseStatAncestor('garbage'), null);
+  const stat = (pid: number, comm: string, ppid: number): string => `${pid} (${comm}) S ${ppid} ${pid} ${ppid} 0 -1 4194560 ${'0 '.repeat(13)}98765 0`;
+  assert.deepEqual(pick(parseProcStat(stat(4242, 'sh', 4100))), { pid: 4242, ppid: 4100, command: 'sh' });
   assert.deepEqual(parsePsAncestor(88, '  512 /bin/zsh\n'), { pid: 88, ppid: 512, command: 'zsh' });
   assert.deepEqual(parsePsAncestor(88, '  512 -bash\n'), { pid: 88, ppid: 512, command: 'bash' });
   assert.equal(parsePsAncestor(88, ''), null);

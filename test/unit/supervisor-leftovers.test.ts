@@ -9,7 +9,7 @@ import { decideLeftovers, startedBefore, type MemberFacts } from '../../engine/s
 const emfile = (): never => {
   throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
 };
-const stat = (pid: number, pgrp: number, state = 'S'): ProcStat => ({ pid, pgrp, state, ppid: 1, starttime: '100' });
+const stat = (pid: number, pgrp: number, state = 'S'): ProcStat => ({ pid, command: 'node', pgrp, state, ppid: 1, starttime: '100' });
 
 /** A /proc with these processes; `failing` pids cannot be read (EMFILE). */
 function fakeProc(stats: ProcStat[], failing: number[] = []): ProcReader {

@@ -10,7 +10,7 @@ import type { ProcessRecord } from '../../engine/supervisor/types.js';
 test('parseProcStat copes with spaces and parentheses in the command name', () => {
   const fields = ['S', '1', '4242', '4242', '0', '-1', '4194560', '0', '0', '0', '0', '0', '0', '0', '0', '20', '0', '1', '0', '987654'];
   const stat = parseProcStat(`4243 (my (weird) name) ${fields.join(' ')} 1 2 3`);
-  assert.deepEqual(stat, { pid: 4243, state: 'S', ppid: 1, pgrp: 4242, starttime: '987654' });
+  assert.deepEqual(stat, { pid: 4243, command: 'my (weird) name', state: 'S', ppid: 1, pgrp: 4242, starttime: '987654' });
   assert.equal(parseProcStat('garbage'), null);
   assert.equal(parseProcStat('1 (x) S 1'), null);
 });
