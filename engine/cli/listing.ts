@@ -18,7 +18,8 @@ export function formatProjectList(projects: readonly ProjectState[]): string {
   return lines.join('\n');
 }
 
-export function formatDuration(ms: number): string {
+/** An uptime for `locald status`: "42s", "3m 5s", "2h 10m", "1d 4h" (restart-policy.ts formats short delays). */
+export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -60,7 +61,7 @@ export function engineStatus(info: EngineInfo, record: OwnerRecord | null, proje
 
 export function formatStatus(s: EngineStatus): string {
   const lines = [
-    `engine: ${s.kind ?? 'locald'} ${s.version}, pid ${s.pid}${s.uptimeMs === null ? '' : `, up ${formatDuration(s.uptimeMs)}`}`,
+    `engine: ${s.kind ?? 'locald'} ${s.version}, pid ${s.pid}${s.uptimeMs === null ? '' : `, up ${formatUptime(s.uptimeMs)}`}`,
     `proxy: http://127.0.0.1:${s.port}/`,
     `dashboard: ${s.dashboardUrl}`,
     `state: ${s.home} (socket ${s.socket})`,

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, parseDuration } from '../../engine/cli/args.js';
 import { logLineMatches } from '../../engine/cli/engine-commands.js';
-import { engineStatus, formatDuration, formatProjectList, formatStatus } from '../../engine/cli/listing.js';
+import { engineStatus, formatUptime, formatProjectList, formatStatus } from '../../engine/cli/listing.js';
 import { openerFor } from '../../engine/cli/opener.js';
 import { describeCommands } from '../../engine/cli/up-attach.js';
 import { encodeLine, LineDecoder } from '../../engine/control/ndjson.js';
@@ -119,8 +119,8 @@ test('ls and status print plain lines', () => {
   assert.match(formatStatus(status), /\nprojects:\n {2}shop {2}running {2}http:\/\/shop\.localhost:7700\/$/);
   // A record of another pid says nothing about the engine that answered.
   assert.equal(engineStatus({ ...info, pid: 1 }, record, [], '/h/engine.sock', 5).uptimeMs, null);
-  assert.equal(formatDuration(59_000), '59s');
-  assert.equal(formatDuration(90_061_000), '1d 1h');
+  assert.equal(formatUptime(59_000), '59s');
+  assert.equal(formatUptime(90_061_000), '1d 1h');
 });
 
 test('logs filter by project, service, time and pattern', () => {
