@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { isAlive, REPO, startLocald, tempHome } from '../helpers/locald-cli.js';
 import { waitFor } from '../helpers/proxy-net.js';
 import { desktopEnvironment, launchDesktop, projectUrl } from './desktop-app.js';
@@ -19,17 +19,22 @@ const SHOP = join(REPO, 'examples', 'shop');
 /** The state directory of the app's engine (electron/main.ts: userData/engine). */
 const engineHome = (userData: string): string => join(userData, 'engine');
 
-test('locald up DIR beside the app: the app shows its approval dialog with the exact commands; approved → in the tray, served, logs in the terminal', async (t) => {
+/** The app running, its approval dialog answered with `button`, and `locald up SHOP` in a terminal. */
+async function upBesideApp(t: TestContext, button: string) {
   const app = await launchDesktop(t);
   await app.waitForEngine();
   const shown: DialogRecord[] = [];
   app.script((dialog) => {
     shown.push(dialog);
-    return dialog.kind === 'messageBox' && dialog.options.title === 'Run shop?' ? 'Approve and Add' : null;
+    return dialog.kind === 'messageBox' && dialog.options.title === 'Run shop?' ? button : null;
   });
-
   const cli = startLocald(['up', SHOP], { home: engineHome(app.userData) });
   t.after(() => cli.stop('SIGKILL'));
+  return { app, shown, cli };
+}
+
+test('locald up DIR beside the app: the app shows its approval dialog with the exact commands; approved → in the tray, served, logs in the terminal', async (t) => {
+  const { app, shown, cli } = await upBesideApp(t, 'Approve and Add');
   await cli.waitForOutput(/the locald app runs the engine \(pid \d+, port \d+\); approve shop in its dialog/);
   await app.waitForItem([/^shop — running/], (item) => item.checked);
 
@@ -64,16 +69,7 @@ test('locald up DIR beside the app: the app shows its approval dialog with the e
 });
 
 test('locald up DIR beside the app: Cancel in the app → the terminal says so and exits 1; nothing is added', async (t) => {
-  const app = await launchDesktop(t);
-  await app.waitForEngine();
-  const shown: DialogRecord[] = [];
-  app.script((dialog) => {
-    shown.push(dialog);
-    return dialog.kind === 'messageBox' && dialog.options.title === 'Run shop?' ? 'Cancel' : null;
-  });
-
-  const cli = startLocald(['up', SHOP], { home: engineHome(app.userData) });
-  t.after(() => cli.stop('SIGKILL'));
+  const { app, shown, cli } = await upBesideApp(t, 'Cancel');
   assert.equal(await cli.waitForExit(), 1, cli.output());
   assert.match(cli.output(), /locald: shop: not approved in the locald app; nothing was added/);
   assert.equal(shown.filter((d) => d.kind === 'messageBox').length, 1, 'the app asked once');
