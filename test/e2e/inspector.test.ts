@@ -398,20 +398,35 @@ describe('traffic', () => {
   });
 });
 
+/**
+ * A second shop with a 64 KB capture cap and its dashboard in a new tab; `send` makes `n`
+ * requests through it, each with a 2 KB header, tagged `e2e=<tag>-<i>`.
+ */
+async function withSmallCapShop(
+  tag: string,
+  run: (small: Awaited<ReturnType<typeof startLocald>>, tab: Page, send: (from: number, n: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const small = await startLocald(join(repoRoot, 'examples/shop'), { captureMaxTotalBytes: 64 * 1024 });
+  const tab = await browser.context.newPage();
+  try {
+    await waitFor('the small-cap shop to be running', () => small.output().includes('shop is running'), 45_000);
+    await tab.goto(small.dashboardUrl);
+    await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+    await run(small, tab, async (from, n) => {
+      for (let i = from; i < from + n; i++) await viaProxy(small.port, `/api/products?e2e=${tag}-${i}`, { headers: { 'x-e2e-pad': 'p'.repeat(2048) } });
+    });
+  } finally {
+    await tab.close();
+    await small.stop();
+  }
+}
+
 describe('capture limits', () => {
   it('says how many exchanges a small capture cap dropped, live and after a reload, with the cap in a tooltip', async () => {
-    const small = await startLocald(join(repoRoot, 'examples/shop'), { captureMaxTotalBytes: 64 * 1024 });
-    const tab = await browser.context.newPage();
-    try {
-      await waitFor('the small-cap shop to be running', () => small.output().includes('shop is running'), 45_000);
-      await tab.goto(small.dashboardUrl);
-      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+    await withSmallCapShop('cap', async (_small, tab, send) => {
       const note = tab.getByRole('status', { name: 'Capture limits' });
       assert.equal(await note.count(), 0, 'nothing dropped yet, nothing said');
       // Each exchange keeps its 2 KB header twice (as received and as forwarded): 100 of them are far over 64 KB.
-      const send = async (from: number, n: number) => {
-        for (let i = from; i < from + n; i++) await viaProxy(small.port, `/api/products?e2e=cap-${i}`, { headers: { 'x-e2e-pad': 'p'.repeat(2048) } });
-      };
       await send(0, 100);
       const dropped = async () => Number(/^([\d,]+) older exchanges? dropped/.exec((await note.textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
       const first = await waitFor('the dropped count in the toolbar', async () => ((await note.count()) > 0 ? (await dropped()) || null : null), 15_000);
@@ -430,22 +445,11 @@ describe('capture limits', () => {
       await tab.reload();
       await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
       await waitFor('the dropped count after a reload', async () => (await note.count()) > 0 && (await dropped()) >= later, 15_000);
-    } finally {
-      await tab.close();
-      await small.stop();
-    }
+    });
   });
 
   it('lists exactly the exchanges the engine still holds under a small cap; open details of an evicted one say it was dropped', async () => {
-    const small = await startLocald(join(repoRoot, 'examples/shop'), { captureMaxTotalBytes: 64 * 1024 });
-    const tab = await browser.context.newPage();
-    try {
-      await waitFor('the small-cap shop to be running', () => small.output().includes('shop is running'), 45_000);
-      await tab.goto(small.dashboardUrl);
-      await tab.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
-      const send = async (from: number, n: number) => {
-        for (let i = from; i < from + n; i++) await viaProxy(small.port, `/api/products?e2e=evict-${i}`, { headers: { 'x-e2e-pad': 'p'.repeat(2048) } });
-      };
+    await withSmallCapShop('evict', async (small, tab, send) => {
       await send(0, 3);
       const first = tab.locator('.traffic-row', { hasText: 'e2e=evict-0' });
       await first.waitFor({ timeout: 15_000 });
@@ -467,9 +471,6 @@ describe('capture limits', () => {
       }, 15_000).catch(() => assert.fail(last));
       assert.equal(await tab.locator('.traffic-row', { hasText: /e2e=evict-0\b/ }).count(), 0, 'the evicted row left the list');
       assert.match((await tab.getByRole('status', { name: 'Matching exchanges' }).textContent()) ?? '', new RegExp(`^${await listed()} exchanges$`));
-    } finally {
-      await tab.close();
-      await small.stop();
-    }
+    });
   });
 });
