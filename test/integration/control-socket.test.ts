@@ -192,7 +192,10 @@ describe('locald up B beside a running locald up A', () => {
     // Ctrl+C reaches locald as SIGINT through the terminal's line discipline.
     const dirC = projectDir('delta');
     const cmd = [process.execPath, LOCALD_BIN, 'up', dirC, '--home', home].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    // `exec`: script(1) runs the command through $SHELL, and when that is dash (CI has no
+    // SHELL set, so /bin/sh) the shell stays as locald's parent, takes the same Ctrl+C and
+    // exits 130 itself, whatever locald does.
+    const child = spawn('script', ['-qec', `exec ${cmd}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
