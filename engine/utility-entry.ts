@@ -8,7 +8,7 @@ import { ENGINE_HOME_ENV, type EngineToHost, type HostToEngine } from '../shared
 import { serveEngineConnection } from './api/connection.js';
 import type { OwnerRecord } from './control/owner-record.js';
 import { EngineRunningError } from './control/server.js';
-import { loadProject } from './config/index.js';
+import { previewProject } from './approval-hash.js';
 import { guardOutput } from './guarded-output.js';
 import { resolveHome } from './home.js';
 import { startRuntime, type Runtime } from './runtime.js';
@@ -79,7 +79,7 @@ export async function runUtilityEngine(port: ParentPort, env: NodeJS.ProcessEnv 
       requests.delete(data.id);
       return;
     }
-    void loadProject(data.dir).then((result) => {
+    void previewProject(data.dir).then((result) => {
       if (!result.ok) err(result.issues.map(formatConfigIssue).join('\n'));
       send({ type: 'host.previewResult', id: data.id, result });
     });

@@ -1,17 +1,16 @@
 // Commands run only after the user approved them. The approval is tied to a hash of
 // everything that decides what runs (command, working folder, environment), so any
 // change to those asks again, while reordering services or editing routes does not.
-import { commandsHash } from '../../engine/approval-hash.js';
+// The engine computes that hash (engine/approval-hash.ts) and hands it over with its
+// preview (host.previewResult), so the formula lives in one process only.
 import { approvedService } from '../../shared/approval.js';
 import type { ProjectConfig } from '../../shared/config.js';
 import { displayEnvValue } from '../../shared/secret-env.js';
 import type { RegistryEntry } from './project-registry.js';
 
-/** One formula for the shell and the engine (which checks it in projects.approve). */
-export { commandsHash };
-
-export function needsApproval(entry: Pick<RegistryEntry, 'approvedHash'> | undefined, config: ProjectConfig): boolean {
-  return entry?.approvedHash !== commandsHash(config);
+/** `hash`: the engine's commands hash of the previewed config. */
+export function needsApproval(entry: Pick<RegistryEntry, 'approvedHash'> | undefined, hash: string): boolean {
+  return entry?.approvedHash !== hash;
 }
 
 export interface ApprovalPrompt {

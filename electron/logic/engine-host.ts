@@ -4,8 +4,7 @@
 // The process itself is injected, so main passes an Electron utilityProcess and the
 // tests a real Node child process.
 import type { EngineInfo, ProjectRequestResult } from '../../shared/api.js';
-import type { ConfigResult } from '../../shared/config.js';
-import type { HostToEngine } from '../../shared/engine-host.js';
+import type { HostToEngine, ProjectPreview } from '../../shared/engine-host.js';
 import { ENGINE_SHUTDOWN_GRACE_MS } from '../../shared/engine-host.js';
 import { EngineBridge } from './engine-bridge.js';
 import type { RestartPolicy } from './engine-supervision.js';
@@ -52,7 +51,7 @@ export class EngineHost {
   private stopping: Promise<void> | null = null;
   private infoValue: EngineInfo | null = null;
   private nextPreviewId = 1;
-  private readonly previews = new Map<number, { resolve: (result: ConfigResult) => void; reject: (error: Error) => void }>();
+  private readonly previews = new Map<number, { resolve: (result: ProjectPreview) => void; reject: (error: Error) => void }>();
   private readonly options: Required<Omit<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem' | 'onProjectRequest'>> &
     Pick<EngineHostOptions, 'onStatus' | 'onReady' | 'onProblem' | 'onProjectRequest'>;
 
@@ -93,11 +92,11 @@ export class EngineHost {
   }
 
   /** Loads a folder's config in the engine without adding it (for the approval dialog). */
-  preview(dir: string): Promise<ConfigResult> {
+  preview(dir: string): Promise<ProjectPreview> {
     const process = this.process;
     if (process === null || this.statusValue.kind !== 'running') return Promise.reject(new Error('the engine is not running'));
     const id = this.nextPreviewId++;
-    return new Promise<ConfigResult>((resolve, reject) => {
+    return new Promise<ProjectPreview>((resolve, reject) => {
       this.previews.set(id, { resolve, reject });
       process.send({ type: 'host.preview', id, dir });
     });
@@ -226,7 +225,7 @@ export class EngineHost {
         const waiting = this.previews.get(id);
         if (waiting === undefined) return;
         this.previews.delete(id);
-        waiting.resolve(message.result as ConfigResult);
+        waiting.resolve(message.result as ProjectPreview);
         return;
       }
       case 'host.projectRequest': {

@@ -2,17 +2,19 @@
 // the registry, and the dialogs. main.ts supplies Electron's dialogs; tests supply
 // scripted answers. Errors are returned as text for the user, never thrown at the tray.
 import type { EngineApi, ProjectRequestResult } from '../../shared/api.js';
-import type { ConfigResult, ProjectConfig } from '../../shared/config.js';
+import type { ProjectConfig } from '../../shared/config.js';
+import type { ProjectPreview } from '../../shared/engine-host.js';
 import { formatConfigIssue } from '../../shared/config.js';
 import type { ProjectState } from '../../shared/state.js';
 import type { ApprovalPrompt } from './approval.js';
-import { approvalPrompt, commandsHash, needsApproval, pendingChangesPrompt } from './approval.js';
+import { approvalPrompt, needsApproval, pendingChangesPrompt } from './approval.js';
 import type { ProjectRegistry } from './project-registry.js';
 
 export interface ProjectActionDeps {
   engine: EngineApi;
   registry: ProjectRegistry;
-  preview: (dir: string) => Promise<ConfigResult>;
+  /** The engine's host.preview: the config and its commands hash. */
+  preview: (dir: string) => Promise<ProjectPreview>;
   /** Resolves once the engine runs (waiting while it starts); rejects when it will not. */
   engineReady: () => Promise<void>;
   /** Called when `waitingForEngine` changes, so the tray can say what it waits for. */
@@ -27,7 +29,7 @@ export type ActionOutcome = { ok: true; project?: ProjectState } | { ok: false; 
 /** Project statuses in which the user has it switched on. */
 const ACTIVE: ReadonlySet<ProjectState['status']> = new Set(['starting', 'running', 'degraded', 'error']);
 
-function configProblem(result: Extract<ConfigResult, { ok: false }>): string {
+function configProblem(result: Extract<ProjectPreview, { ok: false }>): string {
   return result.issues.map(formatConfigIssue).join('\n');
 }
 
@@ -40,16 +42,16 @@ export class ProjectActions {
   constructor(private readonly deps: ProjectActionDeps) {}
 
   /** Loads the config and, when its commands are new or changed, asks the user. */
-  private async approve(dir: string): Promise<{ ok: true; config: ProjectConfig } | { ok: false; cancelled?: true; message: string }> {
+  private async approve(dir: string): Promise<{ ok: true; config: ProjectConfig; hash: string } | { ok: false; cancelled?: true; message: string }> {
     const result = await this.deps.preview(dir);
     if (!result.ok) return { ok: false, message: configProblem(result) };
     const entry = this.deps.registry.get(dir);
-    if (!needsApproval(entry, result.config)) return { ok: true, config: result.config };
+    if (!needsApproval(entry, result.hash)) return { ok: true, config: result.config, hash: result.hash };
     const changed = entry !== undefined && entry.approvedHash !== null;
     if (!(await this.deps.askApproval(approvalPrompt(result.config, changed)))) {
       return { ok: false, cancelled: true, message: `${result.config.name}: commands not approved` };
     }
-    return { ok: true, config: result.config };
+    return { ok: true, config: result.config, hash: result.hash };
   }
 
   async addProject(): Promise<ActionOutcome> {
@@ -64,7 +66,7 @@ export class ProjectActions {
       await this.untilEngineRuns(dir);
       const approval = await this.approve(dir);
       if (!approval.ok) return approval;
-      await this.deps.registry.upsert({ dir, approvedHash: commandsHash(approval.config), enabled: true });
+      await this.deps.registry.upsert({ dir, approvedHash: approval.hash, enabled: true });
       await this.deps.engine.call('projects.add', { dir });
       const project = await this.deps.engine.call('projects.start', { project: approval.config.name });
       this.awaitingApproval.delete(project.name);
@@ -92,7 +94,7 @@ export class ProjectActions {
         if (approval.cancelled === true) this.awaitingApproval.add(project.name);
         return approval;
       }
-      const hash = commandsHash(approval.config);
+      const hash = approval.hash;
       if (this.deps.registry.get(project.dir) === undefined) {
         await this.deps.registry.upsert({ dir: project.dir, approvedHash: hash, enabled: true });
       } else {
@@ -126,11 +128,11 @@ export class ProjectActions {
       if (!(await this.deps.askApproval(pendingChangesPrompt(shown.config, pending.changes)))) {
         return { ok: false, cancelled: true, message: `${project.name}: changes not approved; the previous commands keep running` };
       }
-      const hash = commandsHash(shown.config);
+      const hash = shown.hash;
       // The engine refuses if what it would apply is not what the dialog showed.
       const approved = await this.deps.engine.call('projects.approve', { project: project.name, hash });
       const now = await this.deps.preview(project.dir);
-      if (!now.ok || commandsHash(now.config) !== hash) {
+      if (!now.ok || now.hash !== hash) {
         return {
           ok: false,
           message: `${project.file} changed again while you were reviewing it; locald will ask about the newer commands.`,
@@ -167,7 +169,7 @@ export class ProjectActions {
           problems.push(`${entry.dir}: ${configProblem(result)}`);
           continue;
         }
-        if (needsApproval(entry, result.config)) {
+        if (needsApproval(entry, result.hash)) {
           this.awaitingApproval.add(state.name);
           continue;
         }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectConfig, ServiceConfig } from '../../shared/config.js';
-import { approvalPrompt, commandsHash, needsApproval, pendingChangesPrompt } from '../../electron/logic/approval.js';
+import { approvalPrompt, needsApproval, pendingChangesPrompt } from '../../electron/logic/approval.js';
+import { commandsHash } from '../../engine/approval-hash.js';
 
 function service(name: string, command: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
   return {
@@ -62,12 +63,12 @@ describe('commandsHash', () => {
 describe('needsApproval', () => {
   it('is true for unknown and never-approved projects, false once the hash matches, true again after a change', () => {
     const cfg = config([web, api]);
-    assert.equal(needsApproval(undefined, cfg), true);
-    assert.equal(needsApproval({ approvedHash: null }, cfg), true);
+    assert.equal(needsApproval(undefined, commandsHash(cfg)), true);
+    assert.equal(needsApproval({ approvedHash: null }, commandsHash(cfg)), true);
     const approved = { approvedHash: commandsHash(cfg) };
-    assert.equal(needsApproval(approved, cfg), false);
-    assert.equal(needsApproval(approved, config([api, web])), false);
-    assert.equal(needsApproval(approved, config([web, service('api', 'go run ./cmd/other')])), true);
+    assert.equal(needsApproval(approved, commandsHash(cfg)), false);
+    assert.equal(needsApproval(approved, commandsHash(config([api, web]))), false);
+    assert.equal(needsApproval(approved, commandsHash(config([web, service('api', 'go run ./cmd/other')]))), true);
   });
 });
 

@@ -9,9 +9,10 @@ import { after, describe, it } from 'node:test';
 import { Engine } from '../../engine/engine.js';
 import { loadProject } from '../../engine/config/index.js';
 import type { ApprovalPrompt } from '../../electron/logic/approval.js';
-import { commandsHash } from '../../electron/logic/approval.js';
+import { commandsHash, previewProject } from '../../engine/approval-hash.js';
 import { outcomeError, ProjectActions, projectRequestAnswer } from '../../electron/logic/project-actions.js';
 import { ProjectRegistry } from '../../electron/logic/project-registry.js';
+import type { ProjectPreview } from '../../shared/engine-host.js';
 import type { ProjectState } from '../../shared/state.js';
 
 const dirs: string[] = [];
@@ -43,7 +44,7 @@ interface Harness {
   state(): Promise<ProjectState>;
 }
 
-async function harness(): Promise<Harness> {
+async function harness(preview: (dir: string) => Promise<ProjectPreview> = previewProject): Promise<Harness> {
   const projectDir = await tempDir('locald-actions-project-');
   await writeFile(join(projectDir, 'locald.toml'), toml('node web.js'));
   const engine = new Engine({ home: await tempDir('locald-actions-home-'), httpPort: 7700, version: 'test', reloadPolicy: 'approve', watch: false });
@@ -60,7 +61,7 @@ async function harness(): Promise<Harness> {
     actions: new ProjectActions({
       engine,
       registry,
-      preview: (dir) => loadProject(dir),
+      preview,
       engineReady: () => h.engineReady(),
       askApproval: async (prompt) => {
         h.prompts.push(prompt);
@@ -111,6 +112,23 @@ describe('ProjectActions approval rules (real engine with reloadPolicy "approve"
       assert.match(h.prompts[0]?.detail ?? '', /\$ node web\.js/);
       assert.equal(h.registry.get(h.projectDir)?.approvedHash, await newHash(h.projectDir));
       assert.equal(h.registry.get(h.projectDir)?.enabled, true);
+    } finally {
+      await h.engine.shutdown();
+    }
+  });
+
+  it('the shell records the hash the engine sent with its preview; it computes none itself', async () => {
+    const h = await harness(async (dir) => {
+      const result = await previewProject(dir);
+      return result.ok ? { ...result, hash: 'sha256:from-the-engine' } : result;
+    });
+    h.answers.push(true);
+    try {
+      assert.equal((await h.actions.addProject()).ok, true);
+      assert.equal(h.registry.get(h.projectDir)?.approvedHash, 'sha256:from-the-engine');
+      // The same preview again: the stored hash matches, so no second dialog.
+      assert.deepEqual(await h.actions.restoreAll(), []);
+      assert.equal(h.prompts.length, 1);
     } finally {
       await h.engine.shutdown();
     }
