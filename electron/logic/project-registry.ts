@@ -3,7 +3,7 @@
 // moved aside and replaced by an empty registry, with an error the tray shows.
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { isTempFileOf, writeFileAtomic } from './atomic-file.js';
+import { isTempFileOf, writeFileAtomic } from '../../engine/atomic-file.js';
 
 export const REGISTRY_VERSION = 2;
 export const REGISTRY_FILE_NAME = 'projects.json';

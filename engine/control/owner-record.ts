@@ -3,7 +3,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '../supervisor/process-start-time.js';
-import { processIsAlive, writeFileAtomic } from '../tls/files.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { processIsAlive } from '../tls/files.js';
 
 export const OWNER_RECORD_FILE = 'engine.json';
 
@@ -71,7 +72,7 @@ export function readOwnerRecord(home: string): OwnerRecord | null {
 
 /** Write-then-rename: a reader sees the old record or the new one, never half of one. */
 export function writeOwnerRecord(home: string, record: OwnerRecord): Promise<void> {
-  return writeFileAtomic(ownerRecordPath(home), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  return writeFileAtomic(ownerRecordPath(home), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, createParent: true });
 }
 
 /** Removes the record only when it is still this process's (a successor's must stay). */

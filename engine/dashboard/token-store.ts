@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { judgeKeyFile } from '../private-paths.js';
-import { readTextIfExists, writeFileAtomic } from '../tls/files.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { readTextIfExists } from '../tls/files.js';
 
 export const TOKEN_FILE = 'dashboard-token';
 
@@ -37,7 +38,7 @@ function untrustedReason(path: string): string | null {
 /** Writes a fresh token (0600, atomically), which invalidates every cookie holding the old one. */
 export async function rotateToken(home: string): Promise<string> {
   const token = newToken();
-  await writeFileAtomic(tokenPath(home), `${token}\n`, 0o600);
+  await writeFileAtomic(tokenPath(home), `${token}\n`, { mode: 0o600, createParent: true });
   return token;
 }
 

@@ -1,7 +1,8 @@
 // Pid records in `<stateDir>/processes/`, written atomically, so that a later run can
 // reap the services of a locald that crashed.
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { ProcessRecord } from './types.js';
 
 /** Environment variable that carries a record's `serviceId` into every process of the service. */
@@ -15,35 +16,6 @@ export function processesDir(stateDir: string): string {
 export function recordFileName(project: string, service: string): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
   return `${safe(project)}--${safe(service)}.json`;
-}
-
-/** Writes `data` to `file` via a temporary file, fsync and rename, so readers see the old or the new file, never half. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  // Make the rename itself durable; not every platform lets us open a directory.
-  try {
-    const dir = await open(join(file, '..'), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // best effort
-  }
 }
 
 export async function writeProcessRecord(stateDir: string, record: ProcessRecord): Promise<string> {

@@ -6,7 +6,8 @@ import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertKeyPrivate, keepFolderPrivate } from '../private-paths.js';
-import { readTextIfExists, tryLock, writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { readTextIfExists, tryLock } from './files.js';
 import { LruMap } from '../../shared/lru.js';
 import { labelProblem, leafDnsNames } from './names.js';
 import { caPaths, leafLabelsOfFile, leafPaths } from './paths.js';
@@ -127,8 +128,8 @@ async function readStoredCa(
 async function writePair(certPath: string, keyPath: string, pair: KeyAndCert): Promise<void> {
   // Key first: a crash in between leaves a cert that does not match its key, which the
   // next load detects and repairs. The other order could leave a new cert with an old key too.
-  await writeFileAtomic(keyPath, pair.keyPem, 0o600);
-  await writeFileAtomic(certPath, pair.certPem, 0o644);
+  await writeFileAtomic(keyPath, pair.keyPem, { mode: 0o600, createParent: true });
+  await writeFileAtomic(certPath, pair.certPem, { mode: 0o644, createParent: true });
 }
 
 export class LocalCa {

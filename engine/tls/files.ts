@@ -1,31 +1,6 @@
-// File primitives for the CA's state: atomic replacement and an exclusive creation lock.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink, writeFile, chmod } from 'node:fs/promises';
-import { dirname } from 'node:path';
-
-/**
- * Replaces `path` with `data` so that readers see the old file or the new one, never a
- * partial one: write a sibling temp file with the final mode, then rename over the target.
- */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(tmp, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // The create mode is filtered by the umask; a key must end up 0600 whatever the umask is.
-    await chmod(tmp, mode);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
+// File primitives for the CA's state: reading, and an exclusive creation lock. Atomic
+// replacement is engine/atomic-file.ts.
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 
 /** Reads a text file, or returns null when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | null> {

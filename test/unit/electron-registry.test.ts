@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isTempFileOf, tempPathFor, writeFileAtomic } from '../../electron/logic/atomic-file.js';
+import { tempPathFor } from '../../engine/atomic-file.js';
 import { parseRegistry, ProjectRegistry, serializeRegistry } from '../../electron/logic/project-registry.js';
 
 const dirs: string[] = [];
@@ -147,29 +147,5 @@ describe('ProjectRegistry', () => {
     const reloaded = await new ProjectRegistry(dir).load();
     assert.equal(reloaded.entries.length, 20);
     assert.deepEqual((await readdir(dir)).sort(), ['projects.json']);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces content and leaves no temp files', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'state.json');
-    await writeFileAtomic(file, 'one');
-    await writeFileAtomic(file, 'two');
-    assert.equal(await readFile(file, 'utf8'), 'two');
-    assert.deepEqual(await readdir(dir), ['state.json']);
-  });
-
-  it('fails cleanly when the folder does not exist, leaving nothing behind', async () => {
-    const dir = await tempDir();
-    await assert.rejects(writeFileAtomic(join(dir, 'missing', 'x.json'), 'x'), { code: 'ENOENT' });
-    assert.deepEqual(await readdir(dir), []);
-  });
-
-  it('recognises its own temp files', () => {
-    const target = '/d/projects.json';
-    assert.equal(isTempFileOf(target, tempPathFor(target)), true);
-    assert.equal(isTempFileOf(target, '/d/projects.json'), false);
-    assert.equal(isTempFileOf(target, '/d/.other.json.1.tmp'), false);
   });
 });

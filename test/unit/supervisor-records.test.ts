@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseProcessRecord, readProcessRecords, recordFileName, writeFileAtomic, writeProcessRecord } from '../../engine/supervisor/pid-records.js';
+import { parseProcessRecord, readProcessRecords, recordFileName, writeProcessRecord } from '../../engine/supervisor/pid-records.js';
 import { parseProcStat } from '../../engine/supervisor/process-start-time.js';
 import type { ProcessRecord } from '../../engine/supervisor/types.js';
 
@@ -61,6 +61,4 @@ test('records are written atomically, read back, and stale temp files are cleane
   assert.ok(good !== undefined && good.ok && good.record.pid === 5678);
   assert.deepEqual(readdirSync(join(dir, 'processes')).sort(), ['bad--x.json', 'shop--api.json']);
   assert.deepEqual(await readProcessRecords(join(dir, 'missing')), []);
-  await writeFileAtomic(join(dir, 'plain.txt'), 'hello');
-  assert.equal(readFileSync(join(dir, 'plain.txt'), 'utf8'), 'hello');
 });
