@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProjectState } from '../../shared/state.js';
-import { serviceState } from './state-fixtures.js';
+import { projectState, serviceState } from './state-fixtures.js';
 import type { MenuItemSpec, TrayState } from '../../electron/logic/tray-menu.js';
 import { buildTrayMenu, menuLabel, trayIconState, trayTooltip } from '../../electron/logic/tray-menu.js';
 
 const service = serviceState;
 
-function project(name: string, over: Partial<ProjectState> = {}): ProjectState {
-  return {
-    name,
-    dir: `/work/${name}`,
-    file: `/work/${name}/locald.toml`,
-    status: 'running',
-    url: `http://${name}.localhost:7700/`,
-    services: [service('web')],
-    routes: [],
-    configIssues: [],
-    ...over,
-  };
-}
+const project = projectState;
 
 function state(over: Partial<TrayState> = {}): TrayState {
   return { projects: [], engine: { kind: 'running' }, startAtLogin: false, configErrors: [], awaitingApproval: [], waitingToAdd: [], notificationsOff: [], ...over };

@@ -1,5 +1,5 @@
 // Engine state for unit tests: a ready service, with the fields a test cares about overridden.
-import type { ServiceState } from '../../shared/state.js';
+import type { ProjectState, ServiceState } from '../../shared/state.js';
 
 export function serviceState(name: string, over: Partial<ServiceState> = {}): ServiceState {
   return {
@@ -14,6 +14,20 @@ export function serviceState(name: string, over: Partial<ServiceState> = {}): Se
     reason: null,
     nextRestartAt: null,
     diagnostics: [],
+    ...over,
+  };
+}
+
+export function projectState(name: string, over: Partial<ProjectState> = {}): ProjectState {
+  return {
+    name,
+    dir: `/work/${name}`,
+    file: `/work/${name}/locald.toml`,
+    status: 'running',
+    url: `http://${name}.localhost:7700/`,
+    services: [serviceState('web')],
+    routes: [],
+    configIssues: [],
     ...over,
   };
 }
