@@ -135,6 +135,11 @@ export class Engine implements EngineApi, ProxyBackend {
         return this.requireTraffic().replay(id, edits);
       },
       'traffic.stats': () => this.requireTraffic().stats(),
+      'traffic.importHar': (p) => {
+        const har = (p as { har?: unknown }).har;
+        if (har === undefined) throw new EngineError('invalid_params', "'har' must be a HAR 1.2 object ({ log: { entries: [...] } })");
+        return this.requireTraffic().importHar(har);
+      },
     };
   }
 

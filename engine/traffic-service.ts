@@ -1,5 +1,6 @@
 // What the engine needs from traffic capture to answer the `traffic.*` methods.
 import type { CaptureSettings } from '../shared/config.js';
+import type { HarImportIssue } from '../shared/har.js';
 import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits } from '../shared/traffic.js';
 
 export interface TrafficService {
@@ -11,6 +12,8 @@ export interface TrafficService {
   clear(): number;
   toHar(ids?: number[]): unknown;
   replay(id: number, edits: ReplayEdits): Promise<ExchangeSummary>;
+  /** A HAR file's entries as new exchanges (published with the next traffic.batch). */
+  importHar(har: unknown): { imported: ExchangeSummary[]; issues: HarImportIssue[] };
   /** Fill and eviction counters of the capture store. */
   stats(): CaptureStats;
   /** A project was added or its `[capture]` settings changed (the first time, its persisted traffic is read back). */

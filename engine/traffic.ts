@@ -20,6 +20,7 @@ export function createTrafficService(store: TrafficStore, proxyPort: () => numbe
     clear: () => store.clear(),
     toHar: (ids) => store.toHar(ids),
     replay: (id, edits) => replay(store, proxyPort(), id, edits),
+    importHar: (har) => store.importHar(har),
     stats: () => store.stats(),
     configureProject: (project, settings) => void persistence?.configure(project, settings),
     forgetProject: (project) => persistence?.forget(project),

@@ -1,5 +1,6 @@
 // The engine protocol: one typed request/event contract, independent of transport.
 // In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
+import type { HarImportIssue } from './har.js';
 import type { LogLine, ProjectState, ServiceState } from './state.js';
 import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits, TrafficEvicted } from './traffic.js';
 
@@ -52,6 +53,11 @@ export interface EngineMethods {
   'traffic.har': { params: { ids?: number[] }; result: unknown };
   /** Sends an exchange's request again through the proxy pipeline, with edits. Resolves when the replay completes. */
   'traffic.replay': { params: { id: number; edits?: ReplayEdits }; result: ExchangeSummary };
+  /**
+   * Adds a HAR file's entries to the captured traffic (new ids), so they can be inspected and
+   * replayed like captured ones. Unreadable entries are skipped and reported in `issues`.
+   */
+  'traffic.importHar': { params: { har: unknown }; result: { imported: ExchangeSummary[]; issues: HarImportIssue[] } };
   /** How full capture is, and how many exchanges and bytes its limits made it let go of. */
   'traffic.stats': { params: Record<string, never>; result: CaptureStats };
 }
@@ -148,6 +154,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'traffic.har',
   'traffic.replay',
   'traffic.stats',
+  'traffic.importHar',
 ] as const;
 
 export const ENGINE_EVENTS: readonly EngineEvent[] = [

@@ -5,7 +5,7 @@ import { canReplay } from '../model/replay.js';
 import { keyAction, moveSelection } from '../keyboard/keys.js';
 import { COLUMN_IDS, COLUMNS } from '../model/columns.js';
 import { scrollToReveal } from '../model/window.js';
-import { clearTraffic, exportHar, importHarFile, resend } from '../store/commands.js';
+import { addImportedToLive, clearTraffic, exportHar, importHarFile, resend } from '../store/commands.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 import { DetailsPane } from './DetailsPane.js';
 import { isTextField } from './dom.js';
@@ -50,6 +50,9 @@ function ImportedBanner() {
           </ul>
         </details>
       )}
+      <button type="button" onClick={() => void addImportedToLive()} title="Adds these exchanges to the engine's traffic, where they can be resent">
+        Add to live traffic
+      </button>
       <button type="button" onClick={() => actions.backToLive()}>
         Back to live traffic
       </button>

@@ -34,14 +34,15 @@ class Problems {
   }
 }
 
-export function parseHarText(text: string): HarImport {
+/** `har`: the parsed file, kept for the engine's own import (traffic.importHar). */
+export function parseHarText(text: string): HarImport & { har: unknown } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { exchanges: [], errors: [`not JSON: ${e instanceof Error ? e.message : String(e)}`], creator: null };
+    return { exchanges: [], errors: [`not JSON: ${e instanceof Error ? e.message : String(e)}`], creator: null, har: null };
   }
-  return importHar(json);
+  return { ...importHar(json), har: json };
 }
 
 export function importHar(json: unknown): HarImport {

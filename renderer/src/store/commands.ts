@@ -72,11 +72,34 @@ export async function importHarFile(file: File): Promise<void> {
     return;
   }
   forgetCached();
-  actions.showImported({ name: file.name, errors: result.errors, byId: new Map(result.exchanges.map((x) => [x.detail.id, x])) }, result.exchanges);
+  actions.showImported({ name: file.name, har: result.har, errors: result.errors, byId: new Map(result.exchanges.map((x) => [x.detail.id, x])) }, result.exchanges);
   actions.notify(
     `Imported ${result.exchanges.length} exchanges from ${file.name}${result.errors.length > 0 ? ` (${result.errors.length} problems: ${result.errors[0]})` : ''}`,
     result.errors.length > 0 ? 'error' : 'info',
   );
+}
+
+/**
+ * The viewed HAR file into the engine's traffic (traffic.importHar): its exchanges join the
+ * live list with new ids, where they can be resent to the running services.
+ */
+export async function addImportedToLive(): Promise<void> {
+  const { api, imported } = useUi.getState();
+  if (imported === null) return;
+  if (api === null) {
+    actions.notify('Not connected to the locald engine', 'error');
+    return;
+  }
+  try {
+    const result = await api.call('traffic.importHar', { har: imported.har });
+    forgetCached();
+    actions.backToLive();
+    actions.ingest(result.imported);
+    const problems = result.issues.length > 0 ? ` (${result.issues.length} skipped: ${result.issues[0]?.path}: ${result.issues[0]?.message})` : '';
+    actions.notify(`Added ${result.imported.length} exchanges from ${imported.name} to live traffic; select one and resend it${problems}`, problems === '' ? 'info' : 'error');
+  } catch (e) {
+    actions.notify(`Adding ${imported.name} to live traffic failed: ${errorText(e)}`, 'error');
+  }
 }
 
 export async function setPinned(id: number, pinned: boolean): Promise<void> {

@@ -33,6 +33,8 @@ const INITIAL_LOG_VIEW: LogViewState = { project: null, hiddenServices: [], hidd
 
 export interface ImportedSession {
   name: string;
+  /** The file as parsed, for traffic.importHar ("Add to live traffic"). */
+  har: unknown;
   errors: string[];
   byId: Map<number, ImportedExchange>;
 }
