@@ -6,45 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { browserHar, browserHarEntry, ECHO_REQUEST_SERVICE } from '../helpers/har-fixture.js';
 import { engineCall, launchBrowser, startLocald, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 const home = mkdtempSync(join(tmpdir(), 'locald-e2e-har-home-'));
 const dir = mkdtempSync(join(tmpdir(), 'locald-e2e-har-'));
 writeFileSync(join(dir, 'locald.toml'), 'name = "shop"\n\n[services.echo]\ncommand = "node echo.mjs"\n');
-writeFileSync(
-  join(dir, 'echo.mjs'),
-  "import http from 'node:http';\nhttp.createServer((req, res) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('echo ' + req.method + ' ' + req.url + ' ' + b)); }).listen(Number(process.env.PORT), '127.0.0.1');\n",
-);
+writeFileSync(join(dir, 'echo.mjs'), ECHO_REQUEST_SERVICE);
 const harFile = join(dir, 'orders.har');
-writeFileSync(
-  harFile,
-  JSON.stringify({
-    log: {
-      version: '1.2',
-      creator: { name: 'WebInspector', version: '537.36' },
-      entries: [
-        {
-          startedDateTime: '2026-12-01T10:00:00.000Z',
-          time: 12,
-          request: {
-            method: 'POST',
-            url: 'http://shop.localhost:7700/orders?from=har',
-            httpVersion: 'HTTP/1.1',
-            headers: [{ name: 'Content-Type', value: 'text/plain' }],
-            queryString: [{ name: 'from', value: 'har' }],
-            cookies: [],
-            headersSize: -1,
-            bodySize: 5,
-            postData: { mimeType: 'text/plain', text: 'qty=2' },
-          },
-          response: { status: 201, statusText: 'Created', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
-          cache: {},
-          timings: { send: 1, wait: 10, receive: 1 },
-        },
-      ],
-    },
-  }),
-);
+writeFileSync(harFile, JSON.stringify(browserHar([browserHarEntry('http://shop.localhost:7700/orders?from=har', 'qty=2')])));
 
 let locald: Locald | undefined;
 let browser: Browser | undefined;
