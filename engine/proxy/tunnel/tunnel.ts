@@ -53,17 +53,19 @@ export interface TunnelClient {
 }
 
 /**
- * The point before anything goes to the service. A rules layer (issue 14) goes here: it may
- * answer instead of the service (a mock or a refusal with a status: `client.sendProblem`
- * or an answer of its own), hold the request (delay), or change `request.target` / headers
- * (map); it must call back into `openTunnel` with the request it decided on.
+ * Opens the tunnel for a routed upgrade. This is the hook point for a rules layer (issue 14),
+ * before anything goes to the service: it may answer instead of the service (a mocked
+ * refusal: `client.sendProblem` + `capture.failed`, or a head of its own), hold the upgrade
+ * (delay: check `client.isGone()` when it resumes), or change `request` (map: another
+ * target, path or headers), and then call `openTunnel` with the request it decided on.
  */
 export function runTunnel(ctx: ProxyContext, client: TunnelClient, request: UpgradeRequest, capture: TunnelCapture): void {
-  capture.forwarded(request.target.path, request.headers);
   openTunnel(ctx, client, request, capture);
 }
 
-function openTunnel(ctx: ProxyContext, client: TunnelClient, request: UpgradeRequest, capture: TunnelCapture): void {
+/** Sends `request` to the service and carries the tunnel to its end. */
+export function openTunnel(ctx: ProxyContext, client: TunnelClient, request: UpgradeRequest, capture: TunnelCapture): void {
+  capture.forwarded(request.target.path, request.headers);
   /** The service's answer (or the failure) has been dealt with: the client going is no longer an abort. */
   let settled = false;
   const fail = (problem: ProxyProblem): void => {
