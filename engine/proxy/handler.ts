@@ -26,7 +26,7 @@ import {
   type ProxyProblem,
 } from './problems.js';
 import type { ProxyContext, UpstreamTarget } from './types.js';
-import { forwardUpgrade } from './websocket.js';
+import { forwardUpgrade } from './tunnel/http1-client.js';
 
 export type Decision =
   | { kind: 'dashboard' }

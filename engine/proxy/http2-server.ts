@@ -18,7 +18,8 @@ import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
 import { parseH2Request } from './http2-headers.js';
 import { dashboardOverH2Problem, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
 import { decideH2 } from './http2-route.js';
-import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from './http2-websocket.js';
+import { handleExtendedConnect } from './tunnel/http2-client.js';
+import { WEBSOCKET_OVER_H2, isExtendedConnect } from './tunnel/websocket-handshake.js';
 import type { ProxyProblem } from './problems.js';
 import type { ProxyContext } from './types.js';
 

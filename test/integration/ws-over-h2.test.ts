@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { TrafficStore } from '../../engine/capture/index.js';
 import { ProxyServer } from '../../engine/proxy/index.js';
-import { websocketAccept } from '../../engine/proxy/http2-websocket.js';
+import { websocketAccept } from '../../engine/proxy/tunnel/websocket-handshake.js';
 import { LocalCa, secureServerOptions } from '../../engine/tls/index.js';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { closeSession, connectH2Tls, connectH2c } from '../helpers/h2-kit.js';
