@@ -22,7 +22,7 @@ export function runSingleInstance(start: () => Promise<void>): void {
     return;
   }
   registerAppScheme();
-  void app.whenReady().then(start, fatal);
+  void app.whenReady().then(start).catch(fatal);
 }
 
 function fatal(error: unknown): void {
