@@ -1,5 +1,5 @@
 // Turns parsed filter terms into one predicate over exchange summaries.
-import type { ExchangeSummary } from '../../../shared/traffic.js';
+import type { ExchangeSummary } from '../traffic.js';
 import type { FilterTerm, NegatableTerm, StatusPattern } from './parse.js';
 
 export type ExchangePredicate = (exchange: ExchangeSummary) => boolean;
