@@ -27,6 +27,7 @@ import { ProjectSupervisor } from './supervisor/index.js';
 import type { TrafficService } from './traffic-service.js';
 import { isFieldError, parseReplayEdits } from './capture/replay-validate.js';
 import type { ExchangeSummary } from '../shared/traffic.js';
+import { unavailableRulesHandlers } from './rules/handlers.js';
 
 export interface EngineOptions {
   home: string;
@@ -135,6 +136,7 @@ export class Engine implements EngineApi, ProxyBackend {
         return this.requireTraffic().replay(id, edits);
       },
       'traffic.stats': () => this.requireTraffic().stats(),
+      ...unavailableRulesHandlers(),
     };
   }
 
