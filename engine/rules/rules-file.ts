@@ -47,6 +47,12 @@ export function parseRulesFile(text: string, file: string): RulesFileResult {
   return { ok: true, rules };
 }
 
+/** One issue on one line, for messages and the log: `3:8 rule[0].fail: is not a failure …`. */
+export function issueLine(issue: ConfigIssue): string {
+  const at = issue.line !== undefined ? `${issue.line}:${issue.column ?? 1} ` : '';
+  return `${at}${issue.keyPath !== undefined ? `${issue.keyPath}: ` : ''}${issue.message}`;
+}
+
 function durationText(ms: number): string {
   return ms % 1000 === 0 && ms !== 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
@@ -66,7 +72,8 @@ export function formatRulesFile(rules: readonly RuleInput[]): string {
   const tables = rules.map((rule) => {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rule)) {
-      if (value === undefined || key === 'id' || key === 'source') continue;
+      // id and source belong to the engine; enabled = true is the default and only noise in a shared file.
+      if (value === undefined || key === 'id' || key === 'source' || (key === 'enabled' && value === true)) continue;
       if (key === 'delay' || key === 'responseDelay') out[snakeKey(key)] = delayValue(value as DelaySpec);
       else if (key === 'fail') out.fail = failValue(value as FailAction);
       else if (key === 'mock') {

@@ -14,7 +14,7 @@ import { BreakpointRegistry } from './breakpoints.js';
 import { compileRules, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION, NO_RESPONSE_DECISION, type CompiledRules, type RequestDecision, type ResponseDecision } from './evaluate.js';
 import { RuleReader } from './read-rule.js';
 import type { RequestView, ResponseView } from './rule-filter.js';
-import { formatRulesFile, parseRulesFile, RULES_FILE_NAME } from './rules-file.js';
+import { formatRulesFile, issueLine, parseRulesFile, RULES_FILE_NAME } from './rules-file.js';
 import type { EngineEvents } from '../../shared/api.js';
 
 const RELOAD_DEBOUNCE_MS = 150;
@@ -166,7 +166,7 @@ export class RulesService {
   async importToml(project: string, toml: string, replace: boolean): Promise<RuleSet> {
     const p = this.require(project);
     const parsed = parseRulesFile(toml, 'imported rules');
-    if (!parsed.ok) throw new EngineError('config_invalid', `the imported rules are invalid: ${parsed.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`).join('; ')}`, { issues: parsed.issues });
+    if (!parsed.ok) throw new EngineError('config_invalid', `the imported rules are invalid: ${parsed.issues.map(issueLine).join('; ')}`, { issues: parsed.issues });
     const added = parsed.rules.map((input) => toRule(input, `r-${randomUUID().slice(0, 8)}`, 'user'));
     p.user = replace ? added : [...p.user, ...added];
     if (replace) p.mockUses.clear();
@@ -276,7 +276,7 @@ export class RulesService {
     const parsed = parseRulesFile(text, file);
     if (!parsed.ok) {
       p.fileIssues = parsed.issues;
-      this.options.log?.(p.name, `${RULES_FILE_NAME} ${isReload ? 'not reloaded; the previous rules stay' : 'not loaded'}: ${parsed.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`).join('; ')}`);
+      this.options.log?.(p.name, `${RULES_FILE_NAME} ${isReload ? 'not reloaded; the previous rules stay' : 'not loaded'}: ${parsed.issues.map(issueLine).join('; ')}`);
       return;
     }
     p.fileIssues = [];
