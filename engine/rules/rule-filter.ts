@@ -1,8 +1,8 @@
 // A rule's matcher: the inspector's filter language (shared/filter) compiled once per rule
 // and applied to the exchange as the proxy sees it so far.
-import { compileFilter, type ExchangePredicate } from '../../shared/filter/match.js';
+import { compileFilter, type ExchangePredicate, type MatchSubject } from '../../shared/filter/match.js';
 import { parseFilter, type FilterError, type FilterKey } from '../../shared/filter/parse.js';
-import type { ClientProtocol, ExchangeKind, ExchangeSummary } from '../../shared/traffic.js';
+import type { ClientProtocol, ExchangeKind, HeaderList } from '../../shared/traffic.js';
 
 /** Keys whose answer comes from the response: a rule using them is decided when the response head arrives. */
 export const RESPONSE_KEYS: readonly FilterKey[] = ['status', 'larger', 'smaller', 'duration', 'has', 'is'];
@@ -34,6 +34,8 @@ export interface RequestView {
   url: string;
   /** The captured exchange's id, when capture has one (for breakpoints and the capture record). */
   exchangeId?: number | null;
+  /** Request headers as received, for header: terms. */
+  headers?: HeaderList;
 }
 
 /** The exchange once the response head has arrived. */
@@ -47,7 +49,7 @@ export interface ResponseView extends RequestView {
 }
 
 /** The view in the shape the filter language matches. */
-export function matchSubject(view: RequestView | ResponseView): ExchangeSummary {
+export function matchSubject(view: RequestView | ResponseView): MatchSubject {
   const response = 'status' in view ? view : null;
   return {
     id: view.exchangeId ?? 0,
@@ -72,5 +74,6 @@ export function matchSubject(view: RequestView | ResponseView): ExchangeSummary 
     error: null,
     pinned: false,
     contentType: response?.contentType ?? null,
+    ...(view.headers !== undefined ? { requestHeaders: view.headers } : {}),
   };
 }

@@ -210,6 +210,12 @@ describe('rule evaluation', () => {
     assert.deepEqual(failed.headers.set, { 'x-failed': '1' });
   });
 
+  it('header: terms see the request headers the data path passes in', () => {
+    const rules = compileRules(asRules([{ match: 'header:x-mock=1', mock: { status: 204 } }]));
+    assert.equal(evaluateRequest(rules, view({ headers: [['X-Mock', '1']] }), new Map()).mock?.mock.status, 204);
+    assert.equal(evaluateRequest(rules, view({ headers: [['accept', '*/*']] }), new Map()).none, true);
+  });
+
   it('random delays stay within their bounds', () => {
     assert.equal(delayMs({ ms: 300 }), 300);
     assert.equal(delayMs({ minMs: 100, maxMs: 900 }, () => 0), 100);
