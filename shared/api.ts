@@ -2,6 +2,7 @@
 // In `locald up` it travels over a WebSocket; in the desktop app over a MessagePort.
 import type { HarImportIssue } from './har.js';
 import type { LogLine, ProjectState, ServiceState } from './state.js';
+import type { BreakpointAnswer, BreakpointRequestEdits, BreakpointResponseEdits, BreakpointResumed, PausedExchange, Rule, RuleInput, RuleSet } from './rules.js';
 import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, ReplayEdits, TrafficEvicted } from './traffic.js';
 
 export interface EngineInfo {
@@ -46,7 +47,8 @@ export interface EngineMethods {
   /** A snapshot of captured exchanges, oldest first (newest `limit`). */
   'traffic.list': { params: { limit?: number }; result: ExchangeSummary[] };
   'traffic.get': { params: { id: number }; result: ExchangeDetail };
-  'traffic.body': { params: { id: number; which: 'request' | 'response'; decode?: boolean }; result: BodyContent };
+  /** `original`: the body before a rule rewrote it (ExchangeDetail.rewrite). */
+  'traffic.body': { params: { id: number; which: 'request' | 'response'; decode?: boolean; original?: boolean }; result: BodyContent };
   'traffic.pin': { params: { id: number; pinned: boolean }; result: ExchangeSummary };
   'traffic.clear': { params: Record<string, never>; result: { cleared: number } };
   /** HAR 1.2 as a JSON object, for all exchanges or the given ids. */
@@ -60,6 +62,27 @@ export interface EngineMethods {
   'traffic.importHar': { params: { har: unknown }; result: { imported: ExchangeSummary[]; issues: HarImportIssue[] } };
   /** How full capture is, and how many exchanges and bytes its limits made it let go of. */
   'traffic.stats': { params: Record<string, never>; result: CaptureStats };
+  /** The project's rules in evaluation order (user rules, then locald.rules.toml), with the project file's issues. */
+  'rules.list': { params: { project: string }; result: RuleSet };
+  /** Adds a user rule at `index` (default: the end of the user rules). */
+  'rules.add': { params: { project: string; rule: RuleInput; index?: number }; result: Rule };
+  /** Replaces a user rule, keeping its id and place. Project-file rules are read-only. */
+  'rules.update': { params: { project: string; id: string; rule: RuleInput }; result: Rule };
+  'rules.remove': { params: { project: string; id: string }; result: { removed: boolean } };
+  /** The user rules in a new order: `ids` must name every user rule once. */
+  'rules.reorder': { params: { project: string; ids: string[] }; result: RuleSet };
+  /** Adds the rules of a `locald.rules.toml` text as user rules (after them, or instead of them with `replace`). Invalid text → `config_invalid` with located issues. */
+  'rules.import': { params: { project: string; toml: string; replace?: boolean }; result: RuleSet };
+  /** The rules as `locald.rules.toml` text: the given ids, or every user rule. */
+  'rules.export': { params: { project: string; ids?: string[] }; result: { toml: string } };
+  /** Exchanges paused by breakpoint rules, oldest first. */
+  'breakpoints.list': { params: { project?: string }; result: PausedExchange[] };
+  /** Lets a paused exchange go on, with edits to the request (request phase) or the response (response phase). */
+  'breakpoints.resume': { params: { id: string; request?: BreakpointRequestEdits; response?: BreakpointResponseEdits }; result: { resumed: boolean } };
+  /** Resets the paused exchange's client connection (or stream). */
+  'breakpoints.abort': { params: { id: string }; result: { aborted: boolean } };
+  /** Answers the paused exchange with a fixed response instead of forwarding it. */
+  'breakpoints.answer': { params: { id: string; response: BreakpointAnswer }; result: { answered: boolean } };
 }
 
 /** Every event the engine pushes, and its payload. */
@@ -81,6 +104,11 @@ export interface EngineEvents {
   'traffic.cleared': { cleared: number };
   /** Capture's fill and eviction counters, sent after each traffic.batch or traffic.evicted. */
   'traffic.stats': CaptureStats;
+  /** A project's rules changed (API edit, import, locald.rules.toml reloaded or found invalid). */
+  'rules.changed': RuleSet;
+  'breakpoint.paused': PausedExchange;
+  /** A paused exchange went on: resumed, aborted, answered, timed out, or its client went away. */
+  'breakpoint.resumed': BreakpointResumed;
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -155,6 +183,17 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'traffic.replay',
   'traffic.stats',
   'traffic.importHar',
+  'rules.list',
+  'rules.add',
+  'rules.update',
+  'rules.remove',
+  'rules.reorder',
+  'rules.import',
+  'rules.export',
+  'breakpoints.list',
+  'breakpoints.resume',
+  'breakpoints.abort',
+  'breakpoints.answer',
 ] as const;
 
 export const ENGINE_EVENTS: readonly EngineEvent[] = [
@@ -165,4 +204,7 @@ export const ENGINE_EVENTS: readonly EngineEvent[] = [
   'traffic.evicted',
   'traffic.cleared',
   'traffic.stats',
+  'rules.changed',
+  'breakpoint.paused',
+  'breakpoint.resumed',
 ] as const;

@@ -1,6 +1,7 @@
 // Captured traffic as the engine records it and the inspector shows it.
 // Metadata travels in batches; bodies and messages are fetched on demand.
 import type { LogLine } from './state.js';
+import type { RuleActionKind } from './rules.js';
 
 /** Header name/value pairs in wire order, names as the peer sent them. */
 export type HeaderList = [name: string, value: string][];
@@ -53,6 +54,35 @@ export interface ExchangeSummary {
   contentType: string | null;
   /** Read back from traffic persisted by an earlier run of the engine (`[capture] persist`, or pinned). */
   earlier?: boolean;
+  /** The rule that decided what happened to this exchange (the first matching one), when a rule acted. */
+  ruleId?: string;
+  /** What that rule did. */
+  ruleAction?: RuleActionKind;
+  /** Set while a breakpoint holds the exchange: the paused exchange's id for breakpoints.resume/abort/answer. */
+  pausedBy?: string;
+}
+
+/** One rule's effect on an exchange, in the order they were applied. */
+export interface RuleApplication {
+  ruleId: string;
+  actions: RuleActionKind[];
+}
+
+/**
+ * The exchange as it was before rules changed it, where that differs from what ExchangeDetail
+ * already keeps twice (requestHeaders/forwardedRequestHeaders, url/forwardedUrl,
+ * responseHeaders/forwardedResponseHeaders).
+ */
+export interface ExchangeRewrite {
+  applied: RuleApplication[];
+  /** Mapped elsewhere: the target as routing chose it, and as the rule changed it. */
+  mappedFrom?: { service: string | null; url: string };
+  mappedTo?: { service: string | null; url: string };
+  /** The service's status before a response rule changed it. */
+  originalStatus?: number;
+  /** The bodies before rewriting; fetch them with traffic.body `original: true`. */
+  originalRequestBody?: BodyInfo;
+  originalResponseBody?: BodyInfo;
 }
 
 export interface ExchangeTimings {
@@ -124,6 +154,8 @@ export interface ExchangeDetail extends ExchangeSummary {
   logLines: LogLine[];
   upstreamAddress: string | null;
   clientAddress: string | null;
+  /** Present when a rule acted: which rules, and the exchange before they changed it. */
+  rewrite?: ExchangeRewrite;
 }
 
 export interface BodyContent {

@@ -1,5 +1,6 @@
 // Command-line parsing: pure, so every error message is tested.
 import { parseDiagnoseArgs, type DashboardCommand, type DoctorCommand } from './diagnose-args.js';
+import { parseDuration } from '../../shared/filter/units.js';
 
 export type CliCommand =
   | {
@@ -189,18 +190,10 @@ function parseEngineCommand(command: 'ls' | 'status' | 'logs' | 'restart' | 'sto
     }
   }
   const since = flags.get('since');
-  const sinceMs = since === undefined ? undefined : parseDuration(since === true ? '' : since);
+  // A bare number is milliseconds in filters; for --since it is almost surely a mistake (30 ms of logs), so a unit is required.
+  const sinceMs = since === undefined ? undefined : since === true || /^[\d.]+$/.test(since.trim()) ? null : parseDuration(since);
   if (sinceMs === null) return { ok: false, error: `--since must be a duration like 30s, 5m, 2h or 1d, got '${String(since)}'` };
   return { ok: true, command: { kind: 'logs', home, project, service, follow: flags.has('follow'), grep, sinceMs } };
-}
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `30s`, `5m`, `2h`, `1d`, `250ms` in milliseconds; null when it is none of those. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (m === null) return null;
-  return Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
 }
 
 function splitFlags(args: readonly string[]): { ok: true; positional: string[]; flags: Flags } | { ok: false; error: string } {

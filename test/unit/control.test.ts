@@ -2,7 +2,7 @@
 // framing, the owner record's staleness verdict, and what `ls`, `status` and `logs` print.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, parseDuration } from '../../engine/cli/args.js';
+import { parseArgs } from '../../engine/cli/args.js';
 import { logLineMatches } from '../../engine/cli/engine-commands.js';
 import { engineStatus, formatUptime, formatProjectList, formatStatus } from '../../engine/cli/listing.js';
 import { openerFor } from '../../engine/cli/opener.js';
@@ -37,6 +37,7 @@ test('bad engine-command arguments get a message that says what is wrong', () =>
     [['logs'], /locald logs needs a PROJECT, e.g. locald logs shop/],
     [['stop', 'shop/api'], /locald stop takes a PROJECT; to restart one service use locald restart shop\/api/],
     [['logs', 'shop', '--since', '5 minutes'], /--since must be a duration like 30s, 5m, 2h or 1d, got '5 minutes'/],
+    [['logs', 'shop', '--since', '30'], /--since must be a duration like 30s, 5m, 2h or 1d, got '30'/],
     [['logs', 'shop', '--grep', '('], /--grep: Invalid regular expression/],
     [['logs', 'shop/api', '--service', 'web'], /'shop\/api' and --service web name different services/],
     [['logs', '/api'], /'\/api' is not PROJECT or PROJECT\/SERVICE/],
@@ -49,9 +50,6 @@ test('bad engine-command arguments get a message that says what is wrong', () =>
     assert.equal(r.ok, false, argv.join(' '));
     assert.match(r.ok ? '' : r.error, message);
   }
-  assert.equal(parseDuration('250ms'), 250);
-  assert.equal(parseDuration('1d'), 86_400_000);
-  assert.equal(parseDuration('-1s'), null);
 });
 
 test('NDJSON framing: messages split anywhere, newlines inside strings, junk lines, and a cap', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFilter } from '../../renderer/src/filter/match.js';
-import { parseFilter } from '../../renderer/src/filter/parse.js';
+import { compileFilter } from '../../shared/filter/match.js';
+import { parseFilter } from '../../shared/filter/parse.js';
 import { engineSocketUrl, reconnectDelay, BACKOFF_MAX_MS } from '../../renderer/src/connection/backoff.js';
 import { keyAction, moveSelection, type KeyInput } from '../../renderer/src/keyboard/keys.js';
 import { COLUMN_GAP, COLUMNS, DEFAULT_COLUMNS, fitColumns, gridTemplate, ROW_PADDING, toggleColumn, toggleSort, type ColumnId } from '../../renderer/src/model/columns.js';

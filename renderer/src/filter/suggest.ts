@@ -1,6 +1,6 @@
 // Autosuggest for the filter bar: keys while typing a key, known values after `key:`.
-import { tokenAt } from './tokenize.js';
-import { ALL_KEYS, HAS_VALUES, IS_VALUES, KIND_VALUES, PROTO_VALUES } from './parse.js';
+import { tokenAt } from '../../../shared/filter/tokenize.js';
+import { ALL_KEYS, HAS_VALUES, IS_VALUES, KIND_VALUES, PROTO_VALUES } from '../../../shared/filter/parse.js';
 
 /** Values seen in the captured data, collected by the store. */
 export interface KnownValues {
@@ -39,6 +39,7 @@ const KEY_HINTS: Record<string, string> = {
   proto: 'http/1.1, h2, h2c',
   kind: 'http, ws, sse, grpc',
   is: 'pinned, replay, earlier, pending…',
+  header: 'request header, e.g. header:x-foo=bar (rules)',
 };
 
 const MAX_ITEMS = 12;

@@ -4,7 +4,7 @@
 // ascending by the sort column (ties by id); descending order is read backwards, so
 // live-tail appends stay cheap pushes.
 import type { ExchangeSummary } from '../../../shared/traffic.js';
-import { matchAll, type ExchangePredicate } from '../filter/match.js';
+import { matchAll, type ExchangePredicate } from '../../../shared/filter/match.js';
 import { comparatorFor, DEFAULT_SORT, type SortSpec } from './columns.js';
 
 export interface KnownValueSets {

@@ -6,8 +6,8 @@ import type { LogLine, LogStream, ProjectState } from '../../../shared/state.js'
 import type { CaptureStats, ExchangeSummary } from '../../../shared/traffic.js';
 import type { ConnectionState } from '../connection/connect.js';
 import type { ImportedExchange } from '../export/har-import.js';
-import { compileFilter } from '../filter/match.js';
-import { parseFilter, type FilterError } from '../filter/parse.js';
+import { compileFilter } from '../../../shared/filter/match.js';
+import { parseFilter, type FilterError } from '../../../shared/filter/parse.js';
 import { DEFAULT_COLUMNS, DEFAULT_SORT, toggleColumn, toggleSort, type ColumnId, type SortSpec } from '../model/columns.js';
 import { FrameBatcher } from '../model/frame-batcher.js';
 import { LogBuffer } from '../model/log-buffer.js';

@@ -1,11 +1,10 @@
+// The one filter language (shared/filter): the inspector's filter bar and the engine's rule matchers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFilter } from '../../renderer/src/filter/match.js';
-import { closestKey, parseFilter, parseStatus } from '../../renderer/src/filter/parse.js';
-import { applySuggestion, suggest, type KnownValues } from '../../renderer/src/filter/suggest.js';
-import { tokenize, tokenAt } from '../../renderer/src/filter/tokenize.js';
-import { inspectorFilterFromSearch, inspectorFilterText } from '../../renderer/src/filter/inspector-filter.js';
-import { parseDuration, parseSize } from '../../renderer/src/filter/units.js';
+import { compileFilter } from '../../shared/filter/match.js';
+import { closestKey, parseFilter, parseStatus } from '../../shared/filter/parse.js';
+import { tokenize, tokenAt } from '../../shared/filter/tokenize.js';
+import { parseDuration, parseSize } from '../../shared/filter/units.js';
 import type { ExchangeSummary } from '../../shared/traffic.js';
 import { summary } from './renderer-fixtures.js';
 
@@ -56,6 +55,10 @@ describe('filter units', () => {
     assert.equal(parseDuration('2m'), 120_000);
     assert.equal(parseDuration('300'), 300);
     assert.equal(parseDuration('soon'), null);
+    assert.equal(parseDuration('2h'), 7_200_000);
+    assert.equal(parseDuration('1d'), 86_400_000);
+    assert.equal(parseDuration('-1s'), null);
+    assert.equal(parseDuration('5 minutes'), null);
   });
   it('parses status patterns', () => {
     assert.deepEqual(parseStatus('404'), { kind: 'exact', code: 404 });
@@ -168,6 +171,21 @@ describe('filter matching', () => {
     assert.ok(!matches('duration<250', e));
     assert.ok(!matches('duration>1ms', summary(2, { duration: null })), 'a pending exchange has no duration yet');
   });
+  it('matches header: on the request headers where the subject has them (rules), never on a list row without them', () => {
+    const withHeaders = { ...summary(6, {}), requestHeaders: [['X-Foo', 'Bar baz'] as [string, string]] };
+    const test = (filter: string): boolean => {
+      const parsed = parseFilter(filter);
+      assert.deepEqual(parsed.errors, [], filter);
+      return compileFilter(parsed.terms)(withHeaders);
+    };
+    assert.ok(test('header:x-foo'));
+    assert.ok(test('header:x-foo=bar'));
+    assert.ok(!test('header:x-foo=qux'));
+    assert.ok(!test('header:x-other'));
+    assert.ok(test('-header:x-other'));
+    assert.ok(!matches('header:x-foo', summary(7, {})));
+    assert.match(parseFilter('header:bad(name)=1').errors[0]?.message ?? '', /not a header name/);
+  });
   it('matches has:, proto:, kind:, is:', () => {
     const failed = summary(3, { error: { code: 'service_crashed', title: 'Service crashed', detail: 'x' }, status: null, state: 'error', requestSize: 0, responseSize: 0 });
     assert.ok(matches('has:error', failed));
@@ -195,58 +213,5 @@ describe('filter matching', () => {
   });
   it('matches everything with an empty filter', () => {
     assert.ok(matches('', e));
-  });
-});
-
-describe('filter suggestions', () => {
-  const known: KnownValues = { methods: ['GET', 'DELETE'], statuses: [200, 404], services: ['api', 'web'], projects: ['shop'], hosts: ['shop.localhost:7700'] };
-  it('suggests keys for a partial word', () => {
-    const s = suggest('sta', 3, known);
-    assert.deepEqual(
-      s.items.map((i) => i.insert),
-      ['status:'],
-    );
-    assert.deepEqual([s.start, s.end], [0, 3]);
-  });
-  it('suggests values seen in the data after key:', () => {
-    assert.deepEqual(
-      suggest('service:', 8, known).items.map((i) => i.label),
-      ['service:api', 'service:web'],
-    );
-    assert.ok(suggest('method:D', 8, known).items.some((i) => i.label === 'method:DELETE'));
-    assert.ok(suggest('status:', 7, known).items.some((i) => i.label === 'status:404'));
-    assert.ok(suggest('status:', 7, known).items.some((i) => i.label === 'status:5xx'));
-  });
-  it('keeps the negation', () => {
-    assert.deepEqual(
-      suggest('-serv', 5, known).items.map((i) => i.insert),
-      ['-service:'],
-    );
-  });
-  it('offers duration operators', () => {
-    assert.ok(suggest('duration', 8, known).items.some((i) => i.insert === 'duration<'));
-  });
-  it('applies a suggestion in the middle of the input', () => {
-    const input = 'method:GET serv status:200';
-    const s = suggest(input, 15, known);
-    const item = s.items[0];
-    assert.ok(item);
-    const applied = applySuggestion(input, s, item);
-    assert.equal(applied.value, 'method:GET service: status:200');
-    assert.equal(applied.cursor, 19);
-    const v = suggest(applied.value, applied.cursor, known);
-    const done = applySuggestion(applied.value, v, v.items[0] ?? assert.fail('no value suggestions'));
-    assert.equal(done.value, 'method:GET service:api status:200');
-  });
-});
-
-describe('the desktop shell\'s inspector filter', () => {
-  it('a window opened on a service (?project=&service=) starts filtered to it, as an open window is', () => {
-    const filter = inspectorFilterFromSearch('?project=jobs&service=worker');
-    assert.deepEqual(filter, { project: 'jobs', service: 'worker' });
-    assert.equal(inspectorFilterText(filter ?? {}), 'project:jobs service:worker');
-    assert.deepEqual(inspectorFilterFromSearch('?project=jobs'), { project: 'jobs' });
-    assert.equal(inspectorFilterText({ project: 'jobs' }), 'project:jobs');
-    assert.equal(inspectorFilterFromSearch(''), null);
   });
 });
