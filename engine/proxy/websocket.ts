@@ -7,14 +7,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { recordProblem } from './capture-hooks.js';
-import { writeProblemToSocket } from './error-pages.js';
-import { newExchange, notify, upstreamRequestHeaders } from './forwarding.js';
-import { responseHeadersForClient } from './headers.js';
-import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
-import { ResponseDeadline } from './response-deadline.js';
+import { recordProblem } from './lifecycle/capture.js';
+import { writeProblemToSocket } from './problems/render.js';
+import { newExchange, notify, upstreamRequestHeaders } from './upstream/forwarding.js';
+import { responseHeadersForClient } from './headers/headers.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from './problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from './context.js';
+import { UpstreamAttempts, whenConnected } from './upstream/attempts.js';
+import { ResponseDeadline } from './upstream/deadline.js';
 
 /** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
 export function serializeHead(status: number, reason: string, rawHeaders: readonly string[]): Buffer {

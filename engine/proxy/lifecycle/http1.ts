@@ -3,17 +3,17 @@
 // a response already streaming never does (SSE, long downloads).
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { EXCHANGE_ID_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture-hooks.js';
-import { sendProblem } from './error-pages.js';
-import { newExchange, notify, requestHasBody, upstreamRequestHeaders } from './forwarding.js';
-import { responseHeadersForClient, stripHopByHop, trailerPairs } from './headers.js';
-import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
-import { describeUpstreamError } from './upstream.js';
-import { relayBody } from './relay.js';
-import { ResponseDeadline } from './response-deadline.js';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
+import { EXCHANGE_ID_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture.js';
+import { sendProblem } from '../problems/render.js';
+import { newExchange, notify, requestHasBody, upstreamRequestHeaders } from '../upstream/forwarding.js';
+import { responseHeadersForClient, stripHopByHop, trailerPairs } from '../headers/headers.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { UpstreamAttempts, whenConnected } from '../upstream/attempts.js';
+import { describeUpstreamError } from '../upstream/pool.js';
+import { relayBody } from '../upstream/relay.js';
+import { ResponseDeadline } from '../upstream/deadline.js';
 
 // Methods Node's client would otherwise send with an (empty) chunked body.
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);

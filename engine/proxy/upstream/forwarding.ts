@@ -1,12 +1,12 @@
 // Pieces both the HTTP and the WebSocket path use to talk to a service.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { UpstreamProtocol } from '../../shared/config.js';
-import type { ServiceState } from '../../shared/state.js';
-import { LOCALD_ONLY_HEADERS } from './capture-hooks.js';
-import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop } from './headers.js';
-import type { ProxyContext, ProxyExchange, ProxyObserver, UpstreamTarget } from './types.js';
-import { isAddressUnavailable, isConnectionRefused } from './upstream.js';
+import type { UpstreamProtocol } from '../../../shared/config.js';
+import type { ServiceState } from '../../../shared/state.js';
+import { LOCALD_ONLY_HEADERS } from '../lifecycle/capture.js';
+import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop } from '../headers/headers.js';
+import type { ProxyContext, ProxyExchange, ProxyObserver, UpstreamTarget } from '../context.js';
+import { isAddressUnavailable, isConnectionRefused } from './pool.js';
 
 export function requestProto(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';

@@ -1,16 +1,16 @@
 // Decides what happens to each request: dashboard, an explained error, or forwarding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isLoopbackHostname } from '../routing/host.js';
-import { resolveRequest } from '../routing/resolve.js';
-import { sendProblem, writeProblemToSocket } from './error-pages.js';
-import { serviceProtocol } from './forwarding.js';
-import { isGrpcContentType } from './grpc-status.js';
-import { H2cSessionPool } from './h2c-pool.js';
-import { forwardHttp1ToH2c, h2cUpgradeRefusedProblem } from './h2c-http1.js';
-import { upgradeProtocol, viaContains } from './headers.js';
-import { beginHttp1Capture, recordProblem } from './capture-hooks.js';
-import { forwardHttp } from './http1.js';
+import { isLoopbackHostname } from '../../routing/host.js';
+import { resolveRequest } from '../../routing/resolve.js';
+import { sendProblem, writeProblemToSocket } from '../problems/render.js';
+import { serviceProtocol } from '../upstream/forwarding.js';
+import { isGrpcContentType } from '../grpc/status.js';
+import { H2cSessionPool } from '../upstream/h2c-pool.js';
+import { forwardHttp1ToH2c, h2cUpgradeRefusedProblem } from '../lifecycle/h2c-http1.js';
+import { upgradeProtocol, viaContains } from '../headers/headers.js';
+import { beginHttp1Capture, recordProblem } from '../lifecycle/capture.js';
+import { forwardHttp } from '../lifecycle/http1.js';
 import {
   ERROR_PAGE_LOG_LINES,
   badRequestProblem,
@@ -24,9 +24,9 @@ import {
   unknownProjectProblem,
   unknownServiceProblem,
   type ProxyProblem,
-} from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { forwardUpgrade } from './websocket.js';
+} from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { forwardUpgrade } from '../websocket.js';
 
 export type Decision =
   | { kind: 'dashboard' }

@@ -1,8 +1,8 @@
 // Proxy-made answers on an HTTP/2 stream: the same error pages as HTTP/1.1 (HTML or
 // problem+json), or for gRPC clients a trailers-only response they can understand.
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { renderProblem, sentAnswer, type SentAnswer } from './error-pages.js';
-import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from './grpc-status.js';
+import { renderProblem, sentAnswer, type SentAnswer } from './render.js';
+import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from '../grpc/status.js';
 import type { ProxyProblem } from './problems.js';
 
 /** What an HTTP/2 stream routed to the dashboard gets: the dashboard is served over HTTP/1.1 only. */

@@ -4,19 +4,19 @@ import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { ProxyBackend } from './backend.js';
-import { rawProblemResponse, sendProblem, writeProblemToSocket } from './error-pages.js';
-import { handleGrpcWebHttp1, isGrpcWebContentType } from './grpc-web-forward.js';
+import type { ProxyBackend } from '../backend.js';
+import { rawProblemResponse, sendProblem, writeProblemToSocket } from '../problems/render.js';
+import { handleGrpcWebHttp1, isGrpcWebContentType } from '../grpc/web-forward.js';
 import { isH2cUpgrade, replayWithoutH2cOffer } from './h2c-upgrade.js';
-import { handleConnect, handleRequest, handleUpgrade } from './handler.js';
-import { ambiguousRequestReason, setHeader } from './headers.js';
+import { handleConnect, handleRequest, handleUpgrade } from '../route/dispatch.js';
+import { ambiguousRequestReason, setHeader } from '../headers/headers.js';
 import { Http2Frontend } from './http2-server.js';
-import { badRequestProblem } from './problems.js';
-import { parseRequestTarget } from '../routing/resolve.js';
+import { badRequestProblem } from '../problems/problems.js';
+import { parseRequestTarget } from '../../routing/resolve.js';
 import { TLS_HANDSHAKE_FAILURE_ALERT, sniffConnection, type ConnectionKind } from './sniff.js';
 import { TlsTerminator, type TlsServerCredentials } from './tls-listener.js';
-import type { DashboardHooks, ProxyContext, ProxyObserver, CaptureSink } from './types.js';
-import { UpstreamPool } from './upstream.js';
+import type { DashboardHooks, ProxyContext, ProxyObserver, CaptureSink } from '../context.js';
+import { UpstreamPool } from '../upstream/pool.js';
 
 export interface ProxyOptions {
   backend: ProxyBackend;

@@ -5,7 +5,7 @@
 // and pipelining intact).
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { headerValues } from './headers.js';
+import { headerValues } from '../headers/headers.js';
 
 const OFFER_HEADERS = new Set(['upgrade', 'http2-settings']);
 const OFFER_TOKENS = new Set(['upgrade', 'http2-settings']);

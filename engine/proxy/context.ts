@@ -4,9 +4,9 @@ import type { Duplex } from 'node:stream';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
 import type { BeginMeta, ExchangeRecorder } from '../capture/index.js';
 import type { ProxyBackend } from './backend.js';
-import type { H2cSessionPool } from './h2c-pool.js';
-import type { ProxyProblem } from './problems.js';
-import type { UpstreamPool } from './upstream.js';
+import type { H2cSessionPool } from './upstream/h2c-pool.js';
+import type { ProxyProblem } from './problems/problems.js';
+import type { UpstreamPool } from './upstream/pool.js';
 
 /** Where `locald.localhost` requests go: the dashboard and engine API, served by the engine. */
 export interface DashboardHooks {

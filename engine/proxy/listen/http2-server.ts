@@ -5,22 +5,22 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { beginCapture, recordProblem } from './capture-hooks.js';
-import { serviceProtocol } from './forwarding.js';
-import { isGrpcContentType } from './grpc-status.js';
-import { handleGrpcWebH2, isGrpcWebContentType } from './grpc-web-forward.js';
-import { H2cSessionPool } from './h2c-pool.js';
+import { beginCapture, recordProblem } from '../lifecycle/capture.js';
+import { serviceProtocol } from '../upstream/forwarding.js';
+import { isGrpcContentType } from '../grpc/status.js';
+import { handleGrpcWebH2, isGrpcWebContentType } from '../grpc/web-forward.js';
+import { H2cSessionPool } from '../upstream/h2c-pool.js';
 import { closeWhenIdle } from './http2-idle.js';
-import { forwardH2ToH2c } from './h2c-forward.js';
-import { normalizeClientIp } from './headers.js';
-import { arrivedH2, h2RequestKind } from './http2-capture.js';
-import { forwardH2ToHttp1, type H2StreamInfo } from './http2-forward.js';
-import { parseH2Request } from './http2-headers.js';
-import { dashboardOverH2Problem, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
-import { decideH2 } from './http2-route.js';
-import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from './http2-websocket.js';
-import type { ProxyProblem } from './problems.js';
-import type { ProxyContext } from './types.js';
+import { forwardH2ToH2c } from '../lifecycle/h2c-forward.js';
+import { normalizeClientIp } from '../headers/headers.js';
+import { arrivedH2, h2RequestKind } from '../lifecycle/h2-capture.js';
+import { forwardH2ToHttp1, type H2StreamInfo } from '../lifecycle/http2-forward.js';
+import { parseH2Request } from '../headers/http2-headers.js';
+import { dashboardOverH2Problem, sendGrpcProblem, sendH2Problem } from '../problems/h2.js';
+import { decideH2 } from '../route/http2-route.js';
+import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from '../http2-websocket.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext } from '../context.js';
 
 const { NGHTTP2_FLAG_END_STREAM } = http2.constants;
 

@@ -6,20 +6,20 @@
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
-import type { ProjectState, ServiceState } from '../../shared/state.js';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { EXCHANGE_ID_HEADER, REPLAY_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture-hooks.js';
-import { sendProblem } from './error-pages.js';
-import { newExchange, notify, requestHasBody, requestProto } from './forwarding.js';
-import { isGrpcContentType } from './grpc-status.js';
+import type { ProjectState, ServiceState } from '../../../shared/state.js';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
+import { EXCHANGE_ID_HEADER, REPLAY_HEADER, recordProblem, recordUpstreamReset, replayOf } from './capture.js';
+import { sendProblem } from '../problems/render.js';
+import { newExchange, notify, requestHasBody, requestProto } from '../upstream/forwarding.js';
+import { isGrpcContentType } from '../grpc/status.js';
 import { h2cFailureProblem, upstreamAddress } from './h2c-forward.js';
-import type { H2cSessionPool } from './h2c-pool.js';
-import { appendToList, normalizeClientIp } from './headers.js';
-import { h2ErrorName } from './http2-capture.js';
-import { h2HeadersToRaw, h2cRequestHeaders, parseH2Request, relayableH2Headers } from './http2-headers.js';
-import { upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { ResponseDeadline } from './response-deadline.js';
+import type { H2cSessionPool } from '../upstream/h2c-pool.js';
+import { appendToList, normalizeClientIp } from '../headers/headers.js';
+import { h2ErrorName } from './h2-capture.js';
+import { h2HeadersToRaw, h2cRequestHeaders, parseH2Request, relayableH2Headers } from '../headers/http2-headers.js';
+import { upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { ResponseDeadline } from '../upstream/deadline.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 

@@ -1,8 +1,8 @@
 // Why a request could not be proxied, as data. Pure: built from engine state, rendered by
 // error-pages.ts as HTML for browsers and RFC 9457 problem+json for everything else.
-import type { RouteConfig } from '../../shared/config.js';
-import { DASHBOARD_HOST } from '../../shared/defaults.js';
-import type { LogLine, ProjectState, ServiceState } from '../../shared/state.js';
+import type { RouteConfig } from '../../../shared/config.js';
+import { DASHBOARD_HOST } from '../../../shared/defaults.js';
+import type { LogLine, ProjectState, ServiceState } from '../../../shared/state.js';
 
 export type ProblemCode =
   | 'bad-request'

@@ -1,7 +1,7 @@
 // Routing for HTTP/2 streams, through the same decide() as HTTP/1.1 requests.
-import { decide, type Decision } from './handler.js';
-import type { H2RequestHead } from './http2-headers.js';
-import type { ProxyContext } from './types.js';
+import { decide, type Decision } from './dispatch.js';
+import type { H2RequestHead } from '../headers/http2-headers.js';
+import type { ProxyContext } from '../context.js';
 
 /** decide() reads Host, the request target and the raw headers; an HTTP/2 stream has all three. */
 export function decideH2(ctx: ProxyContext, head: H2RequestHead): Decision {

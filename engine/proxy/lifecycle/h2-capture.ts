@@ -2,12 +2,12 @@
 // how it ended. Capture only observes: listeners here never pause or buffer a stream.
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { ExchangeKind } from '../../shared/traffic.js';
-import type { ExchangeRecorder } from '../capture/index.js';
-import type { ArrivedRequest } from './capture-hooks.js';
-import { isGrpcContentType } from './grpc-status.js';
-import { grpcWebMode } from './grpc-web.js';
-import { h2HeadersToRaw, type H2RequestHead } from './http2-headers.js';
+import type { ExchangeKind } from '../../../shared/traffic.js';
+import type { ExchangeRecorder } from '../../capture/index.js';
+import type { ArrivedRequest } from './capture.js';
+import { isGrpcContentType } from '../grpc/status.js';
+import { grpcWebMode } from '../grpc/web-wire.js';
+import { h2HeadersToRaw, type H2RequestHead } from '../headers/http2-headers.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 

@@ -1,7 +1,7 @@
 // Header translation between HTTP/2 and the upstream hop. Pure functions over raw header
 // lists (`[name, value, …]`, as http2's 'stream' event gives them).
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { LOCALD_ONLY_HEADERS } from './capture-hooks.js';
+import { LOCALD_ONLY_HEADERS } from '../lifecycle/capture.js';
 import { addForwardingHeaders, stripHopByHop, type ForwardingInfo } from './headers.js';
 
 /** Connection-specific response headers HTTP/2 forbids (RFC 9113 §8.2.2), plus the ones proxies strip. */

@@ -4,17 +4,17 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { ServerHttp2Stream } from 'node:http2';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
-import { responseHeadersForClient } from './headers.js';
-import { observeH2RequestBody, recordH2Close } from './http2-capture.js';
-import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
-import { resetStream, sendH2Problem } from './http2-problem.js';
-import { upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { UpstreamAttempts, whenConnected } from './upstream-attempts.js';
-import { describeUpstreamError } from './upstream.js';
-import { ResponseDeadline } from './response-deadline.js';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
+import { recordProblem, recordUpstreamReset } from './capture.js';
+import { responseHeadersForClient } from '../headers/headers.js';
+import { observeH2RequestBody, recordH2Close } from './h2-capture.js';
+import { h2HeadersToRaw, http1RequestHeaders, rawToH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
+import { resetStream, sendH2Problem } from '../problems/h2.js';
+import { upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { UpstreamAttempts, whenConnected } from '../upstream/attempts.js';
+import { describeUpstreamError } from '../upstream/pool.js';
+import { ResponseDeadline } from '../upstream/deadline.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 

@@ -4,7 +4,7 @@
 // and for clients that do not offer h2.
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
-import { DASHBOARD_HOST } from '../../shared/defaults.js';
+import { DASHBOARD_HOST } from '../../../shared/defaults.js';
 
 /** What `secureServerOptions(ca, projects)` (engine/tls) returns: SNI plus a default certificate. */
 export interface TlsServerCredentials {

@@ -5,7 +5,7 @@
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import { shouldTryNextAddress } from './forwarding.js';
-import type { LoopbackAddress, UpstreamPool } from './upstream.js';
+import type { LoopbackAddress, UpstreamPool } from './pool.js';
 
 export interface H2cConnectError extends Error {
   /** The addresses tried, in order. */

@@ -4,16 +4,16 @@
 // either side resets the other.
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import { recordProblem, recordUpstreamReset } from './capture-hooks.js';
-import { isH2cConnectError, type H2cSessionPool } from './h2c-pool.js';
-import { h2ErrorName, observeH2RequestBody, recordH2Close } from './http2-capture.js';
-import { h2cRequestHeaders, h2HeadersToRaw, relayableH2Headers } from './http2-headers.js';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
+import { recordProblem, recordUpstreamReset } from './capture.js';
+import { isH2cConnectError, type H2cSessionPool } from '../upstream/h2c-pool.js';
+import { h2ErrorName, observeH2RequestBody, recordH2Close } from './h2-capture.js';
+import { h2cRequestHeaders, h2HeadersToRaw, relayableH2Headers } from '../headers/http2-headers.js';
 import type { H2StreamInfo } from './http2-forward.js';
-import { resetStream, sendGrpcProblem, sendH2Problem } from './http2-problem.js';
-import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
-import { ResponseDeadline } from './response-deadline.js';
+import { resetStream, sendGrpcProblem, sendH2Problem } from '../problems/h2.js';
+import { connectionRefusedProblem, upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { ResponseDeadline } from '../upstream/deadline.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 

@@ -1,11 +1,11 @@
 // The proxy's side of traffic capture: starting a recorder for each request, and turning
 // the proxy's own explanations into the exchange's error. Capture only observes.
 import type { IncomingMessage } from 'node:http';
-import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../shared/traffic.js';
-import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
-import type { SentAnswer } from './error-pages.js';
-import type { ProxyProblem } from './problems.js';
-import type { ProxyContext, UpstreamTarget } from './types.js';
+import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../../shared/traffic.js';
+import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
+import type { SentAnswer } from '../problems/render.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import type { ProxyContext, UpstreamTarget } from '../context.js';
 
 /** Marks a request the engine sends as a replay of a captured one. Never forwarded. */
 export const REPLAY_HEADER = 'x-locald-replay-of';
