@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../capture/index.js';
 import { recordProblem } from './lifecycle/capture.js';
 import { writeProblemToSocket } from './problems/render.js';
-import { newExchange, notify, upstreamRequestHeaders } from './upstream/forwarding.js';
+import { upstreamRequestHeaders } from './headers/request-headers.js';
 import { responseHeadersForClient } from './headers/headers.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems/problems.js';
 import type { ProxyContext, UpstreamTarget } from './context.js';
@@ -38,8 +38,6 @@ export function forwardUpgrade(
   target: UpstreamTarget,
   recorder: ExchangeRecorder = NOOP_RECORDER,
 ): void {
-  const exchange = newExchange(ctx, req, target, true);
-  notify(ctx.observer, 'onRequest', exchange);
   const headers = upstreamRequestHeaders(req, ctx.viaToken, true);
   recorder.forwarded(target.path, headers, 'http/1.1');
   const port = target.port;
@@ -50,7 +48,6 @@ export function forwardUpgrade(
   const fail = (problem: ProxyProblem): void => {
     settled = true;
     deadline.clear();
-    notify(ctx.observer, 'onError', exchange, { problem });
     recordProblem(recorder, problem, ctx, target, writeProblemToSocket(socket, problem, req.headers.accept));
   };
 
@@ -96,7 +93,6 @@ export function forwardUpgrade(
         return;
       }
       settled = true;
-      notify(ctx.observer, 'onResponse', exchange, upRes);
       if (!socket.writable) {
         upSocket.destroy();
         socket.destroy();
@@ -144,7 +140,6 @@ export function forwardUpgrade(
         return;
       }
       settled = true;
-      notify(ctx.observer, 'onResponse', exchange, upRes);
       const raw = responseHeadersForClient(upRes.rawHeaders, ctx.viaToken);
       raw.push('Connection', 'close');
       recorder.response(upRes.statusCode ?? 502, upRes.rawHeaders, raw);

@@ -15,6 +15,9 @@ export const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** Connection-specific response headers HTTP/2 forbids (RFC 9113 §8.2.2), plus the ones proxies strip. */
+export const H2_FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
 // A Connection header must not be able to remove the message's identity or its framing:
 // `Connection: Content-Length` would otherwise turn a fixed-length body into one we re-frame.
 const NEVER_CONNECTION_NAMED = new Set(['host', 'content-length']);

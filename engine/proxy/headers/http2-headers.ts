@@ -1,11 +1,8 @@
 // Header translation between HTTP/2 and the upstream hop. Pure functions over raw header
 // lists (`[name, value, …]`, as http2's 'stream' event gives them).
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { LOCALD_ONLY_HEADERS } from '../lifecycle/capture.js';
-import { addForwardingHeaders, stripHopByHop, type ForwardingInfo } from './headers.js';
 
-/** Connection-specific response headers HTTP/2 forbids (RFC 9113 §8.2.2), plus the ones proxies strip. */
-export const H2_FORBIDDEN_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+import { H2_FORBIDDEN_RESPONSE_HEADERS } from './headers.js';
 
 export interface H2RequestHead {
   method: string;
@@ -74,43 +71,6 @@ export function joinCookies(fields: readonly string[]): string[] {
   return out;
 }
 
-export type BodyFraming = 'none' | 'chunked' | 'length';
-
-/**
- * How the upstream HTTP/1.1 request frames the body. HTTP/2 frames bodies itself, so a body
- * without Content-Length must be sent chunked; an empty body on a method that usually has
- * one gets Content-Length: 0.
- */
-export function bodyFraming(fields: readonly string[], endStreamWithHeaders: boolean): BodyFraming {
-  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as string).toLowerCase() === 'content-length') return 'length';
-  return endStreamWithHeaders ? 'none' : 'chunked';
-}
-
-const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-/** The HTTP/1.1 request header list for the service: Host from :authority, cookies joined, locald's markers dropped, forwarding headers added. */
-export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: boolean, info: Omit<ForwardingInfo, 'host'>): string[] {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
-  const framing = bodyFraming(raw, endStreamWithHeaders);
-  if (head.authority !== undefined) raw.unshift('host', head.authority);
-  if (framing === 'chunked') raw.push('transfer-encoding', 'chunked');
-  else if (framing === 'none' && !BODYLESS_BY_DEFAULT.has(head.method.toUpperCase())) raw.push('content-length', '0');
-  raw = addForwardingHeaders(raw, { ...info, host: head.authority });
-  return raw;
-}
-
-/** Request headers for an HTTP/2 (h2c) upstream: same fields, pseudo-headers rebuilt for the new target. */
-export function h2cRequestHeaders(head: H2RequestHead, upstreamPath: string, info: Omit<ForwardingInfo, 'host'>): OutgoingHttpHeaders {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
-  raw = addForwardingHeaders(raw, { ...info, host: head.authority });
-  const out = rawToH2Headers(raw);
-  out[':method'] = head.method;
-  out[':path'] = upstreamPath;
-  out[':scheme'] = 'http';
-  if (head.authority !== undefined) out[':authority'] = head.authority;
-  return out;
-}
-
 /** Response header list → an http2 headers object, dropping what HTTP/2 forbids; repeated names become arrays. */
 export function rawToH2Headers(raw: readonly string[]): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -147,4 +107,10 @@ export function h2HeadersToRaw(headers: Record<string, string | string[] | numbe
     else into.push(name, String(value));
   }
   return pseudo.concat(regular);
+}
+
+/** The first value of a lower-case field in an HTTP/2 field list (`accept`, `content-type`). */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }

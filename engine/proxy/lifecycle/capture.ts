@@ -6,21 +6,9 @@ import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
 import type { SentAnswer } from '../problems/render.js';
 import type { ProxyProblem } from '../problems/problems.js';
 import type { ProxyContext, UpstreamTarget } from '../context.js';
+import { replayOf } from '../headers/markers.js';
 
-/** Marks a request the engine sends as a replay of a captured one. Never forwarded. */
-export const REPLAY_HEADER = 'x-locald-replay-of';
-/** Tells the replaying engine which exchange its request became. Only on replays. */
-export const EXCHANGE_ID_HEADER = 'x-locald-exchange-id';
-
-/** Reads the replay marker from a request's headers (HTTP/1.1 or HTTP/2 alike). */
-export function replayOf(req: { headers: Record<string, string | string[] | undefined> }): number | null {
-  const value = req.headers[REPLAY_HEADER];
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
-  return Number(value);
-}
-
-/** Headers locald reads off a request for itself (lower case); no service ever sees them. */
-export const LOCALD_ONLY_HEADERS: ReadonlySet<string> = new Set([REPLAY_HEADER]);
+export { EXCHANGE_ID_HEADER, REPLAY_HEADER, LOCALD_ONLY_HEADERS, replayOf } from '../headers/markers.js';
 
 /** A request as it arrived, described for capture: HTTP/1.1 messages and HTTP/2 streams alike. */
 export interface ArrivedRequest {

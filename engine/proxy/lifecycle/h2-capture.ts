@@ -7,44 +7,17 @@ import type { ExchangeRecorder } from '../../capture/index.js';
 import type { ArrivedRequest } from './capture.js';
 import { isGrpcContentType } from '../grpc/status.js';
 import { grpcWebMode } from '../grpc/web-wire.js';
-import { h2HeadersToRaw, type H2RequestHead } from '../headers/http2-headers.js';
+import { fieldValue, h2HeadersToRaw, type H2RequestHead } from '../headers/http2-headers.js';
+import { h2ErrorName } from '../problems/h2.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 
-const H2_ERROR_NAMES = [
-  'NO_ERROR',
-  'PROTOCOL_ERROR',
-  'INTERNAL_ERROR',
-  'FLOW_CONTROL_ERROR',
-  'SETTINGS_TIMEOUT',
-  'STREAM_CLOSED',
-  'FRAME_SIZE_ERROR',
-  'REFUSED_STREAM',
-  'CANCEL',
-  'COMPRESSION_ERROR',
-  'CONNECT_ERROR',
-  'ENHANCE_YOUR_CALM',
-  'INADEQUATE_SECURITY',
-  'HTTP_1_1_REQUIRED',
-];
-
-/** `8` → `CANCEL (8)`. */
-export function h2ErrorName(code: number): string {
-  const name = H2_ERROR_NAMES[code];
-  return name === undefined ? `error ${code}` : `${name} (${code})`;
-}
-
-function headerOf(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
 /** What the request says it is; the store refines it from the response's content type too. */
 export function h2RequestKind(head: H2RequestHead): ExchangeKind {
-  const contentType = headerOf(head.fields, 'content-type');
+  const contentType = fieldValue(head.fields, 'content-type');
   if (grpcWebMode(contentType) !== null) return 'grpc-web';
   if (isGrpcContentType(contentType)) return 'grpc';
-  if (/^\s*text\/event-stream\b/i.test(headerOf(head.fields, 'accept') ?? '')) return 'sse';
+  if (/^\s*text\/event-stream\b/i.test(fieldValue(head.fields, 'accept') ?? '')) return 'sse';
   return 'http';
 }
 

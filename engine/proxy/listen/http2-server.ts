@@ -5,22 +5,18 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { beginCapture, recordProblem } from '../lifecycle/capture.js';
-import { serviceProtocol } from '../upstream/forwarding.js';
 import { isGrpcContentType } from '../grpc/status.js';
 import { handleGrpcWebH2, isGrpcWebContentType } from '../grpc/web-forward.js';
-import { H2cSessionPool } from '../upstream/h2c-pool.js';
-import { closeWhenIdle } from './http2-idle.js';
-import { forwardH2ToH2c } from '../lifecycle/h2c-forward.js';
 import { normalizeClientIp } from '../headers/headers.js';
+import { fieldValue, parseH2Request } from '../headers/http2-headers.js';
+import { H2Client, type H2StreamInfo } from '../lifecycle/client-h2.js';
 import { arrivedH2, h2RequestKind } from '../lifecycle/h2-capture.js';
-import { forwardH2ToHttp1, type H2StreamInfo } from '../lifecycle/http2-forward.js';
-import { parseH2Request } from '../headers/http2-headers.js';
-import { dashboardOverH2Problem, sendGrpcProblem, sendH2Problem } from '../problems/h2.js';
-import { decideH2 } from '../route/http2-route.js';
+import { connectNotSupportedProblem } from '../problems/problems.js';
+import { decideH2 } from '../route/decide.js';
+import { answerProblem, dispatch } from '../route/dispatch.js';
 import { WEBSOCKET_OVER_H2, handleExtendedConnect, isExtendedConnect } from '../http2-websocket.js';
-import type { ProxyProblem } from '../problems/problems.js';
 import type { ProxyContext } from '../context.js';
+import { closeWhenIdle } from './http2-idle.js';
 
 const { NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -40,11 +36,6 @@ export const H2_SERVER_OPTIONS: http2.ServerOptions = {
   maxHeaderListPairs: 2000,
 };
 
-function headerOf(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
 /** http2 gives rawHeaders with the 'stream' event; rebuild them from the object if a runtime does not. */
 function rawFrom(headers: IncomingHttpHeaders): string[] {
   const raw: string[] = [];
@@ -63,16 +54,12 @@ export interface Http2FrontendOptions {
 
 export class Http2Frontend {
   readonly server: http2.Http2Server;
-  readonly h2c: H2cSessionPool;
   private readonly sessions = new Set<ServerHttp2Session>();
 
   constructor(
     private readonly ctx: ProxyContext,
     opts: Http2FrontendOptions,
   ) {
-    this.h2c = new H2cSessionPool(ctx.pool);
-    // HTTP/1.1 requests to h2c services use the same sessions (handler.ts reads it from ctx).
-    ctx.h2c = this.h2c;
     this.server = http2.createServer(H2_SERVER_OPTIONS);
     this.server.on('session', (session: ServerHttp2Session) => {
       this.sessions.add(session);
@@ -107,7 +94,6 @@ export class Http2Frontend {
   close(): void {
     for (const session of this.sessions) session.destroy();
     this.sessions.clear();
-    this.h2c.close();
     this.server.close();
   }
 
@@ -123,51 +109,17 @@ export class Http2Frontend {
       endStreamWithHeaders: (flags & NGHTTP2_FLAG_END_STREAM) !== 0 || stream.endAfterHeaders,
     };
     const arrived = arrivedH2(head, rawHeaders, encrypted, socket?.remoteAddress ?? null);
-    const kind = h2RequestKind(head);
-    const accept = headerOf(head.fields, 'accept');
-    const contentType = headerOf(head.fields, 'content-type');
     if (isExtendedConnect(head)) {
       handleExtendedConnect(this.ctx, stream, info, arrived);
       return;
     }
-    if (head.method.toUpperCase() === 'CONNECT') {
-      const problem: ProxyProblem = {
-        status: 405,
-        code: 'bad-request',
-        title: 'CONNECT not supported',
-        detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.',
-      };
-      recordProblem(beginCapture(this.ctx, arrived, null, kind), problem, this.ctx, null, sendH2Problem(stream, problem, accept, head.method));
-      return;
-    }
+    const contentType = fieldValue(head.fields, 'content-type');
     if (isGrpcWebContentType(contentType)) {
-      handleGrpcWebH2(this.ctx, this.h2c, stream, info, arrived);
+      handleGrpcWebH2(this.ctx, stream, info, arrived);
       return;
     }
-    const grpc = isGrpcContentType(contentType);
-    const decision = decideH2(this.ctx, head);
-    switch (decision.kind) {
-      case 'dashboard':
-        // Not captured, like the dashboard's HTTP/1.1 traffic: the inspector does not record itself.
-        sendH2Problem(stream, dashboardOverH2Problem(), accept, head.method);
-        return;
-      case 'problem': {
-        const target = decision.target ?? null;
-        const recorder = beginCapture(this.ctx, arrived, target, kind);
-        if (grpc) {
-          sendGrpcProblem(stream, decision.problem, contentType);
-          recordProblem(recorder, decision.problem, this.ctx, target, null, 200);
-        } else {
-          recordProblem(recorder, decision.problem, this.ctx, target, sendH2Problem(stream, decision.problem, accept, head.method));
-        }
-        return;
-      }
-      case 'forward': {
-        const recorder = beginCapture(this.ctx, arrived, decision.target, kind);
-        if (grpc || serviceProtocol(decision.target.service) === 'h2c') forwardH2ToH2c(this.ctx, this.h2c, stream, info, decision.target, { grpc }, recorder);
-        else forwardH2ToHttp1(this.ctx, stream, info, decision.target, recorder);
-        return;
-      }
-    }
+    const client = new H2Client(stream, info, arrived, isGrpcContentType(contentType));
+    if (head.method.toUpperCase() === 'CONNECT') answerProblem(this.ctx, client, connectNotSupportedProblem(), null, h2RequestKind(head));
+    else dispatch(this.ctx, client, decideH2(this.ctx, head), h2RequestKind(head));
   }
 }

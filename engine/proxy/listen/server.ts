@@ -11,11 +11,13 @@ import { isH2cUpgrade, replayWithoutH2cOffer } from './h2c-upgrade.js';
 import { handleConnect, handleRequest, handleUpgrade } from '../route/dispatch.js';
 import { ambiguousRequestReason, setHeader } from '../headers/headers.js';
 import { Http2Frontend } from './http2-server.js';
-import { badRequestProblem } from '../problems/problems.js';
+import { badRequestProblem, unparsableRequestProblem } from '../problems/problems.js';
 import { parseRequestTarget } from '../../routing/resolve.js';
 import { TLS_HANDSHAKE_FAILURE_ALERT, sniffConnection, type ConnectionKind } from './sniff.js';
 import { TlsTerminator, type TlsServerCredentials } from './tls-listener.js';
-import type { DashboardHooks, ProxyContext, ProxyObserver, CaptureSink } from '../context.js';
+import type { DashboardHooks, ProxyContext, CaptureSink } from '../context.js';
+import type { ExchangeHooks } from '../lifecycle/hooks.js';
+import { H2cSessionPool } from '../upstream/h2c-pool.js';
 import { UpstreamPool } from '../upstream/pool.js';
 
 export interface ProxyOptions {
@@ -30,10 +32,10 @@ export interface ProxyOptions {
   upstreamTimeoutMs?: number;
   /** Serves `locald.localhost`. Without it that host gets a 404 page. */
   dashboard?: DashboardHooks;
-  /** Hook point for traffic capture. */
-  observer?: ProxyObserver;
   /** Traffic capture: one recorder per exchange. Without it nothing is recorded. */
   capture?: CaptureSink;
+  /** Hook points for a rules layer (see lifecycle/README.md). Without it the lifecycle runs unchanged. */
+  hooks?: ExchangeHooks;
   /**
    * HTTPS on the same port: `await secureServerOptions(await LocalCa.open(home), backend)` from
    * engine/tls. Without it TLS connections get a handshake-failure alert.
@@ -142,12 +144,13 @@ export class ProxyServer {
   private readonly http: http.Server;
   private readonly listeners: net.Server[] = [];
   private readonly sockets = new Set<net.Socket>();
+  /** Both pools to the services; the h2c one shares what the HTTP/1.1 one learnt about each port's address. */
   private readonly pool = new UpstreamPool();
+  private readonly h2cPool = new H2cSessionPool(this.pool);
   private readonly ctx: ProxyContext;
   private readonly h2: Http2Frontend;
   private readonly tls: TlsTerminator | null;
   private boundPort = 0;
-  private exchangeCounter = 0;
   private closing: Promise<void> | null = null;
   readonly instanceId: string;
 
@@ -157,13 +160,13 @@ export class ProxyServer {
     this.ctx = {
       backend: opts.backend,
       pool: this.pool,
+      h2c: this.h2cPool,
       viaToken: `locald-${this.instanceId}`.toLowerCase(),
       upstreamTimeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
       proxyPort: () => this.boundPort,
       dashboard: opts.dashboard,
-      observer: opts.observer,
       capture: opts.capture,
-      nextExchangeId: () => ++this.exchangeCounter,
+      hooks: opts.hooks,
     };
     this.http = http.createServer({
       // Long uploads and streams are fine; only the request head has a deadline.
@@ -190,7 +193,7 @@ export class ProxyServer {
     this.http.on('request', (req, res) => {
       if (rejectAmbiguous(req, res)) return;
       normalizeAbsoluteForm(req);
-      if (isGrpcWebContentType(req.headers['content-type'])) handleGrpcWebHttp1(this.ctx, this.h2.h2c, req, res);
+      if (isGrpcWebContentType(req.headers['content-type'])) handleGrpcWebHttp1(this.ctx, req, res);
       else handleRequest(this.ctx, req, res);
     });
     // Registering checkContinue makes Expect: 100-continue our call: the service decides whether to continue.
@@ -279,6 +282,7 @@ export class ProxyServer {
     this.sockets.clear();
     this.h2.close();
     this.tls?.close();
+    this.h2cPool.close();
     this.pool.destroy();
     this.http.close();
     await closed;
@@ -363,11 +367,7 @@ export class ProxyServer {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const problem = badRequestProblem(`the request could not be parsed${err.code !== undefined ? ` (${err.code})` : ''}`);
-    problem.status = status;
-    if (status === 431) problem.title = 'Request headers too large';
-    if (status === 408) problem.title = 'Request timeout';
+    const problem = unparsableRequestProblem(err.code);
     socket.on('error', () => socket.destroy());
     // Destroy once flushed: the parser is in an error state, so nothing more can be read.
     socket.end(rawProblemResponse(problem, undefined), () => socket.destroy());

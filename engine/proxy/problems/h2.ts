@@ -5,16 +5,6 @@ import { renderProblem, sentAnswer, type SentAnswer } from './render.js';
 import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from '../grpc/status.js';
 import type { ProxyProblem } from './problems.js';
 
-/** What an HTTP/2 stream routed to the dashboard gets: the dashboard is served over HTTP/1.1 only. */
-export function dashboardOverH2Problem(): ProxyProblem {
-  return {
-    status: 421,
-    code: 'dashboard-unavailable',
-    title: 'Dashboard speaks HTTP/1.1',
-    detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
-  };
-}
-
 /**
  * Resets a stream with INTERNAL_ERROR and no END_STREAM before it. (`stream.close(code)`
  * ends the writable side first, which sends END_STREAM: a truncated body would then look
@@ -63,3 +53,27 @@ export function sendGrpcProblem(stream: ServerHttp2Stream, problem: ProxyProblem
     resetStream(stream);
   }
 }
+
+const H2_ERROR_NAMES = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
+
+/** `8` → `CANCEL (8)`. */
+export function h2ErrorName(code: number): string {
+  const name = H2_ERROR_NAMES[code];
+  return name === undefined ? `error ${code}` : `${name} (${code})`;
+}
+

@@ -320,3 +320,60 @@ export function upstreamErrorProblem(project: ProjectState, service: ServiceStat
 export function foreignHostProblem(): ProxyProblem {
   return { status: 404, code: 'no-project', title: 'Not found', detail: 'Nothing is served at this host name.' };
 }
+
+/** The service's response head cannot be relayed (`over`: ' over HTTP/2' when that is why). */
+export function invalidResponseHeadProblem(err: Error, over = ''): ProxyProblem {
+  return {
+    status: 502,
+    code: 'upstream-error',
+    title: 'Invalid response from service',
+    detail: `The service answered with headers that cannot be forwarded${over}: ${err.message}.`,
+  };
+}
+
+/** Routing itself threw (a backend bug): one request gets a 500, the proxy keeps serving. */
+export function routingFailedProblem(err: unknown): ProxyProblem {
+  return { status: 500, code: 'upstream-error', title: 'Internal error', detail: `locald failed to route this request: ${(err as Error).message}` };
+}
+
+/** CONNECT asks for a forward proxy, which locald is not. */
+export function connectNotSupportedProblem(): ProxyProblem {
+  return {
+    status: 405,
+    code: 'bad-request',
+    title: 'CONNECT not supported',
+    detail: 'locald is a reverse proxy for <project>.localhost, not a forward proxy; CONNECT is not supported.',
+  };
+}
+
+/** What an HTTP/2 stream routed to the dashboard gets: the dashboard is served over HTTP/1.1 only. */
+export function dashboardOverH2Problem(): ProxyProblem {
+  return {
+    status: 421,
+    code: 'dashboard-unavailable',
+    title: 'Dashboard speaks HTTP/1.1',
+    detail: 'The locald dashboard is served over HTTP/1.1 only; this HTTP/2 connection cannot reach it. Browsers connecting over https get HTTP/1.1 for it automatically.',
+  };
+}
+
+/** Why an HTTP/1.1 Upgrade (WebSocket) to an h2c service gets a 502 instead of being forwarded. */
+export function h2cUpgradeRefusedProblem(project: ProjectState, service: ServiceState, port: number, protocol: string): ProxyProblem {
+  return {
+    status: 502,
+    code: 'upstream-error',
+    title: 'Upgrade not possible to an h2c service',
+    detail: `Service '${service.name}' (port ${port}) is configured with protocol = "h2c", so locald speaks only HTTP/2 to it; an HTTP/1.1 Upgrade to ${protocol} cannot be carried over HTTP/2.`,
+    hint: `If '${service.name}' also speaks HTTP/1.1, remove protocol = "h2c" from its section in locald.toml (gRPC calls still go over h2c), or serve the WebSocket from a service without it.`,
+    extensions: { project: project.name, service: service.name, port },
+  };
+}
+
+/** A request-parse error from Node's HTTP/1.1 parser (`code`: its error code). */
+export function unparsableRequestProblem(code: string | undefined): ProxyProblem {
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const problem = badRequestProblem(`the request could not be parsed${code !== undefined ? ` (${code})` : ''}`);
+  problem.status = status;
+  if (status === 431) problem.title = 'Request headers too large';
+  if (status === 408) problem.title = 'Request timeout';
+  return problem;
+}

@@ -5,10 +5,9 @@
 // no closures (the HTTP/1.1 path is hot).
 import type { Socket } from 'node:net';
 import type { ExchangeRecorder } from '../../capture/index.js';
-import { shouldTryNextAddress } from './forwarding.js';
 import { connectionRefusedProblem, upstreamErrorProblem, type ProxyProblem } from '../problems/problems.js';
 import type { UpstreamTarget } from '../context.js';
-import { errorCode, type LoopbackAddress, type UpstreamPool } from './pool.js';
+import { errorCode, shouldTryNextAddress, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 // Safe to resend when a pooled connection turns out to have been closed by the service.
 const RESENDABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

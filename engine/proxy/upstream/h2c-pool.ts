@@ -4,8 +4,7 @@
 // the pool; the next request connects again.
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
-import { shouldTryNextAddress } from './forwarding.js';
-import type { LoopbackAddress, UpstreamPool } from './pool.js';
+import { shouldTryNextAddress, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 export interface H2cConnectError extends Error {
   /** The addresses tried, in order. */

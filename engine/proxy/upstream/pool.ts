@@ -68,3 +68,8 @@ export function isAddressUnavailable(err: unknown): boolean {
   const code = errorCode(err);
   return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH';
 }
+
+/** True when a connect error means "try the other loopback address". */
+export function shouldTryNextAddress(err: unknown): boolean {
+  return isConnectionRefused(err) || isAddressUnavailable(err);
+}
