@@ -1,7 +1,6 @@
 // Types shared by the proxy's modules and by whoever embeds the proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ProjectState, ServiceState } from '../../shared/state.js';
 import type { BeginMeta, ExchangeRecorder } from '../capture/index.js';
 import type { ProxyBackend } from './backend.js';
 import type { ExchangeHooks } from './lifecycle/hooks.js';
@@ -35,15 +34,4 @@ export interface ProxyContext {
   capture?: CaptureSink | undefined;
   /** Hook points for a rules layer (lifecycle/hooks.ts); undefined costs nothing. */
   hooks?: ExchangeHooks | undefined;
-}
-
-/** Where a request is going once routing and the service's state allow it. */
-export interface UpstreamTarget {
-  project: ProjectState;
-  service: ServiceState;
-  port: number;
-  /** Origin-form path + query, raw. */
-  path: string;
-  /** The matched route prefix; null when the service was addressed by host. */
-  route?: string | null;
 }

@@ -17,7 +17,8 @@ import { http1RequestHeaders } from './headers/request-headers.js';
 import { resetStream, sendH2Problem } from './problems/h2.js';
 import { decideH2, serviceProtocol } from './route/decide.js';
 import { dashboardOverH2Problem, h2cUpgradeRefusedProblem, upstreamTimeoutProblem, type ProxyProblem } from './problems/problems.js';
-import type { ProxyContext, UpstreamTarget } from './context.js';
+import type { ProxyContext } from './context.js';
+import type { UpstreamTarget } from './target.js';
 import { UpstreamAttempts, whenConnected } from './upstream/attempts.js';
 import { ResponseDeadline } from './upstream/deadline.js';
 

@@ -12,7 +12,8 @@ import { writeProblemToSocket } from './problems/render.js';
 import { upstreamRequestHeaders } from './headers/request-headers.js';
 import { responseHeadersForClient } from './headers/headers.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from './problems/problems.js';
-import type { ProxyContext, UpstreamTarget } from './context.js';
+import type { ProxyContext } from './context.js';
+import type { UpstreamTarget } from './target.js';
 import { UpstreamAttempts, whenConnected } from './upstream/attempts.js';
 import { ResponseDeadline } from './upstream/deadline.js';
 

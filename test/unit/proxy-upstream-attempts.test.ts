@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../engine/capture/index.js';
-import type { UpstreamTarget } from '../../engine/proxy/context.js';
+import type { UpstreamTarget } from '../../engine/proxy/target.js';
 import { requestHasBody } from '../../engine/proxy/headers/request-headers.js';
 import { dashboardOverH2Problem } from '../../engine/proxy/problems/problems.js';
 import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream/attempts.js';

@@ -12,9 +12,8 @@ import { normalizeClientIp } from '../headers/headers.js';
 import { fieldValue, h2HeadersToRaw, parseH2Request, rawToH2Headers, relayableH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
 import { grpcWebToGrpcHeaders, requestHasBody, requestProto } from '../headers/request-headers.js';
 import { arrivedHttp1, type ArrivedRequest } from '../lifecycle/capture.js';
-import type { ClientSide } from '../lifecycle/client.js';
+import type { ClientEvents, ClientSide } from '../lifecycle/client.js';
 import type { H2StreamInfo } from '../lifecycle/client-h2.js';
-import type { Exchange } from '../lifecycle/exchange.js';
 import { h2AbortReason } from '../lifecycle/h2-capture.js';
 import { resetStream } from '../problems/h2.js';
 import { invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
@@ -22,7 +21,8 @@ import type { SentAnswer } from '../problems/render.js';
 import { decide, decideH2 } from '../route/decide.js';
 import { dispatch, handleRequest } from '../route/dispatch.js';
 import type { ResponseHead } from '../upstream/side.js';
-import type { ProxyContext, UpstreamTarget } from '../context.js';
+import type { ProxyContext } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { GRPC_STATUS, encodeGrpcMessage, grpcStatusForHttp } from './status.js';
 import { Base64StreamDecoder, encodeTextChunk, encodeTrailerFrame, grpcWebMode, type GrpcWebMode } from './web-wire.js';
 
@@ -133,7 +133,7 @@ class GrpcWebClient implements ClientSide {
     this.dashboardFallback();
   }
 
-  bind(exchange: Exchange): void {
+  bind(exchange: ClientEvents): void {
     this.inbound.onClose((clientGone, reason) => exchange.clientClosed(!clientGone && exchange.complete, reason));
   }
 

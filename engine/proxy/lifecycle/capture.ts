@@ -5,10 +5,9 @@ import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../../share
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
 import type { SentAnswer } from '../problems/render.js';
 import type { ProxyProblem } from '../problems/problems.js';
-import type { ProxyContext, UpstreamTarget } from '../context.js';
+import type { ProxyContext } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { replayOf } from '../headers/markers.js';
-
-export { EXCHANGE_ID_HEADER, REPLAY_HEADER, LOCALD_ONLY_HEADERS, replayOf } from '../headers/markers.js';
 
 /** A request as it arrived, described for capture: HTTP/1.1 messages and HTTP/2 streams alike. */
 export interface ArrivedRequest {

@@ -9,11 +9,10 @@ import { h2cRequestHeaders, http1RequestHeaders } from '../headers/request-heade
 import { resetStream, sendGrpcProblem, sendH2Problem } from '../problems/h2.js';
 import { dashboardOverH2Problem, invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
 import type { SentAnswer } from '../problems/render.js';
-import type { UpstreamTarget } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import type { ResponseHead } from '../upstream/side.js';
 import type { ArrivedRequest } from './capture.js';
-import type { ClientSide } from './client.js';
-import type { Exchange } from './exchange.js';
+import type { ClientEvents, ClientSide } from './client.js';
 import { h2AbortReason } from './h2-capture.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
@@ -55,7 +54,7 @@ export class H2Client implements ClientSide {
     sendH2Problem(this.stream, dashboardOverH2Problem(), fieldValue(this.info.head.fields, 'accept'), this.method);
   }
 
-  bind(exchange: Exchange): void {
+  bind(exchange: ClientEvents): void {
     const stream = this.stream;
     stream.on('close', () => {
       const code = stream.rstCode;

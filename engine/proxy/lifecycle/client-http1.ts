@@ -8,11 +8,11 @@ import { replayOf } from '../headers/markers.js';
 import { expectsContinue, http1ToH2cHeaders, requestHasBody, upstreamRequestHeaders, withBodyFraming } from '../headers/request-headers.js';
 import { dashboardUnavailableProblem, invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
 import { sendProblem, type SentAnswer } from '../problems/render.js';
-import type { DashboardHooks, UpstreamTarget } from '../context.js';
+import type { DashboardHooks } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { arrivedHttp1, type ArrivedRequest } from './capture.js';
 import type { ResponseHead } from '../upstream/side.js';
-import type { ClientSide } from './client.js';
-import type { Exchange } from './exchange.js';
+import type { ClientEvents, ClientSide } from './client.js';
 
 /** 103 headers for `writeEarlyHints`, hop-by-hop removed; undefined without a Link (Node requires one). */
 export function earlyHints(rawHeaders: readonly string[]): Record<string, string | string[]> | undefined {
@@ -66,7 +66,7 @@ export class Http1Client implements ClientSide {
   }
 
   /** Ties the client's lifetime to `exchange`: its close ends or aborts the exchange. */
-  bind(exchange: Exchange): void {
+  bind(exchange: ClientEvents): void {
     const { req, res } = this;
     res.on('close', () => {
       const clean = res.writableFinished;
@@ -74,7 +74,7 @@ export class Http1Client implements ClientSide {
       // Drain whatever the client still sends so its connection's parser is not stalled.
       if (clean && !req.complete) req.resume();
     });
-    req.on('error', () => exchange.upstream.cancel());
+    req.on('error', () => exchange.requestFailed());
     if (this.body === null) req.resume();
   }
 

@@ -7,9 +7,19 @@ import type { SentAnswer } from '../problems/render.js';
 import type { ProxyProblem } from '../problems/problems.js';
 import type { BodySink } from '../upstream/relay.js';
 import type { ResponseHead } from '../upstream/side.js';
-import type { DashboardHooks, UpstreamTarget } from '../context.js';
+import type { DashboardHooks } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import type { ArrivedRequest } from './capture.js';
-import type { Exchange } from './exchange.js';
+
+/** What a client adapter reports to the exchange it is bound to (lifecycle/exchange.ts). */
+export interface ClientEvents {
+  /** The whole response went to the client. */
+  readonly complete: boolean;
+  /** The client's side closed; `clean`: after the whole response. `code`: an HTTP/2 reset code to pass on. */
+  clientClosed(clean: boolean, reason: string, code?: number): void;
+  /** The request stream failed: stop the service's side. */
+  requestFailed(): void;
+}
 
 export interface ClientSide extends BodySink {
   /** The request as it arrived, for capture (built only when capture is on). */
@@ -17,7 +27,7 @@ export interface ClientSide extends BodySink {
   /** Routed to the dashboard: hand over, or explain why not (not captured: the inspector does not record itself). */
   toDashboard(dashboard: DashboardHooks | undefined): void;
   /** Ties the client's lifetime to the exchange (close, reset, request errors). Called once. */
-  bind(exchange: Exchange): void;
+  bind(exchange: ClientEvents): void;
   readonly method: string;
   /** The request body as it arrived (what capture sees), or null when the request has none. */
   readonly body: Readable | null;

@@ -12,15 +12,17 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import type { Readable, Transform, Writable } from 'node:stream';
 import type { ExchangeRecorder } from '../../capture/index.js';
-import type { ProxyContext, UpstreamTarget } from '../context.js';
+import type { ProxyContext } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
 import { ResponseDeadline } from '../upstream/deadline.js';
 import { relayBody } from '../upstream/relay.js';
 import { appendToList } from '../headers/headers.js';
 import { h2HeadersToRaw } from '../headers/http2-headers.js';
-import { EXCHANGE_ID_HEADER, recordProblem, recordUpstreamReset } from './capture.js';
+import { EXCHANGE_ID_HEADER } from '../headers/markers.js';
+import { recordProblem, recordUpstreamReset } from './capture.js';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from '../upstream/side.js';
-import type { ClientSide } from './client.js';
+import type { ClientEvents, ClientSide } from './client.js';
 import type { HookRequest, LocalAnswer, RequestVerdict, ResponseVerdict } from './hooks.js';
 
 function expireDeadline(exchange: Exchange): void {
@@ -31,7 +33,7 @@ function hasNoBody(method: string, status: number): boolean {
   return status === 204 || status === 304 || method.toUpperCase() === 'HEAD';
 }
 
-export class Exchange implements HookRequest, ExchangeEvents {
+export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   /** An answer (the service's or a problem) is out or the exchange is otherwise over. */
   done = false;
   /** The service's response head arrived. */
@@ -90,6 +92,8 @@ export class Exchange implements HookRequest, ExchangeEvents {
 
   private forward(): void {
     const headers = this.headers;
+    // A hook may have mapped the request to another path: h2c carries it in the head.
+    if (!Array.isArray(headers)) headers[':path'] = this.target.path;
     this.recorder.forwarded(this.target.path, Array.isArray(headers) ? headers : h2HeadersToRaw(headers as OutgoingHttpHeaders), this.upstream.protocol);
     this.upstream.start(this);
   }
@@ -257,6 +261,10 @@ export class Exchange implements HookRequest, ExchangeEvents {
     this.deadline.clear();
     recordUpstreamReset(this.recorder, this.ctx, this.target, what, this.client.breakOffWords);
     this.client.breakOff();
+  }
+
+  requestFailed(): void {
+    this.upstream.cancel();
   }
 
   /**

@@ -1,13 +1,11 @@
 // Capture for HTTP/2 streams: describing the stream for the recorder, and the words for
 // how it ended. Capture only observes: listeners here never pause or buffer a stream.
 import http2 from 'node:http2';
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { ExchangeKind } from '../../../shared/traffic.js';
-import type { ExchangeRecorder } from '../../capture/index.js';
 import type { ArrivedRequest } from './capture.js';
 import { isGrpcContentType } from '../grpc/status.js';
 import { grpcWebMode } from '../grpc/web-wire.js';
-import { fieldValue, h2HeadersToRaw, type H2RequestHead } from '../headers/http2-headers.js';
+import { fieldValue, type H2RequestHead } from '../headers/http2-headers.js';
 import { h2ErrorName } from '../problems/h2.js';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
@@ -39,21 +37,4 @@ export function h2AbortReason(rstCode: number | undefined): string {
   return rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR
     ? `The client reset the stream (RST_STREAM ${h2ErrorName(rstCode)}) before the exchange completed.`
     : 'The client closed its HTTP/2 connection before the exchange completed.';
-}
-
-/**
- * Records the exchange's outcome when the client's stream closes: complete when the
- * response went out whole, aborted otherwise. (A recorder that already failed ignores both.)
- */
-export function recordH2Close(recorder: ExchangeRecorder, stream: ServerHttp2Stream, responseComplete: () => boolean): void {
-  stream.on('close', () => {
-    if (stream.rstCode === NGHTTP2_NO_ERROR && responseComplete()) recorder.end();
-    else recorder.abort(h2AbortReason(stream.rstCode));
-  });
-}
-
-/** Request body chunks and trailers, observed without taking over the stream. Call in the tick the body is piped. */
-export function observeH2RequestBody(recorder: ExchangeRecorder, stream: ServerHttp2Stream): void {
-  stream.on('data', (chunk: Buffer) => recorder.requestChunk(chunk));
-  stream.on('trailers', (trailers: IncomingHttpHeaders, _flags: number, raw?: string[]) => recorder.requestTrailers(raw ?? h2HeadersToRaw(trailers)));
 }

@@ -3,7 +3,7 @@
 // lifecycle pays one `undefined` check per hook point. See README.md for what each point may do.
 import type { Transform } from 'node:stream';
 import type { ProxyProblem } from '../problems/problems.js';
-import type { UpstreamTarget } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import type { ResponseHead } from '../upstream/side.js';
 
 /** A response made by the proxy instead of the service (a mock). */

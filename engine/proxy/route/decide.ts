@@ -20,7 +20,8 @@ import {
   unknownServiceProblem,
   type ProxyProblem,
 } from '../problems/problems.js';
-import type { ProxyContext, UpstreamTarget } from '../context.js';
+import type { ProxyContext } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 
 export type Decision =
   | { kind: 'dashboard' }

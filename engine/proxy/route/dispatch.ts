@@ -14,7 +14,8 @@ import { connectNotSupportedProblem, dashboardUnavailableProblem, h2cUpgradeRefu
 import { writeProblemToSocket } from '../problems/render.js';
 import { H2cUpstream } from '../upstream/h2c-exchange.js';
 import { Http1Upstream } from '../upstream/http1-exchange.js';
-import type { ProxyContext, UpstreamTarget } from '../context.js';
+import type { ProxyContext } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { forwardUpgrade } from '../websocket.js';
 import { decide, serviceProtocol, type Decision } from './decide.js';
 

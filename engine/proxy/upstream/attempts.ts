@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { ExchangeRecorder } from '../../capture/index.js';
 import { connectionRefusedProblem, upstreamErrorProblem, type ProxyProblem } from '../problems/problems.js';
-import type { UpstreamTarget } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { errorCode, shouldTryNextAddress, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 // Safe to resend when a pooled connection turns out to have been closed by the service.

@@ -6,7 +6,7 @@ import type { ExchangeEvents, UpstreamSide } from './side.js';
 import { h2ErrorName } from '../problems/h2.js';
 import { h2HeadersToRaw, rawToH2Headers, relayableH2Headers } from '../headers/http2-headers.js';
 import { connectionRefusedProblem, upstreamErrorProblem, type ProxyProblem } from '../problems/problems.js';
-import type { UpstreamTarget } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 import { isH2cConnectError, type H2cSessionPool } from './h2c-pool.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { UpstreamProtocolUsed } from '../../../shared/traffic.js';
 import type { ExchangeRecorder } from '../../capture/index.js';
 import type { ProxyProblem } from '../problems/problems.js';
-import type { UpstreamTarget } from '../context.js';
+import type { UpstreamTarget } from '../target.js';
 
 /** A response head from the service, already free of hop-by-hop and pseudo-headers. */
 export interface ResponseHead {
