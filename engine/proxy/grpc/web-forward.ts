@@ -9,8 +9,8 @@ import type { IncomingMessage, OutgoingHttpHeaders as Http1Headers, ServerRespon
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Transform, type Readable } from 'node:stream';
 import { normalizeClientIp } from '../headers/headers.js';
-import { fieldValue, h2HeadersToRaw, parseH2Request, rawToH2Headers, relayableH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
-import { grpcWebToGrpcHeaders, requestHasBody, requestProto } from '../headers/request-headers.js';
+import { fieldValue, h2HeadersToRaw, rawToH2Headers, relayableH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
+import { grpcWebToGrpcHeaders, http1AsH2Head, requestHasBody, requestProto } from '../headers/request-headers.js';
 import { arrivedHttp1, type ArrivedRequest } from '../lifecycle/capture.js';
 import type { ClientEvents, ClientSide } from '../lifecycle/client.js';
 import type { H2StreamInfo } from '../lifecycle/client-h2.js';
@@ -36,6 +36,7 @@ export function isGrpcWebContentType(contentType: string | undefined): boolean {
 const EXPOSE = 'grpc-status, grpc-message, grpc-status-details-bin';
 // Connection-level or framing headers that must not be copied onto the client's response.
 const NOT_RELAYED = new Set(['content-length', 'content-type', 'trailer']);
+const NOTHING: ReadonlySet<string> = new Set();
 
 /** The transport under a gRPC-Web call: an HTTP/1.1 response or an HTTP/2 stream. */
 interface Inbound {
@@ -235,9 +236,7 @@ export function handleGrpcWebHttp1(ctx: ProxyContext, req: IncomingMessage, res:
     handleRequest(ctx, req, res);
     return;
   }
-  const rawLower: string[] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) rawLower.push((req.rawHeaders[i] as string).toLowerCase(), req.rawHeaders[i + 1] as string);
-  const head = parseH2Request([':method', req.method ?? 'POST', ':path', req.url ?? '/', ...rawLower]);
+  const head = http1AsH2Head(req, NOTHING);
   const hasBody = requestHasBody(req);
   const inbound: Inbound = {
     head,

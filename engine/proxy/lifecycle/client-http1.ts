@@ -46,7 +46,7 @@ export class Http1Client implements ClientSide {
     this.body = requestHasBody(req) ? req : null;
     // Only a chunked body can carry trailers.
     this.bodyMayHaveTrailers = req.headers['transfer-encoding'] !== undefined;
-    this.expectsContinue = expectsContinue(req);
+    this.expectsContinue = req.headers.expect !== undefined && expectsContinue(req);
     this.isReplay = replayOf(req) !== null;
     this.streamingCall = isGrpcContentType(req.headers['content-type']);
   }
@@ -75,7 +75,6 @@ export class Http1Client implements ClientSide {
       if (clean && !req.complete) req.resume();
     });
     req.on('error', () => exchange.requestFailed());
-    if (this.body === null) req.resume();
   }
 
   requestTrailers(): readonly string[] {

@@ -30,7 +30,7 @@ function expireDeadline(exchange: Exchange): void {
 }
 
 function hasNoBody(method: string, status: number): boolean {
-  return status === 204 || status === 304 || method.toUpperCase() === 'HEAD';
+  return status === 204 || status === 304 || (method.length === 4 && method.toUpperCase() === 'HEAD');
 }
 
 export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
