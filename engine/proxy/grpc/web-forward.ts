@@ -4,8 +4,7 @@
 // (base64 for -text), turns the response's trailers into a final 0x80 frame (base64 for
 // -text) and every problem into a trailers-only gRPC status. Capture sees the client's
 // request as it arrived and the service's response as it left the service.
-import http2 from 'node:http2';
-import type { IncomingMessage, OutgoingHttpHeaders as Http1Headers, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Transform, type Readable } from 'node:stream';
 import { normalizeClientIp } from '../headers/headers.js';
@@ -13,9 +12,8 @@ import { fieldValue, h2HeadersToRaw, rawToH2Headers, relayableH2Headers, type H2
 import { grpcWebToGrpcHeaders, http1AsH2Head, requestHasBody, requestProto } from '../headers/request-headers.js';
 import { arrivedHttp1, type ArrivedRequest } from '../lifecycle/capture.js';
 import type { ClientEvents, ClientSide } from '../lifecycle/client.js';
-import type { H2StreamInfo } from '../lifecycle/client-h2.js';
-import { h2AbortReason } from '../lifecycle/h2-capture.js';
-import { resetStream } from '../problems/h2.js';
+import { H2Client, type H2StreamInfo } from '../lifecycle/client-h2.js';
+import { Http1Client } from '../lifecycle/client-http1.js';
 import { invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
 import type { SentAnswer } from '../problems/render.js';
 import { decide, decideH2 } from '../route/decide.js';
@@ -26,8 +24,6 @@ import type { UpstreamTarget } from '../target.js';
 import { GRPC_STATUS, encodeGrpcMessage, grpcStatusForHttp } from './status.js';
 import { Base64StreamDecoder, encodeTextChunk, encodeTrailerFrame, grpcWebMode, type GrpcWebMode } from './web-wire.js';
 
-const { NGHTTP2_NO_ERROR } = http2.constants;
-
 export function isGrpcWebContentType(contentType: string | undefined): boolean {
   return grpcWebMode(contentType) !== null;
 }
@@ -37,22 +33,6 @@ const EXPOSE = 'grpc-status, grpc-message, grpc-status-details-bin';
 // Connection-level or framing headers that must not be copied onto the client's response.
 const NOT_RELAYED = new Set(['content-length', 'content-type', 'trailer']);
 const NOTHING: ReadonlySet<string> = new Set();
-
-/** The transport under a gRPC-Web call: an HTTP/1.1 response or an HTTP/2 stream. */
-interface Inbound {
-  head: H2RequestHead;
-  info: Omit<H2StreamInfo, 'head'>;
-  body: Readable | null;
-  respond(headers: Record<string, string | string[]>, endNow: boolean): void;
-  write(chunk: Buffer | string): boolean;
-  drain(listener: () => void): void;
-  end(): void;
-  abort(): void;
-  /** `clientGone`: the client reset or dropped the exchange; `reason` says how. */
-  onClose(listener: (clientGone: boolean, reason: string) => void): void;
-  headersSent(): boolean;
-  gone(): boolean;
-}
 
 /** Response headers for the client: the service's, with gRPC-Web's content type. */
 export function grpcWebResponseHeaders(upHeaders: IncomingHttpHeaders | OutgoingHttpHeaders, mode: GrpcWebMode): Record<string, string | string[]> {
@@ -101,6 +81,9 @@ function base64Decoding(): Transform {
   });
 }
 
+/** What a gRPC-Web call runs over: the plain client adapter of its transport. */
+type Transport = Http1Client | H2Client;
+
 class GrpcWebClient implements ClientSide {
   readonly method: string;
   readonly body: Readable | null;
@@ -112,13 +95,16 @@ class GrpcWebClient implements ClientSide {
   readonly breakOffWords = "the client's response was aborted";
 
   constructor(
-    private readonly inbound: Inbound,
+    private readonly transport: Transport,
+    private readonly head: H2RequestHead,
+    private readonly info: Omit<H2StreamInfo, 'head'>,
     private readonly mode: GrpcWebMode,
     private readonly arrivedAs: ArrivedRequest,
-    private readonly dashboardFallback: () => void,
+    /** Over HTTP/1.1 the dashboard may answer; null: it has no gRPC-Web services. */
+    private readonly dashboardFallback: (() => void) | null,
   ) {
-    this.method = inbound.head.method;
-    this.body = inbound.body;
+    this.method = head.method;
+    this.body = transport.body;
   }
 
   /** -text bodies are base64: the service gets them decoded, capture sees them as they arrived. */
@@ -131,11 +117,12 @@ class GrpcWebClient implements ClientSide {
   }
 
   toDashboard(): void {
-    this.dashboardFallback();
+    if (this.dashboardFallback !== null) this.dashboardFallback();
+    else this.send(trailersOnly(this.mode, GRPC_STATUS.UNIMPLEMENTED, 'locald: the dashboard has no gRPC-Web services'), true);
   }
 
   bind(exchange: ClientEvents): void {
-    this.inbound.onClose((clientGone, reason) => exchange.clientClosed(!clientGone && exchange.complete, reason));
+    this.transport.bind(exchange);
   }
 
   requestTrailers(): readonly string[] {
@@ -147,52 +134,62 @@ class GrpcWebClient implements ClientSide {
   }
 
   h2cHeaders(target: UpstreamTarget, viaToken: string): OutgoingHttpHeaders {
-    const { head, info } = this.inbound;
-    return grpcWebToGrpcHeaders(head, this.mode.upstreamContentType, target.path, { clientIp: info.clientIp, proto: info.proto, viaToken });
+    const { info } = this;
+    return grpcWebToGrpcHeaders(this.head, this.mode.upstreamContentType, target.path, { clientIp: info.clientIp, proto: info.proto, viaToken });
   }
 
   gone(): boolean {
-    return this.inbound.gone();
+    return this.transport.gone();
   }
 
   headersSent(): boolean {
-    return this.inbound.headersSent();
+    return this.transport.headersSent();
   }
 
   informational(): void {
     // gRPC-Web clients have no use for 1xx.
   }
 
+  /** Always 200: a gRPC-Web call's outcome is in grpc-status. */
+  private send(headers: Record<string, string | string[]>, endNow: boolean): readonly string[] {
+    const fields = h2HeadersToRaw(headers);
+    if (this.transport.gone() || this.transport.headersSent()) return fields;
+    const head: ResponseHead = { status: 200, statusMessage: undefined, fields, received: [], endStream: endNow, mayHaveTrailers: false, streaming: true };
+    try {
+      return this.transport.respond(head, endNow);
+    } catch {
+      this.transport.breakOff();
+      return fields;
+    }
+  }
+
   respond(head: ResponseHead, endNow: boolean): readonly string[] {
-    const out = grpcWebResponseHeaders(rawToH2Headers(head.fields), this.mode);
-    // Trailers-only: grpc-status is already in these headers; gRPC-Web clients read it there.
-    this.inbound.respond(out, endNow);
-    return h2HeadersToRaw({ ':status': 200, ...out });
+    // Trailers-only (endNow): grpc-status is already in these headers; gRPC-Web clients read it there.
+    return this.send(grpcWebResponseHeaders(rawToH2Headers(head.fields), this.mode), endNow);
   }
 
   write(chunk: Buffer): boolean {
-    return this.inbound.write(this.mode.text ? encodeTextChunk(chunk) : chunk);
+    return this.transport.write(this.mode.text ? Buffer.from(encodeTextChunk(chunk), 'latin1') : chunk);
   }
 
-  once(_event: 'drain', listener: () => void): unknown {
-    this.inbound.drain(listener);
-    return this;
+  once(event: 'drain', listener: () => void): unknown {
+    return this.transport.once(event, listener);
   }
 
   end(trailers: readonly string[]): void {
     const frame = encodeTrailerFrame(rawToH2Headers(trailers));
-    this.inbound.write(this.mode.text ? encodeTextChunk(frame) : frame);
-    this.inbound.end();
+    this.write(frame);
+    this.transport.end([]);
   }
 
   problem(problem: ProxyProblem): { sent: SentAnswer | null; status: number } {
-    if (this.inbound.headersSent()) this.inbound.abort();
-    else this.inbound.respond(problemTrailers(this.mode, problem), true);
+    if (this.transport.headersSent()) this.transport.breakOff();
+    else this.send(problemTrailers(this.mode, problem), true);
     return { sent: null, status: 200 };
   }
 
   breakOff(): void {
-    this.inbound.abort();
+    this.transport.breakOff();
   }
 
   invalidHead(err: Error): ProxyProblem {
@@ -203,30 +200,8 @@ class GrpcWebClient implements ClientSide {
 /** A gRPC-Web call that arrived over HTTP/2. */
 export function handleGrpcWebH2(ctx: ProxyContext, stream: ServerHttp2Stream, info: H2StreamInfo, arrived: ArrivedRequest): void {
   const mode = grpcWebMode(fieldValue(info.head.fields, 'content-type')) as GrpcWebMode;
-  const inbound: Inbound = {
-    head: info.head,
-    info,
-    body: info.endStreamWithHeaders ? null : stream,
-    respond(headers, endNow) {
-      if (stream.closed || stream.destroyed) return;
-      try {
-        stream.respond({ ':status': 200, ...headers }, { endStream: endNow });
-      } catch {
-        resetStream(stream);
-      }
-    },
-    write: (chunk) => stream.write(chunk),
-    drain: (listener) => stream.once('drain', listener),
-    end: () => stream.end(),
-    abort: () => {
-      resetStream(stream);
-    },
-    onClose: (listener) => stream.on('close', () => listener(stream.rstCode !== NGHTTP2_NO_ERROR, h2AbortReason(stream.rstCode))),
-    headersSent: () => stream.headersSent,
-    gone: () => stream.closed || stream.destroyed,
-  };
-  const noDashboard = (): void => inbound.respond(trailersOnly(mode, GRPC_STATUS.UNIMPLEMENTED, 'locald: the dashboard has no gRPC-Web services'), true);
-  dispatch(ctx, new GrpcWebClient(inbound, mode, arrived, noDashboard), decideH2(ctx, info.head), 'grpc-web');
+  const client = new GrpcWebClient(new H2Client(stream, info, arrived, false), info.head, info, mode, arrived, null);
+  dispatch(ctx, client, decideH2(ctx, info.head), 'grpc-web');
 }
 
 /** A gRPC-Web call over HTTP/1.1 (or HTTP/1.1 over TLS). */
@@ -236,26 +211,8 @@ export function handleGrpcWebHttp1(ctx: ProxyContext, req: IncomingMessage, res:
     handleRequest(ctx, req, res);
     return;
   }
-  const head = http1AsH2Head(req, NOTHING);
   const hasBody = requestHasBody(req);
-  const inbound: Inbound = {
-    head,
-    info: { clientIp: normalizeClientIp(req.socket.remoteAddress), proto: requestProto(req), endStreamWithHeaders: !hasBody },
-    body: hasBody ? req : null,
-    respond(headers, endNow) {
-      if (res.headersSent || res.destroyed) return;
-      res.writeHead(200, headers as Http1Headers);
-      if (endNow) res.end();
-      else res.flushHeaders();
-    },
-    write: (chunk) => res.write(chunk),
-    drain: (listener) => res.once('drain', listener),
-    end: () => res.end(),
-    abort: () => res.destroy(),
-    onClose: (listener) => res.on('close', () => listener(!res.writableFinished, 'The client closed the connection before the response completed.')),
-    headersSent: () => res.headersSent,
-    gone: () => res.destroyed,
-  };
-  if (!hasBody) req.resume();
-  dispatch(ctx, new GrpcWebClient(inbound, mode, arrivedHttp1(req), () => handleRequest(ctx, req, res)), decide(ctx, req), 'grpc-web');
+  const info = { clientIp: normalizeClientIp(req.socket.remoteAddress), proto: requestProto(req), endStreamWithHeaders: !hasBody };
+  const client = new GrpcWebClient(new Http1Client(req, res), http1AsH2Head(req, NOTHING), info, mode, arrivedHttp1(req), () => handleRequest(ctx, req, res));
+  dispatch(ctx, client, decide(ctx, req), 'grpc-web');
 }
