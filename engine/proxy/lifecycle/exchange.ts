@@ -1,5 +1,5 @@
 // One plain HTTP exchange, from a routed request to its end, whatever the client spoke
-// (client-http1.ts, client-h2.ts, grpc/web-client.ts) and whatever the service speaks
+// (client-http1.ts, client-h2.ts, grpc/web-forward.ts) and whatever the service speaks
 // (upstream/http1-exchange.ts, upstream/h2c-exchange.ts). The only copy of the lifecycle:
 //
 //   start → [hook: beforeUpstream] → upstream attempts → connected → request body relayed
