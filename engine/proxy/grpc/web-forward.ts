@@ -14,7 +14,7 @@ import { arrivedHttp1, type ArrivedRequest } from '../lifecycle/capture.js';
 import type { ClientEvents, ClientSide } from '../lifecycle/client.js';
 import { H2Client, type H2StreamInfo } from '../lifecycle/client-h2.js';
 import { Http1Client } from '../lifecycle/client-http1.js';
-import { invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
+import { invalidResponseHeadProblem, problemText, type ProxyProblem } from '../problems/problems.js';
 import type { SentAnswer } from '../problems/render.js';
 import { decide, decideH2 } from '../route/decide.js';
 import { dispatch, handleRequest } from '../route/dispatch.js';
@@ -56,8 +56,7 @@ function trailersOnly(mode: GrpcWebMode, status: number, message: string): Recor
 }
 
 function problemTrailers(mode: GrpcWebMode, problem: ProxyProblem): Record<string, string> {
-  const message = problem.hint !== undefined ? `${problem.detail} ${problem.hint}` : problem.detail;
-  return trailersOnly(mode, grpcStatusForHttp(problem.status), `locald: ${message}`);
+  return trailersOnly(mode, grpcStatusForHttp(problem.status), `locald: ${problemText(problem)}`);
 }
 
 function base64Decoding(): Transform {

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ClientProtocol, ExchangeError, ExchangeKind } from '../../../shared/traffic.js';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
 import type { SentAnswer } from '../problems/render.js';
-import type { ProxyProblem } from '../problems/problems.js';
+import { problemText, type ProxyProblem } from '../problems/problems.js';
 import type { ProxyContext } from '../context.js';
 import type { UpstreamTarget } from '../target.js';
 import { replayOf } from '../headers/markers.js';
@@ -74,7 +74,7 @@ export function beginCapture(
 
 /** The error page's explanation, kept with the exchange (same words as the page). */
 export function problemToError(problem: ProxyProblem): ExchangeError {
-  return { code: problem.code, title: problem.title, detail: problem.hint === undefined ? problem.detail : `${problem.detail} ${problem.hint}` };
+  return { code: problem.code, title: problem.title, detail: problemText(problem) };
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { renderProblem, sentAnswer, type SentAnswer } from './render.js';
 import { grpcStatusForHttp, grpcTrailersOnlyHeaders } from '../grpc/status.js';
-import type { ProxyProblem } from './problems.js';
+import { problemText, type ProxyProblem } from './problems.js';
 
 /**
  * Resets a stream with INTERNAL_ERROR and no END_STREAM before it. (`stream.close(code)`
@@ -46,9 +46,8 @@ export function sendGrpcProblem(stream: ServerHttp2Stream, problem: ProxyProblem
     resetStream(stream);
     return;
   }
-  const message = problem.hint !== undefined ? `${problem.detail} ${problem.hint}` : problem.detail;
   try {
-    stream.respond(grpcTrailersOnlyHeaders(grpcStatusForHttp(problem.status), `locald: ${message}`, contentType), { endStream: true });
+    stream.respond(grpcTrailersOnlyHeaders(grpcStatusForHttp(problem.status), `locald: ${problemText(problem)}`, contentType), { endStream: true });
   } catch {
     resetStream(stream);
   }

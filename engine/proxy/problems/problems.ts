@@ -47,6 +47,11 @@ export interface ProxyProblem {
   extensions?: Record<string, unknown>;
 }
 
+/** The problem in one line (detail, then hint): for grpc-message and capture. */
+export function problemText(problem: ProxyProblem): string {
+  return problem.hint === undefined ? problem.detail : `${problem.detail} ${problem.hint}`;
+}
+
 /** Lines of service output shown on crash pages. */
 export const ERROR_PAGE_LOG_LINES = 20;
 
