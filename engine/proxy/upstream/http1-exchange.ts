@@ -8,6 +8,8 @@ import { stripHopByHop } from '../headers/headers.js';
 import { UpstreamAttempts, whenConnected } from './attempts.js';
 import { describeUpstreamError, type UpstreamPool } from './pool.js';
 
+function ignore(): void {}
+
 function isStreamingResponse(res: http.IncomingMessage): boolean {
   const type = res.headers['content-type'];
   return res.headers['content-length'] === undefined || (type !== undefined && type.toLowerCase().startsWith('text/event-stream'));
@@ -76,7 +78,8 @@ export class Http1Upstream implements UpstreamSide {
     upReq.on('response', (upRes) => {
       if (this.current !== upReq) return;
       this.res = upRes;
-      upRes.on('error', (err) => ex.brokeOff(describeUpstreamError(err)));
+      // Node's own 'aborted' error when the connection closes mid-body; the 'close' after it says what happened.
+      upRes.on('error', ignore);
       // The service broke off mid-body (its connection closed, no error on upReq): recorded
       // before the client's side is torn down and would look like an abort.
       upRes.on('close', () => {
