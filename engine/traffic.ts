@@ -6,7 +6,7 @@ import { buildReplayRequest } from './capture/replay.js';
 import type { TrafficStore } from './capture/index.js';
 import type { TrafficPersistence } from './capture/persistence.js';
 import { EngineError, invalidFieldError } from './engine-error.js';
-import { EXCHANGE_ID_HEADER, REPLAY_HEADER } from './proxy/capture-hooks.js';
+import { EXCHANGE_ID_HEADER, REPLAY_HEADER } from './proxy/headers/markers.js';
 import type { TrafficService } from './traffic-service.js';
 
 const REPLAY_TIMEOUT_MS = 120_000;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { ProxyServer } from '../../engine/proxy/index.js';
-import { Base64StreamDecoder, decodeFrames, parseTrailerBlock } from '../../engine/proxy/grpc-web.js';
+import { Base64StreamDecoder, decodeFrames, parseTrailerBlock } from '../../engine/proxy/grpc/web-wire.js';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { startEchoServer, type EchoServer } from '../helpers/h2-grpc.js';
 import { closeSession, connectH2c, h2Request } from '../helpers/h2-kit.js';

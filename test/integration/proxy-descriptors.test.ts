@@ -11,7 +11,7 @@ import net from 'node:net';
 import { readdirSync, readlinkSync } from 'node:fs';
 import tls from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
-import { H2_PREFACE } from '../../engine/proxy/sniff.js';
+import { H2_PREFACE } from '../../engine/proxy/listen/sniff.js';
 import { connectH2c, curl } from '../helpers/h2-kit.js';
 import { echoClient, startEchoServer, unary, type EchoServer } from '../helpers/h2-grpc.js';
 import { request, startUpstream, waitFor, type Upstream } from '../helpers/proxy-net.js';

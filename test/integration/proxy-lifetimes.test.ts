@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import net from 'node:net';
-import { H2_PREFACE } from '../../engine/proxy/sniff.js';
+import { H2_PREFACE } from '../../engine/proxy/listen/sniff.js';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { startUpstream, type Upstream } from '../helpers/proxy-net.js';
 import { connectH2c, h2Request, startTlsProxy, type TlsProxy } from '../helpers/h2-kit.js';

@@ -1,8 +1,8 @@
 // The gRPC and gRPC-Web wire pieces the proxy speaks itself.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Base64StreamDecoder, decodeFrames, encodeTextChunk, encodeTrailerFrame, grpcWebMode, parseTrailerBlock } from '../../engine/proxy/grpc-web.js';
-import { decodeGrpcMessage, encodeGrpcMessage, grpcStatusForHttp, grpcTrailersOnlyHeaders, isGrpcContentType } from '../../engine/proxy/grpc-status.js';
+import { Base64StreamDecoder, decodeFrames, encodeTextChunk, encodeTrailerFrame, grpcWebMode, parseTrailerBlock } from '../../engine/proxy/grpc/web-wire.js';
+import { decodeGrpcMessage, encodeGrpcMessage, grpcStatusForHttp, grpcTrailersOnlyHeaders, isGrpcContentType } from '../../engine/proxy/grpc/status.js';
 
 describe('grpcWebMode', () => {
   it('maps each gRPC-Web content type to the gRPC one and back', () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProjectState, ServiceState } from '../../shared/state.js';
-import { escapeHtml, prefersHtml, problemJson, rawProblemResponse, renderProblem, renderProblemHtml } from '../../engine/proxy/error-pages.js';
+import { escapeHtml, prefersHtml, problemJson, rawProblemResponse, renderProblem, renderProblemHtml } from '../../engine/proxy/problems/render.js';
 import {
   connectionRefusedProblem,
   loopDetectedProblem,
@@ -12,7 +12,7 @@ import {
   upstreamErrorProblem,
   upstreamTimeoutProblem,
   type ProxyProblem,
-} from '../../engine/proxy/problems.js';
+} from '../../engine/proxy/problems/problems.js';
 
 function svc(patch: Partial<ServiceState> = {}): ServiceState {
   return { name: 'api', status: 'ready', port: 4123, pid: null, restartPolicy: 'on-failure', restarts: 0, startedAt: null, lastExit: null, reason: null, nextRestartAt: null, diagnostics: [], ...patch };

@@ -1,9 +1,10 @@
 // Pure header translation for HTTP/2, ALPN choice, and h2c Upgrade offers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyFraming, h2cRequestHeaders, http1RequestHeaders, joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/http2-headers.js';
-import { chooseAlpn, http1OnlyServername } from '../../engine/proxy/tls-listener.js';
-import { headWithoutH2cOffer, isH2cUpgrade } from '../../engine/proxy/h2c-upgrade.js';
+import { joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/headers/http2-headers.js';
+import { bodyFraming, h2cRequestHeaders, http1RequestHeaders } from '../../engine/proxy/headers/request-headers.js';
+import { chooseAlpn, http1OnlyServername } from '../../engine/proxy/listen/tls-listener.js';
+import { headWithoutH2cOffer, isH2cUpgrade } from '../../engine/proxy/listen/h2c-upgrade.js';
 
 const info = { clientIp: '127.0.0.1', proto: 'https' as const, viaToken: 'locald-abc' };
 

@@ -14,7 +14,7 @@ import {
   trailerPairs,
   upgradeProtocol,
   viaContains,
-} from '../../engine/proxy/headers.js';
+} from '../../engine/proxy/headers/headers.js';
 
 describe('stripHopByHop', () => {
   it('removes the fixed hop-by-hop set, any case', () => {
@@ -149,7 +149,7 @@ describe('forwarding headers', () => {
 });
 
 it('addForwardingHeaders (one pass) equals applying appendToList/setHeader header by header', async () => {
-  const { addForwardingHeaders, appendToList, setHeader, forwardedElement } = await import('../../engine/proxy/headers.js');
+  const { addForwardingHeaders, appendToList, setHeader, forwardedElement } = await import('../../engine/proxy/headers/headers.js');
   const names = ['X-Forwarded-For', 'x-forwarded-for', 'X-Forwarded-Host', 'X-FORWARDED-PROTO', 'Forwarded', 'Via', 'Host', 'Accept', 'X-Other'];
   const values = ['', ' 203.0.113.9 ', 'a, b', 'for=1.2.3.4', '1.0 fred', 'shop.localhost:7700', 'https'];
   let seed = 7;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { relayBody } from '../../engine/proxy/relay.js';
+import { relayBody } from '../../engine/proxy/upstream/relay.js';
 
 /** A sink that accepts `highWaterMark` bytes, then holds writes until release() is called. */
 function slowSink(highWaterMark: number) {

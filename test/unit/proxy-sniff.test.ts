@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { H2_PREFACE, sniffConnection } from '../../engine/proxy/sniff.js';
+import { H2_PREFACE, sniffConnection } from '../../engine/proxy/listen/sniff.js';
 
 describe('sniffConnection', () => {
   it('TLS starts with a handshake record', () => assert.equal(sniffConnection(Buffer.from([0x16, 0x03, 0x01])), 'tls'));

@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../engine/capture/index.js';
-import type { UpstreamTarget } from '../../engine/proxy/types.js';
-import { requestHasBody } from '../../engine/proxy/forwarding.js';
-import { dashboardOverH2Problem } from '../../engine/proxy/http2-problem.js';
-import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream-attempts.js';
-import { describeUpstreamError, UpstreamPool } from '../../engine/proxy/upstream.js';
+import type { UpstreamTarget } from '../../engine/proxy/target.js';
+import { requestHasBody } from '../../engine/proxy/headers/request-headers.js';
+import { dashboardOverH2Problem } from '../../engine/proxy/problems/problems.js';
+import { UpstreamAttempts, upstreamLabel, whenConnected } from '../../engine/proxy/upstream/attempts.js';
+import { describeUpstreamError, UpstreamPool } from '../../engine/proxy/upstream/pool.js';
 import { makeProject, makeService, route } from '../helpers/proxy-backend.js';
 
 const PORT = 4123;

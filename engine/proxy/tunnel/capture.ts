@@ -3,10 +3,11 @@
 // decides the route); everything after that is here.
 import type { ExchangeRecorder } from '../../capture/index.js';
 import type { MessageDirection } from '../../../shared/traffic.js';
-import { recordProblem } from '../capture-hooks.js';
-import type { SentAnswer } from '../error-pages.js';
-import type { ProxyProblem } from '../problems.js';
-import type { ProxyContext, UpstreamTarget } from '../types.js';
+import type { ProxyContext } from '../context.js';
+import { recordProblem } from '../lifecycle/capture.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import type { SentAnswer } from '../problems/render.js';
+import type { UpstreamTarget } from '../target.js';
 
 export class TunnelCapture {
   private closedOnce = false;

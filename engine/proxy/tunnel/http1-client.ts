@@ -7,11 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
-import { writeProblemToSocket, type SentAnswer } from '../error-pages.js';
-import { upstreamRequestHeaders } from '../forwarding.js';
-import { responseHeadersForClient } from '../headers.js';
-import type { ProxyProblem } from '../problems.js';
-import type { ProxyContext, UpstreamTarget } from '../types.js';
+import type { ProxyContext } from '../context.js';
+import { responseHeadersForClient } from '../headers/headers.js';
+import { upstreamRequestHeaders } from '../headers/request-headers.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import { type SentAnswer, writeProblemToSocket } from '../problems/render.js';
+import type { UpstreamTarget } from '../target.js';
 import { TunnelCapture } from './capture.js';
 import { runTunnel, type RefusalHead, type TunnelClient } from './tunnel.js';
 

@@ -9,9 +9,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SentAnswer } from '../error-pages.js';
-import type { ProxyProblem } from '../problems.js';
-import type { ProxyContext } from '../types.js';
+import type { ProxyContext } from '../context.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import type { SentAnswer } from '../problems/render.js';
 import type { TunnelCapture } from './capture.js';
 import { tuneTunnelSocket } from './socket-tuning.js';
 import { UpstreamUpgrade, type UpgradeRequest } from './upstream-upgrade.js';

@@ -5,10 +5,11 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { upstreamTimeoutProblem, type ProxyProblem } from '../problems.js';
-import { ResponseDeadline } from '../response-deadline.js';
-import type { ProxyContext, UpstreamTarget } from '../types.js';
-import { UpstreamAttempts, whenConnected } from '../upstream-attempts.js';
+import type { ProxyContext } from '../context.js';
+import { type ProxyProblem, upstreamTimeoutProblem } from '../problems/problems.js';
+import type { UpstreamTarget } from '../target.js';
+import { UpstreamAttempts, whenConnected } from '../upstream/attempts.js';
+import { ResponseDeadline } from '../upstream/deadline.js';
 import type { TunnelCapture } from './capture.js';
 
 /** What is sent to the service; built once, before the first attempt. */

@@ -4,10 +4,11 @@
 // :status 200 the stream gets instead of the 101.
 import { createHash, randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { appendToList, headerValues, stripHopByHop } from '../headers.js';
-import { http1RequestHeaders, rawToH2Headers, type H2RequestHead } from '../http2-headers.js';
-import type { ProxyProblem } from '../problems.js';
-import type { UpstreamTarget } from '../types.js';
+import { appendToList, headerValues, stripHopByHop } from '../headers/headers.js';
+import { type H2RequestHead, rawToH2Headers } from '../headers/http2-headers.js';
+import { http1RequestHeaders } from '../headers/request-headers.js';
+import type { ProxyProblem } from '../problems/problems.js';
+import type { UpstreamTarget } from '../target.js';
 
 /**
  * Whether the HTTP/2 server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL. Off, nghttp2
