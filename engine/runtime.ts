@@ -17,6 +17,7 @@ import { ensureHome } from './home.js';
 import { ProxyServer } from './proxy/index.js';
 import { reapLeftovers, type ReapReport } from './supervisor/index.js';
 import { readVersion, rendererDir } from './version.js';
+import { rulesHooks } from './proxy/rules/rules-hooks.js';
 
 export interface RuntimeOptions {
   home: string;
@@ -111,6 +112,7 @@ async function startClaimed(
     port: options.httpPort,
     dashboard,
     capture: traffic,
+    hooks: rulesHooks(engine.rules),
     ...(ca !== null ? { tls: await secureServerOptions(ca, engine) } : {}),
   });
   const bound = await proxy.listen().catch((e: unknown) => {

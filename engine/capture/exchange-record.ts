@@ -1,6 +1,7 @@
 // One captured exchange as the store keeps it: cheap to update on the data path, turned
 // into the shared summary/detail shapes only when someone reads it.
 import type { LogLine } from '../../shared/state.js';
+import type { RuleActionKind } from '../../shared/rules.js';
 import type {
   BodyInfo,
   ClientProtocol,
@@ -8,6 +9,7 @@ import type {
   ExchangeError,
   ExchangeKind,
   ExchangeState,
+  ExchangeRewrite,
   ExchangeSummary,
   HeaderList,
   MessageDirection,
@@ -127,6 +129,11 @@ export class ExchangeRecord implements Evictable {
   error: ExchangeError | null = null;
   pinned = false;
   contentType: string | null = null;
+  /** Set when a rule acted on the exchange (issue 14); null for the rest, at one field each. */
+  ruleId: string | null = null;
+  ruleAction: RuleActionKind | null = null;
+  pausedBy: string | null = null;
+  rewrite: ExchangeRewrite | null = null;
 
   // The six header lists: the arrays as handed over while the exchange is live, then (once it
   // has finished) one packed string; see packHeaderLists for why.
@@ -335,6 +342,9 @@ export class ExchangeRecord implements Evictable {
       contentType: this.contentType,
     };
     if (this.earlier) out.earlier = true;
+    if (this.ruleId !== null) out.ruleId = this.ruleId;
+    if (this.ruleAction !== null) out.ruleAction = this.ruleAction;
+    if (this.pausedBy !== null) out.pausedBy = this.pausedBy;
     return out;
   }
 
@@ -388,6 +398,7 @@ export class ExchangeRecord implements Evictable {
       logLines: this.logLines.map((l) => ({ ...l })),
       upstreamAddress: this.upstreamAddress,
       clientAddress: this.clientAddress,
+      ...(this.rewrite !== null ? { rewrite: this.rewrite } : {}),
     };
   }
 

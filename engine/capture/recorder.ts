@@ -2,7 +2,8 @@
 // caps allow, never throws (capture must not break the data path), and is ignored once the
 // exchange has finished or been evicted. Calls may come in any order.
 import type { LogLine } from '../../shared/state.js';
-import type { ExchangeError, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
+import type { ExchangeError, ExchangeRewrite, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
+import type { RuleActionKind } from '../../shared/rules.js';
 import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, sseEventBytes, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
 import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';
@@ -39,6 +40,10 @@ export interface ExchangeRecorder {
   fail(error: ExchangeError, logLines?: readonly LogLine[], status?: number): void;
   /** The client went away before the exchange completed. */
   abort(reason?: string): void;
+  /** A rule acted: which one and what it did; `rewrite` merges into what was recorded before. */
+  ruleActed(ruleId: string | null, ruleAction: RuleActionKind | null, rewrite: Partial<ExchangeRewrite>): void;
+  /** A breakpoint holds the exchange (its id), or let it go (null). */
+  pausedBy(id: string | null): void;
 }
 
 /** What a recorder needs from its store. */
@@ -76,6 +81,8 @@ export const NOOP_RECORDER: ExchangeRecorder = Object.freeze({
   end: noop,
   fail: noop,
   abort: noop,
+  ruleActed: noop,
+  pausedBy: noop,
 });
 
 function isBytes(value: unknown): value is Uint8Array {
@@ -182,6 +189,24 @@ export class Recorder implements ExchangeRecorder {
     } catch {
       // ignore
     }
+  }
+
+  ruleActed(ruleId: string | null, ruleAction: RuleActionKind | null, rewrite: Partial<ExchangeRewrite>): void {
+    if (this.record.evicted) return;
+    const r = this.record;
+    if (r.ruleId === null && ruleId !== null) {
+      r.ruleId = ruleId;
+      r.ruleAction = ruleAction;
+    }
+    const applied = [...(r.rewrite?.applied ?? []), ...(rewrite.applied ?? [])];
+    r.rewrite = { ...r.rewrite, ...rewrite, applied };
+    this.host.touch(r);
+  }
+
+  pausedBy(id: string | null): void {
+    if (this.record.evicted) return;
+    this.record.pausedBy = id;
+    this.host.touch(this.record);
   }
 
   requestChunk(chunk: Uint8Array): void {

@@ -39,8 +39,8 @@ export class BreakpointRegistry {
     private readonly timeoutMs = DEFAULT_BREAKPOINT_TIMEOUT_MS,
   ) {}
 
-  /** Pauses until the user decides, the timeout passes, or `signal` aborts (the client went away). */
-  pause(request: PauseRequest, signal?: AbortSignal): Promise<BreakpointResolution> {
+  /** Pauses until the user decides, the timeout passes, or `signal` aborts (the client went away). `onPaused` gets the id at once (capture's pausedBy). */
+  pause(request: PauseRequest, signal?: AbortSignal, onPaused?: (id: string) => void): Promise<BreakpointResolution> {
     const pausedAt = Date.now();
     const exchange: PausedExchange = { ...request, id: `bp-${randomUUID()}`, pausedAt, timeoutAt: pausedAt + this.timeoutMs };
     return new Promise((resolve) => {
@@ -54,6 +54,7 @@ export class BreakpointRegistry {
         resolve(resolution);
       };
       this.pending.set(exchange.id, { exchange, settle });
+      onPaused?.(exchange.id);
       this.events.paused(exchange);
       if (signal?.aborted === true) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });

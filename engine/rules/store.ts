@@ -12,7 +12,7 @@ import { EngineError } from '../engine-error.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readTextIfExists } from '../tls/files.js';
 import { BreakpointRegistry } from './breakpoints.js';
-import { compileRules, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION, NO_RESPONSE_DECISION, type CompiledRules, type RequestDecision, type ResponseDecision } from './evaluate.js';
+import { compileRules, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION, NO_RESPONSE_DECISION, NO_RULES, type CompiledRules, type RequestDecision, type ResponseDecision } from './evaluate.js';
 import { RuleReader } from './read-rule.js';
 import type { RequestView, ResponseView } from './rule-filter.js';
 import { formatRulesFile, issueLine, parseRulesFile, RULES_FILE_NAME } from './rules-file.js';
@@ -180,6 +180,12 @@ export class RulesService {
     if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))) throw new EngineError('invalid_params', "'ids' must be an array of rule ids", { field: 'ids' });
     const wanted = ids === undefined ? all.filter((r) => r.source === 'user') : (ids as string[]).map((id) => all.find((r) => r.id === id) ?? notFound(project, id));
     return { toml: formatRulesFile(wanted.map(toInput)) };
+  }
+
+  /** Whether the project has any enabled rule: the data path's one check before building a request view. */
+  active(project: string): boolean {
+    const p = this.projects.get(project.toLowerCase());
+    return p !== undefined && p.compiled !== NO_RULES;
   }
 
   /** The data path's question before forwarding. With no rules it costs one map look-up. */

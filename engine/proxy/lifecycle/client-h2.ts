@@ -143,6 +143,11 @@ export class H2Client implements ClientSide {
     resetStream(this.stream);
   }
 
+  cutAfterWritten(): void {
+    // An empty write's callback runs once the DATA before it went out; then RST_STREAM.
+    this.stream.write(Buffer.alloc(0), () => resetStream(this.stream));
+  }
+
   invalidHead(err: Error): ProxyProblem {
     return invalidResponseHeadProblem(err, ' over HTTP/2');
   }

@@ -139,6 +139,11 @@ export class Http1Client implements ClientSide {
     this.res.destroy();
   }
 
+  cutAfterWritten(): void {
+    // Fewer bytes than Content-Length: end() sends them, then the socket closes under the client.
+    this.res.end(() => this.res.socket?.destroy());
+  }
+
   invalidHead(err: Error): ProxyProblem {
     return invalidResponseHeadProblem(err);
   }

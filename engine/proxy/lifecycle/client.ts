@@ -60,6 +60,8 @@ export interface ClientSide extends BodySink {
   problem(problem: ProxyProblem): { sent: SentAnswer | null; status: number };
   /** The response broke off: make sure the client cannot take what it got for a whole response. */
   breakOff(): void;
+  /** Cut the connection (HTTP/1.1) or reset the stream (HTTP/2) once what was written has gone out: a rule's close-after. */
+  cutAfterWritten?(): void;
   /** How breakOff looks to the client, for capture ("the client connection was aborted"). */
   readonly breakOffWords: string;
   /** The problem for a response head the client's protocol cannot carry. */

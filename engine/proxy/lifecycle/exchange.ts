@@ -10,11 +10,12 @@
 // broken off (the client must not take a truncated body for a whole one), client gone →
 // the service's side cancelled. Capture is told at these points only.
 import type { OutgoingHttpHeaders } from 'node:http2';
-import type { Readable, Transform, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Transform, type Writable } from 'node:stream';
+import type { ExchangeKind } from '../../../shared/traffic.js';
 import type { ExchangeRecorder } from '../../capture/index.js';
 import type { ProxyContext } from '../context.js';
 import type { UpstreamTarget } from '../target.js';
-import { upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
+import { upstreamErrorProblem, upstreamTimeoutProblem, type ProxyProblem } from '../problems/problems.js';
 import { ResponseDeadline } from '../upstream/deadline.js';
 import { relayBody } from '../upstream/relay.js';
 import { appendToList } from '../headers/headers.js';
@@ -24,6 +25,7 @@ import { recordProblem, recordUpstreamReset } from './capture.js';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from '../upstream/side.js';
 import type { ClientEvents, ClientSide } from './client.js';
 import type { HookRequest, LocalAnswer, RequestVerdict, ResponseVerdict } from './hooks.js';
+import type { ArrivedRequest } from './capture.js';
 
 function expireDeadline(exchange: Exchange): void {
   exchange.deadlinePassed();
@@ -31,6 +33,53 @@ function expireDeadline(exchange: Exchange): void {
 
 function hasNoBody(method: string, status: number): boolean {
   return status === 204 || status === 304 || (method.length === 4 && method.toUpperCase() === 'HEAD');
+}
+
+/** Fields with Content-Length set to `length` (and no Transfer-Encoding): a body a hook replaced. */
+function withContentLength(fields: readonly string[], length: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = (fields[i] as string).toLowerCase();
+    if (name !== 'content-length' && name !== 'transfer-encoding') out.push(fields[i] as string, fields[i + 1] as string);
+  }
+  out.push('Content-Length', String(length));
+  return out;
+}
+
+/**
+ * Reads `body` whole, up to `limit` bytes. Over the limit it stops, puts what it read back
+ * (unshift) and resolves null, so the body can still be relayed as it comes.
+ */
+function collectBody(body: Readable, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= limit) return;
+      body.pause();
+      cleanup();
+      body.unshift(Buffer.concat(chunks));
+      resolve(null);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
 }
 
 export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
@@ -43,6 +92,13 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   /** Headers for the service, built once for its protocol; hooks may edit them. */
   readonly headers: string[] | Record<string, unknown>;
   private readonly deadline: ResponseDeadline;
+  hookState: unknown = undefined;
+  // Set only by hooks (rules); an exchange no rule touches never allocates them.
+  private methodOverride: string | null = null;
+  private bodyOverride: Buffer | null = null;
+  private gone: AbortController | null = null;
+  /** A hook asked to cut the client off once the body relayed so far has gone out. */
+  private cutting = false;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -50,6 +106,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     public target: UpstreamTarget,
     readonly recorder: ExchangeRecorder,
     readonly upstream: UpstreamSide,
+    readonly kind: ExchangeKind = 'http',
   ) {
     this.deadline = new ResponseDeadline(ctx.upstreamTimeoutMs);
     this.headers = upstream.protocol === 'h2c' ? client.h2cHeaders(target, ctx.viaToken) : client.http1Headers(ctx.viaToken);
@@ -57,11 +114,50 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   }
 
   get method(): string {
-    return this.client.method;
+    return this.methodOverride ?? this.client.method;
   }
 
   get hasBody(): boolean {
-    return this.client.body !== null;
+    return this.bodyOverride !== null || this.client.body !== null;
+  }
+
+  get streamingCall(): boolean {
+    return this.client.streamingCall;
+  }
+
+  arrived(): ArrivedRequest {
+    return this.client.arrived();
+  }
+
+  setMethod(method: string): void {
+    this.methodOverride = method;
+    if (!Array.isArray(this.headers)) this.headers[':method'] = method;
+  }
+
+  clientGoneSignal(): AbortSignal {
+    this.gone ??= new AbortController();
+    if (this.client.gone()) this.gone.abort();
+    return this.gone.signal;
+  }
+
+  readBody(limit: number): Promise<Buffer | null> {
+    const body = this.client.body;
+    if (body === null) return Promise.resolve(null);
+    return collectBody(body, limit).then((whole) => {
+      if (whole !== null) {
+        this.recorder.requestChunk(whole);
+        this.bodyOverride = whole;
+      }
+      return whole;
+    });
+  }
+
+  replaceBody(body: Buffer): void {
+    this.bodyOverride = body;
+  }
+
+  cutClient(): void {
+    this.cutting = true;
   }
 
   get bodyMayHaveTrailers(): boolean {
@@ -117,13 +213,33 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
           if (!this.done && !this.client.gone() && !this.applyRequestVerdict(verdict.then)) this.forward();
         }, verdict.ms).unref();
         return true;
+      case 'later':
+        verdict.verdict.then(
+          (next) => {
+            if (!this.done && !this.client.gone() && !this.applyRequestVerdict(next)) this.forward();
+          },
+          (err: unknown) => this.hookFailed(err),
+        );
+        return true;
     }
+  }
+
+  /** A hook's promise rejected: an explained 502 rather than a hung exchange. */
+  private hookFailed(err: unknown): void {
+    if (this.done || this.client.gone()) return;
+    this.upstream.cancel();
+    const { project, service, port } = this.target;
+    this.fail(upstreamErrorProblem(project, service, port, err instanceof Error ? err : new Error(String(err))));
   }
 
   // --- request side -------------------------------------------------------------------
 
   /** The service's side is ready for the request body: relay it (capture sees each chunk). */
   sendBody(sink: Writable): void {
+    if (this.bodyOverride !== null) {
+      sink.end(this.bodyOverride);
+      return;
+    }
     const body = this.client.body;
     if (body === null) return;
     const recorder = this.recorder;
@@ -176,7 +292,12 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
       return;
     }
     const hooks = this.ctx.hooks;
-    if (hooks?.atResponseHead !== undefined && this.applyResponseVerdict(hooks.atResponseHead(this, head), body)) return;
+    if (hooks?.atResponseHead !== undefined && this.applyResponseVerdict(hooks.atResponseHead(this, head), head, body)) return;
+    this.sendResponse(head, body);
+  }
+
+  private sendResponse(head: ResponseHead, body: Readable): void {
+    const hooks = this.ctx.hooks;
     const fields = appendToList(head.fields, 'Via', `1.1 ${this.ctx.viaToken}`);
     if (this.client.isReplay && this.recorder.id !== 0) fields.push(EXCHANGE_ID_HEADER, String(this.recorder.id));
     head.fields = fields;
@@ -203,23 +324,70 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   }
 
   private responseEnded(): void {
+    if (this.cutting) {
+      this.done = true;
+      this.recorder.abort('a rule closed the connection early (close-after)');
+      this.upstream.cancel();
+      if (this.client.cutAfterWritten !== undefined) this.client.cutAfterWritten();
+      else this.client.breakOff();
+      return;
+    }
     const trailers = this.upstream.trailers();
     if (trailers.length > 0) this.recorder.responseTrailers(trailers);
     this.complete = true;
     this.client.end(trailers);
   }
 
-  private applyResponseVerdict(verdict: ResponseVerdict, body: Readable): boolean {
+  private applyResponseVerdict(verdict: ResponseVerdict, head: ResponseHead, body: Readable): boolean {
     if (verdict === undefined) return false;
+    switch (verdict.kind) {
+      case 'later':
+        verdict.verdict.then(
+          (next) => this.continueResponse(next, head, body),
+          (err: unknown) => this.hookFailed(err),
+        );
+        return true;
+      case 'collect':
+        collectBody(body, verdict.limit).then((whole) => {
+          if (whole === null) {
+            this.continueResponse(verdict.decide(null), head, body);
+            body.resume(); // collectBody paused it; the relay's listeners are on by now
+            return;
+          }
+          const next = verdict.decide(whole);
+          this.continueResponse(next ?? { kind: 'body', body: whole }, head, body);
+        }, (err: unknown) => this.hookFailed(err));
+        return true;
+      case 'body': {
+        head.fields = withContentLength(head.fields, verdict.body.length);
+        const replaced = new PassThrough();
+        replaced.end(verdict.body);
+        this.sendResponse(head, replaced);
+        return true;
+      }
+    }
     body.resume();
     this.upstream.cancel();
-    if (verdict.kind === 'answer') this.answerLocally(verdict.answer);
+    if (verdict.kind === 'answer') {
+      this.recorder.response(head.status, head.received);
+      this.answerLocally(verdict.answer);
+    }
     else if (verdict.kind === 'problem') this.fail(verdict.problem);
     else {
       this.done = true;
       this.client.breakOff();
     }
     return true;
+  }
+
+  /** After a response hook waited: go on unless the exchange ended meanwhile. */
+  private continueResponse(verdict: ResponseVerdict, head: ResponseHead, body: Readable): void {
+    if (this.done || this.client.gone()) {
+      body.resume();
+      this.upstream.cancel();
+      return;
+    }
+    if (!this.applyResponseVerdict(verdict, head, body)) this.sendResponse(head, body);
   }
 
   /** A response made by the proxy (a mock), through the same client adapter. */
@@ -282,6 +450,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     } else {
       if (!this.done) this.recorder.abort(reason);
       this.upstream.cancel(code);
+      this.gone?.abort();
     }
     this.done = true;
   }

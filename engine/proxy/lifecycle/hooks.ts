@@ -2,6 +2,9 @@
 // plugs into the lifecycle. Nothing here acts on its own: without `ProxyContext.hooks` the
 // lifecycle pays one `undefined` check per hook point. See README.md for what each point may do.
 import type { Transform } from 'node:stream';
+import type { ExchangeKind } from '../../../shared/traffic.js';
+import type { ExchangeRecorder } from '../../capture/index.js';
+import type { ArrivedRequest } from './capture.js';
 import type { ProxyProblem } from '../problems/problems.js';
 import type { UpstreamTarget } from '../target.js';
 import type { ResponseHead } from '../upstream/side.js';
@@ -21,10 +24,25 @@ export type RequestVerdict =
   | { kind: 'problem'; problem: ProxyProblem }
   | { kind: 'reset' }
   /** Wait, then apply `then` (undefined: go on). */
-  | { kind: 'delay'; ms: number; then?: RequestVerdict };
+  | { kind: 'delay'; ms: number; then?: RequestVerdict }
+  /** Decided later (a breakpoint, a mock read from a file): the exchange waits for it. */
+  | { kind: 'later'; verdict: Promise<RequestVerdict> };
 
 /** What happens at the service's response head. `undefined`: go on (the head may have been edited in place). */
-export type ResponseVerdict = undefined | { kind: 'answer'; answer: LocalAnswer } | { kind: 'problem'; problem: ProxyProblem } | { kind: 'reset' };
+export type ResponseVerdict =
+  | undefined
+  | { kind: 'answer'; answer: LocalAnswer }
+  | { kind: 'problem'; problem: ProxyProblem }
+  | { kind: 'reset' }
+  /** Decided later (a response delay, a breakpoint): the service's body waits, paused. */
+  | { kind: 'later'; verdict: Promise<ResponseVerdict> }
+  /**
+   * Read the whole response body first (up to `limit` bytes), then decide. `decide(null)`: the
+   * body was larger; it is sent as it comes. After a whole body, `undefined` sends it unchanged.
+   */
+  | { kind: 'collect'; limit: number; decide: (body: Buffer | null) => ResponseVerdict }
+  /** Send the (possibly edited) head with this body instead of the service's (Content-Length fixed). */
+  | { kind: 'body'; body: Buffer };
 
 /** The request as a hook sees it: the head may be edited in place, the target replaced. */
 export interface HookRequest {
@@ -35,6 +53,24 @@ export interface HookRequest {
   target: UpstreamTarget;
   /** The capture id (0 without capture). */
   readonly exchangeId: number;
+  readonly recorder: ExchangeRecorder;
+  readonly kind: ExchangeKind;
+  /** gRPC over HTTP/2 (no response deadline; a mock answers with grpc-status). */
+  readonly streamingCall: boolean;
+  /** The request as it arrived (built on each call: only for exchanges a rule looks at). */
+  arrived(): ArrivedRequest;
+  /** The method sent upstream; a hook may change it (a breakpoint's edit). */
+  setMethod(method: string): void;
+  /** Aborts when the client goes away before the exchange ends (made on first use). */
+  clientGoneSignal(): AbortSignal;
+  /** The request body, read whole (capture sees it; it is what goes upstream unless replaced); null when it has none or is over `limit` (then it is sent as it comes). */
+  readBody(limit: number): Promise<Buffer | null>;
+  /** Send this body instead of the client's (the hook fixes Content-Length). */
+  replaceBody(body: Buffer): void;
+  /** Cut the client's connection or stream when the response body ends, after what was relayed (close after N bytes). */
+  cutClient(): void;
+  /** State a hook keeps for this exchange between its hook points. */
+  hookState: unknown;
 }
 
 export interface ExchangeHooks {

@@ -20,7 +20,9 @@ export type ProblemCode =
   | 'service-no-port'
   | 'connection-refused'
   | 'upstream-timeout'
-  | 'upstream-error';
+  | 'upstream-error'
+  | 'rule-fail'
+  | 'rule-mock-error';
 
 export interface ProblemLink {
   label: string;
@@ -280,6 +282,31 @@ export function serviceNoPortProblem(project: ProjectState, service: ServiceStat
     detail: `Service '${service.name}' has no port to send requests to.`,
     hint: `Give it a port in ${project.file}, or route only to services that serve HTTP.`,
     extensions: base(project, service),
+  };
+}
+
+/** A rule's `fail = 502|503|504`: the failure is on purpose, and the page says which rule to turn off. */
+export function ruleFailProblem(project: ProjectState, ruleId: string, status: 502 | 503 | 504): ProxyProblem {
+  const titles = { 502: 'Bad gateway (a rule)', 503: 'Service unavailable (a rule)', 504: 'Gateway timeout (a rule)' } as const;
+  return {
+    status,
+    code: 'rule-fail',
+    title: titles[status],
+    detail: `Rule ${ruleId} of project '${project.name}' answers ${status} to test the client's error handling; the service was not asked.`,
+    hint: 'Disable or remove the rule in the inspector\'s Rules view (or locald.rules.toml) to reach the service again.',
+    extensions: { project: project.name, ruleId },
+  };
+}
+
+/** A mock whose body could not be read (body_file missing or outside the project). */
+export function mockBodyProblem(project: ProjectState, ruleId: string, message: string): ProxyProblem {
+  return {
+    status: 500,
+    code: 'rule-mock-error',
+    title: 'Mock body unavailable',
+    detail: `Rule ${ruleId} of project '${project.name}' mocks this request, but its body could not be read: ${message}.`,
+    hint: 'Fix the rule\'s body_file (a file inside the project folder).',
+    extensions: { project: project.name, ruleId },
   };
 }
 

@@ -49,7 +49,7 @@ export function dispatch(ctx: ProxyContext, client: ClientSide, decision: Decisi
     case 'forward': {
       const { target } = decision;
       const recorder = beginFor(ctx, client, target, kind);
-      new Exchange(ctx, client, target, recorder, upstreamFor(ctx, client, target)).start();
+      new Exchange(ctx, client, target, recorder, upstreamFor(ctx, client, target), kind).start();
       return;
     }
   }

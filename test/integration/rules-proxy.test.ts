@@ -1,0 +1,319 @@
+// Rules acting on the data path of a real `locald up` (issue 14), seen by real clients: curl
+// and Node over HTTP/1.1, HTTP/2 over TLS and h2c, and @grpc/grpc-js. The rules come from the
+// project's locald.rules.toml, except the breakpoints, added and released over the engine API.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExchangeSummary } from '../../shared/traffic.js';
+import { engineCall } from '../e2e/harness.js';
+import { startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
+import { request, startUpstream, waitFor, type Upstream } from '../helpers/proxy-net.js';
+import { closeSession, connectH2c, curl, h2Request } from '../helpers/h2-kit.js';
+import { echoClient, grpc, unary, type EchoClient } from '../helpers/h2-grpc.js';
+
+// Each service answers with what it received, as JSON; /big is 64 KiB, /rewrite-body is text.
+const SERVICE = `
+const name = process.argv[2];
+require('node:http').createServer((q, s) => {
+  const chunks = [];
+  q.on('data', (c) => chunks.push(c));
+  q.on('end', () => {
+    if (q.url.startsWith('/big') || q.url.startsWith('/cut')) { s.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 65536 }); s.end(Buffer.alloc(65536, 97)); return; }
+    if (q.url.startsWith('/rewrite-body')) { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('hello world, got ' + Buffer.concat(chunks).toString()); return; }
+    s.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'hidden' });
+    s.end(JSON.stringify({ service: name, method: q.method, url: q.url, headers: q.headers, body: Buffer.concat(chunks).toString() }));
+  });
+}).listen(+process.env.PORT, '127.0.0.1');
+`;
+
+const TOML = `name = "rulz"
+[services.web]
+command = "node service.js web"
+[services.api]
+command = "node service.js api"
+[routes]
+"/" = "web"
+`;
+
+function rulesFile(elsewherePort: number): string {
+  return `
+[[rule]]
+match = "path:/mock-flags"
+mock = { status = 200, headers = { "content-type" = "application/json" }, body = '{"beta":true}' }
+
+[[rule]]
+match = "path:/mock-file"
+mock = { status = 201, headers = { "content-type" = "application/json" }, body_file = "mocks/flags.json" }
+
+[[rule]]
+match = "path:/mock-once"
+mock = { status = 202, body = "first", times = 1 }
+
+[[rule]]
+match = "path:/legacy"
+map = { service = "api", path = "/v1" }
+
+[[rule]]
+match = "path:/elsewhere"
+map = { url = "http://127.0.0.1:${elsewherePort}", host = "other.example" }
+
+[[rule]]
+match = "path:/hdr"
+set_request_headers = { "x-added" = "yes" }
+remove_request_headers = ["x-drop"]
+set_response_headers = { "x-debug" = "1" }
+remove_response_headers = ["x-secret"]
+replace_url = { find = "old", replace = "new" }
+
+[[rule]]
+match = "path:/rewrite-body"
+replace_response_body = { find = "world", replace = "rules" }
+replace_request_body = { find = "ping", replace = "pong" }
+
+[[rule]]
+match = "path:/slow-req"
+delay = "300ms"
+
+[[rule]]
+match = "path:/slow-head"
+response_delay = "300ms"
+
+[[rule]]
+match = "path:/big"
+throttle = "64kb/s"
+
+[[rule]]
+match = "path:/reset"
+fail = "reset"
+
+[[rule]]
+match = "path:/cut"
+fail = "close-after:1kb"
+
+[[rule]]
+match = "path:/unavailable"
+fail = 503
+
+[[rule]]
+match = "path:/locald.test.Echo"
+mock = { status = 200, headers = { "grpc-status" = "7", "grpc-message" = "denied by a mock" } }
+`;
+}
+
+const HOST = 'rulz.localhost';
+
+interface Echoed {
+  service: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('rules on the data path (locald up, real clients)', () => {
+  let locald: LocaldProcess;
+  let target: { dashboardUrl: string; port: number };
+  let port: number;
+  let elsewhere: Upstream;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    elsewhere = await startUpstream((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ service: 'elsewhere', url: req.url, headers: req.headers }));
+    });
+    const dir = writeProjectDir(TOML, 'locald-rules-proxy-');
+    writeFileSync(join(dir, 'service.js'), SERVICE);
+    mkdirSync(join(dir, 'mocks'));
+    writeFileSync(join(dir, 'mocks', 'flags.json'), '{"fromFile":true}');
+    writeFileSync(join(dir, 'locald.rules.toml'), rulesFile(elsewhere.port));
+    locald = startLocald(['up', dir, '--http-port', '0'], { home: tempHome() });
+    port = await locald.port();
+    const dashboardUrl = (await locald.waitForOutput(/http:\/\/locald\.localhost:\d+\/\?token=[\w-]+/))[0];
+    target = { dashboardUrl, port };
+    await waitFor(async () => {
+      const r = await request(port, { host: HOST, path: '/ready' }).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    }, 'the web service to answer', 30_000);
+    await waitFor(async () => {
+      const r = await request(port, { host: HOST, path: '/legacy' }).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    }, 'the api service to answer', 30_000);
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+    await locald?.stop();
+    await elsewhere?.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}, body?: string): ReturnType<typeof request> =>
+    request(port, { host: HOST, path, headers, ...(body !== undefined ? { method: 'POST', body } : {}) });
+
+  async function captured(path: string): Promise<ExchangeSummary> {
+    return waitFor(async () => {
+      const list = await engineCall(target, 'traffic.list', { limit: 200 });
+      return list.find((e) => e.url === path && e.state !== 'pending' && e.state !== 'streaming');
+    }, `the capture of ${path}`);
+  }
+
+  test('mock: inline, from a project file, only the first N times; capture names the rule', async () => {
+    const inline = await get('/mock-flags');
+    assert.equal(inline.status, 200);
+    assert.equal(inline.text, '{"beta":true}');
+    assert.equal(inline.headers['content-type'], 'application/json');
+    const file = await get('/mock-file');
+    assert.equal(file.status, 201);
+    assert.equal(file.text, '{"fromFile":true}');
+    assert.equal((await get('/mock-once')).text, 'first');
+    const second = await get('/mock-once');
+    assert.equal(second.status, 200, 'times = 1: the second request reaches the service');
+    assert.equal((JSON.parse(second.text) as Echoed).service, 'web');
+    const summary = await captured('/mock-flags');
+    assert.equal(summary.ruleId, 'project:0');
+    assert.equal(summary.ruleAction, 'mock');
+  });
+
+  test('mock over HTTP/2 (TLS, curl) and h2c (Node)', async () => {
+    const r = await curl(['-k', '--http2', '-i', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/mock-flags`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^HTTP\/2 200/);
+    assert.match(r.stdout, /\{"beta":true\}$/);
+    const session = connectH2c(port);
+    try {
+      const h2 = await h2Request(session, { ':path': '/mock-file', ':authority': `${HOST}:${port}` });
+      assert.equal(h2.headers[':status'], 201);
+      assert.equal(h2.body.toString(), '{"fromFile":true}');
+    } finally {
+      await closeSession(session);
+    }
+  });
+
+  test('map: to another service with another path, and to a loopback URL with its Host', async () => {
+    const mapped = JSON.parse((await get('/legacy?x=1')).text) as Echoed;
+    assert.equal(mapped.service, 'api');
+    assert.equal(mapped.url, '/v1?x=1');
+    const session = connectH2c(port);
+    try {
+      const h2 = await h2Request(session, { ':path': '/elsewhere/a', ':authority': `${HOST}:${port}` });
+      const body = JSON.parse(h2.body.toString()) as Echoed;
+      assert.equal(body.service, 'elsewhere');
+      assert.equal(body.url, '/elsewhere/a');
+      assert.equal(body.headers.host, 'other.example');
+    } finally {
+      await closeSession(session);
+    }
+  });
+
+  test('rewrite: request and response headers, the URL, and text bodies; capture keeps before and after', async () => {
+    const r = await get('/hdr/old', { 'x-drop': 'me', 'x-keep': 'me' });
+    const seen = JSON.parse(r.text) as Echoed;
+    assert.equal(seen.url, '/hdr/new');
+    assert.equal(seen.headers['x-added'], 'yes');
+    assert.equal(seen.headers['x-drop'], undefined);
+    assert.equal(seen.headers['x-keep'], 'me');
+    assert.equal(r.headers['x-debug'], '1');
+    assert.equal(r.headers['x-secret'], undefined);
+    const summary = await captured('/hdr/old');
+    assert.equal(summary.ruleAction, 'rewrite');
+    const detail = await engineCall(target, 'traffic.get', { id: summary.id });
+    assert.equal(detail.forwardedUrl, '/hdr/new', 'the URL as forwarded, next to the one received');
+    assert.ok(detail.requestHeaders.some(([n]) => n.toLowerCase() === 'x-drop'), 'the request as received keeps x-drop');
+    assert.ok(!detail.forwardedRequestHeaders.some(([n]) => n.toLowerCase() === 'x-drop'), 'the request as forwarded has no x-drop');
+    assert.ok(detail.responseHeaders.some(([n]) => n.toLowerCase() === 'x-secret'), 'the response as received keeps x-secret');
+    assert.ok(!detail.forwardedResponseHeaders.some(([n]) => n.toLowerCase() === 'x-secret'));
+    assert.deepEqual(detail.rewrite?.applied, [{ ruleId: 'project:5', actions: ['rewrite'] }]);
+
+    const body = await get('/rewrite-body', { 'content-type': 'text/plain' }, 'ping');
+    assert.equal(body.text, 'hello rules, got pong');
+    assert.equal(body.headers['content-length'], String(Buffer.byteLength('hello rules, got pong')));
+  });
+
+  test('delay: before the request and before the response head, at least the configured latency', async () => {
+    for (const path of ['/slow-req', '/slow-head']) {
+      const started = performance.now();
+      const r = await get(path);
+      assert.equal(r.status, 200);
+      assert.ok(performance.now() - started >= 300, `${path} took at least 300 ms`);
+    }
+  });
+
+  test('throttle: 64 KiB at 64 KiB/s takes at least 0.8 s, whole', async () => {
+    const started = performance.now();
+    const r = await get('/big');
+    const took = performance.now() - started;
+    assert.equal(r.body.length, 65536);
+    assert.ok(took >= 800, `took ${Math.round(took)} ms`);
+  });
+
+  test('fail: reset, close after 1 KiB, an explained 503', async () => {
+    await assert.rejects(get('/reset'), /socket hang up|ECONNRESET/);
+    const cut = await curl(['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/cut`]);
+    assert.notEqual(cut.code, 0, 'curl sees the transfer closed early');
+    assert.equal(cut.stdout, '1024');
+    const unavailable = await get('/unavailable', { accept: 'application/json' });
+    assert.equal(unavailable.status, 503);
+    assert.match(unavailable.text, /rule-fail/);
+    const h2 = await curl(['-k', '--http2', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/unavailable`]);
+    assert.equal(h2.stdout, '503');
+  });
+
+  test('gRPC: a mock answers with its grpc-status and message (grpc-js over h2c)', async () => {
+    const client: EchoClient = echoClient(port, `${HOST}:${port}`);
+    try {
+      await assert.rejects(unary(client, { text: 'hi' }), (err: grpc.ServiceError) => {
+        assert.equal(err.code, 7);
+        assert.equal(err.details, 'denied by a mock');
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  test('breakpoints: a request released with an edited header reaches the service; a paused response edited reaches curl', async () => {
+    const added = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/bp-req', breakpoint: 'request' } });
+    const responseRule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/bp-resp', breakpoint: 'response' } });
+    try {
+      const pending = get('/bp-req', { 'x-before': '1' });
+      const paused = await waitFor(async () => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).find((p) => p.ruleId === added.id), 'the request to pause');
+      assert.equal(paused.phase, 'request');
+      const summary = await waitFor(async () => (await engineCall(target, 'traffic.list', { limit: 200 })).find((e) => e.url === '/bp-req' && e.pausedBy === paused.id), 'capture to show it paused');
+      assert.equal(summary.ruleAction, 'breakpoint');
+      await engineCall(target, 'breakpoints.resume', { id: paused.id, request: { headers: [...paused.request.headers, ['x-edited', 'by-breakpoint']] } });
+      const seen = JSON.parse((await pending).text) as Echoed;
+      assert.equal(seen.headers['x-edited'], 'by-breakpoint');
+
+      const args = ['-s', '-i', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/bp-resp`];
+      const curled = new Promise<{ stdout: string }>((resolve) => {
+        const child = execFile('curl', ['--max-time', '20', ...args], (_err, stdout) => resolve({ stdout }));
+        children.push(child);
+      });
+      const pausedResponse = await waitFor(async () => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).find((p) => p.ruleId === responseRule.id), 'the response to pause');
+      assert.equal(pausedResponse.response?.status, 200);
+      await engineCall(target, 'breakpoints.resume', {
+        id: pausedResponse.id,
+        response: { status: 418, headers: [['content-type', 'text/plain'], ['x-paused', 'edited']], body: Buffer.from('edited body').toString('base64') },
+      });
+      const { stdout } = await curled;
+      assert.match(stdout, /^HTTP\/1\.1 418/);
+      assert.match(stdout, /x-paused: edited/i);
+      assert.match(stdout, /edited body$/);
+    } finally {
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: added.id });
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: responseRule.id });
+    }
+  });
+
+  test('a request no rule matches is forwarded unchanged', async () => {
+    const r = await get('/plain', { 'x-drop': 'kept' });
+    const seen = JSON.parse(r.text) as Echoed;
+    assert.equal(seen.url, '/plain');
+    assert.equal(seen.headers['x-drop'], 'kept');
+    assert.equal(r.headers['x-secret'], 'hidden');
+    const summary = await captured('/plain');
+    assert.equal(summary.ruleId, undefined);
+  });
+});
+
