@@ -11,7 +11,8 @@ import { engineCall } from '../e2e/harness.js';
 import { startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
 import { request, startUpstream, waitFor, type Upstream } from '../helpers/proxy-net.js';
 import { closeSession, connectH2c, curl, h2Request } from '../helpers/h2-kit.js';
-import { echoClient, grpc, unary, type EchoClient } from '../helpers/h2-grpc.js';
+import type { grpc} from '../helpers/h2-grpc.js';
+import { echoClient, unary, type EchoClient } from '../helpers/h2-grpc.js';
 
 // Each service answers with what it received, as JSON; /big is 64 KiB, /rewrite-body is text.
 const SERVICE = `
