@@ -11,8 +11,8 @@ import { engineCall } from '../e2e/harness.js';
 import { startLocald, tempHome, writeProjectDir, type LocaldProcess } from '../helpers/locald-cli.js';
 import { request, startUpstream, waitFor, type Upstream } from '../helpers/proxy-net.js';
 import { closeSession, connectH2c, curl, h2Request } from '../helpers/h2-kit.js';
-import type { grpc} from '../helpers/h2-grpc.js';
-import { echoClient, unary, type EchoClient } from '../helpers/h2-grpc.js';
+import { echoClient, unary, type EchoClient, type grpc } from '../helpers/h2-grpc.js';
+import WebSocket, { WebSocketServer } from 'ws';
 
 // Each service answers with what it received, as JSON; /big is 64 KiB, /rewrite-body is text.
 const SERVICE = `
@@ -98,6 +98,15 @@ match = "path:/unavailable"
 fail = 503
 
 [[rule]]
+match = "path:/ws-refused"
+mock = { status = 403, body = "no sockets today" }
+
+[[rule]]
+match = "path:/ws-moved"
+delay = "300ms"
+map = { url = "http://127.0.0.1:${elsewherePort}" }
+
+[[rule]]
 match = "path:/locald.test.Echo"
 mock = { status = 200, headers = { "grpc-status" = "7", "grpc-message" = "denied by a mock" } }
 `;
@@ -125,6 +134,7 @@ describe('rules on the data path (locald up, real clients)', () => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ service: 'elsewhere', url: req.url, headers: req.headers }));
     });
+    new WebSocketServer({ server: elsewhere.server }).on('connection', (socket, req) => socket.send(`elsewhere saw ${req.url}`));
     const dir = writeProjectDir(TOML, 'locald-rules-proxy-');
     writeFileSync(join(dir, 'service.js'), SERVICE);
     mkdirSync(join(dir, 'mocks'));
@@ -304,6 +314,34 @@ describe('rules on the data path (locald up, real clients)', () => {
     } finally {
       await engineCall(target, 'rules.remove', { project: 'rulz', id: added.id });
       await engineCall(target, 'rules.remove', { project: 'rulz', id: responseRule.id });
+    }
+  });
+
+  test('WebSocket (ws over HTTP/1.1): a mock refuses the upgrade with its status and body; a delayed map opens it elsewhere', async () => {
+    const refused = new WebSocket(`ws://127.0.0.1:${port}/ws-refused`, { headers: { host: HOST, accept: 'application/json' } });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      refused.on('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      refused.on('open', () => reject(new Error('the refused upgrade opened')));
+      refused.on('error', () => undefined);
+    });
+    assert.equal(answer.status, 403);
+    assert.match(answer.body, /no sockets today/);
+
+    const started = performance.now();
+    const moved = new WebSocket(`ws://127.0.0.1:${port}/ws-moved`, { headers: { host: HOST } });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        moved.once('message', (data: Buffer) => resolve(data.toString()));
+        moved.once('error', reject);
+      });
+      assert.equal(first, 'elsewhere saw /ws-moved');
+      assert.ok(performance.now() - started >= 300, 'the upgrade waited for the delay');
+    } finally {
+      moved.terminate();
     }
   });
 

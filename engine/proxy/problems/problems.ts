@@ -298,6 +298,17 @@ export function ruleFailProblem(project: ProjectState, ruleId: string, status: 5
   };
 }
 
+/** An upgrade a rule's mock refuses: the mock's status, its body as the detail. */
+export function refusedByRuleProblem(project: ProjectState, status: number, body: string): ProxyProblem {
+  return {
+    status: status >= 400 && status <= 599 ? status : 403,
+    code: 'rule-fail',
+    title: 'Upgrade refused by a rule',
+    detail: body === '' ? `A rule of project '${project.name}' refuses this upgrade.` : body,
+    extensions: { project: project.name },
+  };
+}
+
 /** A mock whose body could not be read (body_file missing or outside the project). */
 export function mockBodyProblem(project: ProjectState, ruleId: string, message: string): ProxyProblem {
   return {

@@ -48,6 +48,10 @@ export function rulesHooks(rules: ProxyRules): ExchangeHooks {
       const state = request.hookState as RuleState | undefined;
       return state === undefined ? undefined : atResponseHead(rules, request, head, state);
     },
+    beforeTunnel(request) {
+      if (!rules.active(request.target.project.name)) return undefined;
+      return beforeUpstream(rules, request);
+    },
     requestBody(request) {
       const state = request.hookState as RuleState | undefined;
       return state?.throttle != null ? new ThrottleTransform(state.throttle) : undefined;

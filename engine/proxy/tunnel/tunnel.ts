@@ -10,7 +10,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyContext } from '../context.js';
-import type { ProxyProblem } from '../problems/problems.js';
+import { refusedByRuleProblem, type ProxyProblem } from '../problems/problems.js';
+import type { RequestVerdict } from '../lifecycle/hooks.js';
+import { TunnelHookRequest } from './tunnel-hooks.js';
 import type { SentAnswer } from '../problems/render.js';
 import type { TunnelCapture } from './capture.js';
 import { tuneTunnelSocket } from './socket-tuning.js';
@@ -60,7 +62,48 @@ export interface TunnelClient {
  * target, path or headers), and then call `openTunnel` with the request it decided on.
  */
 export function runTunnel(ctx: ProxyContext, client: TunnelClient, request: UpgradeRequest, capture: TunnelCapture): void {
-  openTunnel(ctx, client, request, capture);
+  const hook = ctx.hooks?.beforeTunnel;
+  if (hook === undefined) {
+    openTunnel(ctx, client, request, capture);
+    return;
+  }
+  const hooked = new TunnelHookRequest(client, request, capture.recorder, client.socket !== null ? 'http/1.1' : 'h2');
+  applyTunnelVerdict(ctx, client, hooked, capture, hook(hooked));
+}
+
+/** Acts on a rule's verdict for an upgrade: refuse (a mock or a problem), reset, wait, or open it as decided. */
+function applyTunnelVerdict(ctx: ProxyContext, client: TunnelClient, hooked: TunnelHookRequest, capture: TunnelCapture, verdict: RequestVerdict): void {
+  if (client.isGone()) {
+    capture.clientGone(client.goneReason);
+    return;
+  }
+  if (verdict === undefined) {
+    openTunnel(ctx, client, hooked.request(), capture);
+    return;
+  }
+  switch (verdict.kind) {
+    case 'answer': {
+      const problem = refusedByRuleProblem(hooked.target.project, verdict.answer.status, verdict.answer.body.toString('utf8'));
+      capture.failed(problem, client.sendProblem(problem));
+      return;
+    }
+    case 'problem':
+      capture.failed(verdict.problem, client.sendProblem(verdict.problem));
+      return;
+    case 'reset':
+      client.breakOff();
+      capture.clientGone('reset by a rule');
+      return;
+    case 'delay':
+      setTimeout(() => applyTunnelVerdict(ctx, client, hooked, capture, verdict.then), verdict.ms).unref();
+      return;
+    case 'later':
+      verdict.verdict.then(
+        (next) => applyTunnelVerdict(ctx, client, hooked, capture, next),
+        () => client.breakOff(),
+      );
+      return;
+  }
 }
 
 /** Sends `request` to the service and carries the tunnel to its end. */
