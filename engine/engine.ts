@@ -125,7 +125,8 @@ export class Engine implements EngineApi, ProxyBackend {
       'traffic.body': (p) => {
         const which = (p as { which?: unknown }).which;
         if (which !== 'request' && which !== 'response') throw new EngineError('invalid_params', "'which' must be 'request' or 'response'");
-        return found(this.requireTraffic().body(requireId(p), which, (p as { decode?: unknown }).decode !== false), p);
+        const q = p as { decode?: unknown; original?: unknown };
+        return found(this.requireTraffic().body(requireId(p), which, q.decode !== false, q.original === true), p);
       },
       'traffic.pin': (p) => found(this.requireTraffic().pin(requireId(p), (p as { pinned?: unknown }).pinned === true), p),
       'traffic.clear': () => {

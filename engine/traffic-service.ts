@@ -6,7 +6,8 @@ import type { BodyContent, CaptureStats, ExchangeDetail, ExchangeSummary, Replay
 export interface TrafficService {
   list(limit?: number): ExchangeSummary[];
   get(id: number): ExchangeDetail | undefined;
-  body(id: number, which: 'request' | 'response', decode: boolean): BodyContent | undefined;
+  /** `original`: the body before a rule rewrote it, when one did (else the captured one). */
+  body(id: number, which: 'request' | 'response', decode: boolean, original?: boolean): BodyContent | undefined;
   pin(id: number, pinned: boolean): ExchangeSummary | undefined;
   /** Removes unpinned exchanges; returns how many. */
   clear(): number;

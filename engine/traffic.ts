@@ -15,7 +15,7 @@ export function createTrafficService(store: TrafficStore, proxyPort: () => numbe
   return {
     list: (limit) => store.list(limit),
     get: (id) => store.get(id),
-    body: (id, which, decode) => store.body(id, which, decode),
+    body: (id, which, decode, original) => store.body(id, which, decode, original === true),
     pin: (id, pinned) => store.pin(id, pinned),
     clear: () => store.clear(),
     toHar: (ids) => store.toHar(ids),

@@ -134,6 +134,8 @@ export class ExchangeRecord implements Evictable {
   ruleAction: RuleActionKind | null = null;
   pausedBy: string | null = null;
   rewrite: ExchangeRewrite | null = null;
+  /** Bodies before a rule rewrote them, capped like captured bodies. */
+  originalBodies: { request?: Buffer; response?: Buffer } | null = null;
 
   // The six header lists: the arrays as handed over while the exchange is live, then (once it
   // has finished) one packed string; see packHeaderLists for why.
@@ -400,6 +402,12 @@ export class ExchangeRecord implements Evictable {
       clientAddress: this.clientAddress,
       ...(this.rewrite !== null ? { rewrite: this.rewrite } : {}),
     };
+  }
+
+  keepOriginalBody(which: 'request' | 'response', body: Uint8Array): BodyInfo {
+    const kept = Buffer.from(body.subarray(0, this.maxBodyBytes));
+    this.originalBodies = { ...this.originalBodies, [which]: kept };
+    return { size: body.length, captured: kept.length, truncated: kept.length < body.length, dropped: false };
   }
 
   /** Content-Type of the request or response as captured. */

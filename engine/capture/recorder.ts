@@ -42,6 +42,8 @@ export interface ExchangeRecorder {
   abort(reason?: string): void;
   /** A rule acted: which one and what it did; `rewrite` merges into what was recorded before. */
   ruleActed(ruleId: string | null, ruleAction: RuleActionKind | null, rewrite: Partial<ExchangeRewrite>): void;
+  /** The body before a rule rewrote it (the captured one is what went on); traffic.body `original: true`. */
+  originalBody(which: 'request' | 'response', body: Uint8Array): void;
   /** A breakpoint holds the exchange (its id), or let it go (null). */
   pausedBy(id: string | null): void;
 }
@@ -82,6 +84,7 @@ export const NOOP_RECORDER: ExchangeRecorder = Object.freeze({
   fail: noop,
   abort: noop,
   ruleActed: noop,
+  originalBody: noop,
   pausedBy: noop,
 });
 
@@ -201,6 +204,12 @@ export class Recorder implements ExchangeRecorder {
     const applied = [...(r.rewrite?.applied ?? []), ...(rewrite.applied ?? [])];
     r.rewrite = { ...r.rewrite, ...rewrite, applied };
     this.host.touch(r);
+  }
+
+  originalBody(which: 'request' | 'response', body: Uint8Array): void {
+    if (this.record.evicted) return;
+    const info = this.record.keepOriginalBody(which, body);
+    this.ruleActed(null, null, which === 'request' ? { originalRequestBody: info } : { originalResponseBody: info });
   }
 
   pausedBy(id: string | null): void {

@@ -385,9 +385,11 @@ export class TrafficStore implements RecorderHost {
    * A captured body, undoing Content-Encoding when `decode` is true. If decoding fails the raw
    * bytes come back with `decodeError`. Undefined for an unknown id.
    */
-  body(id: number, which: 'request' | 'response', decode = true): BodyContent | undefined {
+  body(id: number, which: 'request' | 'response', decode = true, original = false): BodyContent | undefined {
     const record = this.records.get(id);
     if (record === undefined) return undefined;
+    const kept = original ? record.originalBodies?.[which] : undefined;
+    if (kept !== undefined) return { id, which, base64: kept.toString('base64'), contentType: record.contentTypeOf(which), decodedFrom: null, decodeError: null, size: kept.length, truncated: false };
     const body = which === 'request' ? record.requestBody : record.responseBody;
     const raw = body.bytes();
     let out = raw;

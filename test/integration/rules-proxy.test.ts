@@ -239,6 +239,17 @@ describe('rules on the data path (locald up, real clients)', () => {
     const body = await get('/rewrite-body', { 'content-type': 'text/plain' }, 'ping');
     assert.equal(body.text, 'hello rules, got pong');
     assert.equal(body.headers['content-length'], String(Buffer.byteLength('hello rules, got pong')));
+    const rewritten = await captured('/rewrite-body');
+    const rewrittenDetail = await engineCall(target, 'traffic.get', { id: rewritten.id });
+    assert.equal(rewrittenDetail.rewrite?.originalResponseBody?.size, Buffer.byteLength('hello world, got pong'));
+    const sent = await engineCall(target, 'traffic.body', { id: rewritten.id, which: 'response' });
+    const before = await engineCall(target, 'traffic.body', { id: rewritten.id, which: 'response', original: true });
+    assert.equal(Buffer.from(sent.base64, 'base64').toString(), 'hello rules, got pong');
+    assert.equal(Buffer.from(before.base64, 'base64').toString(), 'hello world, got pong');
+    const requestBefore = await engineCall(target, 'traffic.body', { id: rewritten.id, which: 'request', original: true });
+    const requestSent = await engineCall(target, 'traffic.body', { id: rewritten.id, which: 'request' });
+    assert.equal(Buffer.from(requestBefore.base64, 'base64').toString(), 'ping');
+    assert.equal(Buffer.from(requestSent.base64, 'base64').toString(), 'pong');
   });
 
   test('delay: before the request and before the response head, at least the configured latency', async () => {

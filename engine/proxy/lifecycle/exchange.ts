@@ -144,10 +144,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     const body = this.client.body;
     if (body === null) return Promise.resolve(null);
     return collectBody(body, limit).then((whole) => {
-      if (whole !== null) {
-        this.recorder.requestChunk(whole);
-        this.bodyOverride = whole;
-      }
+      if (whole !== null) this.bodyOverride = whole;
       return whole;
     });
   }
@@ -237,6 +234,8 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   /** The service's side is ready for the request body: relay it (capture sees each chunk). */
   sendBody(sink: Writable): void {
     if (this.bodyOverride !== null) {
+      // Capture keeps the body as it went on (a rule's original: recorder.originalBody).
+      if (this.bodyOverride.length > 0) this.recorder.requestChunk(this.bodyOverride);
       sink.end(this.bodyOverride);
       return;
     }

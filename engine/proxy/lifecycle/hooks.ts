@@ -2,9 +2,8 @@
 // plugs into the lifecycle. Nothing here acts on its own: without `ProxyContext.hooks` the
 // lifecycle pays one `undefined` check per hook point. See README.md for what each point may do.
 import type { Transform } from 'node:stream';
-import type { ExchangeKind } from '../../../shared/traffic.js';
+import type { ClientProtocol, ExchangeKind } from '../../../shared/traffic.js';
 import type { ExchangeRecorder } from '../../capture/index.js';
-import type { ArrivedRequest } from './capture.js';
 import type { ProxyProblem } from '../problems/problems.js';
 import type { UpstreamTarget } from '../target.js';
 import type { ResponseHead } from '../upstream/side.js';
@@ -44,6 +43,15 @@ export type ResponseVerdict =
   /** Send the (possibly edited) head with this body instead of the service's (Content-Length fixed). */
   | { kind: 'body'; body: Buffer };
 
+/** The request as it arrived (capture's ArrivedRequest has these; declared here so hooks.ts imports no module that imports context.ts). */
+export interface HookArrived {
+  clientProtocol: ClientProtocol;
+  method: string;
+  host: string;
+  url: string;
+  rawHeaders: readonly string[];
+}
+
 /** The request as a hook sees it: the head may be edited in place, the target replaced. */
 export interface HookRequest {
   readonly method: string;
@@ -58,12 +66,12 @@ export interface HookRequest {
   /** gRPC over HTTP/2 (no response deadline; a mock answers with grpc-status). */
   readonly streamingCall: boolean;
   /** The request as it arrived (built on each call: only for exchanges a rule looks at). */
-  arrived(): ArrivedRequest;
+  arrived(): HookArrived;
   /** The method sent upstream; a hook may change it (a breakpoint's edit). */
   setMethod(method: string): void;
   /** Aborts when the client goes away before the exchange ends (made on first use). */
   clientGoneSignal(): AbortSignal;
-  /** The request body, read whole (capture sees it; it is what goes upstream unless replaced); null when it has none or is over `limit` (then it is sent as it comes). */
+  /** The request body, read whole (it is what goes upstream unless replaced; capture records what goes upstream); null when it has none or is over `limit` (then it is sent as it comes). */
   readBody(limit: number): Promise<Buffer | null>;
   /** Send this body instead of the client's (the hook fixes Content-Length). */
   replaceBody(body: Buffer): void;

@@ -143,6 +143,7 @@ async function requestLater(rules: ProxyRules, request: HookRequest, decision: R
       const list = headerPairs(flatten(request));
       const rewritten = rewriteBody(body, headerValue(list, 'content-type'), headerValue(list, 'content-encoding'), decision.replaceRequestBody);
       if (rewritten.changed) {
+        request.recorder.originalBody('request', body);
         request.replaceBody(rewritten.body);
         setContentLength(request, rewritten.body.length);
       }
@@ -295,6 +296,7 @@ function atResponseHead(rules: ProxyRules, request: HookRequest, head: ResponseH
               const rewritten = rewriteBody(body, headerValue(list, 'content-type'), headerValue(list, 'content-encoding'), replace);
               if (rewritten.changed) out = rewritten.body;
             }
+            if (out !== body) request.recorder.originalBody('response', body);
             return breakpoint === null ? { kind: 'body', body: out } : { kind: 'later', verdict: pauseResponse(rules, request, head, breakpoint, out) };
           },
         };
@@ -332,7 +334,9 @@ async function pauseResponse(rules: ProxyRules, request: HookRequest, head: Resp
         head.statusMessage = undefined;
       }
       if (edits?.headers !== undefined) head.fields = edits.headers.flat();
-      return { kind: 'body', body: edits?.body !== undefined ? Buffer.from(edits.body, 'base64') : body };
+      if (edits?.body === undefined) return { kind: 'body', body };
+      request.recorder.originalBody('response', body);
+      return { kind: 'body', body: Buffer.from(edits.body, 'base64') };
     }
   }
 }

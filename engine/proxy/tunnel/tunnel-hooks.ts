@@ -3,11 +3,17 @@
 // WebSocket too. An upgrade has no body to read or replace and no response to throttle.
 import type { ClientProtocol, ExchangeKind } from '../../../shared/traffic.js';
 import type { ExchangeRecorder } from '../../capture/index.js';
-import type { ArrivedRequest } from '../lifecycle/capture.js';
-import type { HookRequest } from '../lifecycle/hooks.js';
+import type { HookArrived, HookRequest } from '../lifecycle/hooks.js';
 import type { UpstreamTarget } from '../target.js';
-import type { TunnelClient } from './tunnel.js';
+import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upstream-upgrade.js';
+
+/** What the hook request needs of tunnel.ts's TunnelClient (declared here: no import loop). */
+interface HookedClient {
+  readonly duplex: Duplex;
+  isGone(): boolean;
+  breakOff(): void;
+}
 
 export class TunnelHookRequest implements HookRequest {
   readonly kind: ExchangeKind = 'websocket';
@@ -20,7 +26,7 @@ export class TunnelHookRequest implements HookRequest {
   private gone: AbortController | null = null;
 
   constructor(
-    private readonly client: TunnelClient,
+    private readonly client: HookedClient,
     request: UpgradeRequest,
     readonly recorder: ExchangeRecorder,
     private readonly clientProtocol: ClientProtocol,
@@ -34,10 +40,10 @@ export class TunnelHookRequest implements HookRequest {
     return this.recorder.id;
   }
 
-  arrived(): ArrivedRequest {
+  arrived(): HookArrived {
     let host = '';
     for (let i = 0; i < this.headers.length; i += 2) if ((this.headers[i] as string).toLowerCase() === 'host') host = this.headers[i + 1] as string;
-    return { clientProtocol: this.clientProtocol, method: this.method, host, url: this.target.path, rawHeaders: this.headers, clientAddress: null };
+    return { clientProtocol: this.clientProtocol, method: this.method, host, url: this.target.path, rawHeaders: this.headers };
   }
 
   setMethod(method: string): void {
