@@ -22,6 +22,7 @@ require('node:http').createServer((q, s) => {
   q.on('data', (c) => chunks.push(c));
   q.on('end', () => {
     if (q.url.startsWith('/big') || q.url.startsWith('/cut')) { s.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 65536 }); s.end(Buffer.alloc(65536, 97)); return; }
+    if (q.url.startsWith('/upload')) { s.end(String(Buffer.concat(chunks).length)); return; }
     if (q.url.startsWith('/rewrite-body')) { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('hello world, got ' + Buffer.concat(chunks).toString()); return; }
     s.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'hidden' });
     s.end(JSON.stringify({ service: name, method: q.method, url: q.url, headers: q.headers, body: Buffer.concat(chunks).toString() }));
@@ -84,6 +85,10 @@ response_delay = "300ms"
 [[rule]]
 match = "path:/big"
 throttle = "64kb/s"
+
+[[rule]]
+match = "path:/upload-slow"
+throttle = "32kb/s"
 
 [[rule]]
 match = "path:/reset"
@@ -269,6 +274,14 @@ describe('rules on the data path (locald up, real clients)', () => {
     assert.ok(took >= 800, `took ${Math.round(took)} ms`);
   });
 
+  test('throttle on the request body: 32 KiB at 32 KiB/s reaches the service whole after at least 0.8 s', async () => {
+    const started = performance.now();
+    const r = await get('/upload-slow', { 'content-type': 'application/octet-stream' }, 'x'.repeat(32 * 1024));
+    const took = performance.now() - started;
+    assert.equal(r.text, String(32 * 1024));
+    assert.ok(took >= 800, `took ${Math.round(took)} ms`);
+  });
+
   test('fail: reset, close after 1 KiB, an explained 503', async () => {
     await assert.rejects(get('/reset'), /socket hang up|ECONNRESET/);
     const cut = await curl(['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/cut`]);
@@ -279,6 +292,18 @@ describe('rules on the data path (locald up, real clients)', () => {
     assert.match(unavailable.text, /rule-fail/);
     const h2 = await curl(['-k', '--http2', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/unavailable`]);
     assert.equal(h2.stdout, '503');
+    const h2Reset = await curl(['-k', '--http2', '-o', '/dev/null', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/reset`]);
+    assert.notEqual(h2Reset.code, 0, 'curl over HTTP/2 sees the stream reset');
+    const h2Cut = await curl(['-k', '--http2', '-o', '/dev/null', '-w', '%{size_download}', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/cut`]);
+    assert.notEqual(h2Cut.code, 0, 'curl over HTTP/2 sees the stream reset after the first KiB');
+    assert.equal(h2Cut.stdout, '1024');
+  });
+
+  test('gRPC-Web: a mock answers with grpc-status in the head (Node over HTTP/1.1)', async () => {
+    const r = await request(port, { host: HOST, path: '/locald.test.Echo/Unary', method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: Buffer.from([0, 0, 0, 0, 0]) });
+    assert.equal(r.status, 200);
+    const status = r.headers['grpc-status'] ?? r.trailers['grpc-status'] ?? /grpc-status:\s*(\d+)/.exec(r.text)?.[1];
+    assert.equal(status, '7');
   });
 
   test('gRPC: a mock answers with its grpc-status and message (grpc-js over h2c)', async () => {
