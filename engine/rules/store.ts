@@ -188,6 +188,12 @@ export class RulesService {
     return p !== undefined && p.compiled !== NO_RULES;
   }
 
+  /** Whether any enabled rule of the project matches on the response (status:, …): only then is forResponse worth a view. */
+  hasResponseRules(project: string): boolean {
+    const p = this.projects.get(project.toLowerCase());
+    return p !== undefined && p.compiled.response.length > 0;
+  }
+
   /** The data path's question before forwarding. With no rules it costs one map look-up. */
   forRequest(project: string, view: RequestView): RequestDecision {
     const p = this.projects.get(project.toLowerCase());

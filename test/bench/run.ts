@@ -31,6 +31,7 @@ import {
   type Target,
   type TargetId,
 } from './targets.js';
+import { rulesCost } from './rules-cost.js';
 import { WORKLOADS, h2, idleWebSockets, latencyAt1k, sse, streams, wrk64k, wrkPost, wrkSmall, wsEcho, type Sizes, type WorkloadId } from './workloads.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--write-docs]`;
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   let portless: PortlessInstall | null = null;
   let profile: ProfileSummary | PerfSummary | null = null;
   const sel = opts.only;
-  const needPeers = [...sel].some((w) => w !== 'profile');
+  const needPeers = [...sel].some((w) => w !== 'profile' && w !== 'rules');
 
   try {
     if (needPeers) {
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
+  if (sel.has('rules')) notes.push(...(await rulesCost({ seconds: opts.sizes.seconds, throttleBytes: opts.quick ? 64 * 2 ** 20 : 2 ** 30 })));
   const report = renderReport(opts, results, unavailable, notes, profile, portless, Math.round((Date.now() - started) / 1000), fdLimit);
   console.log(report);
   if (opts.writeDocs) {

@@ -8,7 +8,7 @@ import type { MapAction, MockAction } from '../../../shared/rules.js';
 import type { HeaderList } from '../../../shared/traffic.js';
 import type { BreakpointResolution, BreakpointRegistry } from '../../rules/breakpoints.js';
 import { CloseAfterTransform } from '../../rules/close-after.js';
-import type { RequestDecision, ResponseDecision } from '../../rules/evaluate.js';
+import { NO_RESPONSE_DECISION, type RequestDecision, type ResponseDecision } from '../../rules/evaluate.js';
 import { mockBody } from '../../rules/mock-body.js';
 import { applyHeaderEdits, hasHeaderEdits, MAX_REPLACE_BODY_BYTES, replaceText, rewriteBody } from '../../rules/rewrite.js';
 import type { RequestView, ResponseView } from '../../rules/rule-filter.js';
@@ -22,6 +22,7 @@ import type { ResponseHead } from '../upstream/side.js';
 /** What the proxy needs of the engine's RulesService. */
 export interface ProxyRules {
   active(project: string): boolean;
+  hasResponseRules(project: string): boolean;
   forRequest(project: string, view: RequestView): RequestDecision;
   forResponse(project: string, view: ResponseView): ResponseDecision;
   projectDir(project: string): string;
@@ -36,6 +37,8 @@ interface RuleState {
   throttle: number | null;
   /** Close the client's side after this many response bytes. */
   closeAfter: number | null;
+  /** The project has rules that match on the response. */
+  responseRules: boolean;
 }
 
 export function rulesHooks(rules: ProxyRules): ExchangeHooks {
@@ -85,7 +88,9 @@ function requestView(request: HookRequest): RequestView {
 function beforeUpstream(rules: ProxyRules, request: HookRequest): RequestVerdict {
   const view = requestView(request);
   const decision = rules.forRequest(view.project, view);
-  const state: RuleState = { view, decision, throttle: decision.throttle, closeAfter: null };
+  // Nothing matched and nothing can match later: the rest of the exchange goes as without rules.
+  if (decision.none && !rules.hasResponseRules(view.project)) return undefined;
+  const state: RuleState = { view, decision, throttle: decision.throttle, closeAfter: null, responseRules: rules.hasResponseRules(view.project) };
   request.hookState = state;
   if (decision.none) return undefined;
   request.recorder.ruleActed(decision.ruleId, decision.ruleAction, { applied: decision.applied });
@@ -262,9 +267,7 @@ function requestResolution(request: HookRequest, resolution: BreakpointResolutio
 
 function atResponseHead(rules: ProxyRules, request: HookRequest, head: ResponseHead, state: RuleState): ResponseVerdict {
   const fields = headerPairs(head.fields);
-  const length = headerValue(fields, 'content-length');
-  const view: ResponseView = { ...state.view, status: head.status, contentType: headerValue(fields, 'content-type'), ...(length !== null ? { responseSize: Number(length) } : {}) };
-  const r = rules.forResponse(view.project, view);
+  const r = state.responseRules ? rules.forResponse(state.view.project, responseView(state.view, head.status, fields)) : NO_RESPONSE_DECISION;
   const d = state.decision;
   if (!r.none) request.recorder.ruleActed(r.ruleId, r.ruleAction, { applied: r.applied });
   if (r.fail !== null) {
@@ -302,6 +305,11 @@ function atResponseHead(rules: ProxyRules, request: HookRequest, head: ResponseH
         };
   if (delay <= 0) return next;
   return { kind: 'later', verdict: sleep(delay, next, { signal: request.clientGoneSignal(), ref: false }).catch((): ResponseVerdict => ({ kind: 'reset' })) };
+}
+
+function responseView(view: RequestView, status: number, fields: HeaderList): ResponseView {
+  const length = headerValue(fields, 'content-length');
+  return { ...view, status, contentType: headerValue(fields, 'content-type'), ...(length !== null ? { responseSize: Number(length) } : {}) };
 }
 
 async function pauseResponse(rules: ProxyRules, request: HookRequest, head: ResponseHead, ruleId: string, body: Buffer): Promise<ResponseVerdict> {
