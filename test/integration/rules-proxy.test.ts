@@ -353,6 +353,33 @@ describe('rules on the data path (locald up, real clients)', () => {
     }
   });
 
+  test('breakpoints over HTTP/2: answer with a fixed response, abort as a reset; a client that leaves releases the pause', async () => {
+    const rule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/bp-h2', breakpoint: 'request' } });
+    const pausedNow = async (): Promise<{ id: string; exchangeId: number | null }[]> => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).filter((p) => p.ruleId === rule.id);
+    const h2url = `https://${HOST}:${port}/bp-h2`;
+    const h2args = ['-k', '--http2', '--resolve', `${HOST}:${port}:127.0.0.1`];
+    try {
+      const answered = curl([...h2args, '-i', h2url]);
+      const first = await waitFor(async () => (await pausedNow())[0], 'the HTTP/2 request to pause');
+      await engineCall(target, 'breakpoints.answer', { id: first.id, response: { status: 451, headers: [['content-type', 'text/plain']], body: Buffer.from('answered at the breakpoint').toString('base64') } });
+      const a = await answered;
+      assert.match(a.stdout, /^HTTP\/2 451/);
+      assert.match(a.stdout, /answered at the breakpoint$/);
+
+      const aborted = curl([...h2args, '-o', '/dev/null', h2url]);
+      const second = await waitFor(async () => (await pausedNow())[0], 'the second request to pause');
+      await engineCall(target, 'breakpoints.abort', { id: second.id });
+      assert.notEqual((await aborted).code, 0, 'curl sees the stream reset');
+
+      const leaving = curl([...h2args, '--max-time', '1', '-o', '/dev/null', h2url], 1000);
+      await waitFor(async () => (await pausedNow())[0], 'the third request to pause');
+      await leaving;
+      await waitFor(async () => ((await pausedNow()).length === 0 ? true : undefined), 'the pause to be released when curl gave up');
+    } finally {
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: rule.id });
+    }
+  });
+
   test('WebSocket (ws over HTTP/1.1): a mock refuses the upgrade with its status and body; a delayed map opens it elsewhere', async () => {
     const refused = new WebSocket(`ws://127.0.0.1:${port}/ws-refused`, { headers: { host: HOST, accept: 'application/json' } });
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
