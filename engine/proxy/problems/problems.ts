@@ -1,5 +1,5 @@
 // Why a request could not be proxied, as data. Pure: built from engine state, rendered by
-// error-pages.ts as HTML for browsers and RFC 9457 problem+json for everything else.
+// render.ts as HTML for browsers and RFC 9457 problem+json for everything else.
 import type { RouteConfig } from '../../../shared/config.js';
 import { DASHBOARD_HOST } from '../../../shared/defaults.js';
 import type { LogLine, ProjectState, ServiceState } from '../../../shared/state.js';
