@@ -5,12 +5,13 @@
 
 export const FAN_OUT = 8;
 
-export type PageloadVariant = 'direct' | 'locald-h1' | 'locald-h2' | 'caddy-h1' | 'caddy-h2';
+export type PageloadVariant = 'direct' | 'locald-h1' | 'locald-h2' | 'locald-nocapture-h1' | 'caddy-h1' | 'caddy-h2';
 
 export const VARIANT_LABELS: Record<PageloadVariant, string> = {
   direct: 'Vite direct, HTTP/1.1',
   'locald-h1': 'locald, HTTP/1.1',
   'locald-h2': 'locald, HTTP/2 (TLS)',
+  'locald-nocapture-h1': 'locald with capture off, HTTP/1.1 (own Vite)',
   'caddy-h1': 'Caddy, HTTP/1.1',
   'caddy-h2': 'Caddy, HTTP/2 (TLS)',
 };
@@ -22,6 +23,8 @@ export interface LoadSample {
   doneMs: number;
   /** ALPN of the page's connection: http/1.1 or h2. */
   protocol: string;
+  /** CPU time (user + system, all threads) the proxy process used during the load; NaN for direct. */
+  proxyCpuMs: number;
 }
 
 export interface PageloadResult {
@@ -30,6 +33,9 @@ export interface PageloadResult {
   loads: number;
   modules: number;
   localdPid: number;
+  /** The machine's 1-minute load average when the measured loads began and ended. */
+  loadAverage: [number, number];
+  cores: number;
 }
 
 

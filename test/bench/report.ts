@@ -2,7 +2,7 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { PerfSummary } from './perf-profile.js';
 import { markdownTable, median } from './lib.js';
-import { VARIANT_LABELS, type PageloadResult, type PageloadVariant } from './pageload-app.js';
+import { VARIANT_LABELS, type LoadSample, type PageloadResult, type PageloadVariant } from './pageload-app.js';
 import { TARGET_LABELS, type TargetId } from './targets.js';
 import type { Sizes } from './workloads.js';
 
@@ -226,17 +226,21 @@ export function perfSection(p: PerfSummary, seconds: number): string {
 export function pageloadTable(r: PageloadResult): string {
   const direct = pageloadMedians(r, 'direct');
   const body = (Object.keys(VARIANT_LABELS) as PageloadVariant[]).map((v) => {
-    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', r.unavailable.get(v) ?? ''];
+    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', '', r.unavailable.get(v) ?? ''];
     const m = pageloadMedians(r, v);
     const protocols = [...new Set((r.samples.get(v) ?? []).map((s) => s.protocol))].join(', ');
-    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), String(m.count), protocols];
+    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), fmt(m.proxyCpuMs), String(m.count), protocols];
   });
-  return markdownTable(['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'loads', 'protocol seen'], body);
+  return markdownTable(
+    ['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'proxy CPU per load, ms', 'loads', 'protocol seen'],
+    body,
+  );
 }
 
-export function pageloadMedians(r: PageloadResult, v: PageloadVariant): { doneMs: number; loadMs: number; count: number } {
+export function pageloadMedians(r: PageloadResult, v: PageloadVariant): { doneMs: number; loadMs: number; proxyCpuMs: number; count: number } {
   const samples = r.samples.get(v) ?? [];
-  return { doneMs: median(samples.map((s) => s.doneMs)), loadMs: median(samples.map((s) => s.loadMs)), count: samples.length };
+  const of = (pick: (s: LoadSample) => number): number => median(samples.map(pick));
+  return { doneMs: of((s) => s.doneMs), loadMs: of((s) => s.loadMs), proxyCpuMs: of((s) => s.proxyCpuMs), count: samples.length };
 }
 
 /** Issue 13's page-load targets, judged on the later of the two moments (every module has run). */
@@ -257,7 +261,7 @@ export function pageloadChecks(r: PageloadResult): Check[] {
 
 export function pageloadSection(r: PageloadResult): string {
   return [
-    `A Vite dev server (this repo's Vite, dev mode) serving a generated app of ${r.modules.toLocaleString('en-US')} ES modules (a tree, 8 imports per module, 5 levels), loaded in headless Chromium (\`/usr/bin/chromium\`) in a fresh browser context per load after one warm-up load per variant; variants interleaved, medians of ${r.loads} loads. "All modules run" is \`performance.now()\` at the entry module's last line; "load event" is the navigation entry's \`loadEventStart\`. One Vite process serves every variant (it is locald's service; direct and Caddy use its port). TLS variants run in a context with \`ignoreHTTPSErrors\` (locald's CA and Caddy's self-signed certificate are not in Chromium's store); TLS and ALPN are negotiated as usual.`,
+    `A Vite dev server (this repo's Vite, dev mode) serving a generated app of ${r.modules.toLocaleString('en-US')} ES modules (a tree, 8 imports per module, 5 levels), loaded in headless Chromium (\`/usr/bin/chromium\`) in a fresh browser context per load after one warm-up load per variant; variants interleaved, medians of ${r.loads} loads. "All modules run" is \`performance.now()\` at the entry module's last line; "load event" is the navigation entry's \`loadEventStart\`. One Vite process serves every variant (it is locald's service; direct and Caddy use its port). TLS variants run in a context with \`ignoreHTTPSErrors\` (locald's CA and Caddy's self-signed certificate are not in Chromium's store); TLS and ALPN are negotiated as usual. "Proxy CPU" is the proxy process's user + system time during the load (all threads). Machine load average (1 min) at the start and end of the measured loads: ${r.loadAverage.map((l) => l.toFixed(1)).join(' and ')} on ${r.cores} cores.`,
     '',
     pageloadTable(r),
     '',
