@@ -5,13 +5,14 @@
 
 export const FAN_OUT = 8;
 
-export type PageloadVariant = 'direct' | 'locald-h1' | 'locald-h2' | 'locald-nocapture-h1' | 'caddy-h1' | 'caddy-h2';
+export type PageloadVariant = 'direct' | 'locald-h1' | 'locald-h2' | 'locald-nocapture-h1' | 'node-h1' | 'caddy-h1' | 'caddy-h2';
 
 export const VARIANT_LABELS: Record<PageloadVariant, string> = {
   direct: 'Vite direct, HTTP/1.1',
   'locald-h1': 'locald, HTTP/1.1',
   'locald-h2': 'locald, HTTP/2 (TLS)',
   'locald-nocapture-h1': 'locald with capture off, HTTP/1.1 (own Vite)',
+  'node-h1': 'plain Node proxy, HTTP/1.1',
   'caddy-h1': 'Caddy, HTTP/1.1',
   'caddy-h2': 'Caddy, HTTP/2 (TLS)',
 };

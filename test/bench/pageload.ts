@@ -10,7 +10,7 @@ import { pageloadCaddyfile, viteLocaldToml } from './configs.js';
 import { freePort } from './lib.js';
 import { accepts, readCpuMs, sleep, startProcess, stopChild, type Started } from './procs.js';
 import { VARIANT_LABELS, pageloadApp, type LoadSample, type PageloadResult, type PageloadVariant } from './pageload-app.js';
-import { REPO, installed, makeCert } from './targets.js';
+import { REPO, installed, makeCert, peerScript } from './targets.js';
 
 export interface PageloadOptions {
   work: string;
@@ -83,8 +83,10 @@ async function startServers(opts: PageloadOptions, unavailable: Map<PageloadVari
   const dir = join(opts.work, 'pageload');
   const localds: Started[] = [];
   let caddy: Started | null = null;
+  let plainNode: Started | null = null;
   const stop = async (): Promise<void> => {
     if (caddy !== null) await stopChild(caddy.child, 'SIGTERM', 5000);
+    if (plainNode !== null) await stopChild(plainNode.child, 'SIGTERM', 5000);
     // SIGINT: locald stops Vite (its service) and exits normally, which is when --cpu-prof writes.
     await Promise.all(localds.map((l) => stopChild(l.child, 'SIGINT', 15_000)));
   };
@@ -107,6 +109,16 @@ async function startServers(opts: PageloadOptions, unavailable: Map<PageloadVari
       const off = await startLocaldWithVite(opts, join(dir, 'capture-off'), false, (s) => localds.push(s));
       variants.set('locald-nocapture-h1', `http://bench.localhost:${off.port}/`);
       proxyPids.set('locald-nocapture-h1', pidOf(off.started));
+    }
+    if (opts.only === undefined || opts.only.includes('node-h1')) {
+      // The smallest node:http proxy (no routing, headers or capture): what node:http itself costs.
+      const nodePort = await freePort();
+      plainNode = await startProcess('plain node proxy (page load)', process.execPath, [peerScript('plain-node-proxy.mjs')], {
+        env: { PORT: String(nodePort), TARGET_PORT: String(vitePort) },
+        readyText: 'proxy ready',
+      });
+      variants.set('node-h1', `http://bench.localhost:${nodePort}/`);
+      proxyPids.set('node-h1', pidOf(plainNode));
     }
     if (installed('caddy')) {
       const caddyDir = join(dir, 'caddy');
