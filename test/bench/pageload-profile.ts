@@ -2,14 +2,14 @@
 // profiled with Linux `perf` (CPU of every thread, kernel included; JavaScript named through
 // --perf-basic-prof) when it works, else `node --cpu-prof` (main thread, wall-clock samples).
 //   npx tsx test/bench/pageload-profile.ts [locald-h1|locald-h2] [loads]
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summariseProfile, type CpuProfile } from './cpu-profile.js';
 import type { PageloadVariant } from './pageload-app.js';
 import { pageLoad } from './pageload.js';
-import { perfWorks, summarisePerfReport } from './perf-profile.js';
+import { perfReport, perfWorks, summarisePerfReport } from './perf-profile.js';
 import { installCleanup, stopAll, track } from './procs.js';
 import { pageloadTable, perfSection, profileSection } from './report.js';
 
@@ -47,11 +47,7 @@ async function main(): Promise<void> {
     if (usePerf) {
       const rec = recording as ChildProcess | null;
       if (rec !== null && rec.exitCode === null) await new Promise((resolve) => rec.once('exit', resolve));
-      const report = execFileSync('perf', ['report', '-i', perfData, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
-        encoding: 'utf8',
-        maxBuffer: 256 * 2 ** 20,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const report = perfReport(perfData);
       rmSync(`/tmp/perf-${localdPid}.map`, { force: true });
       console.log(perfSection(summarisePerfReport(report, 25), 0).split('\n').slice(2).join('\n'));
       return;

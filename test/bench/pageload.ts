@@ -10,7 +10,7 @@ import { pageloadCaddyfile, viteLocaldToml } from './configs.js';
 import { freePort } from './lib.js';
 import { accepts, readCpuMs, sleep, startProcess, stopChild, type Started } from './procs.js';
 import { VARIANT_LABELS, pageloadApp, type LoadSample, type PageloadResult, type PageloadVariant } from './pageload-app.js';
-import { REPO, installed, makeCert, peerScript } from './targets.js';
+import { REPO, installed, makeCert, peerScript, runCaddy } from './targets.js';
 
 export interface PageloadOptions {
   work: string;
@@ -127,8 +127,7 @@ async function startServers(opts: PageloadOptions, unavailable: Map<PageloadVari
       const tlsPort = await freePort();
       const config = join(caddyDir, 'Caddyfile');
       writeFileSync(config, pageloadCaddyfile({ httpPort, tlsPort, upstreamPort: vitePort, ...makeCert(opts.work) }));
-      const env = { HOME: caddyDir, XDG_DATA_HOME: join(caddyDir, 'data'), XDG_CONFIG_HOME: join(caddyDir, 'config') };
-      caddy = await startProcess('caddy (page load)', 'caddy', ['run', '--config', config, '--adapter', 'caddyfile'], { env, readyPort: httpPort });
+      caddy = await runCaddy('caddy (page load)', caddyDir, config, httpPort);
       variants.set('caddy-h1', `http://bench.localhost:${httpPort}/`);
       variants.set('caddy-h2', `https://bench.localhost:${tlsPort}/`);
       proxyPids.set('caddy-h1', pidOf(caddy));

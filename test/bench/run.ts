@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summariseProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
-import { perfWorks, summarisePerfReport, type PerfSummary } from './perf-profile.js';
+import { perfReport, perfWorks, summarisePerfReport, type PerfSummary } from './perf-profile.js';
 import { machineLine, runWrk, toolVersion } from './lib.js';
 import { installCleanup, raiseFdLimit, sleep, stopAll } from './procs.js';
 import { checkTargets, pageloadSection, perfSection, record, profileSection, resultsTable, targetsTable, type Results } from './report.js';
@@ -311,11 +311,7 @@ async function perfProfileLocald(work: string, seconds: number): Promise<PerfSum
   } finally {
     await t.stop();
   }
-  const report = execFileSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 2 ** 20,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const report = perfReport(data);
   rmSync(`/tmp/perf-${t.pid}.map`, { force: true });
   return summarisePerfReport(report, 20);
 }
