@@ -3,6 +3,7 @@ import { canReplay } from '../model/replay.js';
 import type { ExchangeDetail } from '../../../shared/traffic.js';
 import { absoluteUrl, formatBytes, formatDuration, statusText, statusTone } from '../format/format.js';
 import { copyRequest, exportHar, resend, setPinned } from '../store/commands.js';
+import { ruleFromExchange } from '../store/rule-commands.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 import { ExchangeDroppedError } from '../store/exchange-dropped.js';
 import { fetchDetail } from '../store/traffic-source.js';
@@ -143,6 +144,9 @@ function ExchangeDetails({ id }: { id: number }) {
                   Resend
                 </button>
               )}
+              <button type="button" onClick={() => void ruleFromExchange(id)} title="Open the rule editor on a mock of this exchange (also: right-click a row)">
+                Make a rule
+              </button>
               <button type="button" onClick={() => void setPinned(id, !head.pinned)}>
                 {head.pinned ? 'Unpin' : 'Pin'}
               </button>

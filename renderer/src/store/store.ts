@@ -14,9 +14,12 @@ import { LogBuffer } from '../model/log-buffer.js';
 import { nearestExchange, offsetText } from '../model/log-view.js';
 import { formatClock } from '../format/format.js';
 import { TrafficModel } from '../model/traffic-model.js';
+import { emptyDraft, type RuleDraft } from '../rules/rule-draft.js';
+import type { PausedExchange, Rule } from '../../../shared/rules.js';
+import { ruleToDraft, type FieldError } from '../rules/rule-wire.js';
 import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type TrafficUpdate } from '../model/traffic-updates.js';
 
-export type Tab = 'traffic' | 'logs' | 'projects';
+export type Tab = 'traffic' | 'rules' | 'paused' | 'logs' | 'projects';
 
 /** What the Logs tab shows; in the store so a jump from an exchange can set it. */
 export interface LogViewState {
@@ -35,6 +38,16 @@ export interface ImportedSession {
   name: string;
   errors: string[];
   byId: Map<number, ImportedExchange>;
+}
+
+/** The rule editor: a new rule (ruleId null) or an edit, with the engine's errors of the last save. */
+export interface RuleEditorState {
+  /** Changes when the editor opens on something else, so the form starts over. */
+  key: number;
+  ruleId: string | null;
+  draft: RuleDraft;
+  errors: FieldError[];
+  saving: boolean;
 }
 
 export interface UiState {
@@ -64,6 +77,15 @@ export interface UiState {
   /** Bumped to make the traffic list scroll the selected row into view (a jump from a log line). */
   revealSelected: number;
   notice: { text: string; tone: 'info' | 'error' } | null;
+  /** The project the Rules view shows; null: the first. */
+  rulesProject: string | null;
+  /** Its rules in order (first match wins). */
+  rules: Rule[];
+  /** Located problems of the project's locald.rules.toml. */
+  rulesProblems: string[];
+  ruleEditor: RuleEditorState | null;
+  /** Exchanges held by breakpoints, oldest first. */
+  paused: PausedExchange[];
 }
 
 export const useUi = create<UiState>(() => ({
@@ -90,7 +112,14 @@ export const useUi = create<UiState>(() => ({
   logView: INITIAL_LOG_VIEW,
   revealSelected: 0,
   notice: null,
+  rulesProject: null,
+  rules: [],
+  rulesProblems: [],
+  ruleEditor: null,
+  paused: [],
 }));
+
+let editorKey = 0;
 
 const get = useUi.getState;
 const set = useUi.setState;
@@ -245,6 +274,35 @@ export const actions = {
     if (hidden) actions.setFilter('');
     set((s) => ({ tab: 'traffic', follow: false, selectedId: near.id, detailOpen: true, editorFor: null, revealSelected: s.revealSelected + 1 }));
     actions.notify(`#${near.id} started ${offsetText(line.time, near.start)} the log line at ${formatClock(line.time)}${hidden ? ' (filter cleared to show it)' : ''}.`);
+  },
+  setRulesProject(project: string): void {
+    if (project !== get().rulesProject) set({ rulesProject: project, rules: [], rulesProblems: [], ruleEditor: null });
+  },
+  setRules(rules: Rule[], problems: string[]): void {
+    set({ rules, rulesProblems: problems });
+  },
+  /** Opens the editor on a rule, a new empty rule (null), or a prepared draft (a rule from an exchange). */
+  openRuleEditor(ruleId: string | null, draft?: RuleDraft): void {
+    const rule = ruleId === null ? undefined : get().rules.find((r) => r.id === ruleId);
+    const initial = draft ?? (rule === undefined ? emptyDraft() : ruleToDraft(rule));
+    set({ tab: 'rules', ruleEditor: { key: ++editorKey, ruleId: rule === undefined ? null : ruleId, draft: initial, errors: [], saving: false } });
+  },
+  /** A save in flight or its errors; the form keeps what the user typed. */
+  ruleEditorChanged(change: Partial<Pick<RuleEditorState, 'errors' | 'saving' | 'draft'>>): void {
+    set((s) => (s.ruleEditor === null ? {} : { ruleEditor: { ...s.ruleEditor, ...change } }));
+  },
+  closeRuleEditor(): void {
+    set({ ruleEditor: null });
+  },
+  setPaused(paused: PausedExchange[]): void {
+    set({ paused });
+  },
+  /** A breakpoint held an exchange (or held it again, in its response phase). */
+  pausedAdded(p: PausedExchange): void {
+    set((s) => ({ paused: [...s.paused.filter((x) => x.id !== p.id), p] }));
+  },
+  pausedGone(id: string): void {
+    set((s) => ({ paused: s.paused.filter((x) => x.id !== id) }));
   },
   notify(text: string, tone: 'info' | 'error' = 'info'): void {
     set({ notice: { text, tone } });

@@ -1,0 +1,204 @@
+import { useState } from 'react';
+import { ACTION_KINDS, ACTION_LABELS, FAIL_KINDS, type ActionKind, type BreakpointOn, type FailKind, type RuleDraft } from '../rules/rule-draft.js';
+import { activeModel } from '../store/store.js';
+import { knownValues } from './FilterBar.js';
+import { SuggestInput } from './SuggestInput.js';
+
+interface Props {
+  initial: RuleDraft;
+  /** "New rule" or "Edit rule 3". */
+  title: string;
+  /** The engine's errors for the last save, each located (e.g. `match`, `mock.status`). */
+  errors: { field: string; message: string }[];
+  saving: boolean;
+  onSave: (draft: RuleDraft) => void;
+  onCancel: () => void;
+}
+
+const FAIL_LABELS: Record<FailKind, string> = {
+  reset: 'Reset the connection',
+  'close-after': 'Close after some bytes',
+  '502': 'Answer 502 Bad Gateway',
+  '503': 'Answer 503 Service Unavailable',
+  '504': 'Answer 504 Gateway Timeout',
+};
+
+/** The form of one rule: a matcher in the filter language and one action. */
+export function RuleEditor({ initial, title, errors, saving, onSave, onCancel }: Props) {
+  const [draft, setDraft] = useState(initial);
+  const change = (patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  return (
+    <section className="rule-editor replay-editor" aria-label={title}>
+      <h2 className="section-title">{title}</h2>
+      <label className="block">
+        Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api header…)</span>
+        <SuggestInput value={draft.match} onChange={(match) => change({ match })} known={() => knownValues(activeModel())} label="Match" listId="rule-match-suggestions" type="text" />
+      </label>
+      <label>
+        Action
+        <select value={draft.action} onChange={(e) => change({ action: e.target.value as ActionKind })} aria-label="Action">
+          {ACTION_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {ACTION_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ActionFields draft={draft} setDraft={setDraft} />
+      <label className="toggle">
+        <input type="checkbox" checked={draft.enabled} onChange={(e) => change({ enabled: e.target.checked })} /> Enabled
+      </label>
+      {errors.length > 0 && (
+        <div role="alert" aria-label="Rule errors" className="error-text small">
+          {errors.map((e) => (
+            <div key={`${e.field}:${e.message}`}>
+              {e.field !== '' && <span className="mono">{e.field}: </span>}
+              {e.message}
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="editor-actions">
+        <button type="button" className="primary" disabled={saving} onClick={() => onSave(draft)}>
+          {saving ? 'Saving…' : 'Save rule'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+type SetDraft = React.Dispatch<React.SetStateAction<RuleDraft>>;
+
+function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraft }) {
+  const part = <K extends 'mock' | 'map' | 'headers' | 'delay'>(key: K, patch: Partial<RuleDraft[K]>) => setDraft((d) => ({ ...d, [key]: { ...d[key], ...patch } }));
+  switch (draft.action) {
+    case 'breakpoint':
+      return (
+        <fieldset className="choice">
+          <legend>Pause on</legend>
+          {(['request', 'response', 'both'] as BreakpointOn[]).map((on) => (
+            <label key={on} className="toggle">
+              <input type="radio" name="breakpoint-on" checked={draft.breakpoint === on} onChange={() => setDraft((d) => ({ ...d, breakpoint: on }))} /> {on === 'both' ? 'Request and response' : on === 'request' ? 'Request' : 'Response'}
+            </label>
+          ))}
+        </fieldset>
+      );
+    case 'mock':
+      return (
+        <>
+          <div className="editor-line">
+            <label>
+              Status
+              <input className="mono method-input" value={draft.mock.status} onChange={(e) => part('mock', { status: e.target.value })} inputMode="numeric" />
+            </label>
+            <label>
+              Only the first N times <span className="muted small">(empty: always)</span>
+              <input className="mono method-input" value={draft.mock.times} onChange={(e) => part('mock', { times: e.target.value })} inputMode="numeric" />
+            </label>
+          </div>
+          <label className="block">
+            Response headers <span className="muted small">(one “Name: value” per line)</span>
+            <textarea className="mono" rows={4} value={draft.mock.headers} onChange={(e) => part('mock', { headers: e.target.value })} spellCheck={false} />
+          </label>
+          <label className="block">
+            Response body
+            <textarea className="mono" rows={8} value={draft.mock.body} onChange={(e) => part('mock', { body: e.target.value })} spellCheck={false} />
+          </label>
+        </>
+      );
+    case 'map':
+      return (
+        <div className="editor-line">
+          <label>
+            To service
+            <input className="mono" value={draft.map.service} onChange={(e) => part('map', { service: e.target.value })} spellCheck={false} />
+          </label>
+          <label>
+            To path
+            <input className="mono" value={draft.map.path} onChange={(e) => part('map', { path: e.target.value })} spellCheck={false} placeholder="/v1" />
+          </label>
+          <label className="grow">
+            To URL
+            <input className="mono" value={draft.map.url} onChange={(e) => part('map', { url: e.target.value })} spellCheck={false} placeholder="http://127.0.0.1:9000" />
+          </label>
+        </div>
+      );
+    case 'headers':
+      return (
+        <div className="header-grid">
+          <label className="block">
+            Set request headers
+            <textarea className="mono" rows={3} value={draft.headers.setRequest} onChange={(e) => part('headers', { setRequest: e.target.value })} spellCheck={false} placeholder="x-debug: 1" />
+          </label>
+          <label className="block">
+            Set response headers
+            <textarea className="mono" rows={3} value={draft.headers.setResponse} onChange={(e) => part('headers', { setResponse: e.target.value })} spellCheck={false} />
+          </label>
+          <label className="block">
+            Remove request headers <span className="muted small">(one name per line)</span>
+            <textarea className="mono" rows={3} value={draft.headers.removeRequest} onChange={(e) => part('headers', { removeRequest: e.target.value })} spellCheck={false} />
+          </label>
+          <label className="block">
+            Remove response headers <span className="muted small">(one name per line)</span>
+            <textarea className="mono" rows={3} value={draft.headers.removeResponse} onChange={(e) => part('headers', { removeResponse: e.target.value })} spellCheck={false} />
+          </label>
+        </div>
+      );
+    case 'delay':
+      return (
+        <fieldset className="choice">
+          <legend>Delay</legend>
+          <label className="toggle">
+            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'fixed'} onChange={() => part('delay', { mode: 'fixed' })} /> Fixed
+          </label>
+          <label className="toggle">
+            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'range'} onChange={() => part('delay', { mode: 'range' })} /> Random between
+          </label>
+          {draft.delay.mode === 'fixed' ? (
+            <label>
+              Latency
+              <input className="mono method-input" value={draft.delay.fixed} onChange={(e) => part('delay', { fixed: e.target.value })} placeholder="300ms" />
+            </label>
+          ) : (
+            <div className="editor-line">
+              <label>
+                Minimum
+                <input className="mono method-input" value={draft.delay.min} onChange={(e) => part('delay', { min: e.target.value })} />
+              </label>
+              <label>
+                Maximum
+                <input className="mono method-input" value={draft.delay.max} onChange={(e) => part('delay', { max: e.target.value })} />
+              </label>
+            </div>
+          )}
+        </fieldset>
+      );
+    case 'throttle':
+      return (
+        <label>
+          Bandwidth <span className="muted small">(per exchange, e.g. 64kb/s)</span>
+          <input className="mono method-input" value={draft.throttle} onChange={(e) => setDraft((d) => ({ ...d, throttle: e.target.value }))} />
+        </label>
+      );
+    case 'fail':
+      return (
+        <fieldset className="choice">
+          <legend>Fail by</legend>
+          {FAIL_KINDS.map((k) => (
+            <label key={k} className="toggle">
+              <input type="radio" name="fail-kind" checked={draft.fail === k} onChange={() => setDraft((d) => ({ ...d, fail: k }))} /> {FAIL_LABELS[k]}
+            </label>
+          ))}
+          {draft.fail === 'close-after' && (
+            <label>
+              Bytes before closing
+              <input className="mono method-input" value={draft.closeAfter} onChange={(e) => setDraft((d) => ({ ...d, closeAfter: e.target.value }))} placeholder="1kb" />
+            </label>
+          )}
+        </fieldset>
+      );
+  }
+}

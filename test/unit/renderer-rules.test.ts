@@ -1,0 +1,72 @@
+// The rule editor's form model: a draft from a captured exchange, the draft as the engine's
+// rule (with the form's own located errors), and a rule back into the form.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Rule } from '../../shared/rules.js';
+import { parseFilter } from '../../shared/filter/parse.js';
+import { draftFromExchange, emptyDraft, matcherForExchange } from '../../renderer/src/rules/rule-draft.js';
+import { actionSummary, draftToInput, ruleToDraft } from '../../renderer/src/rules/rule-wire.js';
+import { remainingText } from '../../renderer/src/rules/paused.js';
+
+const exchange = { method: 'GET', host: 'shop.localhost:7700', url: '/api/flags?x=1', service: 'api', status: 200 };
+
+describe('rule from an exchange', () => {
+  it('matches method, path without the query, host and service, in the filter language', () => {
+    const match = matcherForExchange(exchange);
+    assert.equal(match, 'method:GET path:/api/flags host:shop.localhost:7700 service:api');
+    assert.deepEqual(parseFilter(match).errors, []);
+  });
+  it('quotes a value with a space so it parses back', () => {
+    const match = matcherForExchange({ ...exchange, url: '/a b', service: null });
+    assert.equal(match, 'method:GET path:"/a b" host:shop.localhost:7700');
+  });
+  it('pre-fills a mock with the captured status, headers (without framing) and body', () => {
+    const d = draftFromExchange(exchange, {
+      headers: [
+        ['content-type', 'application/json'],
+        ['content-length', '13'],
+        ['x-served-by', 'api'],
+      ],
+      body: '{"beta":true}',
+    });
+    assert.equal(d.action, 'mock');
+    assert.equal(d.mock.status, '200');
+    assert.equal(d.mock.headers, 'content-type: application/json\nx-served-by: api');
+    assert.equal(d.mock.body, '{"beta":true}');
+  });
+});
+
+describe('draft to rule', () => {
+  it('builds a mock', () => {
+    const d = { ...emptyDraft(), match: ' path:/api/flags ', mock: { status: '201', headers: 'content-type: text/plain', body: 'hi', times: '2' } };
+    assert.deepEqual(draftToInput(d).rule, { match: 'path:/api/flags', enabled: true, mock: { status: 201, headers: { 'content-type': 'text/plain' }, body: 'hi', times: 2 } });
+  });
+  it('parses durations and sizes as people type them', () => {
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'delay', delay: { mode: 'range', fixed: '', min: '100ms', max: '1s' } }).rule?.delay, { minMs: 100, maxMs: 1000 });
+    assert.equal(draftToInput({ ...emptyDraft(), action: 'throttle', throttle: '64kb/s' }).rule?.throttle, 65536);
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'fail', fail: 'close-after', closeAfter: '1kb' }).rule?.fail, { kind: 'close-after', bytes: 1024 });
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'fail', fail: '503' }).rule?.fail, { kind: 'status', status: 503 });
+  });
+  it('names the field of a value it cannot read', () => {
+    assert.deepEqual(draftToInput({ ...emptyDraft(), mock: { ...emptyDraft().mock, status: 'abc' } }).errors.map((e) => e.field), ['mock.status']);
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'delay', delay: { ...emptyDraft().delay, fixed: 'soon' } }).errors.map((e) => e.field), ['delay']);
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'map' }).errors.map((e) => e.field), ['map']);
+    assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'headers' }).errors.map((e) => e.field), ['headers']);
+  });
+  it('opens a saved rule on the same form it was made with', () => {
+    const draft = { ...emptyDraft(), match: 'service:api', action: 'headers' as const, headers: { setRequest: '', setResponse: 'x-debug: 1', removeRequest: 'cookie', removeResponse: '' } };
+    const built = draftToInput(draft).rule;
+    assert.ok(built !== null);
+    const rule: Rule = { ...built, id: 'r1', enabled: true, source: 'user', match: built.match };
+    assert.deepEqual(ruleToDraft(rule), draft);
+    assert.equal(actionSummary(rule), 'set x-debug; remove cookie');
+  });
+});
+
+describe('paused countdown', () => {
+  it('shows minutes and seconds, then now', () => {
+    assert.equal(remainingText(300_000, 0), '5m 00s');
+    assert.equal(remainingText(9_200, 0), '10s');
+    assert.equal(remainingText(0, 5), 'now');
+  });
+});
