@@ -31,7 +31,7 @@ export function RuleEditor({ initial, title, errors, saving, onSave, onCancel }:
     <section className="rule-editor replay-editor" aria-label={title}>
       <h2 className="section-title">{title}</h2>
       <label className="block">
-        Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api header…)</span>
+        Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api status:5xx; empty: every exchange)</span>
         <SuggestInput value={draft.match} onChange={(match) => change({ match })} known={() => knownValues(activeModel())} label="Match" listId="rule-match-suggestions" type="text" />
       </label>
       <label>

@@ -14,12 +14,13 @@ export function RulesView() {
   const project = useUi((s) => s.rulesProject ?? s.projects[0]?.name ?? null);
   const api = useUi((s) => s.api);
   const connected = useUi((s) => s.connection.status === 'open');
+  const editing = useUi((s) => s.ruleEditor !== null);
   useEffect(() => {
     if (project !== null && api !== null && connected) void loadRules(project);
   }, [project, api, connected]);
   if (project === null) return <div className="empty">No projects. Rules belong to a project: run `locald up DIR` first.</div>;
   return (
-    <div className={`rules-view${useUi.getState().ruleEditor !== null ? ' with-editor' : ''}`}>
+    <div className={`rules-view${editing ? ' with-editor' : ''}`}>
       <div className="rules-main">
         <div className="toolbar">
           <label className="toggle">
