@@ -38,8 +38,12 @@ describe('rule from an exchange', () => {
 
 describe('draft to rule', () => {
   it('builds a mock', () => {
-    const d = { ...emptyDraft(), match: ' path:/api/flags ', mock: { status: '201', headers: 'content-type: text/plain', body: 'hi', times: '2' } };
+    const d = { ...emptyDraft(), match: ' path:/api/flags ', mock: { status: '201', headers: 'content-type: text/plain', body: 'hi', bodyFile: '', times: '2' } };
     assert.deepEqual(draftToInput(d).rule, { match: 'path:/api/flags', enabled: true, mock: { status: 201, headers: { 'content-type': 'text/plain' }, body: 'hi', times: 2 } });
+  });
+  it('takes a body file from the project instead of the inline body', () => {
+    const d = { ...emptyDraft(), mock: { ...emptyDraft().mock, body: 'ignored', bodyFile: ' mocks/flags.json ' } };
+    assert.deepEqual(draftToInput(d).rule?.mock, { status: 200, headers: { 'content-type': 'application/json' }, bodyFile: 'mocks/flags.json' });
   });
   it('parses durations and sizes as people type them', () => {
     assert.deepEqual(draftToInput({ ...emptyDraft(), action: 'delay', delay: { mode: 'range', fixed: '', min: '100ms', max: '1s' } }).rule?.delay, { minMs: 100, maxMs: 1000 });

@@ -103,9 +103,13 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
             Response headers <span className="muted small">(one “Name: value” per line)</span>
             <textarea className="mono" rows={4} value={draft.mock.headers} onChange={(e) => part('mock', { headers: e.target.value })} spellCheck={false} />
           </label>
+          <label>
+            Body from a file <span className="muted small">(in the project folder, e.g. mocks/flags.json; used instead of the body below)</span>
+            <input className="mono" value={draft.mock.bodyFile} onChange={(e) => part('mock', { bodyFile: e.target.value })} spellCheck={false} />
+          </label>
           <label className="block">
             Response body
-            <textarea className="mono" rows={8} value={draft.mock.body} onChange={(e) => part('mock', { body: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={8} value={draft.mock.body} disabled={draft.mock.bodyFile.trim() !== ''} onChange={(e) => part('mock', { body: e.target.value })} spellCheck={false} />
           </label>
         </>
       );
@@ -123,6 +127,10 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
           <label className="grow">
             To URL
             <input className="mono" value={draft.map.url} onChange={(e) => part('map', { url: e.target.value })} spellCheck={false} placeholder="http://127.0.0.1:9000" />
+          </label>
+          <label>
+            Host header <span className="muted small">(empty: as default)</span>
+            <input className="mono" value={draft.map.host} onChange={(e) => part('map', { host: e.target.value })} spellCheck={false} />
           </label>
         </div>
       );

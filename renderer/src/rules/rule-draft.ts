@@ -25,9 +25,10 @@ export interface RuleDraft {
   enabled: boolean;
   action: ActionKind;
   breakpoint: BreakpointOn;
-  mock: { status: string; headers: string; body: string; times: string };
+  /** `bodyFile`, when set, is a file in the project folder and wins over `body`. */
+  mock: { status: string; headers: string; body: string; bodyFile: string; times: string };
   /** Any of the three may be set: another service, another path, or another local URL. */
-  map: { service: string; path: string; url: string };
+  map: { service: string; path: string; url: string; host: string };
   /** Header lists as "Name: value" lines; remove lists as one name per line. */
   headers: { setRequest: string; setResponse: string; removeRequest: string; removeResponse: string };
   delay: { mode: 'fixed' | 'range'; fixed: string; min: string; max: string };
@@ -43,8 +44,8 @@ export function emptyDraft(): RuleDraft {
     enabled: true,
     action: 'mock',
     breakpoint: 'request',
-    mock: { status: '200', headers: 'content-type: application/json', body: '', times: '' },
-    map: { service: '', path: '', url: '' },
+    mock: { status: '200', headers: 'content-type: application/json', body: '', bodyFile: '', times: '' },
+    map: { service: '', path: '', url: '', host: '' },
     headers: { setRequest: '', setResponse: '', removeRequest: '', removeResponse: '' },
     delay: { mode: 'fixed', fixed: '300ms', min: '100ms', max: '900ms' },
     throttle: '64kb/s',

@@ -91,13 +91,14 @@ export function draftToInput(d: RuleDraft): { rule: RuleInput; errors: [] } | { 
       rule.mock = { status: check.int('mock.status', d.mock.status, 100, 999) };
       const headers = check.headers('mock.headers', d.mock.headers);
       if (headers !== undefined) rule.mock.headers = headers;
-      if (d.mock.body !== '') rule.mock.body = d.mock.body;
+      if (d.mock.bodyFile.trim() !== '') rule.mock.bodyFile = d.mock.bodyFile.trim();
+      else if (d.mock.body !== '') rule.mock.body = d.mock.body;
       if (d.mock.times.trim() !== '') rule.mock.times = check.int('mock.times', d.mock.times, 1, Number.MAX_SAFE_INTEGER);
       break;
     }
     case 'map': {
       const map = Object.fromEntries(Object.entries(d.map).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v !== ''));
-      if (Object.keys(map).length === 0) check.errors.push({ field: 'map', message: 'say where to send it: a service, a path or a URL' });
+      if (Object.keys(map).filter((k) => k !== 'host').length === 0) check.errors.push({ field: 'map', message: 'say where to send it: a service, a path or a URL' });
       rule.map = map;
       break;
     }
@@ -165,11 +166,11 @@ export function ruleToDraft(rule: Rule): RuleDraft {
   }
   if (rule.map !== undefined) {
     d.action = 'map';
-    d.map = { service: rule.map.service ?? '', path: rule.map.path ?? '', url: rule.map.url ?? '' };
+    d.map = { service: rule.map.service ?? '', path: rule.map.path ?? '', url: rule.map.url ?? '', host: rule.map.host ?? '' };
   }
   if (rule.mock !== undefined) {
     d.action = 'mock';
-    d.mock = { status: String(rule.mock.status), headers: recordText(rule.mock.headers), body: rule.mock.body ?? '', times: rule.mock.times === undefined ? '' : String(rule.mock.times) };
+    d.mock = { status: String(rule.mock.status), headers: recordText(rule.mock.headers), body: rule.mock.body ?? '', bodyFile: rule.mock.bodyFile ?? '', times: rule.mock.times === undefined ? '' : String(rule.mock.times) };
   }
   if (rule.breakpoint !== undefined) {
     d.action = 'breakpoint';

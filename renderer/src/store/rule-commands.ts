@@ -148,3 +148,14 @@ export async function ruleFromExchange(id: number): Promise<void> {
     actions.notify(`Making a rule from #${id} failed: ${errorText(err)}`, 'error');
   }
 }
+
+/** Opens the Rules view on the project's rule that acted on an exchange. */
+export async function showRule(project: string, ruleId: string): Promise<void> {
+  actions.setRulesProject(project);
+  await loadRules(project);
+  if (useUi.getState().rules.some((r) => r.id === ruleId)) actions.openRuleEditor(ruleId);
+  else {
+    actions.setTab('rules');
+    actions.notify(`Rule ${ruleId} is no longer in ${project}'s rules`);
+  }
+}
