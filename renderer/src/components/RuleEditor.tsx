@@ -11,6 +11,8 @@ interface Props {
   /** The engine's errors for the last save, each located (e.g. `match`, `mock.status`). */
   errors: { field: string; message: string }[];
   saving: boolean;
+  /** A rule from the project's locald.rules.toml: shown, edited in that file. */
+  readOnly: boolean;
   onSave: (draft: RuleDraft) => void;
   onCancel: () => void;
 }
@@ -24,30 +26,33 @@ const FAIL_LABELS: Record<FailKind, string> = {
 };
 
 /** The form of one rule: a matcher in the filter language and one action. */
-export function RuleEditor({ initial, title, errors, saving, onSave, onCancel }: Props) {
+export function RuleEditor({ initial, title, errors, saving, readOnly, onSave, onCancel }: Props) {
   const [draft, setDraft] = useState(initial);
   const change = (patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...patch }));
   return (
     <section className="rule-editor replay-editor" aria-label={title}>
       <h2 className="section-title">{title}</h2>
-      <label className="block">
-        Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api status:5xx; empty: every exchange)</span>
-        <SuggestInput value={draft.match} onChange={(match) => change({ match })} known={() => knownValues(activeModel())} label="Match" listId="rule-match-suggestions" type="text" />
-      </label>
-      <label>
-        Action
-        <select value={draft.action} onChange={(e) => change({ action: e.target.value as ActionKind })} aria-label="Action">
-          {ACTION_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {ACTION_LABELS[k]}
-            </option>
-          ))}
-        </select>
-      </label>
-      <ActionFields draft={draft} setDraft={setDraft} />
-      <label className="toggle">
-        <input type="checkbox" checked={draft.enabled} onChange={(e) => change({ enabled: e.target.checked })} /> Enabled
-      </label>
+      {readOnly && <p className="muted small">From the project’s locald.rules.toml: change it in that file (locald reloads it).</p>}
+      <fieldset className="plain" disabled={readOnly}>
+        <label className="block">
+          Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api status:5xx; empty: every exchange)</span>
+          <SuggestInput value={draft.match} onChange={(match) => change({ match })} known={() => knownValues(activeModel())} label="Match" listId="rule-match-suggestions" type="text" />
+        </label>
+        <label>
+          Action
+          <select value={draft.action} onChange={(e) => change({ action: e.target.value as ActionKind })} aria-label="Action">
+            {ACTION_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {ACTION_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ActionFields draft={draft} setDraft={setDraft} />
+        <label className="toggle">
+          <input type="checkbox" checked={draft.enabled} onChange={(e) => change({ enabled: e.target.checked })} /> Enabled
+        </label>
+      </fieldset>
       {errors.length > 0 && (
         <div role="alert" aria-label="Rule errors" className="error-text small">
           {errors.map((e) => (
@@ -59,11 +64,13 @@ export function RuleEditor({ initial, title, errors, saving, onSave, onCancel }:
         </div>
       )}
       <div className="editor-actions">
-        <button type="button" className="primary" disabled={saving} onClick={() => onSave(draft)}>
-          {saving ? 'Saving…' : 'Save rule'}
-        </button>
+        {!readOnly && (
+          <button type="button" className="primary" disabled={saving} onClick={() => onSave(draft)}>
+            {saving ? 'Saving…' : 'Save rule'}
+          </button>
+        )}
         <button type="button" onClick={onCancel}>
-          Cancel
+          {readOnly ? 'Close' : 'Cancel'}
         </button>
       </div>
     </section>

@@ -133,7 +133,11 @@ function RuleList({ project }: { project: string }) {
                       </button>
                     </>
                   )}
-                  {r.fromProject && <span className="small muted">edit locald.rules.toml</span>}
+                  {r.fromProject && (
+                    <button type="button" onClick={() => actions.openRuleEditor(r.id)} aria-label={`View rule ${i + 1}`} title="From locald.rules.toml: edit that file">
+                      View
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -153,7 +157,8 @@ function EditorPane({ project }: { project: string }) {
         <RuleEditor
           key={editor.key}
           initial={editor.draft}
-          title={editor.ruleId === null ? 'New rule' : 'Edit rule'}
+          title={editor.ruleId === null ? 'New rule' : editor.readOnly ? 'Rule from the project' : 'Edit rule'}
+          readOnly={editor.readOnly}
           errors={editor.errors}
           saving={editor.saving}
           onSave={(draft) => void saveRule(project, editor.ruleId, draft)}

@@ -45,6 +45,8 @@ export interface RuleEditorState {
   /** Changes when the editor opens on something else, so the form starts over. */
   key: number;
   ruleId: string | null;
+  /** A project-file rule: shown, not saved. */
+  readOnly: boolean;
   draft: RuleDraft;
   errors: FieldError[];
   saving: boolean;
@@ -285,7 +287,7 @@ export const actions = {
   openRuleEditor(ruleId: string | null, draft?: RuleDraft): void {
     const rule = ruleId === null ? undefined : get().rules.find((r) => r.id === ruleId);
     const initial = draft ?? (rule === undefined ? emptyDraft() : ruleToDraft(rule));
-    set({ tab: 'rules', ruleEditor: { key: ++editorKey, ruleId: rule === undefined ? null : ruleId, draft: initial, errors: [], saving: false } });
+    set({ tab: 'rules', ruleEditor: { key: ++editorKey, ruleId: rule === undefined ? null : ruleId, readOnly: rule?.source === 'project', draft: initial, errors: [], saving: false } });
   },
   /** A save in flight or its errors; the form keeps what the user typed. */
   ruleEditorChanged(change: Partial<Pick<RuleEditorState, 'errors' | 'saving' | 'draft'>>): void {
