@@ -64,6 +64,21 @@ describe('rules view', () => {
     await editor().waitFor({ state: 'detached' });
   });
 
+  it('names the field of a value the form cannot read, before asking the engine', async () => {
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByLabel('Status', { exact: true }).fill('abc');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    const errors = page.getByRole('alert', { name: 'Rule errors' });
+    await errors.waitFor({ timeout: 10_000 });
+    assert.match((await errors.textContent()) ?? '', /mock\.status: “abc” is not a whole number/);
+    await page.getByLabel('Action').selectOption('delay');
+    await page.getByLabel('Latency').fill('soon');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await errors.getByText('delay:').waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await editor().waitFor({ state: 'detached' });
+  });
+
   it('adds a mock rule through the editor: listed, in the engine, and in the export', async () => {
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByRole('combobox', { name: 'Match' }).fill('method:GET path:/api/flags');

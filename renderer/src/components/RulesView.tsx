@@ -80,7 +80,7 @@ function RuleList({ project }: { project: string }) {
     <div className="rule-list-wrap">
       {problems.length > 0 && (
         <div role="alert" aria-label="Problems in locald.rules.toml" className="inline-error small">
-          <strong>locald.rules.toml has {countOf(problems.length, 'problem', 'problems')}</strong> (the rules before it keep working):
+          <strong>locald.rules.toml has {countOf(problems.length, 'problem', 'problems')}</strong> (its last valid rules keep working):
           <ul>
             {problems.map((p) => (
               <li key={p} className="mono">
