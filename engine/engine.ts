@@ -27,7 +27,8 @@ import { ProjectSupervisor } from './supervisor/index.js';
 import type { TrafficService } from './traffic-service.js';
 import { isFieldError, parseReplayEdits } from './capture/replay-validate.js';
 import type { ExchangeSummary } from '../shared/traffic.js';
-import { unavailableRulesHandlers } from './rules/handlers.js';
+import { rulesHandlers } from './rules/handlers.js';
+import { RulesService } from './rules/store.js';
 
 export interface EngineOptions {
   home: string;
@@ -51,6 +52,8 @@ export interface EngineOptions {
    * dialog. Without it (`locald up`), the client is told to ask on its own terminal.
    */
   requestProject?: (dir: string) => Promise<ProjectRequestResult>;
+  /** How long a breakpoint holds an exchange before it continues unchanged; default 5 minutes. */
+  breakpointTimeoutMs?: number;
 }
 
 interface ProjectEntry {
@@ -93,9 +96,18 @@ export class Engine implements EngineApi, ProxyBackend {
   private logTimer: NodeJS.Timeout | null = null;
   private readonly handlers: { [M in EngineMethod]: Handler<M> };
   private traffic: TrafficService | null = null;
+  /** Each project's rules and the paused exchanges; the proxy asks it per exchange (forRequest / forResponse). */
+  readonly rules: RulesService;
 
   constructor(private readonly options: EngineOptions) {
     this.events.setMaxListeners(0);
+    this.rules = new RulesService({
+      home: options.home,
+      emit: (event, data) => this.events.emit(event, data),
+      log: (project, text) => this.queueLog({ seq: ++this.seq, time: Date.now(), project, service: 'locald', stream: 'system', text }),
+      ...(options.breakpointTimeoutMs !== undefined ? { breakpointTimeoutMs: options.breakpointTimeoutMs } : {}),
+      watch: options.watch !== false,
+    });
     this.handlers = {
       'engine.info': () => this.info(),
       'projects.list': () => this.listProjects(),
@@ -136,7 +148,7 @@ export class Engine implements EngineApi, ProxyBackend {
         return this.requireTraffic().replay(id, edits);
       },
       'traffic.stats': () => this.requireTraffic().stats(),
-      ...unavailableRulesHandlers(),
+      ...rulesHandlers(this.rules, (project) => this.requireProject(project)),
     };
   }
 
@@ -280,6 +292,7 @@ export class Engine implements EngineApi, ProxyBackend {
     };
     entry.supervisor = this.createSupervisor(config);
     this.projects.set(key, entry);
+    await this.rules.openProject(config.name, config.dir);
     this.configureCapture(entry, config);
     if (this.options.watch !== false) this.watch(entry);
     this.publish(entry);
@@ -292,6 +305,7 @@ export class Engine implements EngineApi, ProxyBackend {
     await this.stopProject(project);
     this.unwatch(entry);
     this.projects.delete(entry.key);
+    this.rules.closeProject(entry.config?.name ?? entry.key);
     this.traffic?.forgetProject(entry.config?.name ?? entry.key);
     this.events.emit('project.removed', { project: entry.config?.name ?? entry.key });
     return { removed: true };
@@ -403,6 +417,7 @@ export class Engine implements EngineApi, ProxyBackend {
   /** Stops every project and waits until every process is gone. */
   async shutdown(): Promise<void> {
     for (const entry of this.projects.values()) this.unwatch(entry);
+    this.rules.close();
     await Promise.allSettled([...this.projects.values()].map((e) => this.stopProject(e.key)));
     this.flushLogs();
   }

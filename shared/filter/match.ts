@@ -1,8 +1,11 @@
 // Turns parsed filter terms into one predicate over exchange summaries.
-import type { ExchangeSummary } from '../traffic.js';
+import type { ExchangeSummary, HeaderList } from '../traffic.js';
 import type { FilterTerm, NegatableTerm, StatusPattern } from './parse.js';
 
-export type ExchangePredicate = (exchange: ExchangeSummary) => boolean;
+/** What a filter is matched against: a summary, and the request headers where the matcher has them (rules do; list rows do not). */
+export type MatchSubject = ExchangeSummary & { requestHeaders?: HeaderList };
+
+export type ExchangePredicate = (exchange: MatchSubject) => boolean;
 
 export const matchAll: ExchangePredicate = () => true;
 
@@ -32,7 +35,7 @@ export function compileFilter(terms: readonly NegatableTerm[]): ExchangePredicat
   };
 }
 
-export function matchTerm(term: FilterTerm, e: ExchangeSummary): boolean {
+export function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
   switch (term.key) {
     case 'text':
       return searchText(e).includes(term.value.toLowerCase());
@@ -79,6 +82,11 @@ export function matchTerm(term: FilterTerm, e: ExchangeSummary): boolean {
       if (term.value === 'replay') return e.replayOf !== null;
       if (term.value === 'earlier') return e.earlier === true;
       return e.state === term.value;
+    case 'header': {
+      // Without headers (a list row) a header term cannot hold.
+      const want = term.value?.toLowerCase() ?? null;
+      return e.requestHeaders?.some(([name, value]) => name.toLowerCase() === term.name && (want === null || value.toLowerCase().includes(want))) ?? false;
+    }
   }
 }
 

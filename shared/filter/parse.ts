@@ -5,6 +5,7 @@
 //   larger:100kb smaller:1mb        (response size)
 //   duration>200ms duration<1s duration>=1s duration<=50
 //   has:error has:body has:messages  proto:h2  kind:ws  is:pinned is:replay is:earlier is:pending
+//   header:x-foo (present)  header:x-foo=bar (value contains)   request headers, where known (rules see them)
 //   "foo:bar"            quoted: searched for as text; unquoted, an unknown key is an error
 // Positive terms with the same key are alternatives (status:404 status:5xx = either);
 // different keys must all hold; negated terms must all fail.
@@ -23,7 +24,8 @@ export type FilterTerm =
   | { key: 'has'; value: HasValue }
   | { key: 'proto'; value: string }
   | { key: 'kind'; value: string }
-  | { key: 'is'; value: IsValue };
+  | { key: 'is'; value: IsValue }
+  | { key: 'header'; name: string; value: string | null };
 
 export type FilterKey = FilterTerm['key'];
 export type NegatableTerm = FilterTerm & { negate: boolean; start: number; end: number };
@@ -47,7 +49,7 @@ export const PROTO_VALUES = ['http/1.1', 'h2', 'h2c'] as const;
 export const KIND_VALUES = ['http', 'ws', 'sse', 'grpc', 'grpc-web'] as const;
 
 /** Keys written `key:value`. */
-export const COLON_KEYS = ['method', 'status', 'service', 'project', 'host', 'path', 'larger', 'smaller', 'has', 'proto', 'kind', 'is'] as const;
+export const COLON_KEYS = ['method', 'status', 'service', 'project', 'host', 'path', 'larger', 'smaller', 'has', 'proto', 'kind', 'is', 'header'] as const;
 /** Every key a user can type, for suggestions and "did you mean". */
 export const ALL_KEYS: readonly string[] = [...COLON_KEYS, 'duration'];
 
@@ -128,6 +130,12 @@ function parseToken(token: Token): NegatableTerm | FilterError | null {
       const proto = PROTO_ALIASES[lower];
       return proto === undefined ? fail(`proto:${value} is not a protocol; valid: ${PROTO_VALUES.join(', ')}`) : ok({ key: 'proto', value: proto });
     }
+    case 'header': {
+      const eq = value.indexOf('=');
+      const name = (eq === -1 ? value : value.slice(0, eq)).toLowerCase();
+      if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return fail(`'${eq === -1 ? value : value.slice(0, eq)}' is not a header name; try header:x-foo or header:x-foo=bar`);
+      return ok({ key: 'header', name, value: eq === -1 ? null : value.slice(eq + 1) });
+    }
     case 'kind': {
       const kind = KIND_ALIASES[lower];
       return kind === undefined ? fail(`kind:${value} is not a kind; valid: ${KIND_VALUES.join(', ')}`) : ok({ key: 'kind', value: kind });
@@ -163,6 +171,7 @@ function exampleFor(key: string): string {
     proto: 'proto:h2',
     kind: 'kind:ws',
     is: 'is:pinned',
+    header: 'header:x-foo=bar',
   };
   return examples[key] === undefined ? '' : `, e.g. ${examples[key]}`;
 }

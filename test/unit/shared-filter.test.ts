@@ -171,6 +171,21 @@ describe('filter matching', () => {
     assert.ok(!matches('duration<250', e));
     assert.ok(!matches('duration>1ms', summary(2, { duration: null })), 'a pending exchange has no duration yet');
   });
+  it('matches header: on the request headers where the subject has them (rules), never on a list row without them', () => {
+    const withHeaders = { ...summary(6, {}), requestHeaders: [['X-Foo', 'Bar baz'] as [string, string]] };
+    const test = (filter: string): boolean => {
+      const parsed = parseFilter(filter);
+      assert.deepEqual(parsed.errors, [], filter);
+      return compileFilter(parsed.terms)(withHeaders);
+    };
+    assert.ok(test('header:x-foo'));
+    assert.ok(test('header:x-foo=bar'));
+    assert.ok(!test('header:x-foo=qux'));
+    assert.ok(!test('header:x-other'));
+    assert.ok(test('-header:x-other'));
+    assert.ok(!matches('header:x-foo', summary(7, {})));
+    assert.match(parseFilter('header:bad(name)=1').errors[0]?.message ?? '', /not a header name/);
+  });
   it('matches has:, proto:, kind:, is:', () => {
     const failed = summary(3, { error: { code: 'service_crashed', title: 'Service crashed', detail: 'x' }, status: null, state: 'error', requestSize: 0, responseSize: 0 });
     assert.ok(matches('has:error', failed));

@@ -39,6 +39,7 @@ const KEY_HINTS: Record<string, string> = {
   proto: 'http/1.1, h2, h2c',
   kind: 'http, ws, sse, grpc',
   is: 'pinned, replay, earlier, pending…',
+  header: 'request header, e.g. header:x-foo=bar (rules)',
 };
 
 const MAX_ITEMS = 12;

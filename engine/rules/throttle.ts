@@ -1,0 +1,54 @@
+// A bandwidth limit for one stream. It holds at most the chunk it is sending: the next chunk
+// is only asked for once this one has gone out, so backpressure reaches the source and a
+// throttled stream costs no more memory than an unthrottled one.
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Pieces small enough that the rate is smooth over ~50 ms windows, big enough not to spin. */
+function sliceSize(bytesPerSecond: number): number {
+  return Math.max(1, Math.min(64 * 1024, Math.floor(bytesPerSecond / 20)));
+}
+
+export class ThrottleTransform extends Transform {
+  private readonly slice: number;
+  /** When the first byte went through; the budget is counted from there. */
+  private startedAt: number | null = null;
+  private sent = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly bytesPerSecond: number) {
+    super();
+    if (!(bytesPerSecond > 0)) throw new RangeError(`throttle must be a positive number of bytes per second, got ${bytesPerSecond}`);
+    this.slice = sliceSize(bytesPerSecond);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.startedAt ??= Date.now();
+    this.sendFrom(chunk, 0, done);
+  }
+
+  private sendFrom(chunk: Buffer, offset: number, done: TransformCallback): void {
+    if (this.destroyed) return;
+    if (offset >= chunk.length) {
+      done();
+      return;
+    }
+    const piece = chunk.subarray(offset, offset + this.slice);
+    // The piece may go out when the bytes before it have had their time.
+    const due = (this.startedAt ?? Date.now()) + (this.sent * 1000) / this.bytesPerSecond;
+    const wait = due - Date.now();
+    const send = (): void => {
+      this.timer = null;
+      this.sent += piece.length;
+      this.push(piece);
+      this.sendFrom(chunk, offset + piece.length, done);
+    };
+    if (wait <= 0) send();
+    else this.timer = setTimeout(send, wait);
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    callback(error);
+  }
+}
