@@ -121,6 +121,22 @@ describe('rules view', () => {
       (await userRules()).map((r) => r.match),
       ['method:GET path:/api/flags'],
     );
+    await page.getByRole('checkbox', { name: 'Enable rule 1' }).uncheck();
+    await waitFor('the rule to be disabled in the engine', async () => (await userRules())[0]?.enabled === false, 10_000);
+    await page.getByRole('checkbox', { name: 'Enable rule 1' }).check();
+    await waitFor('the rule to be enabled again', async () => (await userRules())[0]?.enabled === true, 10_000);
+  });
+
+  it('imports rules from a TOML file after the existing ones', async () => {
+    const toml = '[[rule]]\nmatch = "path:/api/pay"\nfail = 503\n';
+    await page.getByLabel('Rules file to import').setInputFiles({ name: 'team.locald.rules.toml', mimeType: 'text/plain', buffer: Buffer.from(toml) });
+    const imported = page.getByRole('row', { name: 'Rule 2: path:/api/pay' });
+    await imported.waitFor({ timeout: 10_000 });
+    assert.match((await imported.textContent()) ?? '', /fail with 503/);
+    assert.deepEqual((await userRules()).map((r) => [r.match, r.fail]), [
+      ['method:GET path:/api/flags', undefined],
+      ['path:/api/pay', { kind: 'status', status: 503 }],
+    ]);
   });
 
   it("shows the engine's located error for an invalid matcher and keeps the form", async () => {
@@ -133,7 +149,8 @@ describe('rules view', () => {
     assert.match(text, /match/, `located at the matcher: ${text}`);
     assert.match(text, /colour/, `names the bad term: ${text}`);
     assert.equal(await page.getByRole('combobox', { name: 'Match' }).inputValue(), 'colour:blue', 'the form keeps what was typed');
-    assert.equal((await userRules()).length, 1, 'nothing added');
+    await shot('rules-invalid-light');
+    assert.equal((await userRules()).length, 2, 'nothing added');
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 });

@@ -83,13 +83,20 @@ export async function deleteRule(project: string, id: string): Promise<void> {
 }
 
 export async function setRuleEnabled(project: string, id: string, enabled: boolean): Promise<void> {
-  const rule = useUi.getState().rules.find((r) => r.id === id);
+  const { rules, rulesProblems } = useUi.getState();
+  const rule = rules.find((r) => r.id === id);
   if (rule === undefined) return;
   const { id: _id, source: _source, ...input } = rule;
+  // The switch moves at once; the engine's list then confirms it (or the old list comes back).
+  actions.setRules(
+    rules.map((r) => (r.id === id ? { ...r, enabled } : r)),
+    rulesProblems,
+  );
   try {
     await liveApi().call('rules.update', { project, id, rule: { ...input, enabled } });
     await loadRules(project);
   } catch (e) {
+    actions.setRules(rules, rulesProblems);
     actions.notify(`${enabled ? 'Enabling' : 'Disabling'} the rule failed: ${errorText(e)}`, 'error');
   }
 }
