@@ -6,7 +6,8 @@ import type { Rule } from '../../shared/rules.js';
 import { parseFilter } from '../../shared/filter/parse.js';
 import { draftFromExchange, emptyDraft, matcherForExchange } from '../../renderer/src/rules/rule-draft.js';
 import { actionSummary, draftToInput, ruleToDraft } from '../../renderer/src/rules/rule-wire.js';
-import { remainingText } from '../../renderer/src/rules/paused.js';
+import { pausedEdits, remainingText } from '../../renderer/src/rules/paused.js';
+import type { PausedExchange } from '../../shared/rules.js';
 
 const exchange = { method: 'GET', host: 'shop.localhost:7700', url: '/api/flags?x=1', service: 'api', status: 200 };
 
@@ -72,5 +73,32 @@ describe('paused countdown', () => {
     assert.equal(remainingText(300_000, 0), '5m 00s');
     assert.equal(remainingText(9_200, 0), '10s');
     assert.equal(remainingText(0, 5), 'now');
+  });
+});
+
+describe('continuing a paused exchange', () => {
+  const paused: PausedExchange = {
+    id: 'bp1',
+    exchangeId: 7,
+    project: 'shop',
+    ruleId: 'r1',
+    phase: 'request',
+    pausedAt: 0,
+    timeoutAt: 300_000,
+    clientTimeoutMs: null,
+    request: { method: 'POST', url: '/api/orders', headers: [['content-type', 'application/json']], body: null },
+    response: null,
+  };
+  const untouched = { method: 'POST', url: '/api/orders', status: '200', headers: paused.request.headers, body: null };
+  it('sends no edits when nothing changed', () => {
+    assert.deepEqual(pausedEdits(paused, untouched), { request: {} });
+  });
+  it('sends only the request fields the user changed', () => {
+    const headers: [string, string][] = [...paused.request.headers, ['x-edited', '1']];
+    assert.deepEqual(pausedEdits(paused, { ...untouched, method: 'put ', headers, body: 'hi' }), { request: { method: 'PUT', headers, body: Buffer.from('hi').toString('base64') } });
+  });
+  it('edits the status of a paused response', () => {
+    const response = { ...paused, phase: 'response' as const, response: { status: 200, headers: [], body: null } };
+    assert.deepEqual(pausedEdits(response, { ...untouched, status: '503', headers: [] }), { response: { status: 503 } });
   });
 });

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { PausedExchange } from '../../../shared/rules.js';
 import { base64ToBytes, decodeText, utf8ToBase64 } from '../body/bytes.js';
-import { headersToText, sameHeaders, textToHeaders } from '../export/headers-text.js';
+import { headersToText, textToHeaders } from '../export/headers-text.js';
 import { formatClock } from '../format/format.js';
-import { remainingText } from '../rules/paused.js';
+import { pausedEdits, remainingText } from '../rules/paused.js';
 import { abortPaused, answerPaused, resumePaused } from '../store/breakpoint-commands.js';
 import { actions, useUi } from '../store/store.js';
 
@@ -67,25 +67,7 @@ function PausedEditor({ paused, now }: { paused: PausedExchange; now: number }) 
     if (await what()) actions.pausedGone(paused.id);
     setBusy(false);
   };
-  const resume = () => {
-    const changedHeaders = sameHeaders(headers.headers, originalHeaders) ? undefined : headers.headers;
-    const changedBody = bodyEdited ? utf8ToBase64(body) : undefined;
-    if (isRequest) {
-      const edits = {
-        ...(method.trim().toUpperCase() !== paused.request.method ? { method: method.trim().toUpperCase() } : {}),
-        ...(url.trim() !== paused.request.url ? { url: url.trim() } : {}),
-        ...(changedHeaders === undefined ? {} : { headers: changedHeaders }),
-        ...(changedBody === undefined ? {} : { body: changedBody }),
-      };
-      return run(() => resumePaused(paused.id, { request: edits }));
-    }
-    const edits = {
-      ...(Number(status) !== paused.response?.status ? { status: Number(status) } : {}),
-      ...(changedHeaders === undefined ? {} : { headers: changedHeaders }),
-      ...(changedBody === undefined ? {} : { body: changedBody }),
-    };
-    return run(() => resumePaused(paused.id, { response: edits }));
-  };
+  const resume = () => run(() => resumePaused(paused.id, pausedEdits(paused, { method, url, status, headers: headers.headers, body: bodyEdited ? body : null })));
 
   return (
     <section className="replay-editor paused-editor" aria-label={`Paused ${side}`}>
