@@ -35,7 +35,7 @@ export function RuleEditor({ initial, title, errors, saving, readOnly, onSave, o
       {readOnly && <p className="muted small">From the project’s locald.rules.toml: change it in that file (locald reloads it).</p>}
       <fieldset className="plain" disabled={readOnly}>
         <label className="block">
-          Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api status:5xx; empty: every exchange)</span>
+          Match <span className="muted small">(the traffic filter language: method:POST path:/api/users service:api header:x-foo=bar; empty: every exchange)</span>
           <SuggestInput value={draft.match} onChange={(match) => change({ match })} known={() => knownValues(activeModel())} label="Match" listId="rule-match-suggestions" type="text" />
         </label>
         <label>

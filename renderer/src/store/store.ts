@@ -302,6 +302,7 @@ export const actions = {
   /** A breakpoint held an exchange (or held it again, in its response phase). */
   pausedAdded(p: PausedExchange): void {
     set((s) => ({ paused: [...s.paused.filter((x) => x.id !== p.id), p] }));
+    if (get().tab !== 'paused') actions.notify(`A breakpoint paused the ${p.phase} of ${p.request.method} ${p.request.url}: see the Paused tab`);
   },
   pausedGone(id: string): void {
     set((s) => ({ paused: s.paused.filter((x) => x.id !== id) }));
