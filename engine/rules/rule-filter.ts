@@ -1,6 +1,6 @@
 // A rule's matcher: the inspector's filter language (shared/filter) compiled once per rule
 // and applied to the exchange as the proxy sees it so far.
-import { compileFilter, type ExchangePredicate, type MatchSubject } from '../../shared/filter/match.js';
+import { compileFilter, lowerText, type ExchangePredicate, type MatchSubject } from '../../shared/filter/match.js';
 import { parseFilter, type FilterError, type FilterKey } from '../../shared/filter/parse.js';
 import type { ClientProtocol, ExchangeKind, HeaderList } from '../../shared/traffic.js';
 
@@ -51,7 +51,7 @@ export interface ResponseView extends RequestView {
 /** The view in the shape the filter language matches. */
 export function matchSubject(view: RequestView | ResponseView): MatchSubject {
   const response = 'status' in view ? view : null;
-  return {
+  const subject: MatchSubject = {
     id: view.exchangeId ?? 0,
     replayOf: null,
     project: view.project,
@@ -76,4 +76,7 @@ export function matchSubject(view: RequestView | ResponseView): MatchSubject {
     contentType: response?.contentType ?? null,
     ...(view.headers !== undefined ? { requestHeaders: view.headers } : {}),
   };
+  // Every rule looks at the same request: lower-case its text once, not once per term.
+  subject.lower = lowerText(subject);
+  return subject;
 }

@@ -2,18 +2,60 @@
 import type { ExchangeSummary, HeaderList } from '../traffic.js';
 import type { FilterTerm, NegatableTerm, StatusPattern } from './parse.js';
 
-/** What a filter is matched against: a summary, and the request headers where the matcher has them (rules do; list rows do not). */
-export type MatchSubject = ExchangeSummary & { requestHeaders?: HeaderList };
+/** The subject's text fields in lower case, computed once when many filters look at one subject (the engine's rules). */
+export interface LowerText {
+  url: string;
+  host: string;
+  service: string | null;
+  project: string | null;
+  /** What free text searches. */
+  search: string;
+  /** Request header names and values, when the subject has them. */
+  headers: HeaderList | null;
+}
+
+/**
+ * What a filter is matched against: a summary, the request headers where the matcher has them
+ * (rules do; list rows do not), and optionally its text already lower-cased.
+ */
+export type MatchSubject = ExchangeSummary & { requestHeaders?: HeaderList; lower?: LowerText };
+
+export function lowerText(e: MatchSubject): LowerText {
+  return {
+    url: e.url.toLowerCase(),
+    host: e.host.toLowerCase(),
+    service: e.service?.toLowerCase() ?? null,
+    project: e.project?.toLowerCase() ?? null,
+    search: searchText(e),
+    headers: e.requestHeaders?.map(([name, value]) => [name.toLowerCase(), value.toLowerCase()]) ?? null,
+  };
+}
 
 export type ExchangePredicate = (exchange: MatchSubject) => boolean;
 
 export const matchAll: ExchangePredicate = () => true;
 
+/** The term with its text lower-cased once, as matchTerm compares it. */
+function prepared(term: NegatableTerm): NegatableTerm {
+  switch (term.key) {
+    case 'text':
+    case 'service':
+    case 'project':
+    case 'host':
+    case 'path':
+      return { ...term, value: term.value.toLowerCase() };
+    case 'header':
+      return term.value === null ? term : { ...term, value: term.value.toLowerCase() };
+    default:
+      return term;
+  }
+}
+
 export function compileFilter(terms: readonly NegatableTerm[]): ExchangePredicate {
   if (terms.length === 0) return matchAll;
   const positiveGroups = new Map<string, FilterTerm[]>();
   const negatives: FilterTerm[] = [];
-  for (const term of terms) {
+  for (const term of terms.map(prepared)) {
     if (term.negate) negatives.push(term);
     else {
       // Free-text words must all match; other keys are alternatives within the key.
@@ -35,22 +77,24 @@ export function compileFilter(terms: readonly NegatableTerm[]): ExchangePredicat
   };
 }
 
-export function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
+/** `term` as prepared() left it: its text already lower-cased. */
+function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
   switch (term.key) {
     case 'text':
-      return searchText(e).includes(term.value.toLowerCase());
+      return (e.lower?.search ?? searchText(e)).includes(term.value);
     case 'method':
       return e.method.toUpperCase() === term.value;
     case 'status':
       return e.status !== null && matchStatus(term.value, e.status);
     case 'service':
-      return e.service !== null && e.service.toLowerCase() === term.value.toLowerCase();
+      return e.service !== null && (e.lower?.service ?? e.service.toLowerCase()) === term.value;
     case 'project':
-      return e.project !== null && e.project.toLowerCase() === term.value.toLowerCase();
+      return e.project !== null && (e.lower?.project ?? e.project.toLowerCase()) === term.value;
     case 'host':
-      return e.host.toLowerCase().includes(term.value.toLowerCase());
+      return (e.lower?.host ?? e.host.toLowerCase()).includes(term.value);
     case 'path':
-      return matchPath(e.url, term.value);
+      // A substring of path and query as received: path:/users matches /api/users?x=1.
+      return (e.lower?.url ?? e.url.toLowerCase()).includes(term.value);
     case 'larger':
       return e.responseSize > term.bytes;
     case 'smaller':
@@ -84,8 +128,9 @@ export function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
       return e.state === term.value;
     case 'header': {
       // Without headers (a list row) a header term cannot hold.
-      const want = term.value?.toLowerCase() ?? null;
-      return e.requestHeaders?.some(([name, value]) => name.toLowerCase() === term.name && (want === null || value.toLowerCase().includes(want))) ?? false;
+      const want = term.value;
+      const headers = e.lower?.headers ?? e.requestHeaders?.map(([name, value]): [string, string] => [name.toLowerCase(), value.toLowerCase()]) ?? [];
+      return headers.some(([name, value]) => name === term.name && (want === null || value.includes(want)));
     }
   }
 }
@@ -106,11 +151,6 @@ export function matchStatus(pattern: StatusPattern, status: number): boolean {
       return true;
     }
   }
-}
-
-/** A substring of path and query as received: path:/users matches /api/users?x=1. */
-function matchPath(url: string, value: string): boolean {
-  return url.toLowerCase().includes(value.toLowerCase());
 }
 
 function searchText(e: ExchangeSummary): string {
