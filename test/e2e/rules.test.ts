@@ -31,9 +31,14 @@ after(async () => {
   await locald?.stop();
 });
 
+/** Writes docs/screenshots/<name>-light.png and -dark.png. */
 async function shot(name: string): Promise<void> {
-  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-  await page.screenshot({ path: join(repoRoot, 'docs/screenshots', `${name}.png`) });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    await page.screenshot({ path: join(repoRoot, 'docs/screenshots', `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 async function userRules() {
@@ -59,7 +64,7 @@ describe('rules view', () => {
     assert.match(await page.getByLabel(/^Response headers/).inputValue(), /^content-type: application\/json/im);
     assert.equal(await page.getByLabel('Response body').inputValue(), answer.text, 'the captured body');
     assert.deepEqual(await page.evaluate(UNNAMED_CONTROLS_SCRIPT), []);
-    await shot('rules-editor-light');
+    await shot('rules-editor');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await editor().waitFor({ state: 'detached' });
   });
@@ -108,7 +113,7 @@ describe('rules view', () => {
     await page.getByLabel('Latency').fill('300ms');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('row', { name: 'Rule 2: path:/api/slow' }).waitFor({ timeout: 10_000 });
-    await shot('rules-view-light');
+    await shot('rules-view');
     await page.getByRole('button', { name: 'Move rule 2 up' }).click();
     await page.getByRole('row', { name: 'Rule 1: path:/api/slow' }).waitFor({ timeout: 10_000 });
     assert.deepEqual(
@@ -149,7 +154,7 @@ describe('rules view', () => {
     assert.match(text, /match/, `located at the matcher: ${text}`);
     assert.match(text, /colour/, `names the bad term: ${text}`);
     assert.equal(await page.getByRole('combobox', { name: 'Match' }).inputValue(), 'colour:blue', 'the form keeps what was typed');
-    await shot('rules-invalid-light');
+    await shot('rules-invalid');
     assert.equal((await userRules()).length, 2, 'nothing added');
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
