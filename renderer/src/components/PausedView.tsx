@@ -42,6 +42,12 @@ function useNow(active: boolean): number {
   return now;
 }
 
+function showExchange(id: number | null): void {
+  if (id === null) return;
+  actions.setTab('traffic');
+  actions.select(id, true);
+}
+
 function bodyText(base64: string | null): string | null {
   return base64 === null ? null : decodeText(base64ToBytes(base64));
 }
@@ -73,7 +79,16 @@ function PausedEditor({ paused, now }: { paused: PausedExchange; now: number }) 
     <section className="replay-editor paused-editor" aria-label={`Paused ${side}`}>
       <p className="small muted" role="status" aria-label="Pause timeout">
         Paused at {formatClock(paused.pausedAt)} by rule {paused.ruleId}
-        {paused.exchangeId !== null && ` (#${paused.exchangeId})`}. Continues unchanged in {remainingText(paused.timeoutAt, now)}.{' '}
+        {paused.exchangeId !== null && (
+          <>
+            {' ('}
+            <button type="button" className="link" onClick={() => showExchange(paused.exchangeId)}>
+              #{paused.exchangeId} in Traffic
+            </button>
+            )
+          </>
+        )}
+        . Continues unchanged in {remainingText(paused.timeoutAt, now)}.{' '}
         {paused.clientTimeoutMs === null ? "The client's own timeout is not known." : `The client gives up in ${remainingText(paused.pausedAt + paused.clientTimeoutMs, now)}.`}
       </p>
       {isRequest ? (
