@@ -190,7 +190,8 @@ function parseEngineCommand(command: 'ls' | 'status' | 'logs' | 'restart' | 'sto
     }
   }
   const since = flags.get('since');
-  const sinceMs = since === undefined ? undefined : parseDuration(since === true ? '' : since);
+  // A bare number is milliseconds in filters; for --since it is almost surely a mistake (30 ms of logs), so a unit is required.
+  const sinceMs = since === undefined ? undefined : since === true || /^[\d.]+$/.test(since.trim()) ? null : parseDuration(since);
   if (sinceMs === null) return { ok: false, error: `--since must be a duration like 30s, 5m, 2h or 1d, got '${String(since)}'` };
   return { ok: true, command: { kind: 'logs', home, project, service, follow: flags.has('follow'), grep, sinceMs } };
 }

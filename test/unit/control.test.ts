@@ -37,6 +37,7 @@ test('bad engine-command arguments get a message that says what is wrong', () =>
     [['logs'], /locald logs needs a PROJECT, e.g. locald logs shop/],
     [['stop', 'shop/api'], /locald stop takes a PROJECT; to restart one service use locald restart shop\/api/],
     [['logs', 'shop', '--since', '5 minutes'], /--since must be a duration like 30s, 5m, 2h or 1d, got '5 minutes'/],
+    [['logs', 'shop', '--since', '30'], /--since must be a duration like 30s, 5m, 2h or 1d, got '30'/],
     [['logs', 'shop', '--grep', '('], /--grep: Invalid regular expression/],
     [['logs', 'shop/api', '--service', 'web'], /'shop\/api' and --service web name different services/],
     [['logs', '/api'], /'\/api' is not PROJECT or PROJECT\/SERVICE/],

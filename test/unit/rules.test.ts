@@ -1,13 +1,13 @@
 // Rules (engine/rules): the locald.rules.toml format with located errors, evaluation order,
 // and the action primitives the proxy's data path uses (throttle, close-after, rewrites, mock files).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import type { Rule, RuleInput } from '../../shared/rules.js';
+import type { Rule, RuleInput, RuleSet } from '../../shared/rules.js';
 import { BreakpointRegistry } from '../../engine/rules/breakpoints.js';
 import { CloseAfterTransform } from '../../engine/rules/close-after.js';
 import { compileRules, delayMs, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION } from '../../engine/rules/evaluate.js';
@@ -15,7 +15,7 @@ import { mockBody, MockBodyError } from '../../engine/rules/mock-body.js';
 import { applyHeaderEdits, rewriteBody } from '../../engine/rules/rewrite.js';
 import type { RequestView } from '../../engine/rules/rule-filter.js';
 import { formatRulesFile, parseRulesFile } from '../../engine/rules/rules-file.js';
-import { readApiRule } from '../../engine/rules/store.js';
+import { readApiRule, RulesService, rulesStoreFile } from '../../engine/rules/store.js';
 import { ThrottleTransform } from '../../engine/rules/throttle.js';
 
 const ISSUE_EXAMPLE = `[[rule]]
@@ -362,5 +362,43 @@ describe('breakpoints', () => {
     const c = registry.pause(paused, gone.signal);
     gone.abort();
     assert.deepEqual(await c, { outcome: 'client-gone' });
+  });
+});
+
+describe('the rules store', () => {
+  async function store(projectRules?: string): Promise<{ service: RulesService; events: RuleSet[]; home: string; dir: string }> {
+    const home = mkdtempSync(join(tmpdir(), 'locald-rules-home-'));
+    const dir = mkdtempSync(join(tmpdir(), 'locald-rules-project-'));
+    if (projectRules !== undefined) writeFileSync(join(dir, 'locald.rules.toml'), projectRules);
+    const events: RuleSet[] = [];
+    const service = new RulesService({ home, watch: false, emit: (event, data) => event === 'rules.changed' && events.push(data as RuleSet) });
+    await service.openProject('Shop', dir);
+    return { service, events, home, dir };
+  }
+
+  it('persists user rules atomically in the state directory, emits rules.changed, and reads them back', async () => {
+    const { service, events, home, dir } = await store();
+    const rule = await service.add('shop', { match: 'path:/a', mock: { status: 200, times: 1 } });
+    assert.deepEqual(events.at(-1)?.rules.map((r) => r.id), [rule.id]);
+    const stored = JSON.parse(readFileSync(rulesStoreFile(home, 'shop'), 'utf8')) as { rules: Rule[] };
+    assert.deepEqual(stored.rules.map((r) => r.id), [rule.id]);
+    assert.equal(service.forRequest('shop', view({ url: '/a' })).mock?.mock.status, 200);
+    assert.equal(service.forRequest('shop', view({ url: '/a' })).none, true, 'times = 1 is used up');
+    await service.update('shop', rule.id, { match: 'path:/a', mock: { status: 201, times: 1 } });
+    assert.equal(service.forRequest('shop', view({ url: '/a' })).mock?.mock.status, 201, 'an edited rule counts from zero');
+    await assert.rejects(service.reorder('shop', ['nope']), /must name each of the 1 user rules once/);
+    service.close();
+    const again = new RulesService({ home, watch: false, emit: () => undefined });
+    await again.openProject('shop', dir);
+    assert.deepEqual(again.list('shop').rules.map((r) => [r.id, r.mock?.status]), [[rule.id, 201]]);
+    again.close();
+  });
+
+  it('an invalid project file at start: located issues, no rules from it, the user\'s rules still apply', async () => {
+    const { service } = await store('[[rule]]\nmatch = "path:/a"\nthrottle = "fast"\n');
+    const set = service.list('shop');
+    assert.deepEqual(set.projectFileIssues.map((i) => [i.line, i.column, i.keyPath]), [[3, 12, 'rule[0].throttle']]);
+    assert.deepEqual(set.rules, []);
+    service.close();
   });
 });
