@@ -4,7 +4,8 @@
 // Screenshots of the view and the editor go to docs/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -13,12 +14,18 @@ import { engineCall, launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRI
 let locald: Locald;
 let browser: Browser;
 let page: Page;
+/** A copy of examples/shop with a committed locald.rules.toml (one rule), so project rules show too. */
+let projectDir: string;
+const PROJECT_RULES = '[[rule]]\nmatch = "path:/from-the-file"\nfail = "reset"\n';
 
 before(async () => {
   if (!existsSync(join(repoRoot, 'dist/renderer/index.html'))) {
     execFileSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
   }
-  locald = await startLocald();
+  projectDir = mkdtempSync(join(tmpdir(), 'locald-e2e-rules-'));
+  cpSync(join(repoRoot, 'examples/shop'), projectDir, { recursive: true });
+  writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
+  locald = await startLocald(projectDir);
   await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
   browser = await launchBrowser({ width: 1400, height: 820 });
   page = browser.page;
@@ -29,6 +36,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await locald?.stop();
+  if (projectDir !== undefined) rmSync(projectDir, { recursive: true, force: true });
 });
 
 /** Writes docs/screenshots/<name>-light.png and -dark.png. */
@@ -157,5 +165,26 @@ describe('rules view', () => {
     await shot('rules-invalid');
     assert.equal((await userRules()).length, 2, 'nothing added');
     await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("lists the project file's rules read-only after the user's, and its located problems while the last valid rules stay", async () => {
+    const fileRow = page.getByRole('row', { name: /^Rule \d+: path:\/from-the-file$/ });
+    await fileRow.waitFor({ timeout: 10_000 });
+    assert.match((await fileRow.textContent()) ?? '', /from the project/);
+    assert.equal(await fileRow.getByRole('button', { name: /^Delete/ }).count(), 0, 'no delete on a project rule');
+    assert.equal(await fileRow.getByRole('checkbox').isDisabled(), true, 'its switch is the file’s');
+    await fileRow.getByRole('button', { name: /^View rule/ }).click();
+    await page.getByRole('region', { name: 'Rule from the project' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save rule' }).count(), 0, 'nothing to save');
+    assert.equal(await page.getByLabel('Action').isDisabled(), true);
+    await page.getByRole('button', { name: 'Close' }).click();
+    // A broken file: the view says where, from the engine's rules.changed event; the rule stays.
+    writeFileSync(join(projectDir, 'locald.rules.toml'), `${PROJECT_RULES}\n[[rule]]\nmatch = "path:/x"\nfail = "sometimes"\n`);
+    const problems = page.getByRole('alert', { name: 'Problems in locald.rules.toml' });
+    await problems.waitFor({ timeout: 15_000 });
+    assert.match((await problems.textContent()) ?? '', /locald\.rules\.toml:\d+(:\d+)?:.*fail/);
+    await fileRow.waitFor();
+    writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
+    await problems.waitFor({ state: 'detached', timeout: 15_000 });
   });
 });

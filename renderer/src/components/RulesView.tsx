@@ -122,7 +122,7 @@ function RuleList({ project }: { project: string }) {
                       <button type="button" className="icon" disabled={i === 0 || rows[i - 1]?.fromProject === true} onClick={() => void moveRule(project, r.id, -1)} aria-label={`Move rule ${i + 1} up`}>
                         ↑
                       </button>
-                      <button type="button" className="icon" disabled={i === rows.length - 1} onClick={() => void moveRule(project, r.id, 1)} aria-label={`Move rule ${i + 1} down`}>
+                      <button type="button" className="icon" disabled={i === rows.length - 1 || rows[i + 1]?.fromProject === true} onClick={() => void moveRule(project, r.id, 1)} aria-label={`Move rule ${i + 1} down`}>
                         ↓
                       </button>
                       <button type="button" onClick={() => actions.openRuleEditor(r.id)} aria-label={`Edit rule ${i + 1}`}>
