@@ -121,6 +121,12 @@ describe('rules view', () => {
     await page.getByLabel('Latency').fill('300ms');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('row', { name: 'Rule 2: path:/api/slow' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Edit rule 2' }).click();
+    assert.equal(await page.getByLabel('Latency').inputValue(), '300ms', 'the editor opens on the saved rule');
+    await page.getByLabel('Latency').fill('1.5s');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await waitFor('the edited delay in the engine', async () => JSON.stringify((await userRules())[1]?.delay) === '{"ms":1500}', 10_000);
+    await page.getByRole('row', { name: 'Rule 2: path:/api/slow' }).getByText('delay 1500ms').waitFor({ timeout: 10_000 });
     await shot('rules-view');
     await page.getByRole('button', { name: 'Move rule 2 up' }).click();
     await page.getByRole('row', { name: 'Rule 1: path:/api/slow' }).waitFor({ timeout: 10_000 });

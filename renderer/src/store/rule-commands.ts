@@ -53,21 +53,24 @@ export async function loadRules(project: string): Promise<void> {
 
 /** Adds (ruleId null) or replaces a rule; errors stay in the editor next to the form. */
 export async function saveRule(project: string, ruleId: string | null, draft: RuleDraft): Promise<void> {
+  // The engine's rules.changed can list the new rule before the call answers, and the user may
+  // already have opened another rule: the answer closes or annotates only the editor it belongs to.
+  const key = useUi.getState().ruleEditor?.key;
   const built = draftToInput(draft);
   if (built.rule === null) {
-    actions.ruleEditorChanged({ errors: built.errors });
+    actions.ruleEditorChanged({ errors: built.errors }, key);
     return;
   }
-  actions.ruleEditorChanged({ saving: true, errors: [] });
+  actions.ruleEditorChanged({ saving: true, errors: [] }, key);
   try {
     const api = liveApi();
     if (ruleId === null) await api.call('rules.add', { project, rule: built.rule });
     else await api.call('rules.update', { project, id: ruleId, rule: built.rule });
-    actions.closeRuleEditor();
+    actions.closeRuleEditor(key);
     await loadRules(project);
     actions.notify(ruleId === null ? 'Rule added' : 'Rule saved');
   } catch (e) {
-    actions.ruleEditorChanged({ saving: false, errors: engineFieldErrors(e) });
+    actions.ruleEditorChanged({ saving: false, errors: engineFieldErrors(e) }, key);
   }
 }
 

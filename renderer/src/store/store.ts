@@ -290,11 +290,12 @@ export const actions = {
     set({ tab: 'rules', ruleEditor: { key: ++editorKey, ruleId: rule === undefined ? null : ruleId, readOnly: rule?.source === 'project', draft: initial, errors: [], saving: false } });
   },
   /** A save in flight or its errors; the form keeps what the user typed. */
-  ruleEditorChanged(change: Partial<Pick<RuleEditorState, 'errors' | 'saving' | 'draft'>>): void {
-    set((s) => (s.ruleEditor === null ? {} : { ruleEditor: { ...s.ruleEditor, ...change } }));
+  /** `key`: only if the editor is still the one the change is about (a save answered after another editor opened). */
+  ruleEditorChanged(change: Partial<Pick<RuleEditorState, 'errors' | 'saving' | 'draft'>>, key?: number): void {
+    set((s) => (s.ruleEditor === null || (key !== undefined && s.ruleEditor.key !== key) ? {} : { ruleEditor: { ...s.ruleEditor, ...change } }));
   },
-  closeRuleEditor(): void {
-    set({ ruleEditor: null });
+  closeRuleEditor(key?: number): void {
+    if (key === undefined || get().ruleEditor?.key === key) set({ ruleEditor: null });
   },
   setPaused(paused: PausedExchange[]): void {
     set({ paused });
