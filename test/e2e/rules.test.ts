@@ -75,6 +75,13 @@ describe('rules view', () => {
     await shot('rules-editor');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await editor().waitFor({ state: 'detached' });
+    // The same from the list: a right-click on the row.
+    await page.getByRole('tab', { name: 'Traffic' }).click();
+    await row.click({ button: 'right' });
+    await editor().waitFor();
+    assert.match(await page.getByRole('combobox', { name: 'Match' }).inputValue(), /^method:GET path:\/api\/products /);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await editor().waitFor({ state: 'detached' });
   });
 
   it('names the field of a value the form cannot read, before asking the engine', async () => {
