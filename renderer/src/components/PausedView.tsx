@@ -95,27 +95,27 @@ function PausedEditor({ paused, now }: { paused: PausedExchange; now: number }) 
         <div className="editor-line">
           <label>
             Method
-            <input className="mono method-input" value={method} onChange={(e) => setMethod(e.target.value)} spellCheck={false} />
+            <input className="mono method-input" value={method} aria-label="Method" onChange={(e) => setMethod(e.target.value)} spellCheck={false} />
           </label>
           <label className="grow">
             URL
-            <input className="mono" value={url} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+            <input className="mono" value={url} aria-label="URL" onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
           </label>
         </div>
       ) : (
         <label>
           Status
-          <input className="mono method-input" value={status} onChange={(e) => setStatus(e.target.value)} inputMode="numeric" />
+          <input className="mono method-input" value={status} aria-label="Status" onChange={(e) => setStatus(e.target.value)} inputMode="numeric" />
         </label>
       )}
       <label className="block">
         {isRequest ? 'Request headers' : 'Response headers'} <span className="muted small">(one “Name: value” per line)</span>
-        <textarea className="mono" rows={Math.min(14, originalHeaders.length + 2)} value={headersText} onChange={(e) => setHeadersText(e.target.value)} spellCheck={false} />
+        <textarea className="mono" rows={Math.min(14, originalHeaders.length + 2)} value={headersText} aria-label={isRequest ? 'Request headers' : 'Response headers'} onChange={(e) => setHeadersText(e.target.value)} spellCheck={false} />
       </label>
       <label className="block">
         {isRequest ? 'Request body' : 'Response body'}
         {originalBody === null && !bodyEdited && <span className="muted small"> (not held or binary: sent unchanged unless you type one)</span>}
-        <textarea className="mono" rows={8} value={body} onChange={(e) => setBody(e.target.value)} spellCheck={false} />
+        <textarea className="mono" rows={8} value={body} aria-label={isRequest ? 'Request body' : 'Response body'} onChange={(e) => setBody(e.target.value)} spellCheck={false} />
       </label>
       {headers.errors.length > 0 && (
         <div role="alert" className="error-text small">
@@ -137,16 +137,16 @@ function PausedEditor({ paused, now }: { paused: PausedExchange; now: number }) 
         <div className="editor-line">
           <label>
             Answer status
-            <input className="mono method-input" value={answer.status} onChange={(e) => setAnswer({ ...answer, status: e.target.value })} inputMode="numeric" />
+            <input className="mono method-input" value={answer.status} aria-label="Answer status" onChange={(e) => setAnswer({ ...answer, status: e.target.value })} inputMode="numeric" />
           </label>
           <label className="grow">
             Answer headers
-            <textarea className="mono" rows={2} value={answer.headers} onChange={(e) => setAnswer({ ...answer, headers: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={2} value={answer.headers} aria-label="Answer headers" onChange={(e) => setAnswer({ ...answer, headers: e.target.value })} spellCheck={false} />
           </label>
         </div>
         <label className="block">
           Answer body
-          <textarea className="mono" rows={3} value={answer.body} onChange={(e) => setAnswer({ ...answer, body: e.target.value })} spellCheck={false} />
+          <textarea className="mono" rows={3} value={answer.body} aria-label="Answer body" onChange={(e) => setAnswer({ ...answer, body: e.target.value })} spellCheck={false} />
         </label>
         <button
           type="button"

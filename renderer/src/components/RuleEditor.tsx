@@ -50,7 +50,7 @@ export function RuleEditor({ initial, title, errors, saving, readOnly, onSave, o
         </label>
         <ActionFields draft={draft} setDraft={setDraft} />
         <label className="toggle">
-          <input type="checkbox" checked={draft.enabled} onChange={(e) => change({ enabled: e.target.checked })} /> Enabled
+          <input type="checkbox" checked={draft.enabled} aria-label="Enabled" onChange={(e) => change({ enabled: e.target.checked })} /> Enabled
         </label>
       </fieldset>
       {errors.length > 0 && (
@@ -88,7 +88,7 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
           <legend>Pause on</legend>
           {(['request', 'response', 'both'] as BreakpointOn[]).map((on) => (
             <label key={on} className="toggle">
-              <input type="radio" name="breakpoint-on" checked={draft.breakpoint === on} onChange={() => setDraft((d) => ({ ...d, breakpoint: on }))} /> {on === 'both' ? 'Request and response' : on === 'request' ? 'Request' : 'Response'}
+              <input type="radio" name="breakpoint-on" checked={draft.breakpoint === on} aria-label={`Pause on ${on === 'both' ? 'request and response' : on}`} onChange={() => setDraft((d) => ({ ...d, breakpoint: on }))} /> {on === 'both' ? 'Request and response' : on === 'request' ? 'Request' : 'Response'}
             </label>
           ))}
         </fieldset>
@@ -99,24 +99,24 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
           <div className="editor-line">
             <label>
               Status
-              <input className="mono method-input" value={draft.mock.status} onChange={(e) => part('mock', { status: e.target.value })} inputMode="numeric" />
+              <input className="mono method-input" value={draft.mock.status} aria-label="Status" onChange={(e) => part('mock', { status: e.target.value })} inputMode="numeric" />
             </label>
             <label>
               Only the first N times <span className="muted small">(empty: always)</span>
-              <input className="mono method-input" value={draft.mock.times} onChange={(e) => part('mock', { times: e.target.value })} inputMode="numeric" />
+              <input className="mono method-input" value={draft.mock.times} aria-label="Only the first N times" onChange={(e) => part('mock', { times: e.target.value })} inputMode="numeric" />
             </label>
           </div>
           <label className="block">
             Response headers <span className="muted small">(one “Name: value” per line)</span>
-            <textarea className="mono" rows={4} value={draft.mock.headers} onChange={(e) => part('mock', { headers: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={4} value={draft.mock.headers} aria-label="Response headers" onChange={(e) => part('mock', { headers: e.target.value })} spellCheck={false} />
           </label>
           <label>
             Body from a file <span className="muted small">(in the project folder, e.g. mocks/flags.json; used instead of the body below)</span>
-            <input className="mono" value={draft.mock.bodyFile} onChange={(e) => part('mock', { bodyFile: e.target.value })} spellCheck={false} />
+            <input className="mono" value={draft.mock.bodyFile} aria-label="Body from a file" onChange={(e) => part('mock', { bodyFile: e.target.value })} spellCheck={false} />
           </label>
           <label className="block">
             Response body
-            <textarea className="mono" rows={8} value={draft.mock.body} disabled={draft.mock.bodyFile.trim() !== ''} onChange={(e) => part('mock', { body: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={8} value={draft.mock.body} aria-label="Response body" disabled={draft.mock.bodyFile.trim() !== ''} onChange={(e) => part('mock', { body: e.target.value })} spellCheck={false} />
           </label>
         </>
       );
@@ -125,19 +125,19 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
         <div className="editor-line">
           <label>
             To service
-            <input className="mono" value={draft.map.service} onChange={(e) => part('map', { service: e.target.value })} spellCheck={false} />
+            <input className="mono" value={draft.map.service} aria-label="To service" onChange={(e) => part('map', { service: e.target.value })} spellCheck={false} />
           </label>
           <label>
             To path
-            <input className="mono" value={draft.map.path} onChange={(e) => part('map', { path: e.target.value })} spellCheck={false} placeholder="/v1" />
+            <input className="mono" value={draft.map.path} aria-label="To path" onChange={(e) => part('map', { path: e.target.value })} spellCheck={false} placeholder="/v1" />
           </label>
           <label className="grow">
             To URL
-            <input className="mono" value={draft.map.url} onChange={(e) => part('map', { url: e.target.value })} spellCheck={false} placeholder="http://127.0.0.1:9000" />
+            <input className="mono" value={draft.map.url} aria-label="To URL" onChange={(e) => part('map', { url: e.target.value })} spellCheck={false} placeholder="http://127.0.0.1:9000" />
           </label>
           <label>
             Host header <span className="muted small">(empty: as default)</span>
-            <input className="mono" value={draft.map.host} onChange={(e) => part('map', { host: e.target.value })} spellCheck={false} />
+            <input className="mono" value={draft.map.host} aria-label="Host header" onChange={(e) => part('map', { host: e.target.value })} spellCheck={false} />
           </label>
         </div>
       );
@@ -146,19 +146,19 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
         <div className="header-grid">
           <label className="block">
             Set request headers
-            <textarea className="mono" rows={3} value={draft.headers.setRequest} onChange={(e) => part('headers', { setRequest: e.target.value })} spellCheck={false} placeholder="x-debug: 1" />
+            <textarea className="mono" rows={3} value={draft.headers.setRequest} aria-label="Set request headers" onChange={(e) => part('headers', { setRequest: e.target.value })} spellCheck={false} placeholder="x-debug: 1" />
           </label>
           <label className="block">
             Set response headers
-            <textarea className="mono" rows={3} value={draft.headers.setResponse} onChange={(e) => part('headers', { setResponse: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={3} value={draft.headers.setResponse} aria-label="Set response headers" onChange={(e) => part('headers', { setResponse: e.target.value })} spellCheck={false} />
           </label>
           <label className="block">
             Remove request headers <span className="muted small">(one name per line)</span>
-            <textarea className="mono" rows={3} value={draft.headers.removeRequest} onChange={(e) => part('headers', { removeRequest: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={3} value={draft.headers.removeRequest} aria-label="Remove request headers" onChange={(e) => part('headers', { removeRequest: e.target.value })} spellCheck={false} />
           </label>
           <label className="block">
             Remove response headers <span className="muted small">(one name per line)</span>
-            <textarea className="mono" rows={3} value={draft.headers.removeResponse} onChange={(e) => part('headers', { removeResponse: e.target.value })} spellCheck={false} />
+            <textarea className="mono" rows={3} value={draft.headers.removeResponse} aria-label="Remove response headers" onChange={(e) => part('headers', { removeResponse: e.target.value })} spellCheck={false} />
           </label>
         </div>
       );
@@ -167,25 +167,25 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
         <fieldset className="choice">
           <legend>Delay</legend>
           <label className="toggle">
-            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'fixed'} onChange={() => part('delay', { mode: 'fixed' })} /> Fixed
+            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'fixed'} aria-label="Fixed delay" onChange={() => part('delay', { mode: 'fixed' })} /> Fixed
           </label>
           <label className="toggle">
-            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'range'} onChange={() => part('delay', { mode: 'range' })} /> Random between
+            <input type="radio" name="delay-mode" checked={draft.delay.mode === 'range'} aria-label="Random delay between" onChange={() => part('delay', { mode: 'range' })} /> Random between
           </label>
           {draft.delay.mode === 'fixed' ? (
             <label>
               Latency
-              <input className="mono method-input" value={draft.delay.fixed} onChange={(e) => part('delay', { fixed: e.target.value })} placeholder="300ms" />
+              <input className="mono method-input" value={draft.delay.fixed} aria-label="Latency" onChange={(e) => part('delay', { fixed: e.target.value })} placeholder="300ms" />
             </label>
           ) : (
             <div className="editor-line">
               <label>
                 Minimum
-                <input className="mono method-input" value={draft.delay.min} onChange={(e) => part('delay', { min: e.target.value })} />
+                <input className="mono method-input" value={draft.delay.min} aria-label="Minimum" onChange={(e) => part('delay', { min: e.target.value })} />
               </label>
               <label>
                 Maximum
-                <input className="mono method-input" value={draft.delay.max} onChange={(e) => part('delay', { max: e.target.value })} />
+                <input className="mono method-input" value={draft.delay.max} aria-label="Maximum" onChange={(e) => part('delay', { max: e.target.value })} />
               </label>
             </div>
           )}
@@ -195,7 +195,7 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
       return (
         <label>
           Bandwidth <span className="muted small">(per exchange, e.g. 64kb/s)</span>
-          <input className="mono method-input" value={draft.throttle} onChange={(e) => setDraft((d) => ({ ...d, throttle: e.target.value }))} />
+          <input className="mono method-input" value={draft.throttle} aria-label="Bandwidth" onChange={(e) => setDraft((d) => ({ ...d, throttle: e.target.value }))} />
         </label>
       );
     case 'fail':
@@ -204,13 +204,13 @@ function ActionFields({ draft, setDraft }: { draft: RuleDraft; setDraft: SetDraf
           <legend>Fail by</legend>
           {FAIL_KINDS.map((k) => (
             <label key={k} className="toggle">
-              <input type="radio" name="fail-kind" checked={draft.fail === k} onChange={() => setDraft((d) => ({ ...d, fail: k }))} /> {FAIL_LABELS[k]}
+              <input type="radio" name="fail-kind" checked={draft.fail === k} aria-label={FAIL_LABELS[k]} onChange={() => setDraft((d) => ({ ...d, fail: k }))} /> {FAIL_LABELS[k]}
             </label>
           ))}
           {draft.fail === 'close-after' && (
             <label>
               Bytes before closing
-              <input className="mono method-input" value={draft.closeAfter} onChange={(e) => setDraft((d) => ({ ...d, closeAfter: e.target.value }))} placeholder="1kb" />
+              <input className="mono method-input" value={draft.closeAfter} aria-label="Bytes before closing" onChange={(e) => setDraft((d) => ({ ...d, closeAfter: e.target.value }))} placeholder="1kb" />
             </label>
           )}
         </fieldset>
