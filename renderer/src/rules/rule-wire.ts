@@ -1,7 +1,7 @@
 // Between the editor's form (RuleDraft) and the engine's rule shape (shared/rules.ts).
 import { parseDuration, parseSize } from '../../../shared/filter/units.js';
 import type { DelaySpec, Rule, RuleActions, RuleInput } from '../../../shared/rules.js';
-import { textToHeaders } from '../export/headers-text.js';
+import { headersToText, textToHeaders } from '../export/headers-text.js';
 import { formatBytes } from '../format/format.js';
 import { emptyDraft, namesFromText, type RuleDraft } from './rule-draft.js';
 
@@ -21,9 +21,7 @@ export interface RuleRow {
 }
 
 function recordText(record: Record<string, string> | undefined): string {
-  return Object.entries(record ?? {})
-    .map(([n, v]) => `${n}: ${v}`)
-    .join('\n');
+  return headersToText(Object.entries(record ?? {}));
 }
 
 function delayText(d: DelaySpec): string {
