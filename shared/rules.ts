@@ -108,7 +108,7 @@ export interface RuleSet {
 }
 
 /** Which action of a rule acted on an exchange, as recorded in capture. */
-export type RuleActionKind = 'breakpoint' | 'mock' | 'map' | 'rewrite' | 'delay' | 'throttle' | 'fail';
+export type { RuleActionKind } from './traffic.js';
 
 // ---- breakpoints ------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 // Captured traffic as the engine records it and the inspector shows it.
 // Metadata travels in batches; bodies and messages are fetched on demand.
 import type { LogLine } from './state.js';
-import type { RuleActionKind } from './rules.js';
 
 /** Header name/value pairs in wire order, names as the peer sent them. */
 export type HeaderList = [name: string, value: string][];
@@ -20,6 +19,9 @@ export interface ExchangeError {
 }
 
 /** What the list shows: small, sent in batches. */
+/** What a rule did to an exchange (shared/rules.ts has the rules themselves; the type lives here so traffic does not depend on rules). */
+export type RuleActionKind = 'breakpoint' | 'mock' | 'map' | 'rewrite' | 'delay' | 'throttle' | 'fail';
+
 export interface ExchangeSummary {
   id: number;
   /** Set when this exchange is a replay of another. */

@@ -1,7 +1,6 @@
 // One captured exchange as the store keeps it: cheap to update on the data path, turned
 // into the shared summary/detail shapes only when someone reads it.
 import type { LogLine } from '../../shared/state.js';
-import type { RuleActionKind } from '../../shared/rules.js';
 import type {
   BodyInfo,
   ClientProtocol,
@@ -11,6 +10,7 @@ import type {
   ExchangeState,
   ExchangeRewrite,
   ExchangeSummary,
+  RuleActionKind,
   HeaderList,
   MessageDirection,
   UpstreamProtocolUsed,

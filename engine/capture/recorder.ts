@@ -2,8 +2,7 @@
 // caps allow, never throws (capture must not break the data path), and is ignored once the
 // exchange has finished or been evicted. Calls may come in any order.
 import type { LogLine } from '../../shared/state.js';
-import type { ExchangeError, ExchangeRewrite, MessageDirection, UpstreamProtocolUsed } from '../../shared/traffic.js';
-import type { RuleActionKind } from '../../shared/rules.js';
+import type { ExchangeError, ExchangeRewrite, MessageDirection, RuleActionKind, UpstreamProtocolUsed } from '../../shared/traffic.js';
 import { MESSAGE_OVERHEAD_BYTES, NO_ITEMS, sseEventBytes, type ExchangeRecord, type StoredWsMessage } from './exchange-record.js';
 import { Base64StreamDecoder, GrpcFrameParser, parseGrpcWebTrailers, type ParsedGrpcFrame } from './grpc-frames.js';
 import { keepHeaderInput, headerValue, mediaType, toHeaderList, type HeaderInput } from './headers.js';

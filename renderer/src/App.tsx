@@ -5,18 +5,25 @@ import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { LogsView } from './components/LogsView.js';
 import { ProjectsView } from './components/ProjectsView.js';
 import { inspectorFilterFromSearch, inspectorFilterText } from './filter/inspector-filter.js';
+import { PausedView } from './components/PausedView.js';
+import { RulesView } from './components/RulesView.js';
 import { TrafficView } from './components/TrafficView.js';
+import { loadPaused } from './store/breakpoint-commands.js';
+import { rulesChanged } from './store/rule-commands.js';
 import { actions, useUi, type Tab } from './store/store.js';
 import { forgetCached } from './store/traffic-source.js';
 
 const TABS: [Tab, string][] = [
   ['traffic', 'Traffic'],
+  ['rules', 'Rules'],
+  ['paused', 'Paused'],
   ['logs', 'Logs'],
   ['projects', 'Projects'],
 ];
 
 export function App() {
   const tab = useUi((s) => s.tab);
+  const pausedCount = useUi((s) => s.paused.length);
   const connection = useRef<EngineConnection | null>(null);
   useEffect(() => {
     const conn = connect();
@@ -30,6 +37,9 @@ export function App() {
       conn.api.subscribe('project.state', (p) => actions.projectChanged(p)),
       conn.api.subscribe('project.removed', ({ project }) => actions.projectRemoved(project)),
       conn.api.subscribe('service.log', (lines) => actions.ingestLogs(lines)),
+      conn.api.subscribe('rules.changed', (set) => rulesChanged(set)),
+      conn.api.subscribe('breakpoint.paused', (p) => actions.pausedAdded(p)),
+      conn.api.subscribe('breakpoint.resumed', ({ id }) => actions.pausedGone(id)),
       conn.onState((state) => {
         actions.setConnection(state);
         if (state.status === 'open') void resync(conn);
@@ -56,17 +66,34 @@ export function App() {
         <nav className="tabs-main" role="tablist" aria-label="Views">
           {TABS.map(([id, label]) => (
             <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'active' : ''} onClick={() => actions.setTab(id)}>
-              {label}
+              {id === 'paused' && pausedCount > 0 ? `${label} (${pausedCount})` : label}
             </button>
           ))}
         </nav>
         <span className="spacer" />
         <ConnectionBadge onRetry={() => connection.current?.retryNow()} />
       </header>
-      <main className="content">{tab === 'traffic' ? <TrafficView /> : tab === 'logs' ? <LogsView /> : <ProjectsView />}</main>
+      <main className="content">
+        <View tab={tab} />
+      </main>
       <Notice />
     </div>
   );
+}
+
+function View({ tab }: { tab: Tab }) {
+  switch (tab) {
+    case 'traffic':
+      return <TrafficView />;
+    case 'rules':
+      return <RulesView />;
+    case 'paused':
+      return <PausedView />;
+    case 'logs':
+      return <LogsView />;
+    case 'projects':
+      return <ProjectsView />;
+  }
 }
 
 function Notice() {
@@ -113,4 +140,5 @@ async function resync(conn: EngineConnection): Promise<void> {
   } catch (e) {
     actions.notify(`Traffic capture is not available: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }
+  await loadPaused();
 }

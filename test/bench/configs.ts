@@ -111,3 +111,53 @@ http {
 }
 `;
 }
+
+/**
+ * The page-load project: one service, Vite's dev server from this repo's node_modules, on a
+ * fixed loopback port, serving the generated app in its own folder.
+ */
+export function viteLocaldToml(opts: { nodePath: string; viteScript: string; port: number }): string {
+  return [
+    'name = "bench"',
+    '',
+    '[services.web]',
+    `command = ${JSON.stringify(`"${opts.nodePath}" "${opts.viteScript}" --host 127.0.0.1 --port ${opts.port} --strictPort`)}`,
+    'cwd = "app"',
+    `port = ${opts.port}`,
+    'ready = { log = "ready in" }',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Caddy in front of the page-load Vite server: plain HTTP/1.1 on one port, HTTP/2 over TLS on the
+ * other. HTTP/3 is off so Chromium cannot switch to QUIC through Alt-Svc mid-run.
+ */
+export function pageloadCaddyfile(p: ProxyPorts): string {
+  const proxy = [`\treverse_proxy 127.0.0.1:${p.upstreamPort}`];
+  return [
+    '{',
+    '\tadmin off',
+    '\tauto_https off',
+    '\tdefault_sni bench.localhost',
+    '\tservers {',
+    '\t\tprotocols h1 h2',
+    '\t}',
+    '\tlog {',
+    '\t\toutput discard',
+    '\t}',
+    '}',
+    '',
+    `http://:${p.httpPort} {`,
+    '\tbind 127.0.0.1',
+    ...proxy,
+    '}',
+    '',
+    `https://:${p.tlsPort} {`,
+    '\tbind 127.0.0.1',
+    `\ttls ${p.certFile} ${p.keyFile}`,
+    ...proxy,
+    '}',
+    '',
+  ].join('\n');
+}

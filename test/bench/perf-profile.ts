@@ -3,7 +3,7 @@
 // Preferred over `node --cpu-prof` when perf is installed: V8's sampler charges most of a
 // proxy's time to the native `writev`/`writeLatin1String` frames (where it lands, not where
 // the cycles are), and it cannot see the kernel, GC threads or llhttp at all. Parsing is pure.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 export interface PerfShare {
   name: string;
@@ -92,4 +92,13 @@ export function summarisePerfReport(text: string, top = 15): PerfSummary {
 export function perfWorks(): boolean {
   const r = spawnSync('perf', ['record', '-q', '-e', 'cpu-clock', '-o', '/dev/null', '--', 'true'], { stdio: 'ignore', timeout: 10_000 });
   return r.status === 0;
+}
+
+/** `perf report` of a recording, flat by DSO and symbol: the text summarisePerfReport reads. */
+export function perfReport(data: string): string {
+  return execFileSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }

@@ -3,6 +3,7 @@
 //   npm run bench                       full run (3 rounds, medians), ~15 min
 //   npm run bench -- --quick            1 short round, reduced sizes, ~3 min
 //   npm run bench -- --only h1-small,latency --rounds 5 --seconds 8
+//   npm run bench -- --only pageload --loads 7   the browser page load alone (Vite, 1,000 modules)
 //   npm run bench -- --write-docs       also rewrite docs/benchmarks.md
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summariseProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
-import { perfWorks, summarisePerfReport, type PerfSummary } from './perf-profile.js';
+import { perfReport, perfWorks, summarisePerfReport, type PerfSummary } from './perf-profile.js';
 import { machineLine, runWrk, toolVersion } from './lib.js';
 import { installCleanup, raiseFdLimit, sleep, stopAll } from './procs.js';
-import { checkTargets, perfSection, record, profileSection, resultsTable, targetsTable, type Results } from './report.js';
+import { checkTargets, pageloadSection, perfSection, record, profileSection, resultsTable, targetsTable, type Results } from './report.js';
+import { pageLoad } from './pageload.js';
+import type { PageloadResult } from './pageload-app.js';
 import {
   REPO,
   TARGET_LABELS,
@@ -34,7 +37,7 @@ import {
 import { rulesCost } from './rules-cost.js';
 import { WORKLOADS, h2, idleWebSockets, latencyAt1k, sse, streams, wrk64k, wrkPost, wrkSmall, wsEcho, type Sizes, type WorkloadId } from './workloads.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--write-docs]`;
+const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--loads N] [--modules N] [--write-docs]`;
 
 interface Options {
   quick: boolean;
@@ -42,6 +45,9 @@ interface Options {
   rounds: number;
   sizes: Sizes;
   writeDocs: boolean;
+  /** Page loads per variant (after one warm-up), and the generated app's module count. */
+  loads: number;
+  modules: number;
   argv: string[];
 }
 
@@ -53,6 +59,8 @@ export function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
+      loads: { type: 'string' },
+      modules: { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -68,10 +76,10 @@ export function parseOptions(argv: string[]): Options {
     if (!(WORKLOADS as readonly string[]).includes(name)) throw new Error(`--only: unknown workload "${name}"; choose from ${WORKLOADS.join(', ')}`);
     only.add(name as WorkloadId);
   }
-  const positive = (flag: string, raw: string | undefined, fallback: number): number => {
+  const positive = (flag: string, raw: string | undefined, fallback: number, max = 60): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 60) throw new Error(`--${flag} must be a whole number from 1 to 60, got "${raw}"`);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got "${raw}"`);
     return n;
   };
   const seconds = positive('seconds', values.seconds, quick ? 2 : 4);
@@ -87,6 +95,8 @@ export function parseOptions(argv: string[]): Options {
       sseClients: 1000,
     },
     writeDocs: values['write-docs'],
+    loads: positive('loads', values.loads, quick ? 3 : 7),
+    modules: positive('modules', values.modules, 1000, 20_000),
     argv,
   };
 }
@@ -145,7 +155,8 @@ async function main(): Promise<void> {
   let portless: PortlessInstall | null = null;
   let profile: ProfileSummary | PerfSummary | null = null;
   const sel = opts.only;
-  const needPeers = [...sel].some((w) => w !== 'profile' && w !== 'rules');
+  const needPeers = [...sel].some((w) => w !== 'profile' && w !== 'pageload' && w !== 'rules');
+  let pageload: PageloadResult | null = null;
 
   try {
     if (needPeers) {
@@ -190,6 +201,15 @@ async function main(): Promise<void> {
     running.length = 0;
   }
 
+  if (sel.has('pageload')) {
+    try {
+      pageload = await pageLoad({ work, loads: opts.loads, modules: opts.modules, log });
+    } catch (err) {
+      log(`bench: page load failed: ${(err as Error).message}`);
+      notes.push(`Page load: not measured (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+
   try {
     if (sel.has('profile')) profile = perfWorks() ? await perfProfileLocald(work, opts.sizes.seconds + 3) : await profileLocald(work, opts.sizes.seconds + 3);
   } finally {
@@ -197,7 +217,7 @@ async function main(): Promise<void> {
   }
 
   if (sel.has('rules')) notes.push(...(await rulesCost({ seconds: opts.sizes.seconds, throttleBytes: opts.quick ? 64 * 2 ** 20 : 2 ** 30 })));
-  const report = renderReport(opts, results, unavailable, notes, profile, portless, Math.round((Date.now() - started) / 1000), fdLimit);
+  const report = renderReport(opts, results, unavailable, notes, profile, pageload, portless, Math.round((Date.now() - started) / 1000), fdLimit);
   console.log(report);
   if (opts.writeDocs) {
     const file = join(REPO, 'docs', 'benchmarks.md');
@@ -293,11 +313,7 @@ async function perfProfileLocald(work: string, seconds: number): Promise<PerfSum
   } finally {
     await t.stop();
   }
-  const report = execFileSync('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 2 ** 20,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const report = perfReport(data);
   rmSync(`/tmp/perf-${t.pid}.map`, { force: true });
   return summarisePerfReport(report, 20);
 }
@@ -336,6 +352,7 @@ function renderReport(
   unavailable: Map<TargetId, string>,
   notes: string[],
   profile: ProfileSummary | PerfSummary | null,
+  pageload: PageloadResult | null,
   portless: PortlessInstall | null,
   elapsedS: number,
   fdLimit: number,
@@ -363,14 +380,9 @@ function renderReport(
       'one process shared by the plain Node proxy, Caddy, nginx and portless; locald runs its own copy as its service, because it only proxies services it supervises. ' +
       'Ratios compare medians from this run. ⚠ marks a cell whose runs had socket errors or non-2xx answers.',
     '',
-    '## Results',
-    '',
-    resultsTable(results, s, unavailable),
-    '',
-    '## Targets',
-    '',
-    targetsTable(checkTargets(results, s, !opts.quick, fdLimit)),
-    '',
+    ...(results.size === 0
+      ? []
+      : ['## Results', '', resultsTable(results, s, unavailable), '', '## Targets', '', targetsTable(checkTargets(results, s, !opts.quick, fdLimit)), '']),
     '## Notes',
     '',
     ...[
@@ -383,6 +395,7 @@ function renderReport(
     ].map((n) => `- ${n}`),
     '',
   ];
+  if (pageload !== null) lines.push('## Page load', '', pageloadSection(pageload), '');
   if (profile !== null) {
     lines.push('## Where the time goes', '', 'kind' in profile ? perfSection(profile, s.seconds + 3) : profileSection(profile, s.seconds + 3), '');
   }

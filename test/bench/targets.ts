@@ -154,9 +154,7 @@ export async function startCaddy(work: string, up: Upstream): Promise<Target> {
   const tlsPort = await freePort();
   const config = join(dir, 'Caddyfile');
   writeFileSync(config, caddyfile({ httpPort, tlsPort, upstreamPort: up.port, ...makeCert(work) }));
-  // Caddy keeps state under XDG dirs / HOME: point them at the temp dir.
-  const env = { HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
-  const s = await startProcess('caddy', 'caddy', ['run', '--config', config, '--adapter', 'caddyfile'], { env, readyPort: httpPort });
+  const s = await runCaddy('caddy', dir, config, httpPort);
   return {
     id: 'caddy',
     base: `http://127.0.0.1:${httpPort}`,
@@ -166,6 +164,12 @@ export async function startCaddy(work: string, up: Upstream): Promise<Target> {
     upstream: up,
     stop: stopper(s),
   };
+}
+
+/** `caddy run` on a Caddyfile; Caddy keeps state under HOME and the XDG dirs, all pointed at `dir`. */
+export function runCaddy(name: string, dir: string, config: string, readyPort: number): Promise<Started> {
+  const env = { HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
+  return startProcess(name, 'caddy', ['run', '--config', config, '--adapter', 'caddyfile'], { env, readyPort });
 }
 
 export async function startNginx(work: string, up: Upstream): Promise<Target> {

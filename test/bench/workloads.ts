@@ -7,7 +7,7 @@ import { runWrk } from './lib.js';
 import { readCpuMs, readMemory, resetPeak, runClient, sleep, track, stopChild } from './procs.js';
 import { clientScript, type Target } from './targets.js';
 
-export const WORKLOADS = ['h1-small', 'h1-64k', 'post-1m', 'h2', 'ws-echo', 'sse', 'latency', 'idle-ws', 'stream', 'profile', 'rules'] as const;
+export const WORKLOADS = ['h1-small', 'h1-64k', 'post-1m', 'h2', 'ws-echo', 'sse', 'latency', 'idle-ws', 'stream', 'profile', 'pageload', 'rules'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Sizes {

@@ -1,8 +1,9 @@
 // Why a request could not be proxied, as data. Pure: built from engine state, rendered by
-// error-pages.ts as HTML for browsers and RFC 9457 problem+json for everything else.
+// render.ts as HTML for browsers and RFC 9457 problem+json for everything else.
 import type { RouteConfig } from '../../../shared/config.js';
 import { DASHBOARD_HOST } from '../../../shared/defaults.js';
 import type { LogLine, ProjectState, ServiceState } from '../../../shared/state.js';
+import type { UpstreamTarget } from '../target.js';
 
 export type ProblemCode =
   | 'bad-request'
@@ -419,4 +420,37 @@ export function unparsableRequestProblem(code: string | undefined): ProxyProblem
   if (status === 431) problem.title = 'Request headers too large';
   if (status === 408) problem.title = 'Request timeout';
   return problem;
+}
+
+/** The service's 101 does not complete the WebSocket handshake (`reason` says how). */
+export function badHandshakeProblem(target: UpstreamTarget, reason: string): ProxyProblem {
+  return {
+    status: 502,
+    code: 'upstream-error',
+    title: 'WebSocket handshake failed',
+    detail: `Service '${target.service.name}' (port ${target.port}) answered the WebSocket upgrade but ${reason}.`,
+    hint: 'The service must complete an RFC 6455 handshake; a WebSocket library does this for you.',
+    extensions: { project: target.project.name, service: target.service.name, port: target.port },
+  };
+}
+
+export function notSwitchedProblem(target: UpstreamTarget, status: number): ProxyProblem {
+  return {
+    status: 502,
+    code: 'upstream-error',
+    title: 'Service did not switch to WebSocket',
+    detail: `Service '${target.service.name}' (port ${target.port}) answered the WebSocket upgrade with ${status} instead of 101 Switching Protocols.`,
+    hint: 'A 2xx to an HTTP/2 extended CONNECT would open the tunnel, so locald reports it instead of relaying it.',
+    extensions: { project: target.project.name, service: target.service.name, port: target.port, status },
+  };
+}
+
+/** An extended CONNECT for a protocol other than WebSocket (RFC 8441 leaves the list open). */
+export function unsupportedExtendedConnectProblem(protocol: string): ProxyProblem {
+  return {
+    status: 501,
+    code: 'bad-request',
+    title: 'Protocol not supported',
+    detail: `locald bridges extended CONNECT only for :protocol websocket (RFC 8441), not for '${protocol}'.`,
+  };
 }

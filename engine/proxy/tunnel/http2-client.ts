@@ -11,22 +11,28 @@ import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { NOOP_RECORDER, type ExchangeRecorder } from '../../capture/index.js';
 import type { ProxyContext } from '../context.js';
-import { headerValues, responseHeadersForClient } from '../headers/headers.js';
-import { type H2RequestHead, h2HeadersToRaw, rawToH2Headers } from '../headers/http2-headers.js';
+import { responseHeadersForClient } from '../headers/headers.js';
+import { type H2RequestHead, fieldValue, h2HeadersToRaw, rawToH2Headers } from '../headers/http2-headers.js';
 import { type ArrivedRequest, beginCapture, recordProblem } from '../lifecycle/capture.js';
 import type { H2StreamInfo } from '../lifecycle/client-h2.js';
 import { resetStream, sendH2Problem } from '../problems/h2.js';
-import { type ProxyProblem, dashboardOverH2Problem, h2cUpgradeRefusedProblem } from '../problems/problems.js';
+import {
+  type ProxyProblem,
+  badHandshakeProblem,
+  dashboardOverH2Problem,
+  h2cUpgradeRefusedProblem,
+  invalidResponseHeadProblem,
+  notSwitchedProblem,
+  unsupportedExtendedConnectProblem,
+} from '../problems/problems.js';
 import type { SentAnswer } from '../problems/render.js';
 import { decideH2, serviceProtocol } from '../route/decide.js';
 import type { UpstreamTarget } from '../target.js';
 import { TunnelCapture } from './capture.js';
 import { runTunnel, type RefusalHead, type TunnelClient } from './tunnel.js';
 import {
-  badHandshakeProblem,
   handshakeProblemReason,
   newWebSocketKey,
-  notSwitchedProblem,
   tunnelResponseHeaders,
   websocketUpgradeHeaders,
 } from './websocket-handshake.js';
@@ -37,7 +43,7 @@ const { NGHTTP2_CONNECT_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 const HALF_CLOSED_GRACE_MS = 5_000;
 
 function acceptOf(head: H2RequestHead): string | undefined {
-  return headerValues(head.fields, 'accept')[0];
+  return fieldValue(head.fields, 'accept');
 }
 
 class Http2StreamClient implements TunnelClient {
@@ -74,14 +80,7 @@ class Http2StreamClient implements TunnelClient {
     try {
       this.duplex.respond(answer);
     } catch (err) {
-      return {
-        problem: {
-          status: 502,
-          code: 'upstream-error',
-          title: 'Invalid response from service',
-          detail: `The service's WebSocket handshake has headers that cannot be forwarded over HTTP/2: ${(err as Error).message}.`,
-        },
-      };
+      return { problem: invalidResponseHeadProblem(err as Error, ' over HTTP/2') };
     }
     return { sent: h2HeadersToRaw(answer) };
   }
@@ -151,12 +150,7 @@ export function handleExtendedConnect(ctx: ProxyContext, stream: ServerHttp2Stre
   const { head } = info;
   const accept = acceptOf(head);
   if ((head.protocol ?? '').toLowerCase() !== 'websocket') {
-    const problem: ProxyProblem = {
-      status: 501,
-      code: 'bad-request',
-      title: 'Protocol not supported',
-      detail: `locald bridges extended CONNECT only for :protocol websocket (RFC 8441), not for '${head.protocol ?? ''}'.`,
-    };
+    const problem = unsupportedExtendedConnectProblem(head.protocol ?? '');
     recordProblem(beginCapture(ctx, arrived, null), problem, ctx, null, sendH2Problem(stream, problem, accept, head.method));
     return;
   }

@@ -7,8 +7,6 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import { appendToList, headerValues, stripHopByHop } from '../headers/headers.js';
 import { type H2RequestHead, rawToH2Headers } from '../headers/http2-headers.js';
 import { http1RequestHeaders } from '../headers/request-headers.js';
-import type { ProxyProblem } from '../problems/problems.js';
-import type { UpstreamTarget } from '../target.js';
 
 /**
  * Whether the HTTP/2 server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL. Off, nghttp2
@@ -80,26 +78,4 @@ export function handshakeProblemReason(upstreamRaw: readonly string[], key: stri
   if (accepts.length !== 1) return accepts.length === 0 ? 'sent no Sec-WebSocket-Accept' : 'sent more than one Sec-WebSocket-Accept';
   if ((accepts[0] as string).trim() !== websocketAccept(key)) return `sent Sec-WebSocket-Accept '${accepts[0] as string}', which does not match the key locald sent`;
   return undefined;
-}
-
-export function badHandshakeProblem(target: UpstreamTarget, reason: string): ProxyProblem {
-  return {
-    status: 502,
-    code: 'upstream-error',
-    title: 'WebSocket handshake failed',
-    detail: `Service '${target.service.name}' (port ${target.port}) answered the WebSocket upgrade but ${reason}.`,
-    hint: 'The service must complete an RFC 6455 handshake; a WebSocket library does this for you.',
-    extensions: { project: target.project.name, service: target.service.name, port: target.port },
-  };
-}
-
-export function notSwitchedProblem(target: UpstreamTarget, status: number): ProxyProblem {
-  return {
-    status: 502,
-    code: 'upstream-error',
-    title: 'Service did not switch to WebSocket',
-    detail: `Service '${target.service.name}' (port ${target.port}) answered the WebSocket upgrade with ${status} instead of 101 Switching Protocols.`,
-    hint: 'A 2xx to an HTTP/2 extended CONNECT would open the tunnel, so locald reports it instead of relaying it.',
-    extensions: { project: target.project.name, service: target.service.name, port: target.port, status },
-  };
 }

@@ -3,6 +3,7 @@ import { canReplay } from '../model/replay.js';
 import type { ExchangeDetail } from '../../../shared/traffic.js';
 import { absoluteUrl, formatBytes, formatDuration, statusText, statusTone } from '../format/format.js';
 import { copyRequest, exportHar, resend, setPinned } from '../store/commands.js';
+import { ruleFromExchange, showRule } from '../store/rule-commands.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 import { ExchangeDroppedError } from '../store/exchange-dropped.js';
 import { fetchDetail } from '../store/traffic-source.js';
@@ -104,6 +105,22 @@ function ExchangeDetails({ id }: { id: number }) {
           #{id} · {head.project ?? 'no project'}/{head.service ?? 'no service'}
           {head.route !== null && ` via ${head.route}`}
           {head.forwardedUrl !== null && head.forwardedUrl !== head.url && ` → ${head.forwardedUrl}`} · {formatDuration(head.duration)} · {head.state}
+          {!readOnly && head.ruleId !== undefined && head.project !== null && (
+            <>
+              {' · '}
+              <button type="button" className="link" onClick={() => void showRule(head.project ?? '', head.ruleId ?? '')} aria-label={`Open the rule that acted (${head.ruleAction ?? 'rule'})`}>
+                rule: {head.ruleAction ?? 'acted'}
+              </button>
+            </>
+          )}
+          {!readOnly && head.pausedBy !== undefined && (
+            <>
+              {' · '}
+              <button type="button" className="link" onClick={() => actions.setTab('paused')}>
+                paused at a breakpoint
+              </button>
+            </>
+          )}
           {!readOnly && head.project !== null && (
             <>
               {' · '}
@@ -143,6 +160,9 @@ function ExchangeDetails({ id }: { id: number }) {
                   Resend
                 </button>
               )}
+              <button type="button" onClick={() => void ruleFromExchange(id)} title="Open the rule editor on a mock of this exchange (also: right-click a row)">
+                Make a rule
+              </button>
               <button type="button" onClick={() => void setPinned(id, !head.pinned)}>
                 {head.pinned ? 'Unpin' : 'Pin'}
               </button>

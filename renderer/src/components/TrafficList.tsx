@@ -3,6 +3,7 @@ import type { ExchangeSummary } from '../../../shared/traffic.js';
 import { COLUMNS, fitColumns, gridTemplate, type ColumnId } from '../model/columns.js';
 import { rowWindow, scrollToCentre } from '../model/window.js';
 import { absoluteUrl, formatBytes, formatClock, formatDuration, protocolLabel, statusText, statusTone } from '../format/format.js';
+import { ruleFromExchange } from '../store/rule-commands.js';
 import { activeModel, actions, useUi } from '../store/store.js';
 
 export const ROW_HEIGHT = 24;
@@ -140,6 +141,12 @@ function Row({ e, row, columns, template, selected }: RowProps) {
       className={`traffic-row tone-${tone}${selected ? ' selected' : ''}${e.replayOf !== null ? ' replay' : ''}`}
       style={{ gridTemplateColumns: template, height: ROW_HEIGHT }}
       onClick={() => actions.select(e.id, true)}
+      onContextMenu={(event) => {
+        // Right-click: make a rule from this exchange (also a button in its details).
+        if (e.earlier === true) return;
+        event.preventDefault();
+        void ruleFromExchange(e.id);
+      }}
     >
       {columns.map((c) => (
         <div key={c} role="gridcell" className={`cell cell-${c}`}>
@@ -167,6 +174,11 @@ function cell(column: ColumnId, e: ExchangeSummary): React.ReactNode {
         <>
           {e.pinned && <span aria-label="pinned">📌 </span>}
           {e.replayOf !== null && <span className="badge">replay</span>}
+          {e.pausedBy !== undefined && (
+            <span className="badge paused" title="Held by a breakpoint: see the Paused tab">
+              paused
+            </span>
+          )}
           {e.earlier === true && (
             <span className="badge earlier" title="Captured before locald last started (persisted traffic)">
               earlier

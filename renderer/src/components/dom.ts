@@ -1,7 +1,11 @@
 // Small browser helpers: downloads and the clipboard.
 
 export function downloadJson(filename: string, value: unknown): void {
-  const blob = new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' });
+  downloadText(filename, JSON.stringify(value, null, 2), 'application/json');
+}
+
+export function downloadText(filename: string, text: string, type: string): void {
+  const blob = new Blob([text], { type });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -8,11 +8,11 @@ import { absoluteUrl } from '../format/format.js';
 import { actions, useUi } from './store.js';
 import { fetchBody, fetchDetail, forgetCached } from './traffic-source.js';
 
-function errorText(e: unknown): string {
+export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function liveApi() {
+export function liveApi() {
   const { api, imported } = useUi.getState();
   if (imported !== null) throw new Error('this is an imported HAR file (read-only); go back to live traffic to resend');
   if (api === null) throw new Error('not connected to the locald engine');

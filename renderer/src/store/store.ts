@@ -14,9 +14,12 @@ import { LogBuffer } from '../model/log-buffer.js';
 import { nearestExchange, offsetText } from '../model/log-view.js';
 import { formatClock } from '../format/format.js';
 import { TrafficModel } from '../model/traffic-model.js';
+import { emptyDraft, type RuleDraft } from '../rules/rule-draft.js';
+import type { PausedExchange, Rule } from '../../../shared/rules.js';
+import { ruleToDraft, type FieldError } from '../rules/rule-wire.js';
 import { applyTrafficUpdates, selectionAfterEviction, unpinnedIds, type TrafficUpdate } from '../model/traffic-updates.js';
 
-export type Tab = 'traffic' | 'logs' | 'projects';
+export type Tab = 'traffic' | 'rules' | 'paused' | 'logs' | 'projects';
 
 /** What the Logs tab shows; in the store so a jump from an exchange can set it. */
 export interface LogViewState {
@@ -37,6 +40,18 @@ export interface ImportedSession {
   har: unknown;
   errors: string[];
   byId: Map<number, ImportedExchange>;
+}
+
+/** The rule editor: a new rule (ruleId null) or an edit, with the engine's errors of the last save. */
+export interface RuleEditorState {
+  /** Changes when the editor opens on something else, so the form starts over. */
+  key: number;
+  ruleId: string | null;
+  /** A project-file rule: shown, not saved. */
+  readOnly: boolean;
+  draft: RuleDraft;
+  errors: FieldError[];
+  saving: boolean;
 }
 
 export interface UiState {
@@ -66,6 +81,15 @@ export interface UiState {
   /** Bumped to make the traffic list scroll the selected row into view (a jump from a log line). */
   revealSelected: number;
   notice: { text: string; tone: 'info' | 'error' } | null;
+  /** The project the Rules view shows; null: the first. */
+  rulesProject: string | null;
+  /** Its rules in order (first match wins). */
+  rules: Rule[];
+  /** Located problems of the project's locald.rules.toml. */
+  rulesProblems: string[];
+  ruleEditor: RuleEditorState | null;
+  /** Exchanges held by breakpoints, oldest first. */
+  paused: PausedExchange[];
 }
 
 export const useUi = create<UiState>(() => ({
@@ -92,7 +116,14 @@ export const useUi = create<UiState>(() => ({
   logView: INITIAL_LOG_VIEW,
   revealSelected: 0,
   notice: null,
+  rulesProject: null,
+  rules: [],
+  rulesProblems: [],
+  ruleEditor: null,
+  paused: [],
 }));
+
+let editorKey = 0;
 
 const get = useUi.getState;
 const set = useUi.setState;
@@ -247,6 +278,37 @@ export const actions = {
     if (hidden) actions.setFilter('');
     set((s) => ({ tab: 'traffic', follow: false, selectedId: near.id, detailOpen: true, editorFor: null, revealSelected: s.revealSelected + 1 }));
     actions.notify(`#${near.id} started ${offsetText(line.time, near.start)} the log line at ${formatClock(line.time)}${hidden ? ' (filter cleared to show it)' : ''}.`);
+  },
+  setRulesProject(project: string): void {
+    if (project !== get().rulesProject) set({ rulesProject: project, rules: [], rulesProblems: [], ruleEditor: null });
+  },
+  setRules(rules: Rule[], problems: string[]): void {
+    set({ rules, rulesProblems: problems });
+  },
+  /** Opens the editor on a rule, a new empty rule (null), or a prepared draft (a rule from an exchange). */
+  openRuleEditor(ruleId: string | null, draft?: RuleDraft): void {
+    const rule = ruleId === null ? undefined : get().rules.find((r) => r.id === ruleId);
+    const initial = draft ?? (rule === undefined ? emptyDraft() : ruleToDraft(rule));
+    set({ tab: 'rules', ruleEditor: { key: ++editorKey, ruleId: rule === undefined ? null : ruleId, readOnly: rule?.source === 'project', draft: initial, errors: [], saving: false } });
+  },
+  /** A save in flight or its errors; the form keeps what the user typed. */
+  /** `key`: only if the editor is still the one the change is about (a save answered after another editor opened). */
+  ruleEditorChanged(change: Partial<Pick<RuleEditorState, 'errors' | 'saving' | 'draft'>>, key?: number): void {
+    set((s) => (s.ruleEditor === null || (key !== undefined && s.ruleEditor.key !== key) ? {} : { ruleEditor: { ...s.ruleEditor, ...change } }));
+  },
+  closeRuleEditor(key?: number): void {
+    if (key === undefined || get().ruleEditor?.key === key) set({ ruleEditor: null });
+  },
+  setPaused(paused: PausedExchange[]): void {
+    set({ paused });
+  },
+  /** A breakpoint held an exchange (or held it again, in its response phase). */
+  pausedAdded(p: PausedExchange): void {
+    set((s) => ({ paused: [...s.paused.filter((x) => x.id !== p.id), p] }));
+    if (get().tab !== 'paused') actions.notify(`A breakpoint paused the ${p.phase} of ${p.request.method} ${p.request.url}: see the Paused tab`);
+  },
+  pausedGone(id: string): void {
+    set((s) => ({ paused: s.paused.filter((x) => x.id !== id) }));
   },
   notify(text: string, tone: 'info' | 'error' = 'info'): void {
     set({ notice: { text, tone } });
