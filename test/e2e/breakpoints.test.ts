@@ -20,9 +20,7 @@ async function withBreakpoint<T>(match: string, phase: 'request' | 'response', r
   }
 }
 
-// The engine holds breakpoints (engine/rules/breakpoints.ts) but the proxy's data path does not
-// call it yet (engine/rules/README.md, "What the proxy's data path must call"): un-skip then.
-describe('paused exchanges', { skip: 'needs the proxy data path to pause exchanges (not wired yet)' }, () => {
+describe('paused exchanges', () => {
   before(async () => {
     locald = await startLocald();
     await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
