@@ -22,6 +22,7 @@ require('node:http').createServer((q, s) => {
   q.on('data', (c) => chunks.push(c));
   q.on('end', () => {
     if (q.url.startsWith('/big') || q.url.startsWith('/cut')) { s.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 65536 }); s.end(Buffer.alloc(65536, 97)); return; }
+    if (q.url.startsWith('/events')) { s.writeHead(200, { 'content-type': 'text/event-stream' }); s.write('data: one\\n\\n'); return; }
     if (q.url.startsWith('/upload')) { s.end(String(Buffer.concat(chunks).length)); return; }
     if (q.url.startsWith('/rewrite-body')) { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('hello world, got ' + Buffer.concat(chunks).toString()); return; }
     s.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'hidden' });
@@ -350,6 +351,24 @@ describe('rules on the data path (locald up, real clients)', () => {
     } finally {
       await engineCall(target, 'rules.remove', { project: 'rulz', id: added.id });
       await engineCall(target, 'rules.remove', { project: 'rulz', id: responseRule.id });
+    }
+  });
+
+  test('a response breakpoint on an event stream pauses its head; the edited head and the stream reach curl', async () => {
+    const rule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/events', breakpoint: 'response' } });
+    try {
+      const streamed = new Promise<string>((resolve) => {
+        const child = execFile('curl', ['-s', '-N', '-i', '--max-time', '3', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/events`], (_err, stdout) => resolve(stdout));
+        children.push(child);
+      });
+      const paused = await waitFor(async () => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).find((p) => p.ruleId === rule.id), 'the event stream head to pause');
+      assert.equal(paused.response?.body, null, 'an endless body is not held');
+      await engineCall(target, 'breakpoints.resume', { id: paused.id, response: { headers: [...(paused.response?.headers ?? []), ['x-paused', 'sse']] } });
+      const out = await streamed;
+      assert.match(out, /x-paused: sse/i);
+      assert.match(out, /data: one/);
+    } finally {
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: rule.id });
     }
   });
 

@@ -358,6 +358,11 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
         }, (err: unknown) => this.hookFailed(err));
         return true;
       case 'body': {
+        // The service's body was not read (a paused stream's head, answered with a body of the user's): let it go.
+        if (!body.readableEnded) {
+          body.resume();
+          this.upstream.cancel();
+        }
         head.fields = withContentLength(head.fields, verdict.body.length);
         const replaced = new PassThrough();
         replaced.end(verdict.body);

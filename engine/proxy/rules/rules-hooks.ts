@@ -132,7 +132,8 @@ function applyMap(request: HookRequest, map: MapAction): RequestVerdict {
     const value = host;
     withHeaderList(request, (list) => [...list.filter(([n]) => n.toLowerCase() !== 'host' && n !== ':authority'), [headersAreH2(request) ? ':authority' : 'Host', value]]);
   }
-  request.recorder.ruleActed(null, null, { mappedFrom: from, mappedTo: { service: target.service.name, url: target.path } });
+  const to = map.url !== undefined ? { service: null, url: `${new URL(map.url).origin}${target.path}` } : { service: target.service.name, url: target.path };
+  request.recorder.ruleActed(null, null, { mappedFrom: from, mappedTo: to });
   return undefined;
 }
 
@@ -285,9 +286,13 @@ function atResponseHead(rules: ProxyRules, request: HookRequest, head: ResponseH
   const delay = d.delayMs + r.delayMs;
   const breakpoint = d.breakpoint ?? r.breakpoint;
   const replace = d.replaceBody.length + r.replaceBody.length > 0 ? [...d.replaceBody, ...r.replaceBody] : null;
+  // An event stream or a gRPC call may never end: a breakpoint pauses its head only, and its body is not rewritten.
+  const endless = isEndlessStream(headerValue(fields, 'content-type'));
   const next: ResponseVerdict =
-    breakpoint === null && replace === null
-      ? undefined
+    (breakpoint === null || endless) && (replace === null || endless)
+      ? breakpoint === null
+        ? undefined
+        : { kind: 'later', verdict: pauseResponse(rules, request, head, breakpoint, null) }
       : {
           kind: 'collect',
           limit: MAX_REPLACE_BODY_BYTES,
@@ -312,7 +317,12 @@ function responseView(view: RequestView, status: number, fields: HeaderList): Re
   return { ...view, status, contentType: headerValue(fields, 'content-type'), ...(length !== null ? { responseSize: Number(length) } : {}) };
 }
 
-async function pauseResponse(rules: ProxyRules, request: HookRequest, head: ResponseHead, ruleId: string, body: Buffer): Promise<ResponseVerdict> {
+function isEndlessStream(contentType: string | null): boolean {
+  return contentType !== null && (/^\s*text\/event-stream/i.test(contentType) || isGrpcContentType(contentType));
+}
+
+/** `body` null: the head alone is paused (an endless stream); the service's body follows unless the edits replace it. */
+async function pauseResponse(rules: ProxyRules, request: HookRequest, head: ResponseHead, ruleId: string, body: Buffer | null): Promise<ResponseVerdict> {
   const resolution = await rules.breakpoints.pause(
     {
       exchangeId: request.exchangeId === 0 ? null : request.exchangeId,
@@ -321,7 +331,7 @@ async function pauseResponse(rules: ProxyRules, request: HookRequest, head: Resp
       phase: 'response',
       clientTimeoutMs: null,
       request: { method: request.method, url: request.target.path, headers: headerPairs(flatten(request)).filter(([n]) => !n.startsWith(':')), body: null },
-      response: { status: head.status, headers: headerPairs(head.fields), body: body.toString('base64') },
+      response: { status: head.status, headers: headerPairs(head.fields), body: body === null ? null : body.toString('base64') },
     },
     request.clientGoneSignal(),
     (id) => request.recorder.pausedBy(id),
@@ -334,7 +344,7 @@ async function pauseResponse(rules: ProxyRules, request: HookRequest, head: Resp
     case 'answered':
       return { kind: 'answer', answer: { status: resolution.response.status, headers: (resolution.response.headers ?? []).flat(), body: Buffer.from(resolution.response.body ?? '', 'base64') } };
     case 'timeout':
-      return { kind: 'body', body };
+      return body === null ? undefined : { kind: 'body', body };
     case 'resumed': {
       const edits = resolution.response;
       if (edits?.status !== undefined && edits.status !== head.status) {
@@ -342,8 +352,8 @@ async function pauseResponse(rules: ProxyRules, request: HookRequest, head: Resp
         head.statusMessage = undefined;
       }
       if (edits?.headers !== undefined) head.fields = edits.headers.flat();
-      if (edits?.body === undefined) return { kind: 'body', body };
-      request.recorder.originalBody('response', body);
+      if (edits?.body === undefined) return body === null ? undefined : { kind: 'body', body };
+      if (body !== null) request.recorder.originalBody('response', body);
       return { kind: 'body', body: Buffer.from(edits.body, 'base64') };
     }
   }
