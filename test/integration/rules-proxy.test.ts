@@ -31,12 +31,28 @@ require('node:http').createServer((q, s) => {
 }).listen(+process.env.PORT, '127.0.0.1');
 `;
 
+// An h2c service (the other upstream kind): what it received, as JSON.
+const H2C_SERVICE = `
+require('node:http2').createServer((q, s) => {
+  const chunks = [];
+  q.on('data', (c) => chunks.push(c));
+  q.on('end', () => {
+    s.writeHead(200, { 'content-type': 'application/json' });
+    s.end(JSON.stringify({ service: 'h2svc', headers: q.headers, body: Buffer.concat(chunks).toString(), note: 'secret' }));
+  });
+}).listen(+process.env.PORT, '127.0.0.1');
+`;
+
 const TOML = `name = "rulz"
 [services.web]
 command = "node service.js web"
 [services.api]
 command = "node service.js api"
+[services.h2svc]
+command = "node h2c.js"
+protocol = "h2c"
 [routes]
+"/h2c" = "h2svc"
 "/" = "web"
 `;
 
@@ -69,6 +85,13 @@ remove_request_headers = ["x-drop"]
 set_response_headers = { "x-debug" = "1" }
 remove_response_headers = ["x-secret"]
 replace_url = { find = "old", replace = "new" }
+
+[[rule]]
+match = "path:/h2c/rw"
+set_request_headers = { "x-added" = "h2c" }
+set_response_headers = { "x-debug" = "h2c" }
+replace_request_body = { find = "ping", replace = "pong" }
+replace_response_body = { find = "secret", replace = "public" }
 
 [[rule]]
 match = "path:/rewrite-body"
@@ -143,6 +166,7 @@ describe('rules on the data path (locald up, real clients)', () => {
     new WebSocketServer({ server: elsewhere.server }).on('connection', (socket, req) => socket.send(`elsewhere saw ${req.url}`));
     const dir = writeProjectDir(TOML, 'locald-rules-proxy-');
     writeFileSync(join(dir, 'service.js'), SERVICE);
+    writeFileSync(join(dir, 'h2c.js'), H2C_SERVICE);
     mkdirSync(join(dir, 'mocks'));
     writeFileSync(join(dir, 'mocks', 'flags.json'), '{"fromFile":true}');
     writeFileSync(join(dir, 'locald.rules.toml'), rulesFile(elsewhere.port));
@@ -158,6 +182,10 @@ describe('rules on the data path (locald up, real clients)', () => {
       const r = await request(port, { host: HOST, path: '/legacy' }).catch(() => undefined);
       return r?.status === 200 ? r : undefined;
     }, 'the api service to answer', 30_000);
+    await waitFor(async () => {
+      const r = await request(port, { host: HOST, path: '/h2c/ready' }).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    }, 'the h2c service to answer', 30_000);
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
@@ -256,6 +284,33 @@ describe('rules on the data path (locald up, real clients)', () => {
     const requestSent = await engineCall(target, 'traffic.body', { id: rewritten.id, which: 'request' });
     assert.equal(Buffer.from(requestBefore.base64, 'base64').toString(), 'ping');
     assert.equal(Buffer.from(requestSent.base64, 'base64').toString(), 'pong');
+  });
+
+  test('rewrite to an h2c service (HTTP/2 upstream): headers both ways and both bodies', async () => {
+    for (const client of ['http/1.1', 'h2c'] as const) {
+      let text: string;
+      let debug: unknown;
+      if (client === 'http/1.1') {
+        const r = await get('/h2c/rw', { 'content-type': 'text/plain' }, 'ping');
+        text = r.text;
+        debug = r.headers['x-debug'];
+      } else {
+        const session = connectH2c(port);
+        try {
+          const r = await h2Request(session, { ':method': 'POST', ':path': '/h2c/rw', ':authority': `${HOST}:${port}`, 'content-type': 'text/plain' }, 'ping');
+          text = r.body.toString();
+          debug = r.headers['x-debug'];
+        } finally {
+          await closeSession(session);
+        }
+      }
+      const seen = JSON.parse(text) as Echoed & { note: string };
+      assert.equal(seen.service, 'h2svc', client);
+      assert.equal(seen.body, 'pong', client);
+      assert.equal(seen.headers['x-added'], 'h2c', client);
+      assert.equal(seen.note, 'public', client);
+      assert.equal(debug, 'h2c', client);
+    }
   });
 
   test('delay: before the request and before the response head, at least the configured latency', async () => {
