@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
-  if (sel.has('rules')) notes.push(...(await rulesCost({ seconds: opts.sizes.seconds, throttleBytes: opts.quick ? 64 * 2 ** 20 : 2 ** 30 })));
+  if (sel.has('rules')) notes.push(...(await rulesCost({ seconds: opts.sizes.seconds, rounds: opts.rounds, throttleBytes: opts.quick ? 64 * 2 ** 20 : 2 ** 30 })));
   const report = renderReport(opts, results, unavailable, notes, profile, pageload, portless, Math.round((Date.now() - started) / 1000), fdLimit);
   console.log(report);
   if (opts.writeDocs) {

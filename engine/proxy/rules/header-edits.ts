@@ -2,17 +2,9 @@
 // service); the rules edit header lists. These convert both ways, in place.
 import type { HeaderList } from '../../../shared/traffic.js';
 import type { HookRequest } from '../lifecycle/hooks.js';
+import { headerValue, toHeaderList as headerPairs } from '../../capture/headers.js';
 
-export function headerPairs(flat: readonly string[]): HeaderList {
-  const out: HeaderList = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
-  return out;
-}
-
-export function headerValue(list: HeaderList, name: string): string | null {
-  const lower = name.toLowerCase();
-  return list.find(([n]) => n.toLowerCase() === lower)?.[1] ?? null;
-}
+export { headerPairs, headerValue };
 
 export function headersAreH2(request: HookRequest): boolean {
   return !Array.isArray(request.headers);
