@@ -23,6 +23,7 @@ require('node:http').createServer((q, s) => {
   q.on('end', () => {
     if (q.url.startsWith('/big') || q.url.startsWith('/cut')) { s.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 65536 }); s.end(Buffer.alloc(65536, 97)); return; }
     if (q.url.startsWith('/events')) { s.writeHead(200, { 'content-type': 'text/event-stream' }); s.write('data: one\\n\\n'); return; }
+    if (q.url.startsWith('/missing')) { s.writeHead(404, { 'content-type': 'text/plain' }); s.end('not here'); return; }
     if (q.url.startsWith('/upload')) { s.end(String(Buffer.concat(chunks).length)); return; }
     if (q.url.startsWith('/rewrite-body')) { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('hello world, got ' + Buffer.concat(chunks).toString()); return; }
     s.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'hidden' });
@@ -85,6 +86,10 @@ remove_request_headers = ["x-drop"]
 set_response_headers = { "x-debug" = "1" }
 remove_response_headers = ["x-secret"]
 replace_url = { find = "old", replace = "new" }
+
+[[rule]]
+match = "path:/missing status:404"
+mock = { status = 200, headers = { "content-type" = "text/plain" }, body = "found by a rule" }
 
 [[rule]]
 match = "path:/h2c/rw"
@@ -218,6 +223,16 @@ describe('rules on the data path (locald up, real clients)', () => {
     const summary = await captured('/mock-flags');
     assert.equal(summary.ruleId, 'project:0');
     assert.equal(summary.ruleAction, 'mock');
+  });
+
+  test('a response-phase mock (status:404) replaces the service answer; capture keeps the original status', async () => {
+    const r = await get('/missing');
+    assert.equal(r.status, 200);
+    assert.equal(r.text, 'found by a rule');
+    const summary = await captured('/missing');
+    assert.equal(summary.ruleAction, 'mock');
+    const detail = await engineCall(target, 'traffic.get', { id: summary.id });
+    assert.equal(detail.rewrite?.originalStatus, 404);
   });
 
   test('mock over HTTP/2 (TLS, curl) and h2c (Node)', async () => {
