@@ -10,6 +10,13 @@ import type { EngineMethod, ParamsOf, ResultOf } from '../../shared/api.js';
 import { WireClient } from '../../shared/wire-client.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Where a test's screenshots go: docs/screenshots/ only when LOCALD_SCREENSHOTS=1 (refreshing
+ * the committed pictures is a deliberate act), otherwise a temporary folder, so a test run
+ * leaves the checkout as it found it (ports in the pictures would change them every run).
+ */
+export const screenshotDir: string = process.env.LOCALD_SCREENSHOTS === '1' ? join(repoRoot, 'docs/screenshots') : mkdtempSync(join(tmpdir(), 'locald-shots-'));
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DASHBOARD_URL = /http:\/\/locald\.localhost:\d+\/\?token=[\w-]+/;

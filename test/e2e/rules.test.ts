@@ -1,7 +1,7 @@
 // The Rules view in Chromium against a real `locald up examples/shop`: a rule made from a
 // captured exchange, a mock added through the editor and seen by the engine (rules.list) and
 // in the export, delete and reorder, and the engine's located error for an invalid matcher.
-// Screenshots of the view and the editor go to docs/screenshots/.
+// Screenshots of the view and the editor go to docs/screenshots/ with LOCALD_SCREENSHOTS=1.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { engineCall, launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, launchBrowser, repoRoot, screenshotDir, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -39,12 +39,12 @@ after(async () => {
   if (projectDir !== undefined) rmSync(projectDir, { recursive: true, force: true });
 });
 
-/** Writes docs/screenshots/<name>-light.png and -dark.png. */
+/** Writes <screenshotDir>/<name>-light.png and -dark.png. */
 async function shot(name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-    await page.screenshot({ path: join(repoRoot, 'docs/screenshots', `${name}-${scheme}.png`) });
+    await page.screenshot({ path: join(screenshotDir, `${name}-${scheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
