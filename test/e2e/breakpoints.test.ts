@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { engineCall, launchBrowser, repoRoot, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, launchBrowser, screenshotDir, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -45,7 +45,7 @@ describe('paused exchanges', () => {
       const headers = page.getByLabel(/^Request headers/);
       await headers.fill(`${await headers.inputValue()}\nx-edited: from-the-inspector`);
       assert.deepEqual(await page.evaluate(UNNAMED_CONTROLS_SCRIPT), []);
-      await page.screenshot({ path: join(repoRoot, 'docs/screenshots/paused-light.png') });
+      await page.screenshot({ path: join(screenshotDir, 'paused-light.png') });
       await page.getByRole('button', { name: 'Continue' }).click();
       const { status, text } = await answer;
       assert.equal(status, 200);
