@@ -469,7 +469,7 @@ describe('rules on the data path (locald up, real clients)', () => {
     }
   });
 
-  test('WebSocket (ws over HTTP/1.1): a mock refuses the upgrade with its status and body; a delayed map opens it elsewhere', async () => {
+  test('WebSocket: a mock refuses the upgrade with its status and body (ws over HTTP/1.1, extended CONNECT over h2c); a delayed map opens it elsewhere', async () => {
     const refused = new WebSocket(`ws://127.0.0.1:${port}/ws-refused`, { headers: { host: HOST, accept: 'application/json' } });
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       refused.on('unexpected-response', (_req, res) => {
@@ -482,6 +482,17 @@ describe('rules on the data path (locald up, real clients)', () => {
     });
     assert.equal(answer.status, 403);
     assert.match(answer.body, /no sockets today/);
+
+    // The same rule for a WebSocket over HTTP/2 (extended CONNECT on h2c).
+    const session = connectH2c(port);
+    try {
+      await waitFor(() => (session.remoteSettings.enableConnectProtocol === true ? true : undefined), 'the h2c session settings');
+      const h2 = await h2Request(session, { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/ws-refused', ':authority': `${HOST}:${port}`, 'sec-websocket-version': '13', accept: 'application/json' });
+      assert.equal(h2.headers[':status'], 403);
+      assert.match(h2.body.toString(), /no sockets today/);
+    } finally {
+      await closeSession(session);
+    }
 
     const started = performance.now();
     const moved = new WebSocket(`ws://127.0.0.1:${port}/ws-moved`, { headers: { host: HOST } });
