@@ -21,14 +21,41 @@ export interface LowerText {
 export type MatchSubject = ExchangeSummary & { requestHeaders?: HeaderList; lower?: LowerText };
 
 export function lowerText(e: MatchSubject): LowerText {
-  return {
-    url: e.url.toLowerCase(),
-    host: e.host.toLowerCase(),
-    service: e.service?.toLowerCase() ?? null,
-    project: e.project?.toLowerCase() ?? null,
-    search: searchText(e),
-    headers: e.requestHeaders?.map(([name, value]) => [name.toLowerCase(), value.toLowerCase()]) ?? null,
-  };
+  return new LazyLowerText(e);
+}
+
+/** Each field lower-cased on first use: most rules look only at the method, path or host. */
+class LazyLowerText implements LowerText {
+  private lowerUrl: string | undefined;
+  private lowerHost: string | undefined;
+  private lowerService: string | null | undefined;
+  private lowerProject: string | null | undefined;
+  private lowerSearch: string | undefined;
+  private lowerHeaders: HeaderList | null | undefined;
+  constructor(private readonly e: MatchSubject) {}
+  get url(): string {
+    return (this.lowerUrl ??= this.e.url.toLowerCase());
+  }
+  get host(): string {
+    return (this.lowerHost ??= this.e.host.toLowerCase());
+  }
+  get service(): string | null {
+    return (this.lowerService ??= this.e.service?.toLowerCase() ?? null);
+  }
+  get project(): string | null {
+    return (this.lowerProject ??= this.e.project?.toLowerCase() ?? null);
+  }
+  get search(): string {
+    return (this.lowerSearch ??= searchText(this.e));
+  }
+  get headers(): HeaderList | null {
+    if (this.lowerHeaders === undefined) this.lowerHeaders = this.e.requestHeaders === undefined ? null : lowerHeaders(this.e.requestHeaders);
+    return this.lowerHeaders;
+  }
+}
+
+function lowerHeaders(headers: HeaderList): HeaderList {
+  return headers.map(([name, value]): [string, string] => [name.toLowerCase(), value.toLowerCase()]);
 }
 
 export type ExchangePredicate = (exchange: MatchSubject) => boolean;
@@ -65,36 +92,78 @@ export function compileFilter(terms: readonly NegatableTerm[]): ExchangePredicat
       positiveGroups.set(group, list);
     }
   }
-  const groups = [...positiveGroups.values()];
+  // All groups must hold, so their order is free: the cheap, selective literal keys go first
+  // and reject most requests before the lower-cased text, headers or free text is looked at.
+  const groups = [...positiveGroups.values()].sort((a, b) => keyCost(a[0]?.key) - keyCost(b[0]?.key)).map(anyOf);
+  const negated = negatives.map(termPredicate);
   return (exchange) => {
-    for (const group of groups) {
-      if (!group.some((term) => matchTerm(term, exchange))) return false;
-    }
-    for (const term of negatives) {
-      if (matchTerm(term, exchange)) return false;
-    }
+    for (const group of groups) if (!group(exchange)) return false;
+    for (const term of negated) if (term(exchange)) return false;
     return true;
   };
 }
 
+const KEY_COST: Partial<Record<FilterTerm['key'], number>> = { method: 0, kind: 0, proto: 0, status: 0, service: 1, project: 1, path: 2, host: 2, header: 3, text: 4 };
+
+function keyCost(key: FilterTerm['key'] | undefined): number {
+  return key === undefined ? 5 : (KEY_COST[key] ?? 1);
+}
+
+function anyOf(terms: FilterTerm[]): ExchangePredicate {
+  const predicates = terms.map(termPredicate);
+  if (predicates.length === 1) return predicates[0] as ExchangePredicate;
+  return (e) => {
+    for (const p of predicates) if (p(e)) return true;
+    return false;
+  };
+}
+
+/**
+ * One term as its own small predicate. The literal keys rules use most get a closure of their
+ * own (one shape per call site, no general switch); the rest go through matchTerm.
+ */
+function termPredicate(term: FilterTerm): ExchangePredicate {
+  switch (term.key) {
+    case 'method': {
+      const want = term.value;
+      // Methods arrive upper-case: compare before allocating an upper-cased copy.
+      return (e) => e.method === want || e.method.toUpperCase() === want;
+    }
+    case 'service': {
+      const want = term.value;
+      return (e) => e.service !== null && (e.lower?.service ?? e.service.toLowerCase()) === want;
+    }
+    case 'project': {
+      const want = term.value;
+      return (e) => e.project !== null && (e.lower?.project ?? e.project.toLowerCase()) === want;
+    }
+    case 'host': {
+      const want = term.value;
+      return (e) => (e.lower?.host ?? e.host.toLowerCase()).includes(want);
+    }
+    case 'path': {
+      const want = term.value;
+      // A substring of path and query as received: path:/users matches /api/users?x=1.
+      return (e) => (e.lower?.url ?? e.url.toLowerCase()).includes(want);
+    }
+    case 'header': {
+      const { name, value } = term;
+      return (e) => headerHolds(name, value, e);
+    }
+    default:
+      return (e) => matchTerm(term, e);
+  }
+}
+
+type OtherTerm = Exclude<FilterTerm, { key: 'method' | 'service' | 'project' | 'host' | 'path' | 'header' }>;
+
 /** `term` as prepared() left it: its text already lower-cased. */
-function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
+function matchTerm(term: OtherTerm, e: MatchSubject): boolean {
   switch (term.key) {
     case 'text':
       return (e.lower?.search ?? searchText(e)).includes(term.value);
-    case 'method':
-      return e.method.toUpperCase() === term.value;
     case 'status':
       return e.status !== null && matchStatus(term.value, e.status);
-    case 'service':
-      return e.service !== null && (e.lower?.service ?? e.service.toLowerCase()) === term.value;
-    case 'project':
-      return e.project !== null && (e.lower?.project ?? e.project.toLowerCase()) === term.value;
-    case 'host':
-      return (e.lower?.host ?? e.host.toLowerCase()).includes(term.value);
-    case 'path':
-      // A substring of path and query as received: path:/users matches /api/users?x=1.
-      return (e.lower?.url ?? e.url.toLowerCase()).includes(term.value);
     case 'larger':
       return e.responseSize > term.bytes;
     case 'smaller':
@@ -126,13 +195,15 @@ function matchTerm(term: FilterTerm, e: MatchSubject): boolean {
       if (term.value === 'replay') return e.replayOf !== null;
       if (term.value === 'earlier') return e.earlier === true;
       return e.state === term.value;
-    case 'header': {
-      // Without headers (a list row) a header term cannot hold.
-      const want = term.value;
-      const headers = e.lower?.headers ?? e.requestHeaders?.map(([name, value]): [string, string] => [name.toLowerCase(), value.toLowerCase()]) ?? [];
-      return headers.some(([name, value]) => name === term.name && (want === null || value.includes(want)));
-    }
   }
+}
+
+/** Without headers (a list row) a header term cannot hold. `value` is already lower-cased. */
+function headerHolds(name: string, value: string | null, e: MatchSubject): boolean {
+  const headers = e.lower?.headers ?? (e.requestHeaders === undefined ? null : lowerHeaders(e.requestHeaders));
+  if (headers === null) return false;
+  for (const [n, v] of headers) if (n === name && (value === null || v.includes(value))) return true;
+  return false;
 }
 
 export function matchStatus(pattern: StatusPattern, status: number): boolean {
