@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
+import type { IncomingHttpHeaders } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExchangeSummary } from '../../shared/traffic.js';
@@ -133,7 +134,11 @@ fail = 503
 
 [[rule]]
 match = "path:/ws-refused"
-mock = { status = 403, body = "no sockets today" }
+mock = { status = 403, headers = { "x-mock" = "refused", "content-type" = "text/plain" }, body = "no sockets today" }
+
+[[rule]]
+match = "path:/ws-welcome"
+mock = { status = 200, body = "welcome" }
 
 [[rule]]
 match = "path:/ws-moved"
@@ -469,19 +474,30 @@ describe('rules on the data path (locald up, real clients)', () => {
     }
   });
 
-  test('WebSocket: a mock refuses the upgrade with its status and body (ws over HTTP/1.1, extended CONNECT over h2c); a delayed map opens it elsewhere', async () => {
+  test('WebSocket: a mock refuses the upgrade with exactly its status, headers and body (ws over HTTP/1.1, extended CONNECT over h2c); a delayed map opens it elsewhere', async () => {
     const refused = new WebSocket(`ws://127.0.0.1:${port}/ws-refused`, { headers: { host: HOST, accept: 'application/json' } });
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
       refused.on('unexpected-response', (_req, res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
       });
       refused.on('open', () => reject(new Error('the refused upgrade opened')));
       refused.on('error', () => undefined);
     });
     assert.equal(answer.status, 403);
-    assert.match(answer.body, /no sockets today/);
+    // The mock's own answer, not a problem page that quotes it (the client asked for JSON).
+    assert.equal(answer.body, 'no sockets today');
+    assert.equal(answer.headers['x-mock'], 'refused');
+    assert.equal(answer.headers['content-type'], 'text/plain');
+    const summary = await captured('/ws-refused');
+    assert.equal(summary.status, 403);
+    assert.equal(summary.ruleAction, 'mock');
+    assert.equal(summary.error, null);
+    // Over HTTP/1.1 a 2xx is an ordinary answer to an Upgrade request: sent as it is.
+    const welcome = await get('/ws-welcome', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    assert.equal(welcome.status, 200);
+    assert.equal(welcome.text, 'welcome');
 
     // The same rule for a WebSocket over HTTP/2 (extended CONNECT on h2c).
     const session = connectH2c(port);
@@ -489,7 +505,12 @@ describe('rules on the data path (locald up, real clients)', () => {
       await waitFor(() => (session.remoteSettings.enableConnectProtocol === true ? true : undefined), 'the h2c session settings');
       const h2 = await h2Request(session, { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/ws-refused', ':authority': `${HOST}:${port}`, 'sec-websocket-version': '13', accept: 'application/json' });
       assert.equal(h2.headers[':status'], 403);
-      assert.match(h2.body.toString(), /no sockets today/);
+      assert.equal(h2.body.toString(), 'no sockets today');
+      assert.equal(h2.headers['x-mock'], 'refused');
+      // A 2xx would open an extended CONNECT's tunnel with nothing behind it: refused, and the problem says why.
+      const welcome = await h2Request(session, { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/ws-welcome', ':authority': `${HOST}:${port}`, 'sec-websocket-version': '13', accept: 'application/json' });
+      assert.equal(welcome.headers[':status'], 403);
+      assert.match(welcome.body.toString(), /mocks this upgrade with 200, which cannot be sent as it is: over HTTP\/2 a 200 to an extended CONNECT opens the tunnel/);
     } finally {
       await closeSession(session);
     }

@@ -90,6 +90,6 @@ export interface ExchangeHooks {
   requestBody?(request: HookRequest): Transform | undefined;
   /** A transform the response body is piped through. */
   responseBody?(request: HookRequest, head: ResponseHead): Transform | undefined;
-  /** A routed upgrade (WebSocket over HTTP/1.1 or HTTP/2), before it goes to the service (tunnel/runTunnel): `answer` refuses it with that status. */
+  /** A routed upgrade (WebSocket over HTTP/1.1 or HTTP/2), before it goes to the service (tunnel/runTunnel): `answer` refuses it with exactly that answer. */
   beforeTunnel?(request: HookRequest): RequestVerdict;
 }

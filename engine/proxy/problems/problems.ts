@@ -299,14 +299,18 @@ export function ruleFailProblem(project: ProjectState, ruleId: string, status: 5
   };
 }
 
-/** An upgrade a rule's mock refuses: the mock's status, its body as the detail. */
-export function refusedByRuleProblem(project: ProjectState, status: number, body: string): ProxyProblem {
+/**
+ * An upgrade a rule's mock cannot answer as it is (`why`: a 1xx/101, or a 2xx that would open
+ * an HTTP/2 extended CONNECT's tunnel), so the upgrade is refused with this explanation.
+ */
+export function unsendableMockProblem(project: ProjectState, status: number, why: string): ProxyProblem {
   return {
-    status: status >= 400 && status <= 599 ? status : 403,
+    status: 403,
     code: 'rule-fail',
     title: 'Upgrade refused by a rule',
-    detail: body === '' ? `A rule of project '${project.name}' refuses this upgrade.` : body,
-    extensions: { project: project.name },
+    detail: `A rule of project '${project.name}' mocks this upgrade with ${status}, which cannot be sent as it is: ${why}. The upgrade is refused instead.`,
+    hint: 'Give the rule\'s mock a 3xx, 4xx or 5xx status to refuse the upgrade with that answer.',
+    extensions: { project: project.name, mockStatus: status },
   };
 }
 

@@ -38,6 +38,11 @@ export class TunnelCapture {
     this.recorder.response(status, fromService, toClient);
   }
 
+  /** A rule's mock answered instead of the service: its head as sent, and its body. */
+  mocked(status: number, toClient: readonly string[], body: Buffer): void {
+    this.recorder.answeredByProxy(status, toClient, body);
+  }
+
   refusalBody(chunk: Buffer): void {
     this.recorder.responseChunk(chunk);
   }

@@ -14,7 +14,7 @@ import type { ProxyProblem } from '../problems/problems.js';
 import { type SentAnswer, writeProblemToSocket } from '../problems/render.js';
 import type { UpstreamTarget } from '../target.js';
 import { TunnelCapture } from './capture.js';
-import { runTunnel, type RefusalHead, type TunnelClient } from './tunnel.js';
+import { runTunnel, type RefusalAnswer, type RefusalHead, type TunnelClient } from './tunnel.js';
 
 /** `HTTP/1.1 <status> <reason>` + raw headers + blank line, as bytes for a raw socket. */
 export function serializeHead(status: number, reason: string, rawHeaders: readonly string[]): Buffer {
@@ -59,12 +59,12 @@ class Http1UpgradeClient implements TunnelClient {
     return undefined;
   }
 
-  answerRefusal(upRes: IncomingMessage): RefusalHead {
-    const status = upRes.statusCode ?? 502;
-    const raw = responseHeadersForClient(upRes.rawHeaders, this.ctx.viaToken);
+  answerRefusal(answer: RefusalAnswer): RefusalHead {
+    const { status } = answer;
+    const raw = responseHeadersForClient(answer.rawHeaders, this.ctx.viaToken);
     raw.push('Connection', 'close');
     // Without Content-Length the body is delimited by the close (Node has already de-chunked it).
-    this.duplex.write(serializeHead(status, upRes.statusMessage || http.STATUS_CODES[status] || '', raw));
+    this.duplex.write(serializeHead(status, answer.statusMessage || http.STATUS_CODES[status] || '', raw));
     return { sent: raw, bodyFollows: true };
   }
 

@@ -29,7 +29,7 @@ import type { SentAnswer } from '../problems/render.js';
 import { decideH2, serviceProtocol } from '../route/decide.js';
 import type { UpstreamTarget } from '../target.js';
 import { TunnelCapture } from './capture.js';
-import { runTunnel, type RefusalHead, type TunnelClient } from './tunnel.js';
+import { runTunnel, type RefusalAnswer, type RefusalHead, type TunnelClient } from './tunnel.js';
 import {
   handshakeProblemReason,
   newWebSocketKey,
@@ -89,9 +89,9 @@ class Http2StreamClient implements TunnelClient {
     return status >= 200 && status < 300 ? notSwitchedProblem(this.target, status) : undefined;
   }
 
-  answerRefusal(upRes: IncomingMessage): RefusalHead | null {
-    const status = upRes.statusCode ?? 502;
-    const headers = rawToH2Headers(responseHeadersForClient(upRes.rawHeaders, this.ctx.viaToken));
+  answerRefusal(answer: RefusalAnswer): RefusalHead | null {
+    const { status } = answer;
+    const headers = rawToH2Headers(responseHeadersForClient(answer.rawHeaders, this.ctx.viaToken));
     headers[':status'] = status;
     const noBody = status === 204 || status === 304;
     try {

@@ -10,8 +10,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyContext } from '../context.js';
-import { refusedByRuleProblem, type ProxyProblem } from '../problems/problems.js';
-import type { RequestVerdict } from '../lifecycle/hooks.js';
+import { unsendableMockProblem, type ProxyProblem } from '../problems/problems.js';
+import type { LocalAnswer, RequestVerdict } from '../lifecycle/hooks.js';
 import { TunnelHookRequest } from './tunnel-hooks.js';
 import type { SentAnswer } from '../problems/render.js';
 import type { TunnelCapture } from './capture.js';
@@ -24,6 +24,14 @@ export interface RefusalHead {
   sent: readonly string[];
   /** False when the head already ended the client's response (HTTP/2 204/304). */
   bodyFollows: boolean;
+}
+
+/** An answer that refuses the upgrade: the service's non-101, or a rule's mock. */
+export interface RefusalAnswer {
+  status: number;
+  statusMessage?: string;
+  /** Flat `[name, value, …]` as the service sent them (or the mock has them). */
+  rawHeaders: readonly string[];
 }
 
 /** The client's end of a tunnel: one adapter per client protocol. */
@@ -47,7 +55,7 @@ export interface TunnelClient {
   /** Why a non-101 answer must not be relayed as it is, or undefined when it may. */
   refusalProblem(status: number): ProxyProblem | undefined;
   /** Writes the refusal's head; null when the client could not take it (then reset). */
-  answerRefusal(upRes: IncomingMessage): RefusalHead | null;
+  answerRefusal(answer: RefusalAnswer): RefusalHead | null;
   /** Breaks off the client's side (reset/destroy) after the service broke off. */
   breakOff(): void;
   /** Couples the ends' closing once spliced: a clean end travels as one, a reset as a reset. */
@@ -56,8 +64,8 @@ export interface TunnelClient {
 
 /**
  * Opens the tunnel for a routed upgrade. This is the hook point for a rules layer (issue 14),
- * before anything goes to the service: it may answer instead of the service (a mocked
- * refusal: `client.sendProblem` + `capture.failed`, or a head of its own), hold the upgrade
+ * before anything goes to the service: it may answer instead of the service (a mock, sent
+ * as it is: `answerWithMock`), hold the upgrade
  * (delay: check `client.isGone()` when it resumes), or change `request` (map: another
  * target, path or headers), and then call `openTunnel` with the request it decided on.
  */
@@ -82,11 +90,9 @@ function applyTunnelVerdict(ctx: ProxyContext, client: TunnelClient, hooked: Tun
     return;
   }
   switch (verdict.kind) {
-    case 'answer': {
-      const problem = refusedByRuleProblem(hooked.target.project, verdict.answer.status, verdict.answer.body.toString('utf8'));
-      capture.failed(problem, client.sendProblem(problem));
+    case 'answer':
+      answerWithMock(client, hooked, capture, verdict.answer);
       return;
-    }
     case 'problem':
       capture.failed(verdict.problem, client.sendProblem(verdict.problem));
       return;
@@ -104,6 +110,34 @@ function applyTunnelVerdict(ctx: ProxyContext, client: TunnelClient, hooked: Tun
       );
       return;
   }
+}
+
+/** Why a mock with `status` cannot answer this upgrade as it is, or undefined when it can. */
+function unsendableMockReason(client: TunnelClient, status: number): string | undefined {
+  if (status < 200) return 'an interim answer cannot end the upgrade, and a 101 would claim a tunnel that nobody opened';
+  // The same limit as for the service's own answer: over HTTP/2 a 2xx opens the tunnel.
+  if (client.refusalProblem(status) !== undefined) return `over HTTP/2 a ${status} to an extended CONNECT opens the tunnel (RFC 8441), and there is nothing behind it`;
+  return undefined;
+}
+
+/** A rule's mock refuses the upgrade with exactly its status, headers and body; capture records it as the proxy's answer. */
+function answerWithMock(client: TunnelClient, hooked: TunnelHookRequest, capture: TunnelCapture, answer: LocalAnswer): void {
+  const why = unsendableMockReason(client, answer.status);
+  if (why !== undefined) {
+    const problem = unsendableMockProblem(hooked.target.project, answer.status, why);
+    capture.failed(problem, client.sendProblem(problem));
+    return;
+  }
+  const body = answer.status === 204 || answer.status === 304 ? Buffer.alloc(0) : answer.body;
+  const head = client.answerRefusal({ status: answer.status, rawHeaders: [...answer.headers, 'Content-Length', String(body.length)] });
+  if (head === null) {
+    client.breakOff();
+    capture.clientGone(client.goneReason);
+    return;
+  }
+  capture.mocked(answer.status, head.sent, head.bodyFollows ? body : Buffer.alloc(0));
+  if (head.bodyFollows) client.duplex.end(body);
+  capture.closed();
 }
 
 /** Sends `request` to the service and carries the tunnel to its end. */
@@ -195,7 +229,7 @@ function relayRefusal(client: TunnelClient, upRes: IncomingMessage, capture: Tun
     upRes.destroy();
     return;
   }
-  const head = client.answerRefusal(upRes);
+  const head = client.answerRefusal({ status: upRes.statusCode ?? 502, statusMessage: upRes.statusMessage, rawHeaders: upRes.rawHeaders });
   if (head === null) {
     upRes.destroy();
     client.breakOff();
