@@ -148,6 +148,10 @@ map = { url = "http://127.0.0.1:${elsewherePort}" }
 [[rule]]
 match = "path:/locald.test.Echo"
 mock = { status = 200, headers = { "grpc-status" = "7", "grpc-message" = "denied by a mock" } }
+
+[[rule]]
+match = "path:/mock-framed"
+mock = { status = 200, headers = { "content-length" = "999", "connection" = "x-gone", "x-gone" = "1", "x-kept" = "yes" }, body = "short" }
 `;
 }
 
@@ -253,6 +257,20 @@ describe('rules on the data path (locald up, real clients)', () => {
     } finally {
       await closeSession(session);
     }
+  });
+
+  test("a mock's own content-length and connection headers give way to the body it sends (HTTP/1.1 and HTTP/2)", async () => {
+    const h1 = await curl(['-sS', '-i', '--resolve', `${HOST}:${port}:127.0.0.1`, `http://${HOST}:${port}/mock-framed`]);
+    assert.equal(h1.code, 0, h1.stderr);
+    assert.equal(h1.stdout.match(/^content-length:/gim)?.length, 1, h1.stdout);
+    assert.match(h1.stdout, /^content-length: 5\r?$/im);
+    assert.match(h1.stdout, /^x-kept: yes\r?$/im);
+    assert.doesNotMatch(h1.stdout, /^x-gone:/im);
+    assert.match(h1.stdout, /\r?\n\r?\nshort$/);
+    const h2 = await curl(['-sS', '-k', '--http2', '-i', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/mock-framed`]);
+    assert.equal(h2.code, 0, h2.stderr);
+    assert.match(h2.stdout, /^HTTP\/2 200/);
+    assert.match(h2.stdout, /short$/);
   });
 
   test('map: to another service with another path, and to a loopback URL with its Host', async () => {

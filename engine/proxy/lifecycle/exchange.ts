@@ -24,7 +24,7 @@ import { EXCHANGE_ID_HEADER } from '../headers/markers.js';
 import { recordProblem, recordUpstreamReset } from './capture.js';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from '../upstream/side.js';
 import type { ClientEvents, ClientSide } from './client.js';
-import type { HookRequest, LocalAnswer, RequestVerdict, ResponseVerdict } from './hooks.js';
+import { localAnswerFields, type HookRequest, type LocalAnswer, type RequestVerdict, type ResponseVerdict } from './hooks.js';
 import type { ArrivedRequest } from './capture.js';
 
 function expireDeadline(exchange: Exchange): void {
@@ -400,7 +400,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     const head: ResponseHead = {
       status: answer.status,
       statusMessage: undefined,
-      fields: [...answer.headers, 'Content-Length', String(answer.body.length)],
+      fields: localAnswerFields(answer, answer.body.length),
       received: [],
       endStream: answer.body.length === 0,
       mayHaveTrailers: false,

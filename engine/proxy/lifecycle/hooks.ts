@@ -4,6 +4,7 @@
 import type { Transform } from 'node:stream';
 import type { ClientProtocol, ExchangeKind } from '../../../shared/traffic.js';
 import type { ExchangeRecorder } from '../../capture/index.js';
+import { stripHopByHop } from '../headers/headers.js';
 import type { ProxyProblem } from '../problems/problems.js';
 import type { UpstreamTarget } from '../target.js';
 import type { ResponseHead } from '../upstream/side.js';
@@ -14,6 +15,19 @@ export interface LocalAnswer {
   /** Flat `[name, value, …]`. */
   headers: string[];
   body: Buffer;
+}
+
+const FRAMING = new Set(['content-length']);
+
+/**
+ * The head fields a local answer is sent with: the answer's own headers without framing or
+ * hop-by-hop ones (a mock's `content-length = "999"` or `connection` would contradict the
+ * body the proxy sends, and is illegal over HTTP/2), then the body's real length.
+ */
+export function localAnswerFields(answer: LocalAnswer, bodyLength: number): string[] {
+  const fields = stripHopByHop(answer.headers, { drop: FRAMING });
+  fields.push('Content-Length', String(bodyLength));
+  return fields;
 }
 
 /** What happens to the request before it goes to the service. `undefined`: go on unchanged. */

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyContext } from '../context.js';
 import { unsendableMockProblem, type ProxyProblem } from '../problems/problems.js';
-import type { LocalAnswer, RequestVerdict } from '../lifecycle/hooks.js';
+import { localAnswerFields, type LocalAnswer, type RequestVerdict } from '../lifecycle/hooks.js';
 import { TunnelHookRequest } from './tunnel-hooks.js';
 import type { SentAnswer } from '../problems/render.js';
 import type { TunnelCapture } from './capture.js';
@@ -129,7 +129,7 @@ function answerWithMock(client: TunnelClient, hooked: TunnelHookRequest, capture
     return;
   }
   const body = answer.status === 204 || answer.status === 304 ? Buffer.alloc(0) : answer.body;
-  const head = client.answerRefusal({ status: answer.status, rawHeaders: [...answer.headers, 'Content-Length', String(body.length)] });
+  const head = client.answerRefusal({ status: answer.status, rawHeaders: localAnswerFields(answer, body.length) });
   if (head === null) {
     client.breakOff();
     capture.clientGone(client.goneReason);
