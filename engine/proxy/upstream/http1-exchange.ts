@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from './side.js';
 import { stripHopByHop } from '../headers/headers.js';
 import { UpstreamAttempts, whenConnected } from './attempts.js';
-import { describeUpstreamError, type UpstreamPool } from './pool.js';
+import { describeUpstreamError, type AddressPool, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 function ignore(): void {}
 
@@ -34,6 +34,7 @@ export class Http1Upstream implements UpstreamSide {
   private current: http.ClientRequest | null = null;
   private res: http.IncomingMessage | null = null;
   private bodyStarted = false;
+  private cancelled = false;
 
   constructor(private readonly pool: UpstreamPool) {}
 
@@ -44,22 +45,40 @@ export class Http1Upstream implements UpstreamSide {
   }
 
   private attempt(): void {
+    const address = this.attempts.address();
+    const pool = this.pool.poolFor(address, this.exchange.target.port);
+    pool.whenReady((opens) => this.send(pool, address, opens));
+  }
+
+  /** `opens`: this request opens a new connection, counted by `pool` until it is up or failed. */
+  private send(pool: AddressPool, address: LoopbackAddress, opens: boolean): void {
     const ex = this.exchange;
+    // The exchange ended while the request waited for a connection.
+    if (ex.done || this.cancelled) {
+      if (opens) pool.opened();
+      return;
+    }
     const attempts = this.attempts;
-    const address = attempts.address();
-    const port = ex.target.port;
     const upReq = http.request({
       host: address,
-      port,
+      port: ex.target.port,
       method: ex.method,
       path: ex.target.path,
       headers: ex.headers as string[],
-      agent: this.pool.agentFor(address, port),
+      agent: pool.agent,
     });
     this.current = upReq;
     const hasBody = ex.hasBody;
+    let opening = opens;
+    const settle = (): void => {
+      if (!opening) return;
+      opening = false;
+      pool.opened();
+    };
+    if (opens) upReq.once('close', settle);
 
     const onConnected = (): void => {
+      settle();
       if (this.current !== upReq || ex.done) return;
       attempts.connected(address, ex.recorder);
       if (hasBody && !this.bodyStarted) {
@@ -88,6 +107,7 @@ export class Http1Upstream implements UpstreamSide {
       ex.response(http1ResponseHead(upRes), upRes);
     });
     upReq.on('error', (err) => {
+      settle();
       if (this.current !== upReq) return;
       // Mid-response: the client must see a broken message, never a clean end.
       if (ex.responded) return ex.brokeOff(describeUpstreamError(err));
@@ -101,6 +121,7 @@ export class Http1Upstream implements UpstreamSide {
   }
 
   cancel(): void {
+    this.cancelled = true;
     this.current?.destroy();
   }
 

@@ -9,27 +9,94 @@ const LOOPBACKS: readonly LoopbackAddress[] = ['127.0.0.1', '::1'];
 export interface UpstreamPoolOptions {
   /** Idle connections kept per upstream address. */
   maxFreeSockets?: number;
+  /** Connections being opened at once per upstream address. */
+  maxOpening?: number;
+}
+
+// Dev servers close idle keep-alive connections after a few seconds (Vite: 5 s), so a large
+// idle pool is reopened in full after every pause; a browser needs about 6 per origin.
+const DEFAULT_MAX_FREE_SOCKETS = 32;
+// A burst of HTTP/2 streams (a page's whole module tree level) would otherwise open one
+// connection per stream; a bound on all connections would queue behind long-lived ones.
+const DEFAULT_MAX_OPENING = 4;
+
+/**
+ * One upstream address:port: its keep-alive agent, and requests waiting for a connection.
+ * Only connections being opened count against the bound, so long-lived responses (SSE, long
+ * polls, slow answers) never hold up a new request longer than one connect takes; a burst of
+ * short requests mostly reuses connections that came free meanwhile instead of opening one each.
+ */
+export class AddressPool {
+  private opening = 0;
+  private readonly waiting: Array<(opens: boolean) => void> = [];
+
+  constructor(
+    readonly agent: http.Agent,
+    private readonly maxOpening: number,
+  ) {
+    // The agent's own 'free' listener (registered first) has put the socket back by now.
+    agent.on('free', () => this.next());
+  }
+
+  /**
+   * Runs `send` (which sends one request through `agent`) now when a connection is idle or one
+   * more may be opened, else once one is. `opens`: the request opens a new connection, and its
+   * sender must call `opened()` once, when that connection is up or failed.
+   */
+  whenReady(send: (opens: boolean) => void): void {
+    if (this.waiting.length === 0 && this.ready()) this.run(send);
+    else this.waiting.push(send);
+  }
+
+  /** A connection counted by `whenReady` is up (or failed): the next waiting request may go. */
+  opened(): void {
+    this.opening -= 1;
+    this.next();
+  }
+
+  private ready(): boolean {
+    return this.opening < this.maxOpening || this.hasIdle();
+  }
+
+  private hasIdle(): boolean {
+    const free = this.agent.freeSockets;
+    for (const name in free) if ((free[name]?.length ?? 0) > 0) return true;
+    return false;
+  }
+
+  private run(send: (opens: boolean) => void): void {
+    const opens = !this.hasIdle();
+    if (opens) this.opening += 1;
+    send(opens);
+  }
+
+  private next(): void {
+    while (this.waiting.length > 0 && this.ready()) this.run(this.waiting.shift() as (opens: boolean) => void);
+  }
 }
 
 export class UpstreamPool {
-  private readonly agents = new Map<string, http.Agent>();
+  private readonly pools = new Map<string, AddressPool>();
   private readonly preferred = new Map<number, LoopbackAddress>();
   private readonly maxFreeSockets: number;
+  private readonly maxOpening: number;
 
   constructor(opts: UpstreamPoolOptions = {}) {
-    this.maxFreeSockets = opts.maxFreeSockets ?? 256;
+    this.maxFreeSockets = opts.maxFreeSockets ?? DEFAULT_MAX_FREE_SOCKETS;
+    this.maxOpening = opts.maxOpening ?? DEFAULT_MAX_OPENING;
   }
 
   /** One keep-alive agent per upstream host:port, so one busy service cannot starve another's pool. */
-  agentFor(address: LoopbackAddress, port: number): http.Agent {
+  poolFor(address: LoopbackAddress, port: number): AddressPool {
     const key = `${address}:${port}`;
-    let agent = this.agents.get(key);
-    if (agent === undefined) {
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
       // lifo: reuse the most recently used socket, letting the rest idle out on the service's side.
-      agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo' });
-      this.agents.set(key, agent);
+      const agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo' });
+      pool = new AddressPool(agent, this.maxOpening);
+      this.pools.set(key, pool);
     }
-    return agent;
+    return pool;
   }
 
   /** Addresses to try for `port`, the one that worked last time first. */
@@ -44,8 +111,8 @@ export class UpstreamPool {
 
   /** Closes every pooled connection (on proxy shutdown). */
   destroy(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    for (const pool of this.pools.values()) pool.agent.destroy();
+    this.pools.clear();
   }
 }
 
