@@ -4,26 +4,25 @@
 // IncomingMessage events into ExchangeEvents calls.
 import http from 'node:http';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from './side.js';
-import { stripHopByHop } from '../headers/headers.js';
+import { stripHopByHop, type BodyNotes } from '../headers/headers.js';
 import { UpstreamAttempts, whenConnected } from './attempts.js';
 import { describeUpstreamError, type AddressPool, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 function ignore(): void {}
 
-function isStreamingResponse(res: http.IncomingMessage): boolean {
-  const type = res.headers['content-type'];
-  return res.headers['content-length'] === undefined || (type !== undefined && type.toLowerCase().startsWith('text/event-stream'));
-}
-
 export function http1ResponseHead(res: http.IncomingMessage): ResponseHead {
+  // Read off the raw list on the stripping pass: res.headers would build Node's header object.
+  const notes: BodyNotes = { contentLength: false, contentType: undefined, trailer: false };
+  const fields = stripHopByHop(res.rawHeaders, undefined, notes);
+  const type = notes.contentType;
   return {
     status: res.statusCode ?? 502,
     statusMessage: res.statusMessage || undefined,
-    fields: stripHopByHop(res.rawHeaders),
+    fields,
     received: res.rawHeaders,
     endStream: false,
-    mayHaveTrailers: res.headers.trailer !== undefined,
-    streaming: isStreamingResponse(res),
+    mayHaveTrailers: notes.trailer,
+    streaming: !notes.contentLength || (type !== undefined && type.toLowerCase().startsWith('text/event-stream')),
   };
 }
 
