@@ -13,9 +13,9 @@ export interface UpstreamPoolOptions {
   maxOpening?: number;
 }
 
-// Dev servers close idle keep-alive connections after a few seconds (Vite: 5 s), so a large
-// idle pool is reopened in full after every pause; a browser needs about 6 per origin.
-const DEFAULT_MAX_FREE_SOCKETS = 32;
+// Idle connections kept per address: more concurrent clients than this (wrk -c50, a busy
+// HTTP/2 page) would close and reopen connections on every burst.
+const DEFAULT_MAX_FREE_SOCKETS = 256;
 // A burst of HTTP/2 streams (a page's whole module tree level) would otherwise open one
 // connection per stream; a bound on all connections would queue behind long-lived ones.
 const DEFAULT_MAX_OPENING = 4;
