@@ -63,7 +63,10 @@ export type BodyFraming = 'none' | 'chunked' | 'length';
  * one gets Content-Length: 0.
  */
 export function bodyFraming(fields: readonly string[], endStreamWithHeaders: boolean): BodyFraming {
-  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as string).toLowerCase() === 'content-length') return 'length';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return 'length';
+  }
   return endStreamWithHeaders ? 'none' : 'chunked';
 }
 
