@@ -32,6 +32,8 @@ export class AddressPool {
 
   constructor(
     readonly agent: http.Agent,
+    /** The agent's name for this address's connections (`agent.getName`). */
+    private readonly name: string,
     private readonly maxOpening: number,
   ) {
     // The agent's own 'free' listener (registered first) has put the socket back by now.
@@ -59,9 +61,8 @@ export class AddressPool {
   }
 
   private hasIdle(): boolean {
-    const free = this.agent.freeSockets;
-    for (const name in free) if ((free[name]?.length ?? 0) > 0) return true;
-    return false;
+    // A keyed lookup: for-in over freeSockets (a dictionary object) would list its keys each time.
+    return (this.agent.freeSockets[this.name]?.length ?? 0) > 0;
   }
 
   private run(send: (opens: boolean) => void): void {
@@ -93,7 +94,7 @@ export class UpstreamPool {
     if (pool === undefined) {
       // lifo: reuse the most recently used socket, letting the rest idle out on the service's side.
       const agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo' });
-      pool = new AddressPool(agent, this.maxOpening);
+      pool = new AddressPool(agent, agent.getName({ host: address, port }), this.maxOpening);
       this.pools.set(key, pool);
     }
     return pool;
