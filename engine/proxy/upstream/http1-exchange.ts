@@ -10,6 +10,16 @@ import { describeUpstreamError, type AddressPool, type LoopbackAddress, type Ups
 
 function ignore(): void {}
 
+/** Tells `pool` once that the connection a request was opening is up or failed. */
+function openedOnce(pool: AddressPool): () => void {
+  let opening = true;
+  return () => {
+    if (!opening) return;
+    opening = false;
+    pool.opened();
+  };
+}
+
 export function http1ResponseHead(res: http.IncomingMessage): ResponseHead {
   // Read off the raw list on the stripping pass: res.headers would build Node's header object.
   const notes: BodyNotes = { contentLength: false, contentType: undefined, trailer: false };
@@ -46,7 +56,9 @@ export class Http1Upstream implements UpstreamSide {
   private attempt(): void {
     const address = this.attempts.address();
     const pool = this.pool.poolFor(address, this.exchange.target.port);
-    pool.whenReady((opens) => this.send(pool, address, opens));
+    const opens = pool.claim();
+    if (opens !== null) this.send(pool, address, opens);
+    else pool.whenReady((later) => this.send(pool, address, later));
   }
 
   /** `opens`: this request opens a new connection, counted by `pool` until it is up or failed. */
@@ -68,12 +80,7 @@ export class Http1Upstream implements UpstreamSide {
     });
     this.current = upReq;
     const hasBody = ex.hasBody;
-    let opening = opens;
-    const settle = (): void => {
-      if (!opening) return;
-      opening = false;
-      pool.opened();
-    };
+    const settle = opens ? openedOnce(pool) : ignore;
     if (opens) upReq.once('close', settle);
 
     const onConnected = (): void => {

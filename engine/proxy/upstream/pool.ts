@@ -30,27 +30,39 @@ export class AddressPool {
   private opening = 0;
   private readonly waiting: Array<(opens: boolean) => void> = [];
 
+  private readonly onFree = (): void => this.next();
+
   constructor(
     readonly agent: http.Agent,
     /** The agent's name for this address's connections (`agent.getName`). */
     private readonly name: string,
     private readonly maxOpening: number,
-  ) {
-    // The agent's own 'free' listener (registered first) has put the socket back by now.
-    agent.on('free', () => this.next());
-  }
+  ) {}
 
   /**
-   * Runs `send` (which sends one request through `agent`) now when a connection is idle or one
-   * more may be opened, else once one is. `opens`: the request opens a new connection, and its
-   * sender must call `opened()` once, when that connection is up or failed.
+   * A go-ahead for one request through `agent` when one is free now: true when it opens a new
+   * connection (its sender must then call `opened()` once, when that connection is up or
+   * failed), false when it reuses an idle one; null when it must wait (`whenReady`).
    */
-  whenReady(send: (opens: boolean) => void): void {
-    if (this.waiting.length === 0 && this.ready()) this.run(send);
-    else this.waiting.push(send);
+  claim(): boolean | null {
+    if (this.waiting.length > 0 || !this.ready()) return null;
+    return this.open();
   }
 
-  /** A connection counted by `whenReady` is up (or failed): the next waiting request may go. */
+  /** Runs `send` (see `claim`) now when a request may go, else once one may. */
+  whenReady(send: (opens: boolean) => void): void {
+    const opens = this.claim();
+    if (opens !== null) {
+      send(opens);
+      return;
+    }
+    // Listened to only while requests wait: the agent's own 'free' listener (registered
+    // first) has put the socket back by the time this one runs.
+    if (this.waiting.length === 0) this.agent.on('free', this.onFree);
+    this.waiting.push(send);
+  }
+
+  /** A connection counted by `claim` is up (or failed): the next waiting request may go. */
   opened(): void {
     this.opening -= 1;
     this.next();
@@ -65,14 +77,18 @@ export class AddressPool {
     return (this.agent.freeSockets[this.name]?.length ?? 0) > 0;
   }
 
-  private run(send: (opens: boolean) => void): void {
+  private open(): boolean {
     const opens = !this.hasIdle();
     if (opens) this.opening += 1;
-    send(opens);
+    return opens;
   }
 
   private next(): void {
-    while (this.waiting.length > 0 && this.ready()) this.run(this.waiting.shift() as (opens: boolean) => void);
+    while (this.waiting.length > 0 && this.ready()) {
+      const send = this.waiting.shift() as (opens: boolean) => void;
+      if (this.waiting.length === 0) this.agent.off('free', this.onFree);
+      send(this.open());
+    }
   }
 }
 
