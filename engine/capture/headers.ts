@@ -97,7 +97,8 @@ const SEP = '\n';
  */
 export function packHeaderLists(lists: readonly HeaderInput[]): string | null {
   const counts: string[] = [];
-  const items: string[] = [];
+  // items[0] is the counts, filled in at the end (unshift would move every item).
+  const items: string[] = [''];
   for (let l = 0; l < lists.length; l++) {
     const list = lists[l] as HeaderInput;
     const same = lists.indexOf(list);
@@ -122,7 +123,7 @@ export function packHeaderLists(lists: readonly HeaderInput[]): string | null {
     for (let i = before; i < items.length; i++) if ((items[i] as string).includes(SEP)) return null;
     counts.push(String(items.length - before));
   }
-  items.unshift(counts.join(','));
+  items[0] = counts.join(',');
   return items.join(SEP);
 }
 

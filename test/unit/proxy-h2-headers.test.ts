@@ -1,7 +1,7 @@
 // Pure header translation for HTTP/2, ALPN choice, and h2c Upgrade offers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/headers/http2-headers.js';
+import { h2HeadersToRaw, h2ResponseHeaders, joinCookies, parseH2Request, rawToH2Headers, relayableH2Headers } from '../../engine/proxy/headers/http2-headers.js';
 import { bodyFraming, h2cRequestHeaders, http1RequestHeaders } from '../../engine/proxy/headers/request-headers.js';
 import { chooseAlpn, http1OnlyServername } from '../../engine/proxy/listen/tls-listener.js';
 import { headWithoutH2cOffer, isH2cUpgrade } from '../../engine/proxy/listen/h2c-upgrade.js';
@@ -63,6 +63,24 @@ describe('bodyFraming and http1RequestHeaders', () => {
     assert.ok(post.includes('content-length'));
     const get = http1RequestHeaders(parseH2Request([':method', 'GET', ':path', '/', ':authority', 'a']), true, info);
     assert.ok(!get.includes('content-length') && !get.includes('transfer-encoding'));
+  });
+});
+
+describe('h2ResponseHeaders', () => {
+  it('gives what rawToH2Headers and h2HeadersToRaw give, in one pass', () => {
+    const cases: string[][] = [
+      ['Content-Type', 'text/javascript', 'Connection', 'keep-alive', 'ETag', 'W/"1"', 'Via', '1.1 locald-x'],
+      ['Set-Cookie', 'a=1', 'X-A', '1', 'set-cookie', 'b=2', 'Keep-Alive', 'timeout=5'],
+      ['X-B', '2', '123', 'digits first in objects', ':status', '999'],
+      [],
+    ];
+    for (const raw of cases) {
+      const expected = rawToH2Headers(raw);
+      expected[':status'] = 200;
+      const { headers, sent } = h2ResponseHeaders(raw, 200);
+      assert.deepEqual(headers, expected);
+      assert.deepEqual(sent, h2HeadersToRaw(expected));
+    }
   });
 });
 

@@ -53,6 +53,13 @@ describe('stripHopByHop', () => {
     assert.deepEqual(stripHopByHop(['TE', 'trailers']), []);
   });
 
+  it('notes Content-Length, the first Content-Type and Trailer on the same pass', () => {
+    const notes = { contentLength: false, contentType: undefined as string | undefined, trailer: false };
+    const raw = ['content-type', 'text/event-stream', 'Content-Type', 'text/plain', 'TRAILER', 'X-Sum', 'Content-Length', '5'];
+    assert.deepEqual(stripHopByHop(raw, {}, notes), ['content-type', 'text/event-stream', 'Content-Type', 'text/plain', 'Content-Length', '5']);
+    assert.deepEqual(notes, { contentLength: true, contentType: 'text/event-stream', trailer: true });
+  });
+
   it('keeps duplicates and order of everything else', () => {
     const raw = ['Set-Cookie', 'a=1', 'X-B', '2', 'Set-Cookie', 'b=2'];
     assert.deepEqual(stripHopByHop(raw), raw);

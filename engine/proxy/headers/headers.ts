@@ -68,22 +68,65 @@ export interface StripOptions {
   drop?: ReadonlySet<string>;
 }
 
-/** Removes hop-by-hop headers and every header the Connection header names. */
-export function stripHopByHop(raw: readonly string[], opts: StripOptions = {}): string[] {
+/** What a response head says about its body, noted by stripHopByHop on the same pass. */
+export interface BodyNotes {
+  /** A Content-Length header is there. */
+  contentLength: boolean;
+  /** The first Content-Type, if any. */
+  contentType: string | undefined;
+  /** A Trailer header is there (it is hop-by-hop, so it is not in the result). */
+  trailer: boolean;
+}
+
+const NO_STRIP_OPTIONS: StripOptions = {};
+
+// Lengths of the names stripHopByHop must look at: any other header is copied without being
+// lower-cased (this runs over every header of every proxied message, and most names are
+// none of these).
+function lengthsOf(names: Iterable<string>): boolean[] {
+  const out: boolean[] = [];
+  for (const n of names) out[n.length] = true;
+  return out;
+}
+const HOP_BY_HOP_LENGTHS = lengthsOf([...HOP_BY_HOP, 'content-length', 'content-type']);
+const dropLengths = new WeakMap<ReadonlySet<string>, boolean[]>();
+function lengthsOfDrop(drop: ReadonlySet<string>): boolean[] {
+  let lengths = dropLengths.get(drop);
+  if (lengths === undefined) dropLengths.set(drop, (lengths = lengthsOf(drop)));
+  return lengths;
+}
+
+/**
+ * Removes hop-by-hop headers and every header the Connection header names. `notes`, when
+ * given, is filled in with what the head says about the body, on the same pass.
+ */
+export function stripHopByHop(raw: readonly string[], opts: StripOptions = NO_STRIP_OPTIONS, notes?: BodyNotes): string[] {
   const out: string[] = [];
   let connectionValues: string[] | undefined;
   let teTrailers = false;
+  const drop = opts.drop;
+  const dropLength = drop === undefined ? undefined : lengthsOfDrop(drop);
   // One pass; a second one only when Connection names a header beyond the standard set.
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
+    const length = name.length;
+    if (HOP_BY_HOP_LENGTHS[length] !== true && (dropLength === undefined || dropLength[length] !== true)) {
+      out.push(name, value);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') (connectionValues ??= []).push(value);
       else if (lower === 'te' && opts.keepTeTrailers === true && tokens(value).includes('trailers')) teTrailers = true;
+      else if (lower === 'trailer' && notes !== undefined) notes.trailer = true;
       continue;
     }
-    if (opts.drop?.has(lower) === true) continue;
+    if (drop?.has(lower) === true) continue;
+    if (notes !== undefined) {
+      if (lower === 'content-length') notes.contentLength = true;
+      else if (lower === 'content-type' && notes.contentType === undefined) notes.contentType = value;
+    }
     out.push(name, value);
   }
   const named = connectionValues === undefined ? undefined : namedByConnection(connectionValues);
@@ -150,6 +193,16 @@ export function setHeader(raw: string[], name: string, value: string): string[] 
 
 /** Appends a list element to a comma-separated header, folding any repeated headers into one. */
 export function appendToList(raw: string[], name: string, element: string): string[] {
+  const lower = name.toLowerCase();
+  let found = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (sameName(raw[i] as string, lower)) {
+      found = true;
+      break;
+    }
+  }
+  // The usual case (a response without Via): one scan, one copy.
+  if (!found) return [...raw, name, element];
   const prior = headerValues(raw, name)
     .map((v) => v.trim())
     .filter((v) => v !== '');
@@ -193,6 +246,7 @@ export interface ForwardingInfo {
 // The headers addForwardingHeaders manages, in the order it appends the absent ones.
 const FORWARDING_NAMES = ['X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'Forwarded', 'Via'] as const;
 const FORWARDING_SLOT = new Map<string, number>(FORWARDING_NAMES.map((n, i) => [n.toLowerCase(), i]));
+const FORWARDING_LENGTHS = lengthsOf(FORWARDING_SLOT.keys());
 // List headers get our element appended to what the client sent; the others are replaced.
 const FORWARDING_IS_LIST = [true, false, false, true, true];
 
@@ -214,7 +268,7 @@ export function addForwardingHeaders(raw: string[], info: ForwardingInfo): strin
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    const slot = FORWARDING_SLOT.get(name.toLowerCase());
+    const slot = FORWARDING_LENGTHS[name.length] === true ? FORWARDING_SLOT.get(name.toLowerCase()) : undefined;
     if (slot === undefined || elements[slot] === undefined) {
       out.push(name, raw[i + 1] as string);
       continue;

@@ -57,7 +57,8 @@ export function joinCookies(fields: readonly string[]): string[] {
   const cookies: string[] = [];
   let at = -1;
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if ((fields[i] as string).toLowerCase() === 'cookie') {
+    const name = fields[i] as string;
+    if (name.length === 6 && name.toLowerCase() === 'cookie') {
       if (at < 0) {
         at = out.length;
         out.push('cookie', '');
@@ -65,7 +66,7 @@ export function joinCookies(fields: readonly string[]): string[] {
       cookies.push(fields[i + 1] as string);
       continue;
     }
-    out.push(fields[i] as string, fields[i + 1] as string);
+    out.push(name, fields[i + 1] as string);
   }
   if (at >= 0) out[at + 1] = cookies.join('; ');
   return out;
@@ -74,16 +75,50 @@ export function joinCookies(fields: readonly string[]): string[] {
 /** Response header list → an http2 headers object, dropping what HTTP/2 forbids; repeated names become arrays. */
 export function rawToH2Headers(raw: readonly string[]): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
+  intoH2Headers(raw, out, null);
+  return out;
+}
+
+/**
+ * rawToH2Headers into `out`, and the kept fields into `flat` (when given) in arrival order.
+ * Returns true when `flat` is not what h2HeadersToRaw(out) would give: h2HeadersToRaw groups
+ * repeated names at the first one, and objects put integer-like keys first.
+ */
+function intoH2Headers(raw: readonly string[], out: OutgoingHttpHeaders, flat: string[] | null): boolean {
+  let regrouped = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     if (H2_FORBIDDEN_RESPONSE_HEADERS.has(name) || name.startsWith(':')) continue;
     const value = raw[i + 1] as string;
     const prior = out[name];
     if (prior === undefined) out[name] = value;
-    else if (Array.isArray(prior)) prior.push(value);
-    else out[name] = [String(prior), value];
+    else {
+      regrouped = true;
+      if (Array.isArray(prior)) prior.push(value);
+      else out[name] = [String(prior), value];
+    }
+    if (flat !== null) {
+      if (name.charCodeAt(0) <= 57) regrouped = true;
+      flat.push(name, value);
+    }
   }
-  return out;
+  return regrouped;
+}
+
+export interface H2Response {
+  /** For `stream.respond`: what HTTP/2 forbids dropped, names lower-case, repeated names as arrays, `:status` set. */
+  headers: OutgoingHttpHeaders;
+  /** The same as a flat list, as h2HeadersToRaw gives it (for capture). */
+  sent: string[];
+}
+
+/** rawToH2Headers and h2HeadersToRaw of a response head in one pass (both run for every HTTP/2 response). */
+export function h2ResponseHeaders(raw: readonly string[], status: number): H2Response {
+  const headers: OutgoingHttpHeaders = {};
+  const sent: string[] = [':status', String(status)];
+  const regrouped = intoH2Headers(raw, headers, sent);
+  headers[':status'] = status;
+  return { headers, sent: regrouped ? h2HeadersToRaw(headers) : sent };
 }
 
 /** Drops pseudo-headers and forbidden fields from an http2 headers object (e.g. a response from an h2c service). */

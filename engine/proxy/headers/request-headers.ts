@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { OutgoingHttpHeaders } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop, type ForwardingInfo } from './headers.js';
+import { addForwardingHeaders, headerValues, normalizeClientIp, stripHopByHop, type ForwardingInfo, type StripOptions } from './headers.js';
 import { joinCookies, parseH2Request, rawToH2Headers, type H2RequestHead } from './http2-headers.js';
 import { LOCALD_ONLY_HEADERS, REPLAY_HEADER } from './markers.js';
 
@@ -26,9 +26,12 @@ export function expectsContinue(req: IncomingMessage): boolean {
   return /^\s*100-continue\s*$/i.test(req.headers.expect ?? '');
 }
 
+const FORWARD_REQUEST: StripOptions = { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS };
+const FORWARD_UPGRADE: StripOptions = { keepTeTrailers: false, drop: LOCALD_ONLY_HEADERS };
+
 /** HTTP/1.1 → HTTP/1.1. For upgrades, Connection/Upgrade are put back (they are hop-by-hop). */
 export function upstreamRequestHeaders(req: IncomingMessage, viaToken: string, upgrade: boolean): string[] {
-  let raw = stripHopByHop(req.rawHeaders, { keepTeTrailers: !upgrade, drop: LOCALD_ONLY_HEADERS });
+  let raw = stripHopByHop(req.rawHeaders, upgrade ? FORWARD_UPGRADE : FORWARD_REQUEST);
   if (upgrade) {
     const protocol = headerValues(req.rawHeaders, 'upgrade')[0] ?? 'websocket';
     raw.push('Connection', 'Upgrade', 'Upgrade', protocol);
@@ -60,13 +63,16 @@ export type BodyFraming = 'none' | 'chunked' | 'length';
  * one gets Content-Length: 0.
  */
 export function bodyFraming(fields: readonly string[], endStreamWithHeaders: boolean): BodyFraming {
-  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as string).toLowerCase() === 'content-length') return 'length';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return 'length';
+  }
   return endStreamWithHeaders ? 'none' : 'chunked';
 }
 
 /** HTTP/2 → HTTP/1.1: Host from :authority, cookies joined, locald's markers dropped, forwarding headers added. */
 export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: boolean, info: Omit<ForwardingInfo, 'host'>): string[] {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
+  let raw = stripHopByHop(joinCookies(head.fields), FORWARD_REQUEST);
   const framing = bodyFraming(raw, endStreamWithHeaders);
   if (head.authority !== undefined) raw.unshift('host', head.authority);
   if (framing === 'chunked') raw.push('transfer-encoding', 'chunked');
@@ -77,7 +83,7 @@ export function http1RequestHeaders(head: H2RequestHead, endStreamWithHeaders: b
 
 /** HTTP/2 → h2c: same fields, pseudo-headers rebuilt for the new target. */
 export function h2cRequestHeaders(head: H2RequestHead, upstreamPath: string, info: Omit<ForwardingInfo, 'host'>): OutgoingHttpHeaders {
-  let raw = stripHopByHop(joinCookies(head.fields), { keepTeTrailers: true, drop: LOCALD_ONLY_HEADERS });
+  let raw = stripHopByHop(joinCookies(head.fields), FORWARD_REQUEST);
   raw = addForwardingHeaders(raw, { ...info, host: head.authority });
   const out = rawToH2Headers(raw);
   out[':method'] = head.method;

@@ -4,7 +4,7 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { headerValues } from '../headers/headers.js';
-import { fieldValue, h2HeadersToRaw, rawToH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
+import { fieldValue, h2HeadersToRaw, h2ResponseHeaders, rawToH2Headers, type H2RequestHead } from '../headers/http2-headers.js';
 import { h2cRequestHeaders, http1RequestHeaders } from '../headers/request-headers.js';
 import { resetStream, sendGrpcProblem, sendH2Problem } from '../problems/h2.js';
 import { dashboardOverH2Problem, invalidResponseHeadProblem, type ProxyProblem } from '../problems/problems.js';
@@ -99,10 +99,8 @@ export class H2Client implements ClientSide {
   }
 
   respond(head: ResponseHead, endNow: boolean): readonly string[] {
-    const headers = rawToH2Headers(head.fields);
-    headers[':status'] = head.status;
+    const { headers, sent } = h2ResponseHeaders(head.fields, head.status);
     const waitForTrailers = head.mayHaveTrailers && !endNow;
-    const sent = h2HeadersToRaw(headers);
     this.stream.respond(headers, { endStream: endNow, waitForTrailers });
     if (waitForTrailers) this.stream.once('wantTrailers', () => this.sendTrailers());
     return sent;

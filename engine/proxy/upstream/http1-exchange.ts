@@ -4,26 +4,35 @@
 // IncomingMessage events into ExchangeEvents calls.
 import http from 'node:http';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from './side.js';
-import { stripHopByHop } from '../headers/headers.js';
+import { stripHopByHop, type BodyNotes } from '../headers/headers.js';
 import { UpstreamAttempts, whenConnected } from './attempts.js';
-import { describeUpstreamError, type UpstreamPool } from './pool.js';
+import { describeUpstreamError, type AddressPool, type LoopbackAddress, type UpstreamPool } from './pool.js';
 
 function ignore(): void {}
 
-function isStreamingResponse(res: http.IncomingMessage): boolean {
-  const type = res.headers['content-type'];
-  return res.headers['content-length'] === undefined || (type !== undefined && type.toLowerCase().startsWith('text/event-stream'));
+/** Tells `pool` once that the connection a request was opening is up or failed. */
+function openedOnce(pool: AddressPool): () => void {
+  let opening = true;
+  return () => {
+    if (!opening) return;
+    opening = false;
+    pool.opened();
+  };
 }
 
 export function http1ResponseHead(res: http.IncomingMessage): ResponseHead {
+  // Read off the raw list on the stripping pass: res.headers would build Node's header object.
+  const notes: BodyNotes = { contentLength: false, contentType: undefined, trailer: false };
+  const fields = stripHopByHop(res.rawHeaders, undefined, notes);
+  const type = notes.contentType;
   return {
     status: res.statusCode ?? 502,
     statusMessage: res.statusMessage || undefined,
-    fields: stripHopByHop(res.rawHeaders),
+    fields,
     received: res.rawHeaders,
     endStream: false,
-    mayHaveTrailers: res.headers.trailer !== undefined,
-    streaming: isStreamingResponse(res),
+    mayHaveTrailers: notes.trailer,
+    streaming: !notes.contentLength || (type !== undefined && type.toLowerCase().startsWith('text/event-stream')),
   };
 }
 
@@ -34,6 +43,7 @@ export class Http1Upstream implements UpstreamSide {
   private current: http.ClientRequest | null = null;
   private res: http.IncomingMessage | null = null;
   private bodyStarted = false;
+  private cancelled = false;
 
   constructor(private readonly pool: UpstreamPool) {}
 
@@ -44,22 +54,37 @@ export class Http1Upstream implements UpstreamSide {
   }
 
   private attempt(): void {
+    const address = this.attempts.address();
+    const pool = this.pool.poolFor(address, this.exchange.target.port);
+    const opens = pool.claim();
+    if (opens !== null) this.send(pool, address, opens);
+    else pool.whenReady((later) => this.send(pool, address, later));
+  }
+
+  /** `opens`: this request opens a new connection, counted by `pool` until it is up or failed. */
+  private send(pool: AddressPool, address: LoopbackAddress, opens: boolean): void {
     const ex = this.exchange;
+    // The exchange ended while the request waited for a connection.
+    if (ex.done || this.cancelled) {
+      if (opens) pool.opened();
+      return;
+    }
     const attempts = this.attempts;
-    const address = attempts.address();
-    const port = ex.target.port;
     const upReq = http.request({
       host: address,
-      port,
+      port: ex.target.port,
       method: ex.method,
       path: ex.target.path,
       headers: ex.headers as string[],
-      agent: this.pool.agentFor(address, port),
+      agent: pool.agent,
     });
     this.current = upReq;
     const hasBody = ex.hasBody;
+    const settle = opens ? openedOnce(pool) : ignore;
+    if (opens) upReq.once('close', settle);
 
     const onConnected = (): void => {
+      settle();
       if (this.current !== upReq || ex.done) return;
       attempts.connected(address, ex.recorder);
       if (hasBody && !this.bodyStarted) {
@@ -88,6 +113,7 @@ export class Http1Upstream implements UpstreamSide {
       ex.response(http1ResponseHead(upRes), upRes);
     });
     upReq.on('error', (err) => {
+      settle();
       if (this.current !== upReq) return;
       // Mid-response: the client must see a broken message, never a clean end.
       if (ex.responded) return ex.brokeOff(describeUpstreamError(err));
@@ -101,6 +127,7 @@ export class Http1Upstream implements UpstreamSide {
   }
 
   cancel(): void {
+    this.cancelled = true;
     this.current?.destroy();
   }
 
