@@ -63,8 +63,44 @@ describe('draft to rule', () => {
     const built = draftToInput(draft).rule;
     assert.ok(built !== null);
     const rule: Rule = { ...built, id: 'r1', enabled: true, source: 'user', match: built.match };
-    assert.deepEqual(ruleToDraft(rule), draft);
+    const { kept, ...form } = ruleToDraft(rule);
+    assert.deepEqual(form, (({ kept: _k, ...rest }) => rest)(draft));
+    assert.deepEqual(kept, { setResponseHeaders: { 'x-debug': '1' }, removeRequestHeaders: ['cookie'] });
     assert.equal(actionSummary(rule), 'set x-debug; remove cookie');
+  });
+});
+
+describe('editing a rule the form shows only part of', () => {
+  const rule: Rule = {
+    id: 'u1',
+    match: 'path:/legacy',
+    enabled: true,
+    source: 'user',
+    name: 'legacy API',
+    map: { service: 'api', path: '/v1' },
+    setResponseHeaders: { 'x-debug': '1' },
+    addRequestHeaders: { 'x-extra': 'a' },
+    replaceUrl: [{ find: '/old', replace: '/new' }],
+    responseDelay: { ms: 200 },
+    continue: true,
+  };
+
+  it('saved unchanged, it keeps every action, the ones the form cannot edit included', () => {
+    const built = draftToInput(ruleToDraft(rule));
+    assert.deepEqual(built.errors, []);
+    const { id: _id, source: _source, ...input } = rule;
+    assert.deepEqual(built.rule, input);
+  });
+
+  it('switched to a mock, only the map gives way (a rule answers one way); the rest stays', () => {
+    const draft = { ...ruleToDraft(rule), action: 'mock' as const };
+    const built = draftToInput(draft);
+    assert.equal(built.rule?.map, undefined);
+    assert.equal(built.rule?.mock?.status, 200);
+    assert.deepEqual(built.rule?.setResponseHeaders, { 'x-debug': '1' });
+    assert.deepEqual(built.rule?.replaceUrl, [{ find: '/old', replace: '/new' }]);
+    assert.equal(built.rule?.continue, true);
+    assert.equal(built.rule?.name, 'legacy API');
   });
 });
 

@@ -1,5 +1,6 @@
 // The rule editor's form state: every field as the user types it (strings), so a half-typed
 // value never throws away what is on screen. Turned into the engine's rule shape only on save.
+import type { RuleActions } from '../../../shared/rules.js';
 import type { HeaderList } from '../../../shared/traffic.js';
 import { headersToText } from '../export/headers-text.js';
 
@@ -36,6 +37,12 @@ export interface RuleDraft {
   fail: FailKind;
   /** For close-after: how many bytes, e.g. "1kb". */
   closeAfter: string;
+  /**
+   * The edited rule's actions as the engine has them, and its name. The form edits one action
+   * at a time, and some (continue, add-headers, URL/body replacements, response delay) not at
+   * all: saving keeps every action the form did not change instead of dropping it.
+   */
+  kept: RuleActions & { name?: string };
 }
 
 export function emptyDraft(): RuleDraft {
@@ -51,6 +58,7 @@ export function emptyDraft(): RuleDraft {
     throttle: '64kb/s',
     fail: 'reset',
     closeAfter: '1kb',
+    kept: {},
   };
 }
 

@@ -3,7 +3,7 @@ import { parseDuration, parseSize } from '../../../shared/filter/units.js';
 import type { DelaySpec, Rule, RuleActions, RuleInput } from '../../../shared/rules.js';
 import { headersToText, textToHeaders } from '../export/headers-text.js';
 import { formatBytes } from '../format/format.js';
-import { emptyDraft, namesFromText, type RuleDraft } from './rule-draft.js';
+import { emptyDraft, namesFromText, type ActionKind, type RuleDraft } from './rule-draft.js';
 
 /** A problem with one field of the form or of the engine's answer, e.g. `mock.status`. */
 export interface FieldError {
@@ -78,9 +78,32 @@ class Checker {
 }
 
 /** The rule the form describes, or the form's own problems (the engine checks the matcher and the rest). */
+/** The rule fields each action of the form writes. */
+const FORM_FIELDS: Record<ActionKind, readonly (keyof RuleActions)[]> = {
+  breakpoint: ['breakpoint'],
+  mock: ['mock'],
+  map: ['map'],
+  headers: ['setRequestHeaders', 'setResponseHeaders', 'removeRequestHeaders', 'removeResponseHeaders'],
+  delay: ['delay'],
+  throttle: ['throttle'],
+  fail: ['fail'],
+};
+
+/** A rule answers or sends the request in at most one way (the engine refuses two). */
+const EXCLUSIVE: readonly (keyof RuleActions)[] = ['mock', 'map', 'fail'];
+
+/** What of the edited rule survives the save: everything the chosen action does not replace. */
+function keptFields(d: RuleDraft): RuleActions & { name?: string } {
+  const kept: RuleActions & { name?: string } = { ...d.kept };
+  const replaced = FORM_FIELDS[d.action];
+  for (const key of replaced) delete kept[key];
+  if (replaced.some((k) => EXCLUSIVE.includes(k))) for (const key of EXCLUSIVE) delete kept[key];
+  return kept;
+}
+
 export function draftToInput(d: RuleDraft): { rule: RuleInput; errors: [] } | { rule: null; errors: FieldError[] } {
   const check = new Checker();
-  const rule: RuleInput = { match: d.match.trim(), enabled: d.enabled };
+  const rule: RuleInput = { ...keptFields(d), match: d.match.trim(), enabled: d.enabled };
   switch (d.action) {
     case 'breakpoint':
       rule.breakpoint = d.breakpoint;
@@ -108,7 +131,7 @@ export function draftToInput(d: RuleDraft): { rule: RuleInput; errors: [] } | { 
       if (removeRequest.length > 0) rule.removeRequestHeaders = removeRequest;
       if (removeResponse.length > 0) rule.removeResponseHeaders = removeResponse;
       for (const key of ['setRequestHeaders', 'setResponseHeaders'] as const) if (rule[key] === undefined) delete rule[key];
-      if (Object.keys(rule).length === 2) check.errors.push({ field: 'headers', message: 'set or remove at least one header' });
+      if (FORM_FIELDS.headers.every((key) => rule[key] === undefined)) check.errors.push({ field: 'headers', message: 'set or remove at least one header' });
       break;
     }
     case 'delay':
@@ -137,6 +160,8 @@ export function ruleToDraft(rule: Rule): RuleDraft {
   const d = emptyDraft();
   d.match = rule.match;
   d.enabled = rule.enabled;
+  const { id: _id, match: _match, enabled: _enabled, source: _source, ...kept } = rule;
+  d.kept = kept;
   if (rule.throttle !== undefined) {
     d.action = 'throttle';
     d.throttle = `${bytesText(rule.throttle)}/s`;
