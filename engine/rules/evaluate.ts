@@ -178,15 +178,20 @@ export function evaluateRequest(rules: CompiledRules, view: RequestView, mockUse
       d.requestBreakpoint = rule.id;
       did.push('breakpoint');
     }
-    for (const kind of addResponseEffects(d, rule, random)) if (!did.includes(kind)) did.push(kind);
-    d.applied.push({ ruleId: rule.id, actions: did });
-    if (d.ruleId === null) {
-      d.ruleId = rule.id;
-      d.ruleAction = did[0] ?? null;
-    }
+    recordApplied(d, rule, [...did, ...addResponseEffects(d, rule, random)]);
     if (rule.continue !== true) break;
   }
   return decision ?? NO_REQUEST_DECISION;
+}
+
+/** Notes what a matching rule did; the first rule that did anything names the exchange's rule. */
+function recordApplied(d: RequestDecision | ResponseDecision, rule: CompiledRule['rule'], kinds: readonly RuleActionKind[]): void {
+  const did = [...new Set(kinds)];
+  d.applied.push({ ruleId: rule.id, actions: did });
+  if (d.ruleId === null) {
+    d.ruleId = rule.id;
+    d.ruleAction = did[0] ?? null;
+  }
 }
 
 /**
@@ -210,12 +215,7 @@ export function evaluateResponse(rules: CompiledRules, view: ResponseView, mockU
       d.fail = { ruleId: rule.id, fail: rule.fail };
       did.push('fail');
     }
-    for (const kind of addResponseEffects(d, rule, random)) if (!did.includes(kind)) did.push(kind);
-    d.applied.push({ ruleId: rule.id, actions: did });
-    if (d.ruleId === null) {
-      d.ruleId = rule.id;
-      d.ruleAction = did[0] ?? null;
-    }
+    recordApplied(d, rule, [...did, ...addResponseEffects(d, rule, random)]);
     if (rule.continue !== true) break;
   }
   return decision ?? NO_RESPONSE_DECISION;

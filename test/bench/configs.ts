@@ -22,6 +22,23 @@ export interface ProxyPorts {
   keyFile: string;
 }
 
+/** The two sites every bench Caddyfile serves: plain HTTP on one port, TLS on the other. */
+function caddySites(p: ProxyPorts, proxy: readonly string[]): string[] {
+  return [
+    `http://:${p.httpPort} {`,
+    '\tbind 127.0.0.1',
+    ...proxy,
+    '}',
+    '',
+    `https://:${p.tlsPort} {`,
+    '\tbind 127.0.0.1',
+    `\ttls ${p.certFile} ${p.keyFile}`,
+    ...proxy,
+    '}',
+    '',
+  ];
+}
+
 /**
  * Caddy: no admin endpoint, no automatic HTTPS, no access log, TLS with our self-signed cert.
  * The idle pool matches nginx's `keepalive 64`.
@@ -44,17 +61,7 @@ export function caddyfile(p: ProxyPorts): string {
     '\t}',
     '}',
     '',
-    `http://:${p.httpPort} {`,
-    '\tbind 127.0.0.1',
-    ...proxy,
-    '}',
-    '',
-    `https://:${p.tlsPort} {`,
-    '\tbind 127.0.0.1',
-    `\ttls ${p.certFile} ${p.keyFile}`,
-    ...proxy,
-    '}',
-    '',
+    ...caddySites(p, proxy),
   ].join('\n');
 }
 
@@ -148,16 +155,6 @@ export function pageloadCaddyfile(p: ProxyPorts): string {
     '\t}',
     '}',
     '',
-    `http://:${p.httpPort} {`,
-    '\tbind 127.0.0.1',
-    ...proxy,
-    '}',
-    '',
-    `https://:${p.tlsPort} {`,
-    '\tbind 127.0.0.1',
-    `\ttls ${p.certFile} ${p.keyFile}`,
-    ...proxy,
-    '}',
-    '',
+    ...caddySites(p, proxy),
   ].join('\n');
 }

@@ -4,7 +4,7 @@
 // speaks. A project without rules pays one map look-up per hook point (`rules.active`): no
 // view, no promise, no timer, no closure.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MapAction, MockAction } from '../../../shared/rules.js';
+import type { BreakpointAnswer, MapAction, MockAction } from '../../../shared/rules.js';
 import type { HeaderList } from '../../../shared/traffic.js';
 import type { BreakpointResolution, BreakpointRegistry } from '../../rules/breakpoints.js';
 import { CloseAfterTransform } from '../../rules/close-after.js';
@@ -232,6 +232,11 @@ async function pauseRequest(rules: ProxyRules, request: HookRequest, ruleId: str
   return resolution;
 }
 
+/** The fixed response a user answered a paused exchange with, as the lifecycle sends it. */
+function fixedAnswer(response: BreakpointAnswer): LocalAnswer {
+  return { status: response.status, headers: (response.headers ?? []).flat(), body: Buffer.from(response.body ?? '', 'base64') };
+}
+
 /** What a request breakpoint's end means: undefined goes on (edits applied). */
 function requestResolution(request: HookRequest, resolution: BreakpointResolution): RequestVerdict {
   switch (resolution.outcome) {
@@ -239,7 +244,7 @@ function requestResolution(request: HookRequest, resolution: BreakpointResolutio
     case 'client-gone':
       return { kind: 'reset' };
     case 'answered':
-      return { kind: 'answer', answer: { status: resolution.response.status, headers: (resolution.response.headers ?? []).flat(), body: Buffer.from(resolution.response.body ?? '', 'base64') } };
+      return { kind: 'answer', answer: fixedAnswer(resolution.response) };
     case 'timeout':
       return undefined;
     case 'resumed': {
@@ -342,7 +347,7 @@ async function pauseResponse(rules: ProxyRules, request: HookRequest, head: Resp
     case 'client-gone':
       return { kind: 'reset' };
     case 'answered':
-      return { kind: 'answer', answer: { status: resolution.response.status, headers: (resolution.response.headers ?? []).flat(), body: Buffer.from(resolution.response.body ?? '', 'base64') } };
+      return { kind: 'answer', answer: fixedAnswer(resolution.response) };
     case 'timeout':
       return body === null ? undefined : { kind: 'body', body };
     case 'resumed': {
