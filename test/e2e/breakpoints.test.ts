@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { engineCall, launchBrowser, screenshotDir, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, screenshotDir, startWithDashboard, UNNAMED_CONTROLS_SCRIPT, viaProxy, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -22,12 +22,7 @@ async function withBreakpoint<T>(match: string, phase: 'request' | 'response', r
 
 describe('paused exchanges', () => {
   before(async () => {
-    locald = await startLocald();
-    await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
-    browser = await launchBrowser({ width: 1400, height: 820 });
-    page = browser.page;
-    await page.goto(locald.dashboardUrl);
-    await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+    ({ locald, browser, page } = await startWithDashboard(undefined, { width: 1400, height: 820 }));
   });
 
   after(async () => {

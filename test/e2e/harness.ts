@@ -135,6 +135,28 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; w
   };
 }
 
+/**
+ * `locald up` on a project (the shop by default) once it is running, and its dashboard open and
+ * connected in a fresh Chromium. If any step fails, what was already started is stopped, so a
+ * failed `before` leaves no process behind.
+ */
+export async function startWithDashboard(projectDir?: string, view: { width?: number; height?: number } = {}): Promise<{ locald: Locald; browser: Browser; page: Page }> {
+  const locald = await startLocald(projectDir);
+  let browser: Browser | undefined;
+  try {
+    await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
+    browser = await launchBrowser(view);
+    const page = browser.page;
+    await page.goto(locald.dashboardUrl);
+    await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+    return { locald, browser, page };
+  } catch (err) {
+    await browser?.close();
+    await locald.stop();
+    throw err;
+  }
+}
+
 /** A request through the proxy as a browser would send it, from Node to 127.0.0.1 (glibc does not resolve *.localhost). */
 export async function viaProxy(port: number, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
   const { request } = await import('node:http');

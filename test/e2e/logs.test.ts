@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { LogLine } from '../../shared/state.js';
 import { mergeByTime, nearestExchange, nearestLineIndex } from '../../renderer/src/model/log-view.js';
-import { engineCall, launchBrowser, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, startLocald, startWithDashboard, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -38,12 +38,7 @@ async function restartAndWait(service: string): Promise<void> {
 }
 
 before(async () => {
-  locald = await startLocald();
-  await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
-  browser = await launchBrowser();
-  page = browser.page;
-  await page.goto(locald.dashboardUrl);
-  await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+  ({ locald, browser, page } = await startWithDashboard());
   await page.getByRole('tab', { name: 'Logs' }).click();
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { engineCall, launchBrowser, repoRoot, screenshotDir, startLocald, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
+import { engineCall, repoRoot, screenshotDir, startWithDashboard, UNNAMED_CONTROLS_SCRIPT, viaProxy, waitFor, type Browser, type Locald } from './harness.js';
 
 let locald: Locald;
 let browser: Browser;
@@ -25,12 +25,7 @@ before(async () => {
   projectDir = mkdtempSync(join(tmpdir(), 'locald-e2e-rules-'));
   cpSync(join(repoRoot, 'examples/shop'), projectDir, { recursive: true });
   writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
-  locald = await startLocald(projectDir);
-  await waitFor('shop to be running', () => locald.output().includes('shop is running'), 45_000);
-  browser = await launchBrowser({ width: 1400, height: 820 });
-  page = browser.page;
-  await page.goto(locald.dashboardUrl);
-  await page.getByRole('status', { name: 'Connection: connected' }).waitFor({ timeout: 15_000 });
+  ({ locald, browser, page } = await startWithDashboard(projectDir, { width: 1400, height: 820 }));
 });
 
 after(async () => {
