@@ -22,9 +22,22 @@ export interface ProxyPorts {
   keyFile: string;
 }
 
-/** The two sites every bench Caddyfile serves: plain HTTP on one port, TLS on the other. */
-function caddySites(p: ProxyPorts, proxy: readonly string[]): string[] {
+/**
+ * Every bench Caddyfile: no admin endpoint, no automatic HTTPS, no access log, and two sites,
+ * plain HTTP on one port and TLS with our certificate on the other, both proxying with `proxy`.
+ */
+function caddyConfig(p: ProxyPorts, extraGlobals: readonly string[], proxy: readonly string[]): string {
   return [
+    '{',
+    '\tadmin off',
+    '\tauto_https off',
+    '\tdefault_sni bench.localhost',
+    ...extraGlobals,
+    '\tlog {',
+    '\t\toutput discard',
+    '\t}',
+    '}',
+    '',
     `http://:${p.httpPort} {`,
     '\tbind 127.0.0.1',
     ...proxy,
@@ -36,7 +49,7 @@ function caddySites(p: ProxyPorts, proxy: readonly string[]): string[] {
     ...proxy,
     '}',
     '',
-  ];
+  ].join('\n');
 }
 
 /**
@@ -51,18 +64,7 @@ export function caddyfile(p: ProxyPorts): string {
     '\t\t}',
     '\t}',
   ];
-  return [
-    '{',
-    '\tadmin off',
-    '\tauto_https off',
-    '\tdefault_sni bench.localhost',
-    '\tlog {',
-    '\t\toutput discard',
-    '\t}',
-    '}',
-    '',
-    ...caddySites(p, proxy),
-  ].join('\n');
+  return caddyConfig(p, [], proxy);
 }
 
 /**
@@ -142,19 +144,5 @@ export function viteLocaldToml(opts: { nodePath: string; viteScript: string; por
  */
 export function pageloadCaddyfile(p: ProxyPorts): string {
   const proxy = [`\treverse_proxy 127.0.0.1:${p.upstreamPort}`];
-  return [
-    '{',
-    '\tadmin off',
-    '\tauto_https off',
-    '\tdefault_sni bench.localhost',
-    '\tservers {',
-    '\t\tprotocols h1 h2',
-    '\t}',
-    '\tlog {',
-    '\t\toutput discard',
-    '\t}',
-    '}',
-    '',
-    ...caddySites(p, proxy),
-  ].join('\n');
+  return caddyConfig(p, ['\tservers {', '\t\tprotocols h1 h2', '\t}'], proxy);
 }
