@@ -26,6 +26,8 @@ export interface LoadSample {
   protocol: string;
   /** CPU time (user + system, all threads) the proxy process used during the load; NaN for direct. */
   proxyCpuMs: number;
+  /** CPU time of every process on the machine during the load (all cores): is the load CPU-bound? */
+  machineCpuMs: number;
 }
 
 export interface PageloadResult {

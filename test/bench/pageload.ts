@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { pageloadCaddyfile, viteLocaldToml } from './configs.js';
 import { freePort } from './lib.js';
-import { accepts, readCpuMs, sleep, startProcess, stopChild, type Started } from './procs.js';
+import { accepts, readCpuMs, readMachineBusyMs, sleep, startProcess, stopChild, type Started } from './procs.js';
 import { VARIANT_LABELS, pageloadApp, type LoadSample, type PageloadResult, type PageloadVariant } from './pageload-app.js';
 import { REPO, installed, makeCert, peerScript, runCaddy } from './targets.js';
 
@@ -158,10 +158,12 @@ async function loadOnce(browser: Browser, url: string, proxyPid: number | undefi
   try {
     const page = await context.newPage();
     const cpuBefore = proxyPid === undefined ? NaN : readCpuMs(proxyPid);
+    const machineBefore = readMachineBusyMs();
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page.waitForFunction(DONE, null, { timeout: 60_000 });
     const proxyCpuMs = proxyPid === undefined ? NaN : readCpuMs(proxyPid) - cpuBefore;
-    return { ...((await page.evaluate(TIMINGS)) as Omit<LoadSample, 'proxyCpuMs'>), proxyCpuMs };
+    const machineCpuMs = readMachineBusyMs() - machineBefore;
+    return { ...((await page.evaluate(TIMINGS)) as Omit<LoadSample, 'proxyCpuMs' | 'machineCpuMs'>), proxyCpuMs, machineCpuMs };
   } finally {
     await context.close();
   }
@@ -196,7 +198,7 @@ export async function pageLoad(opts: PageloadOptions): Promise<PageloadResult> {
         try {
           const s = await loadOnce(browser, url, running.proxyPids.get(variant));
           samples.set(variant, [...(samples.get(variant) ?? []), s]);
-          opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}, proxy CPU ${Math.round(s.proxyCpuMs)} ms`);
+          opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}, proxy CPU ${Math.round(s.proxyCpuMs)} ms, machine CPU ${Math.round(s.machineCpuMs)} ms`);
         } catch (err) {
           opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]} failed: ${(err as Error).message.split('\n')[0]}`);
         }

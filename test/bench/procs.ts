@@ -180,6 +180,24 @@ export function readCpuMs(pid: number): number {
   }
 }
 
+/** CPU time all cores spent busy (everything but idle and iowait) since boot, from /proc/stat. */
+export function readMachineBusyMs(): number {
+  try {
+    return parseMachineBusy(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
+export function parseMachineBusy(text: string): number {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (line === undefined) return NaN;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 // USER_HZ is 100 on every Linux ABI Node supports.
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -35,6 +35,8 @@ export function rows(s: Sizes): Row[] {
     { key: 'h1-small.rps', label: 'HTTP/1.1 12 B keep-alive, req/s (wrk -c50)', better: 'higher', errors: 'h1-small.errors', digits: 0 },
     { key: 'h1-small.p99', label: '↳ p99 under that load, ms', better: 'lower', digits: 2 },
     { key: 'h1-small.cpuPerK', label: '↳ CPU ms per 1,000 requests (proxy process, all threads)', better: 'lower', digits: 0 },
+    { key: 'h1-browser.rps', label: 'HTTP/1.1 module requests like a page load, req/s (wrk -c6, Chromium headers)', better: 'higher', errors: 'h1-browser.errors', digits: 0 },
+    { key: 'h1-browser.cpuUs', label: '↳ CPU µs per request (proxy process, all threads)', better: 'lower', digits: 1 },
     { key: 'h1-64k.rps', label: 'HTTP/1.1 64 KiB responses, req/s (wrk -c50)', better: 'higher', errors: 'h1-64k.errors', digits: 0 },
     { key: 'post-1m.rps', label: '1 MiB POSTs, req/s (wrk -c50)', better: 'higher', errors: 'post-1m.errors', digits: 0 },
     { key: 'h2.rps', label: 'HTTP/2 over TLS, req/s (h2load -c10 -m10)', better: 'higher', errors: 'h2.errors', digits: 0 },
@@ -226,21 +228,21 @@ export function perfSection(p: PerfSummary, seconds: number): string {
 export function pageloadTable(r: PageloadResult): string {
   const direct = pageloadMedians(r, 'direct');
   const body = (Object.keys(VARIANT_LABELS) as PageloadVariant[]).map((v) => {
-    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', '', r.unavailable.get(v) ?? ''];
+    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', '', '', r.unavailable.get(v) ?? ''];
     const m = pageloadMedians(r, v);
     const protocols = [...new Set((r.samples.get(v) ?? []).map((s) => s.protocol))].join(', ');
-    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), fmt(m.proxyCpuMs), String(m.count), protocols];
+    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), fmt(m.proxyCpuMs), fmt(m.machineCpuMs), String(m.count), protocols];
   });
   return markdownTable(
-    ['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'proxy CPU per load, ms', 'loads', 'protocol seen'],
+    ['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'proxy CPU per load, ms', 'machine CPU per load, ms', 'loads', 'protocol seen'],
     body,
   );
 }
 
-export function pageloadMedians(r: PageloadResult, v: PageloadVariant): { doneMs: number; loadMs: number; proxyCpuMs: number; count: number } {
+export function pageloadMedians(r: PageloadResult, v: PageloadVariant): { doneMs: number; loadMs: number; proxyCpuMs: number; machineCpuMs: number; count: number } {
   const samples = r.samples.get(v) ?? [];
   const of = (pick: (s: LoadSample) => number): number => median(samples.map(pick));
-  return { doneMs: of((s) => s.doneMs), loadMs: of((s) => s.loadMs), proxyCpuMs: of((s) => s.proxyCpuMs), count: samples.length };
+  return { doneMs: of((s) => s.doneMs), loadMs: of((s) => s.loadMs), proxyCpuMs: of((s) => s.proxyCpuMs), machineCpuMs: of((s) => s.machineCpuMs), count: samples.length };
 }
 
 /** Issue 13's page-load targets, judged on the later of the two moments (every module has run). */

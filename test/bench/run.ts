@@ -35,7 +35,7 @@ import {
   type TargetId,
 } from './targets.js';
 import { rulesCost } from './rules-cost.js';
-import { WORKLOADS, h2, idleWebSockets, latencyAt1k, sse, streams, wrk64k, wrkPost, wrkSmall, wsEcho, type Sizes, type WorkloadId } from './workloads.js';
+import { WORKLOADS, h2, idleWebSockets, latencyAt1k, sse, streams, wrk64k, wrkBrowser, wrkPost, wrkSmall, wsEcho, type Sizes, type WorkloadId } from './workloads.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--loads N] [--modules N] [--write-docs]`;
 
@@ -250,6 +250,7 @@ async function throughputRounds(targets: Target[], opts: Options, results: Resul
         }
       };
       await step('h1-small', () => wrkSmall(t, sizes));
+      await step('h1-browser', () => wrkBrowser(t, sizes));
       await step('h1-64k', () => wrk64k(t, sizes));
       await step('post-1m', () => wrkPost(t, sizes));
       if (t.tls !== null) await step('h2', () => h2(t, sizes));

@@ -7,7 +7,7 @@ import { runWrk } from './lib.js';
 import { readCpuMs, readMemory, resetPeak, runClient, sleep, track, stopChild } from './procs.js';
 import { clientScript, type Target } from './targets.js';
 
-export const WORKLOADS = ['h1-small', 'h1-64k', 'post-1m', 'h2', 'ws-echo', 'sse', 'latency', 'idle-ws', 'stream', 'profile', 'pageload', 'rules'] as const;
+export const WORKLOADS = ['h1-small', 'h1-browser', 'h1-64k', 'post-1m', 'h2', 'ws-echo', 'sse', 'latency', 'idle-ws', 'stream', 'profile', 'pageload', 'rules'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Sizes {
@@ -29,6 +29,22 @@ export function wrkSmall(t: Target, s: Sizes): Figures {
   // CPU per request barely depends on what else the machine is doing, unlike req/s.
   const cpuMs = readCpuMs(t.pid) - cpuBefore;
   return { 'h1-small.rps': r.rps, 'h1-small.p99': r.p99ms, 'h1-small.cpuPerK': cpuMs / ((r.rps * s.seconds) / 1000), 'h1-small.errors': r.errors };
+}
+
+const BROWSER_HEADERS = fileURLToPath(new URL('./browser-headers.lua', import.meta.url));
+
+/**
+ * A page load's requests without the browser: six keep-alive connections (Chromium's HTTP/1.1
+ * limit per host), Chromium's request headers for a module, answered with the headers and size
+ * of a Vite module. The page load is CPU-bound on two cores, so CPU per request is its figure.
+ */
+export function wrkBrowser(t: Target, s: Sizes): Figures {
+  const url = `${t.base}/module.js`;
+  runWrk(url, { connections: 6, seconds: 1, host: t.host, script: BROWSER_HEADERS }); // warm-up
+  const cpuBefore = readCpuMs(t.pid);
+  const r = runWrk(url, { connections: 6, seconds: s.seconds, host: t.host, script: BROWSER_HEADERS });
+  const cpuMs = readCpuMs(t.pid) - cpuBefore;
+  return { 'h1-browser.rps': r.rps, 'h1-browser.cpuUs': (cpuMs * 1000) / (r.rps * s.seconds), 'h1-browser.errors': r.errors };
 }
 
 export function wrk64k(t: Target, s: Sizes): Figures {

@@ -5,7 +5,7 @@ import { caddyfile, localdToml, nginxConf } from '../bench/configs.js';
 import { shortUrl, summariseProfile, type CpuProfile } from '../bench/cpu-profile.js';
 import { summarisePerfReport } from '../bench/perf-profile.js';
 import { parseWrk } from '../bench/lib.js';
-import { parseProcStatus } from '../bench/procs.js';
+import { parseMachineBusy, parseProcStatus } from '../bench/procs.js';
 import { captureCost, checkTargets, record, type Results } from '../bench/report.js';
 import { parseH2load } from '../bench/workloads.js';
 
@@ -147,4 +147,11 @@ test('summarisePerfReport sorts samples into categories and names locald\'s own 
     ['pvm_irq_enable', 'Builtins_KeyedLoadIC_Megamorphic', 'v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>'],
   );
   assert.deepEqual(p.ours, [{ name: 'relayResponse dist/engine/proxy/http1.js:216:23', share: 0.04 }]);
+});
+
+test('parseMachineBusy counts every CPU state but idle and iowait, in ms (USER_HZ 100)', () => {
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const stat = 'cpu  100 20 30 5000 400 1 2 3 50 0\ncpu0 50 10 15 2500 200 0 1 1 25 0\nintr 1\n';
+  assert.equal(parseMachineBusy(stat), (100 + 20 + 30 + 1 + 2 + 3) * 10);
+  assert.ok(Number.isNaN(parseMachineBusy('intr 1\n')));
 });

@@ -1,48 +1,55 @@
 // The service's side of an exchange over HTTP/1.1: one request from the keep-alive pool,
 // walking the loopback addresses (attempts.ts) until one answers. Everything else (deadline,
-// relay, problems, capture) is the lifecycle's: this file only turns ClientRequest and
-// IncomingMessage events into ExchangeEvents calls.
-import http from 'node:http';
+// relay, problems, capture) is the lifecycle's: this file only turns a pooled connection's
+// events (h1-connection.ts) into ExchangeEvents calls.
+import { Readable } from 'node:stream';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from './side.js';
 import { stripHopByHop, type BodyNotes } from '../headers/headers.js';
-import { UpstreamAttempts, whenConnected } from './attempts.js';
-import { describeUpstreamError, type AddressPool, type LoopbackAddress, type UpstreamPool } from './pool.js';
+import { UpstreamAttempts } from './attempts.js';
+import type { ResponseListener, UpstreamConnection } from './h1-connection.js';
+import { hostFor, requestHead } from './h1-request-head.js';
+import type { ParsedHead } from './h1-response-parser.js';
+import { describeUpstreamError, errorCode, type LoopbackAddress, type PoolWaiter, type UpstreamPool } from './pool.js';
 
-function ignore(): void {}
-
-/** Tells `pool` once that the connection a request was opening is up or failed. */
-function openedOnce(pool: AddressPool): () => void {
-  let opening = true;
-  return () => {
-    if (!opening) return;
-    opening = false;
-    pool.opened();
-  };
-}
-
-export function http1ResponseHead(res: http.IncomingMessage): ResponseHead {
-  // Read off the raw list on the stripping pass: res.headers would build Node's header object.
+export function http1ResponseHead(parsed: ParsedHead): ResponseHead {
   const notes: BodyNotes = { contentLength: false, contentType: undefined, trailer: false };
-  const fields = stripHopByHop(res.rawHeaders, undefined, notes);
+  const fields = stripHopByHop(parsed.rawHeaders, undefined, notes);
   const type = notes.contentType;
   return {
-    status: res.statusCode ?? 502,
-    statusMessage: res.statusMessage || undefined,
+    status: parsed.status,
+    statusMessage: parsed.statusMessage || undefined,
     fields,
-    received: res.rawHeaders,
+    received: parsed.rawHeaders,
     endStream: false,
     mayHaveTrailers: notes.trailer,
     streaming: !notes.contentLength || (type !== undefined && type.toLowerCase().startsWith('text/event-stream')),
   };
 }
 
-export class Http1Upstream implements UpstreamSide {
+/** The response body as the lifecycle reads it; the connection pauses while the client is full. */
+class ResponseBody extends Readable {
+  constructor(
+    private readonly conn: UpstreamConnection,
+    private readonly owner: ResponseListener,
+  ) {
+    super();
+  }
+
+  override _read(): void {
+    this.conn.resume(this.owner);
+  }
+}
+
+export class Http1Upstream implements UpstreamSide, ResponseListener, PoolWaiter {
   readonly protocol = 'http/1.1';
   private exchange!: ExchangeEvents;
   private attempts!: UpstreamAttempts;
-  private current: http.ClientRequest | null = null;
-  private res: http.IncomingMessage | null = null;
+  private address: LoopbackAddress = '127.0.0.1';
+  private conn: UpstreamConnection | null = null;
+  private res: ResponseBody | null = null;
+  private responseTrailers: readonly string[] = [];
   private bodyStarted = false;
+  private requestWritten = false;
   private cancelled = false;
 
   constructor(private readonly pool: UpstreamPool) {}
@@ -54,88 +61,105 @@ export class Http1Upstream implements UpstreamSide {
   }
 
   private attempt(): void {
-    const address = this.attempts.address();
-    const pool = this.pool.poolFor(address, this.exchange.target.port);
-    const opens = pool.claim();
-    if (opens !== null) this.send(pool, address, opens);
-    else pool.whenReady((later) => this.send(pool, address, later));
+    this.address = this.attempts.address();
+    this.pool.poolFor(this.address, this.exchange.target.port).acquire(this);
   }
 
-  /** `opens`: this request opens a new connection, counted by `pool` until it is up or failed. */
-  private send(pool: AddressPool, address: LoopbackAddress, opens: boolean): void {
+  // --- PoolWaiter ---
+
+  stillWaiting(): boolean {
+    return !this.cancelled && !this.exchange.done;
+  }
+
+  go(conn: UpstreamConnection): void {
     const ex = this.exchange;
-    // The exchange ended while the request waited for a connection.
-    if (ex.done || this.cancelled) {
-      if (opens) pool.opened();
+    let head: string;
+    try {
+      head = requestHead(ex.method, ex.target.path, ex.headers as string[], hostFor(this.address, ex.target.port));
+    } catch (err) {
+      conn.close();
+      ex.fail(this.attempts.failure(ex.target, err as Error));
       return;
     }
-    const attempts = this.attempts;
-    const upReq = http.request({
-      host: address,
-      port: ex.target.port,
-      method: ex.method,
-      path: ex.target.path,
-      headers: ex.headers as string[],
-      agent: pool.agent,
-    });
-    this.current = upReq;
-    const hasBody = ex.hasBody;
-    const settle = opens ? openedOnce(pool) : ignore;
-    if (opens) upReq.once('close', settle);
-
-    const onConnected = (): void => {
-      settle();
-      if (this.current !== upReq || ex.done) return;
-      attempts.connected(address, ex.recorder);
-      if (hasBody && !this.bodyStarted) {
-        this.bodyStarted = true;
-        ex.sendBody(upReq);
-      }
-    };
-    upReq.on('socket', (socket) => whenConnected(socket, onConnected));
-    upReq.on('finish', () => {
-      if (this.current === upReq) ex.requestSent();
-    });
-    upReq.on('continue', () => ex.informational(100, []));
-    upReq.on('information', (info) => {
-      if (info.statusCode === 102 || info.statusCode === 103) ex.informational(info.statusCode, info.rawHeaders);
-    });
-    upReq.on('response', (upRes) => {
-      if (this.current !== upReq) return;
-      this.res = upRes;
-      // Node's own 'aborted' error when the connection closes mid-body; the 'close' after it says what happened.
-      upRes.on('error', ignore);
-      // The service broke off mid-body (its connection closed, no error on upReq): recorded
-      // before the client's side is torn down and would look like an abort.
-      upRes.on('close', () => {
-        if (!upRes.complete) ex.brokeOff('closed the connection');
-      });
-      ex.response(http1ResponseHead(upRes), upRes);
-    });
-    upReq.on('error', (err) => {
-      settle();
-      if (this.current !== upReq) return;
-      // Mid-response: the client must see a broken message, never a clean end.
-      if (ex.responded) return ex.brokeOff(describeUpstreamError(err));
-      if (ex.done) return;
-      if (!this.bodyStarted && attempts.nextAddress(err)) return this.attempt();
-      // The service closed an idle pooled connection just as we reused it; nothing was processed.
-      if (!this.bodyStarted && !hasBody && attempts.resendAfterReset(err, upReq.reusedSocket, ex.method)) return this.attempt();
-      ex.fail(attempts.failure(ex.target, err));
-    });
-    if (!hasBody) upReq.end();
+    this.conn = conn;
+    this.requestWritten = false;
+    conn.send(this, ex.method, head, ex.hasBody);
   }
+
+  // --- ResponseListener ---
+
+  connected(): void {
+    const ex = this.exchange;
+    if (ex.done) return;
+    this.attempts.connected(this.address, ex.recorder);
+    if (ex.hasBody && !this.bodyStarted && this.conn !== null) {
+      this.bodyStarted = true;
+      ex.sendBody(this.conn.bodySink(isChunked(ex.headers as string[])));
+    }
+  }
+
+  requestSent(): void {
+    this.requestWritten = true;
+    this.exchange.requestSent();
+  }
+
+  informational(status: number, rawHeaders: string[]): void {
+    if (status === 100) this.exchange.informational(100, []);
+    else if (status === 102 || status === 103) this.exchange.informational(status, rawHeaders);
+  }
+
+  head(parsed: ParsedHead): void {
+    const conn = this.conn as UpstreamConnection;
+    this.res = new ResponseBody(conn, this);
+    this.exchange.response(http1ResponseHead(parsed), this.res);
+  }
+
+  body(chunk: Buffer): void {
+    if (this.res !== null && !this.res.push(chunk)) this.conn?.pause(this);
+  }
+
+  complete(trailers: string[]): void {
+    this.responseTrailers = trailers;
+    this.res?.push(null);
+  }
+
+  failed(err: Error): void {
+    const ex = this.exchange;
+    const conn = this.conn;
+    this.conn = null;
+    if (this.cancelled) return;
+    // Mid-response: the client must see a broken message, never a clean end.
+    if (this.res !== null) return ex.brokeOff(errorCode(err) === 'ECONNRESET' && err.message === 'socket hang up' ? 'closed the connection' : describeUpstreamError(err));
+    if (ex.done) return;
+    const attempts = this.attempts;
+    if (!this.bodyStarted && attempts.nextAddress(err)) return this.attempt();
+    // The service closed an idle pooled connection just as we reused it; nothing was processed.
+    if (!this.bodyStarted && !ex.hasBody && attempts.resendAfterReset(err, conn?.reused ?? false, ex.method)) return this.attempt();
+    ex.fail(attempts.failure(ex.target, err));
+  }
+
+  // --- UpstreamSide ---
 
   cancel(): void {
     this.cancelled = true;
-    this.current?.destroy();
+    const conn = this.conn;
+    this.conn = null;
+    conn?.abandon(this);
   }
 
   requestFinished(): boolean {
-    return this.current === null || this.current.writableFinished;
+    return this.conn === null || this.requestWritten;
   }
 
   trailers(): readonly string[] {
-    return this.res?.rawTrailers ?? [];
+    return this.responseTrailers;
   }
+}
+
+function isChunked(fields: readonly string[]): boolean {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+  }
+  return false;
 }

@@ -1,7 +1,8 @@
 // The keep-alive pool to services, and which loopback address each service port answers on.
 // Dev servers differ: most bind 127.0.0.1 or all interfaces, Vite binds ::1 ("localhost").
 // We try 127.0.0.1 first, fall back to ::1 on ECONNREFUSED, and remember what worked.
-import http from 'node:http';
+import { connect } from 'node:net';
+import { UpstreamConnection, type ConnectionHome } from './h1-connection.js';
 
 export type LoopbackAddress = '127.0.0.1' | '::1';
 const LOOPBACKS: readonly LoopbackAddress[] = ['127.0.0.1', '::1'];
@@ -20,74 +21,104 @@ const DEFAULT_MAX_FREE_SOCKETS = 256;
 // connection per stream; a bound on all connections would queue behind long-lived ones.
 const DEFAULT_MAX_OPENING = 4;
 
-/**
- * One upstream address:port: its keep-alive agent, and requests waiting for a connection.
- * Only connections being opened count against the bound, so long-lived responses (SSE, long
- * polls, slow answers) never hold up a new request longer than one connect takes; a burst of
- * short requests mostly reuses connections that came free meanwhile instead of opening one each.
- */
-export class AddressPool {
-  private opening = 0;
-  private readonly waiting: Array<(opens: boolean) => void> = [];
+/** A request waiting for a connection to its service. */
+export interface PoolWaiter {
+  /** False once the request no longer needs one (its exchange ended meanwhile). */
+  stillWaiting(): boolean;
+  go(conn: UpstreamConnection): void;
+}
 
-  private readonly onFree = (): void => this.next();
+/**
+ * One upstream address:port: its idle keep-alive connections, the ones in use, and requests
+ * waiting for one. Only connections being opened count against the bound, so long-lived
+ * responses (SSE, long polls, slow answers) never hold up a new request longer than one
+ * connect takes; a burst of short requests mostly reuses connections that came free
+ * meanwhile instead of opening one each.
+ */
+export class AddressPool implements ConnectionHome {
+  private opening = 0;
+  /** Most recently used last: reused first, so the rest idle out on the service's side. */
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private readonly waiting: PoolWaiter[] = [];
 
   constructor(
-    readonly agent: http.Agent,
-    /** The agent's name for this address's connections (`agent.getName`). */
-    private readonly name: string,
+    readonly address: LoopbackAddress,
+    readonly port: number,
     private readonly maxOpening: number,
+    private readonly maxIdle: number,
   ) {}
 
-  /**
-   * A go-ahead for one request through `agent` when one is free now: true when it opens a new
-   * connection (its sender must then call `opened()` once, when that connection is up or
-   * failed), false when it reuses an idle one; null when it must wait (`whenReady`).
-   */
-  claim(): boolean | null {
-    if (this.waiting.length > 0 || !this.ready()) return null;
-    return this.open();
-  }
-
-  /** Runs `send` (see `claim`) now when a request may go, else once one may. */
-  whenReady(send: (opens: boolean) => void): void {
-    const opens = this.claim();
-    if (opens !== null) {
-      send(opens);
-      return;
+  /** Gives `waiter` a connection now when one is free or may be opened, else once one is. */
+  acquire(waiter: PoolWaiter): void {
+    if (this.waiting.length === 0) {
+      const conn = this.takeIdle() ?? (this.opening < this.maxOpening ? this.open() : null);
+      if (conn !== null) return waiter.go(conn);
     }
-    // Listened to only while requests wait: the agent's own 'free' listener (registered
-    // first) has put the socket back by the time this one runs.
-    if (this.waiting.length === 0) this.agent.on('free', this.onFree);
-    this.waiting.push(send);
+    this.waiting.push(waiter);
   }
 
-  /** A connection counted by `claim` is up (or failed): the next waiting request may go. */
+  /** Connections open to this address (idle and in use), for tests and diagnostics. */
+  get size(): number {
+    return this.all.size;
+  }
+
   opened(): void {
     this.opening -= 1;
     this.next();
   }
 
-  private ready(): boolean {
-    return this.opening < this.maxOpening || this.hasIdle();
+  release(conn: UpstreamConnection): void {
+    while (this.waiting.length > 0) {
+      const waiter = this.waiting.shift() as PoolWaiter;
+      if (waiter.stillWaiting()) return waiter.go(conn);
+    }
+    if (this.idle.length >= this.maxIdle) return conn.close();
+    conn.idleSince = performance.now();
+    this.idle.push(conn);
   }
 
-  private hasIdle(): boolean {
-    // A keyed lookup: for-in over freeSockets (a dictionary object) would list its keys each time.
-    return (this.agent.freeSockets[this.name]?.length ?? 0) > 0;
+  gone(conn: UpstreamConnection): void {
+    this.all.delete(conn);
+    const i = this.idle.lastIndexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
   }
 
-  private open(): boolean {
-    const opens = !this.hasIdle();
-    if (opens) this.opening += 1;
-    return opens;
+  destroy(): void {
+    this.waiting.length = 0;
+    for (const conn of [...this.all]) conn.close();
+  }
+
+  private takeIdle(): UpstreamConnection | null {
+    let conn = this.idle.pop();
+    while (conn !== undefined) {
+      // Past the service's keep-alive hint (less a second's margin) the service may be
+      // closing it right now: a request sent then would meet a reset.
+      if (conn.keepAliveMs === 0 || performance.now() - conn.idleSince < conn.keepAliveMs - 1000) return conn;
+      conn.close();
+      conn = this.idle.pop();
+    }
+    return null;
+  }
+
+  private open(): UpstreamConnection {
+    this.opening += 1;
+    const conn = new UpstreamConnection(connect({ host: this.address, port: this.port, noDelay: true }), this);
+    this.all.add(conn);
+    return conn;
   }
 
   private next(): void {
-    while (this.waiting.length > 0 && this.ready()) {
-      const send = this.waiting.shift() as (opens: boolean) => void;
-      if (this.waiting.length === 0) this.agent.off('free', this.onFree);
-      send(this.open());
+    while (this.waiting.length > 0) {
+      const conn = this.takeIdle() ?? (this.opening < this.maxOpening ? this.open() : null);
+      if (conn === null) return;
+      let waiter = this.waiting.shift() as PoolWaiter;
+      while (!waiter.stillWaiting()) {
+        const later = this.waiting.shift();
+        if (later === undefined) return this.release(conn);
+        waiter = later;
+      }
+      waiter.go(conn);
     }
   }
 }
@@ -103,14 +134,12 @@ export class UpstreamPool {
     this.maxOpening = opts.maxOpening ?? DEFAULT_MAX_OPENING;
   }
 
-  /** One keep-alive agent per upstream host:port, so one busy service cannot starve another's pool. */
+  /** One pool per upstream host:port, so one busy service cannot starve another's. */
   poolFor(address: LoopbackAddress, port: number): AddressPool {
     const key = `${address}:${port}`;
     let pool = this.pools.get(key);
     if (pool === undefined) {
-      // lifo: reuse the most recently used socket, letting the rest idle out on the service's side.
-      const agent = new http.Agent({ keepAlive: true, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo' });
-      pool = new AddressPool(agent, agent.getName({ host: address, port }), this.maxOpening);
+      pool = new AddressPool(address, port, this.maxOpening, this.maxFreeSockets);
       this.pools.set(key, pool);
     }
     return pool;
@@ -128,7 +157,7 @@ export class UpstreamPool {
 
   /** Closes every pooled connection (on proxy shutdown). */
   destroy(): void {
-    for (const pool of this.pools.values()) pool.agent.destroy();
+    for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
   }
 }
@@ -140,6 +169,7 @@ export function errorCode(err: unknown): string | undefined {
 /** How a failed upstream connection broke, for problem and capture text: 'reset the connection', 'failed (EPIPE)'. */
 export function describeUpstreamError(err: Error): string {
   const code = errorCode(err);
+  if (code === 'EPROTO') return `sent a response that is ${err.message}`;
   return code === 'ECONNRESET' ? 'reset the connection' : code !== undefined ? `failed (${code})` : `failed (${err.message})`;
 }
 

@@ -2,12 +2,22 @@
 //   GET  /             12 bytes            GET /64k          64 KiB
 //   POST (any path)    counts the body     GET /stream?bytes=N  N bytes, streamed with backpressure
 //   GET  /sse          an event stream     GET /sse/publish  one event to every open /sse client
+//   GET  /module.js    a small ES module with the headers Vite's dev server sends
 //   WebSocket (any path): echo
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
 const small = Buffer.from('hello world\n');
 const big = Buffer.alloc(64 * 1024, 'x');
+const moduleJs = Buffer.from(`import { total as t1 } from './m1.js';\nexport const label = 'module 0';\nexport const total = 1 + t1;\n`.repeat(4));
+// What Vite's dev server answers for a transformed module (vite 5/6, cached transform).
+const moduleHeaders = {
+  vary: 'Origin',
+  'content-type': 'text/javascript',
+  'cache-control': 'no-cache',
+  etag: 'W/"1a8-kqFzDbJ2xZ6Vd3T7m3lJw8rV9Qk"',
+  'content-length': moduleJs.length,
+};
 const sseClients = new Set();
 
 function streamBytes(res, total) {
@@ -54,6 +64,11 @@ const server = createServer((req, res) => {
   if (url === '/64k') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
     res.end(big);
+    return;
+  }
+  if (url.startsWith('/module.js')) {
+    res.writeHead(200, moduleHeaders);
+    res.end(moduleJs);
     return;
   }
   if (url.startsWith('/stream?bytes=')) return streamBytes(res, Number(url.slice('/stream?bytes='.length)) || 0);
