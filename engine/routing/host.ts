@@ -70,9 +70,25 @@ export function splitHostPort(value: string): SplitHost | string {
   return { hostname, port, ipv6 };
 }
 
-/** Decides what a Host header value addresses. `undefined` (no Host, HTTP/1.0) is `bare`. */
+const NO_HOST: HostTarget = Object.freeze({ kind: 'bare', hostname: '' });
+// A page load sends the same one or two Host values a thousand times: each is parsed once.
+// Bounded, because anyone who can reach the port chooses the values.
+const parsedHosts = new Map<string, HostTarget>();
+const MAX_REMEMBERED_HOSTS = 256;
+
+/** Decides what a Host header value addresses. `undefined` (no Host, HTTP/1.0) is `bare`. The result is frozen. */
 export function parseHost(value: string | undefined): HostTarget {
-  if (value === undefined) return { kind: 'bare', hostname: '' };
+  if (value === undefined) return NO_HOST;
+  let target = parsedHosts.get(value);
+  if (target === undefined) {
+    target = Object.freeze(parseHostValue(value));
+    if (parsedHosts.size >= MAX_REMEMBERED_HOSTS) parsedHosts.clear();
+    parsedHosts.set(value, target);
+  }
+  return target;
+}
+
+function parseHostValue(value: string): HostTarget {
   const split = splitHostPort(value);
   if (typeof split === 'string') return { kind: 'invalid', reason: split };
   const { hostname, ipv6 } = split;
