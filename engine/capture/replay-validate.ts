@@ -1,6 +1,7 @@
 // What makes a replay request unsendable, found before anything is sent, each problem
 // named by the field it is in (`headers[3].value: contains CR/LF`). Pure.
 import type { HeaderList, ReplayEdits } from '../../shared/traffic.js';
+import { INVALID_FIELD_VALUE_CHAR } from '../../shared/http-syntax.js';
 import { parseHost } from '../routing/host.js';
 
 export interface ReplayFieldError {
@@ -46,7 +47,7 @@ export function parseReplayEdits(edits: unknown): ReplayEdits | ReplayFieldError
 /** Why a header value cannot be sent (it would split or corrupt the request), or null. */
 export function headerValueProblem(value: string): string | null {
   if (/[\r\n]/.test(value)) return 'contains CR/LF';
-  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value)?.[0];
+  const bad = INVALID_FIELD_VALUE_CHAR.exec(value)?.[0];
   if (bad === undefined) return null;
   const code = bad.codePointAt(0) ?? 0;
   const hex = code.toString(16).toUpperCase().padStart(code > 0xff ? 4 : 2, '0');

@@ -1,6 +1,7 @@
 // Header rewriting on raw header lists (`[name, value, name, value, …]`, as in
 // `IncomingMessage.rawHeaders`), so the order and case the client sent survive the hop.
 // Pure functions; the proxy calls them once per message.
+import { TOKEN } from '../../../shared/http-syntax.js';
 
 /** Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus the legacy ones proxies strip. */
 export const HOP_BY_HOP = new Set([
@@ -215,8 +216,6 @@ export function normalizeClientIp(address: string | undefined): string {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   return mapped?.[1] ?? address;
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** RFC 7239 value: a token when possible, else a quoted-string. */
 export function forwardedValue(value: string): string {

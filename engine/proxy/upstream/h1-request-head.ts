@@ -1,9 +1,8 @@
 // The request head the proxy writes to a service over HTTP/1.1, as one latin1 string. Pure.
 // The fields come from a parsed request, but rules and map targets can change them, so every
 // name, value, method and path is checked: a CR or LF here would start a second request.
+import { INVALID_FIELD_VALUE_CHAR as BAD_VALUE, TOKEN } from '../../../shared/http-syntax.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 // Request targets are sent as they arrived: anything but controls, space and non-latin1.
 const BAD_TARGET = /[^\x21-\x7e\x80-\xff]/;
 

@@ -5,6 +5,7 @@
 // Content-Length, obs-fold, bare LF, junk chunk sizes): those end the connection with an
 // error that says what was wrong and where. Node's own client is the same protocol at about
 // twice the CPU per request (docs/decisions/0013-upstream-http1-client.md).
+import { INVALID_FIELD_VALUE_CHAR as BAD_VALUE, TOKEN } from '../../../shared/http-syntax.js';
 
 export interface ParsedHead {
   status: number;
@@ -45,9 +46,6 @@ const MAX_CHUNK_LINE = 4096;
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values: visible ASCII, space, tab and obs-text; no CR, LF, NUL or other controls.
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const DIGITS = /^[0-9]+$/;
 const HEX = /^[0-9A-Fa-f]{1,15}$/;
 
