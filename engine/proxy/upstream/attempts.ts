@@ -1,7 +1,7 @@
 // The loopback-address walk every HTTP/1.1 forwarder runs for one request: the address that
 // answered last time first, the other one when the first is not there at all, what worked
 // remembered for the next request, and the one problem to show when none answered.
-// Used by upstream/http1-exchange.ts, websocket.ts and http2-websocket.ts; one instance per request,
+// Used by upstream/http1-exchange.ts and tunnel/upstream-upgrade.ts; one instance per request,
 // no closures (the HTTP/1.1 path is hot).
 import type { Socket } from 'node:net';
 import type { ExchangeRecorder } from '../../capture/index.js';
