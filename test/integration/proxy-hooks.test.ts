@@ -41,7 +41,7 @@ const hooks: ExchangeHooks = {
     return undefined;
   },
   responseBody(request) {
-    return request.target.path === '/upper' ? upperCase() : undefined;
+    return request.target.path === '/upper' ? [upperCase()] : [];
   },
 };
 

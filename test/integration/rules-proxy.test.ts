@@ -125,6 +125,11 @@ match = "path:/reset"
 fail = "reset"
 
 [[rule]]
+match = "path:/cut-slow"
+throttle = "2kb/s"
+fail = "close-after:1kb"
+
+[[rule]]
 match = "path:/cut"
 fail = "close-after:1kb"
 
@@ -378,7 +383,10 @@ describe('rules on the data path (locald up, real clients)', () => {
 
   test('fail: reset, close after 1 KiB, an explained 503', async () => {
     await assert.rejects(get('/reset'), /socket hang up|ECONNRESET/);
+    const cutStarted = performance.now();
     const cut = await curl(['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/cut`]);
+    // The cut is the connection closing, not the keep-alive timeout (5 s) running out.
+    assert.ok(performance.now() - cutStarted < 3000, `the close came ${Math.round(performance.now() - cutStarted)} ms later`);
     assert.notEqual(cut.code, 0, 'curl sees the transfer closed early');
     assert.equal(cut.stdout, '1024');
     const unavailable = await get('/unavailable', { accept: 'application/json' });
@@ -391,6 +399,18 @@ describe('rules on the data path (locald up, real clients)', () => {
     const h2Cut = await curl(['-k', '--http2', '-o', '/dev/null', '-w', '%{size_download}', '--resolve', `${HOST}:${port}:127.0.0.1`, `https://${HOST}:${port}/cut`]);
     assert.notEqual(h2Cut.code, 0, 'curl over HTTP/2 sees the stream reset after the first KiB');
     assert.equal(h2Cut.stdout, '1024');
+  });
+
+  test('throttle and close-after together: the first KiB arrives at the throttled rate, then the cut', async () => {
+    const started = performance.now();
+    const cut = await curl(['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/cut-slow`]);
+    const took = performance.now() - started;
+    assert.notEqual(cut.code, 0, 'curl sees the transfer closed early');
+    assert.equal(cut.stdout, '1024');
+    // 1 KiB at 2 KiB/s: the last piece is due about 450 ms after the first; then the close,
+    // not the 5 s keep-alive timeout.
+    assert.ok(took >= 400, `took ${Math.round(took)} ms: the throttle was not applied`);
+    assert.ok(took < 3000, `took ${Math.round(took)} ms: the connection was not cut`);
   });
 
   test('gRPC-Web: a mock answers with grpc-status in the head (Node over HTTP/1.1)', async () => {

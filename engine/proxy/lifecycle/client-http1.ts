@@ -141,7 +141,10 @@ export class Http1Client implements ClientSide {
 
   cutAfterWritten(): void {
     // Fewer bytes than Content-Length: end() sends them, then the socket closes under the client.
-    this.res.end(() => this.res.socket?.destroy());
+    // Taken now: once the response has finished, Node detaches it (res.socket is null) and the
+    // connection would wait for the keep-alive timeout instead, about 5 s.
+    const socket = this.res.socket;
+    this.res.end(() => socket?.destroy());
   }
 
   invalidHead(err: Error): ProxyProblem {

@@ -27,6 +27,9 @@ import type { ClientEvents, ClientSide } from './client.js';
 import { localAnswerFields, type HookRequest, type LocalAnswer, type RequestVerdict, type ResponseVerdict } from './hooks.js';
 import type { ArrivedRequest } from './capture.js';
 
+/** No hook transforms (the common case, without an array per request). */
+const NO_TRANSFORMS: readonly Transform[] = [];
+
 function expireDeadline(exchange: Exchange): void {
   exchange.deadlinePassed();
 }
@@ -250,8 +253,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     let source: Readable = body;
     const decoder = this.client.decodeBody?.();
     if (decoder !== undefined) source = this.through(source, decoder);
-    const transform = this.ctx.hooks?.requestBody?.(this);
-    if (transform !== undefined) source = this.through(source, transform);
+    for (const transform of this.ctx.hooks?.requestBody?.(this) ?? NO_TRANSFORMS) source = this.through(source, transform);
     source.pipe(sink);
   }
 
@@ -316,8 +318,8 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
       body.resume();
       return;
     }
-    const transform = hooks?.responseBody?.(this, head);
-    const source = transform === undefined ? body : body.pipe(transform);
+    let source: Readable = body;
+    for (const transform of hooks?.responseBody?.(this, head) ?? NO_TRANSFORMS) source = source.pipe(transform);
     const recorder = this.recorder;
     relayBody(source, this.client, (chunk) => recorder.responseChunk(chunk), () => this.responseEnded());
   }

@@ -100,10 +100,10 @@ export interface ExchangeHooks {
   beforeUpstream?(request: HookRequest): RequestVerdict;
   /** At the response head: `head.status` and `head.fields` may be edited in place. */
   atResponseHead?(request: HookRequest, head: ResponseHead): ResponseVerdict;
-  /** A transform the request body is piped through (throttle, close after N bytes). */
-  requestBody?(request: HookRequest): Transform | undefined;
-  /** A transform the response body is piped through. */
-  responseBody?(request: HookRequest, head: ResponseHead): Transform | undefined;
+  /** Transforms the request body is piped through, in order (throttle); none: []. */
+  requestBody?(request: HookRequest): readonly Transform[];
+  /** Transforms the response body is piped through, in order (throttle, then close after N bytes). */
+  responseBody?(request: HookRequest, head: ResponseHead): readonly Transform[];
   /** A routed upgrade (WebSocket over HTTP/1.1 or HTTP/2), before it goes to the service (tunnel/runTunnel): `answer` refuses it with exactly that answer. */
   beforeTunnel?(request: HookRequest): RequestVerdict;
 }

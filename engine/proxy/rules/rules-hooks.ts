@@ -4,6 +4,7 @@
 // speaks. A project without rules pays one map look-up per hook point (`rules.active`): no
 // view, no promise, no timer, no closure.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Transform } from 'node:stream';
 import type { BreakpointAnswer, MapAction, MockAction } from '../../../shared/rules.js';
 import type { HeaderList } from '../../../shared/traffic.js';
 import type { BreakpointResolution, BreakpointRegistry } from '../../rules/breakpoints.js';
@@ -57,14 +58,16 @@ export function rulesHooks(rules: ProxyRules): ExchangeHooks {
     },
     requestBody(request) {
       const state = request.hookState as RuleState | undefined;
-      return state?.throttle != null ? new ThrottleTransform(state.throttle) : undefined;
+      return state?.throttle != null ? [new ThrottleTransform(state.throttle)] : [];
     },
     responseBody(request) {
       const state = request.hookState as RuleState | undefined;
-      if (state === undefined) return undefined;
-      // One transform per body: a close-after wins over a throttle (it is the stronger fault).
-      if (state.closeAfter !== null) return new CloseAfterTransform(state.closeAfter, () => request.cutClient());
-      return state.throttle !== null ? new ThrottleTransform(state.throttle) : undefined;
+      if (state === undefined) return [];
+      const transforms: Transform[] = [];
+      // Both: the allowed bytes arrive at the throttled rate, then the connection is cut.
+      if (state.throttle !== null) transforms.push(new ThrottleTransform(state.throttle));
+      if (state.closeAfter !== null) transforms.push(new CloseAfterTransform(state.closeAfter, () => request.cutClient()));
+      return transforms;
     },
   };
 }
