@@ -9,7 +9,7 @@ import { WireClient } from '../shared/wire-client.js';
 import { EngineHost } from './logic/engine-host.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { mergeShellEnv } from './logic/shell-env.js';
-import type { EngineStatus } from './logic/tray-menu.js';
+import type { EngineStatus } from './logic/engine-supervision.js';
 
 export interface EngineLinkOptions {
   /** The built engine entry (paths.engineEntry). */

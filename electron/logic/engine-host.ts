@@ -9,7 +9,7 @@ import { ENGINE_SHUTDOWN_GRACE_MS } from '../../shared/engine-host.js';
 import { EngineBridge } from './engine-bridge.js';
 import type { RestartPolicy } from './engine-supervision.js';
 import { DEFAULT_ENGINE_RESTART_POLICY, describeEngineExit, engineReadiness, nextEngineRestart, pruneCrashHistory } from './engine-supervision.js';
-import type { EngineStatus } from './tray-menu.js';
+import type { EngineStatus } from './engine-supervision.js';
 import { isEventMessage, isResponseMessage } from '../../shared/wire.js';
 
 export interface EngineProcess {

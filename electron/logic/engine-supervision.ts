@@ -1,7 +1,16 @@
 // When the engine's utility process dies, main restarts it with exponential backoff,
 // and gives up (showing "Restart Engine" in the tray) if it keeps crashing: a crash
 // loop would otherwise restart every project's services over and over.
-import type { EngineStatus } from './tray-menu.js';
+
+/** The engine as the tray shows it. */
+export type EngineStatus =
+  | { kind: 'starting' }
+  | { kind: 'running' }
+  | { kind: 'restarting'; attempt: number; message: string }
+  | { kind: 'crashed'; message: string }
+  /** Another engine (a `locald up` in a terminal) owns the state directory; the message names it. */
+  | { kind: 'heldElsewhere'; message: string }
+  | { kind: 'stopping' };
 
 export interface RestartPolicy {
   /** Delay before the first restart. */

@@ -2,7 +2,8 @@
 // engine's projects and status, problems to show, and whether the app is quitting. Plain
 // data and pure rules; the Electron modules read and change it.
 import type { ProjectState } from '../../shared/state.js';
-import type { EngineStatus, TrayState } from './tray-menu.js';
+import type { EngineStatus } from './engine-supervision.js';
+import type { TrayState } from './tray-menu.js';
 
 export class ShellState {
   readonly projects = new Map<string, ProjectState>();

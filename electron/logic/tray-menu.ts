@@ -3,17 +3,9 @@
 import { formatConfigIssue } from '../../shared/config.js';
 import type { InspectorFilter } from '../../shared/desktop.js';
 import type { ProjectState, ProjectStatus, ServiceState, ServiceStatus } from '../../shared/state.js';
-import { engineReadiness } from './engine-supervision.js';
+import { engineReadiness, type EngineStatus } from './engine-supervision.js';
 
 /** What the engine's utility process is doing, as main sees it. */
-export type EngineStatus =
-  | { kind: 'starting' }
-  | { kind: 'running' }
-  | { kind: 'restarting'; attempt: number; message: string }
-  | { kind: 'crashed'; message: string }
-  /** Another engine (a `locald up` in a terminal) owns the state directory; the message names it. */
-  | { kind: 'heldElsewhere'; message: string }
-  | { kind: 'stopping' };
 
 export interface TrayState {
   projects: ProjectState[];

@@ -1,5 +1,6 @@
 // Command-line parsing: pure, so every error message is tested.
 import { parseDiagnoseArgs, type DashboardCommand, type DoctorCommand } from './diagnose-args.js';
+import { stringFlag, unknownFlag, type Flags } from './flags.js';
 import { parseDuration } from '../../shared/filter/units.js';
 
 export type CliCommand =
@@ -143,8 +144,6 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   }
 }
 
-export type Flags = Map<string, string | true>;
-
 /** The commands that talk to a running engine. */
 function parseEngineCommand(command: 'ls' | 'status' | 'logs' | 'restart' | 'stop' | 'open', positional: string[], flags: Flags): ParseResult {
   const allowed: Record<typeof command, string[]> = {
@@ -228,22 +227,4 @@ function splitFlags(args: readonly string[]): { ok: true; positional: string[]; 
     }
   }
   return { ok: true, positional, flags };
-}
-
-export function unknownFlag(flags: Flags, allowed: string[]): { ok: false; error: string } | undefined {
-  for (const name of flags.keys()) {
-    if (!allowed.includes(name)) {
-      const valid = allowed.length > 0 ? ` (valid: ${allowed.map((a) => `--${a}`).join(', ')})` : '';
-      return { ok: false, error: `unknown option --${name}${valid}` };
-    }
-  }
-  return undefined;
-}
-
-/** undefined: absent; null: present without a usable value. */
-export function stringFlag(flags: Flags, name: string): string | undefined | null {
-  const value = flags.get(name);
-  if (value === undefined) return undefined;
-  if (value === true || value === '') return null;
-  return value;
 }

@@ -1,6 +1,6 @@
 // Arguments of `locald doctor` and `locald dashboard`: pure, like the rest of args.ts.
 // Only functions cross the import cycle with args.ts, so either may be loaded first.
-import { stringFlag, unknownFlag, type Flags } from './args.js';
+import { stringFlag, unknownFlag, type Flags } from './flags.js';
 
 export type DoctorCommand = { kind: 'doctor'; httpPort: number | undefined; home: string | undefined; json: boolean };
 export type DashboardCommand = { kind: 'dashboard'; rotateToken: boolean; httpPort: number | undefined; home: string | undefined };

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { EngineHost } from '../../electron/logic/engine-host.js';
 import type { EngineProcess } from '../../electron/logic/engine-host.js';
 import { nextEngineRestart, pruneCrashHistory } from '../../electron/logic/engine-supervision.js';
-import type { EngineStatus } from '../../electron/logic/tray-menu.js';
+import type { EngineStatus } from '../../electron/logic/engine-supervision.js';
 import { WireClient } from '../../shared/wire-client.js';
 
 // A stand-in engine entry speaking shared/engine-host.ts over Node IPC (the app uses
