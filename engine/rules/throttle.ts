@@ -10,7 +10,10 @@ function sliceSize(bytesPerSecond: number): number {
 
 export class ThrottleTransform extends Transform {
   private readonly slice: number;
-  /** When the first byte went through; the budget is counted from there. */
+  /**
+   * When the first byte went through (monotonic ms); the budget is counted from there. Not the
+   * wall clock: a clock step would release a burst (forward) or stall the stream (backward).
+   */
   private startedAt: number | null = null;
   private sent = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -22,7 +25,7 @@ export class ThrottleTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.startedAt ??= Date.now();
+    this.startedAt ??= performance.now();
     this.sendFrom(chunk, 0, done);
   }
 
@@ -34,8 +37,8 @@ export class ThrottleTransform extends Transform {
     }
     const piece = chunk.subarray(offset, offset + this.slice);
     // The piece may go out when the bytes before it have had their time.
-    const due = (this.startedAt ?? Date.now()) + (this.sent * 1000) / this.bytesPerSecond;
-    const wait = due - Date.now();
+    const due = (this.startedAt ?? performance.now()) + (this.sent * 1000) / this.bytesPerSecond;
+    const wait = due - performance.now();
     const send = (): void => {
       this.timer = null;
       this.sent += piece.length;

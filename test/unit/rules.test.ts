@@ -262,13 +262,13 @@ describe('rule actions', () => {
     await assert.rejects(mockBody(dir, { status: 200, bodyFile: 'mocks/missing.json' }), /does not exist/);
   });
 
-  it('throttle: a real stream comes out at the configured rate (within 20%), in order', async () => {
+  it('throttle: a real stream comes out at the configured rate (never faster; at least half), in order', async () => {
     const rate = 200 * 1024; // 200 KiB/s
     const total = 100 * 1024; // half a second's worth
     const input = Buffer.alloc(total);
     for (let i = 0; i < total; i++) input[i] = i % 251;
     const chunks: Buffer[] = [];
-    const started = Date.now();
+    const started = performance.now();
     await pipeline(
       Readable.from((function* () {
         for (let o = 0; o < total; o += 16 * 1024) yield input.subarray(o, o + 16 * 1024);
@@ -281,12 +281,15 @@ describe('rule actions', () => {
         },
       }),
     );
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = (performance.now() - started) / 1000;
     const measured = total / elapsed;
     assert.ok(Buffer.concat(chunks).equals(input), 'every byte, in order');
-    // The first slice goes at once, so the ideal time is (total - slice) / rate; allow 20% either way.
+    // The first slice goes at once, so the ideal time is (total - slice) / rate. Never faster
+    // than that (20% for timer granularity). Slower only by how late the last timer fires, since
+    // each slice's time is counted from the start: a busy machine can make that a few hundred
+    // ms, so the slow side only catches a throttle that is grossly off.
     assert.ok(measured <= rate * 1.2 * (total / (total - rate / 20)), `too fast: ${Math.round(measured)} B/s for ${rate} B/s`);
-    assert.ok(measured >= rate * 0.8, `too slow: ${Math.round(measured)} B/s for ${rate} B/s`);
+    assert.ok(measured >= rate * 0.5, `too slow: ${Math.round(measured)} B/s for ${rate} B/s`);
   });
 
   it('throttle: holds at most one chunk: the source is not read ahead', async () => {
