@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { runWrk } from './lib.js';
+import { runWrk, type WrkResult } from './lib.js';
 import { readCpuMs, readMemory, resetPeak, runClient, sleep, track, stopChild } from './procs.js';
 import { clientScript, type Target } from './targets.js';
 
@@ -22,13 +22,18 @@ export type Figures = Record<string, number>;
 
 const POST_SCRIPT = fileURLToPath(new URL('./post-1m.lua', import.meta.url));
 
-export function wrkSmall(t: Target, s: Sizes): Figures {
-  runWrk(`${t.base}/`, { connections: 10, seconds: 1, host: t.host }); // warm-up: pools, JIT
+/** wrk after a 1 s warm-up (pools, JIT), and the CPU the target's process spent per request, in µs. */
+function wrkWithCpu(t: Target, url: string, connections: number, s: Sizes, script?: string): { r: WrkResult; cpuUsPerRequest: number } {
+  runWrk(url, { connections: Math.min(connections, 10), seconds: 1, host: t.host, script });
   const cpuBefore = readCpuMs(t.pid);
-  const r = runWrk(`${t.base}/`, { connections: 50, seconds: s.seconds, host: t.host });
+  const r = runWrk(url, { connections, seconds: s.seconds, host: t.host, script });
   // CPU per request barely depends on what else the machine is doing, unlike req/s.
-  const cpuMs = readCpuMs(t.pid) - cpuBefore;
-  return { 'h1-small.rps': r.rps, 'h1-small.p99': r.p99ms, 'h1-small.cpuPerK': cpuMs / ((r.rps * s.seconds) / 1000), 'h1-small.errors': r.errors };
+  return { r, cpuUsPerRequest: ((readCpuMs(t.pid) - cpuBefore) * 1000) / (r.rps * s.seconds) };
+}
+
+export function wrkSmall(t: Target, s: Sizes): Figures {
+  const { r, cpuUsPerRequest } = wrkWithCpu(t, `${t.base}/`, 50, s);
+  return { 'h1-small.rps': r.rps, 'h1-small.p99': r.p99ms, 'h1-small.cpuPerK': cpuUsPerRequest, 'h1-small.errors': r.errors };
 }
 
 const BROWSER_HEADERS = fileURLToPath(new URL('./browser-headers.lua', import.meta.url));
@@ -39,12 +44,8 @@ const BROWSER_HEADERS = fileURLToPath(new URL('./browser-headers.lua', import.me
  * of a Vite module. The page load is CPU-bound on two cores, so CPU per request is its figure.
  */
 export function wrkBrowser(t: Target, s: Sizes): Figures {
-  const url = `${t.base}/module.js`;
-  runWrk(url, { connections: 6, seconds: 1, host: t.host, script: BROWSER_HEADERS }); // warm-up
-  const cpuBefore = readCpuMs(t.pid);
-  const r = runWrk(url, { connections: 6, seconds: s.seconds, host: t.host, script: BROWSER_HEADERS });
-  const cpuMs = readCpuMs(t.pid) - cpuBefore;
-  return { 'h1-browser.rps': r.rps, 'h1-browser.cpuUs': (cpuMs * 1000) / (r.rps * s.seconds), 'h1-browser.errors': r.errors };
+  const { r, cpuUsPerRequest } = wrkWithCpu(t, `${t.base}/module.js`, 6, s, BROWSER_HEADERS);
+  return { 'h1-browser.rps': r.rps, 'h1-browser.cpuUs': cpuUsPerRequest, 'h1-browser.errors': r.errors };
 }
 
 export function wrk64k(t: Target, s: Sizes): Figures {

@@ -23,7 +23,8 @@ export const H2_FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['conn
 // `Connection: Content-Length` would otherwise turn a fixed-length body into one we re-frame.
 const NEVER_CONNECTION_NAMED = new Set(['host', 'content-length']);
 
-function tokens(value: string): string[] {
+/** The lower-cased elements of a comma-separated field value, empty ones dropped. */
+export function tokens(value: string): string[] {
   return value
     .split(',')
     .map((t) => t.trim().toLowerCase())

@@ -30,9 +30,15 @@ export interface ConnectionHome {
   gone(conn: UpstreamConnection): void;
 }
 
-/** "socket hang up": the service closed the connection before a response, as Node names it. */
-export function hangUp(): Error {
-  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+/**
+ * The service closed the connection before the response ended. "socket hang up" and
+ * ECONNRESET as Node names it, so the resend-after-reset rule applies to it too.
+ */
+export class HangUp extends Error {
+  readonly code = 'ECONNRESET';
+  constructor() {
+    super('socket hang up');
+  }
 }
 
 const LAST_CHUNK = '0\r\n\r\n';
@@ -50,7 +56,7 @@ class RequestBody extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const socket = this.conn.socket;
-    if (socket.destroyed) return callback(hangUp());
+    if (socket.destroyed) return callback(new HangUp());
     if (!this.chunked) {
       socket.write(chunk, callback);
       return;
@@ -68,7 +74,7 @@ class RequestBody extends Writable {
       callback(err);
       if (err === undefined || err === null) this.conn.bodySent();
     };
-    if (this.conn.socket.destroyed) return callback(hangUp());
+    if (this.conn.socket.destroyed) return callback(new HangUp());
     if (this.chunked) this.conn.socket.write(LAST_CHUNK, 'latin1', done);
     else done();
   }
@@ -219,7 +225,7 @@ export class UpstreamConnection implements ResponseParserEvents {
   private onEnd(): void {
     // The end of an until-close body is the response's end; anything else is a hang-up.
     if (this.listener !== null && this.parser.readsUntilClose) this.parser.end();
-    else if (this.listener !== null && !this.responseEnded) this.onBroken(hangUp());
+    else if (this.listener !== null && !this.responseEnded) this.onBroken(new HangUp());
     this.socket.destroy();
   }
 
@@ -235,7 +241,7 @@ export class UpstreamConnection implements ResponseParserEvents {
       this.opening = false;
       this.home.opened(this);
     }
-    if (this.listener !== null && !this.responseEnded) this.onBroken(hangUp());
+    if (this.listener !== null && !this.responseEnded) this.onBroken(new HangUp());
     this.listener = null;
     this.home.gone(this);
   }

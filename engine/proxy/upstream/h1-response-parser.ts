@@ -6,6 +6,7 @@
 // error that says what was wrong and where. Node's own client is the same protocol at about
 // twice the CPU per request (docs/decisions/0013-upstream-http1-client.md).
 import { INVALID_FIELD_VALUE_CHAR as BAD_VALUE, TOKEN } from '../../../shared/http-syntax.js';
+import { tokens } from '../headers/headers.js';
 
 export interface ParsedHead {
   status: number;
@@ -290,9 +291,9 @@ export class ResponseParser {
         transferEncoding = true;
         chunked = lastCodingIsChunked(value);
       } else if (lower === 'connection') {
-        const tokens = value.toLowerCase();
-        if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) close = true;
-        if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) keepAliveToken = true;
+        const options = tokens(value);
+        if (options.includes('close')) close = true;
+        if (options.includes('keep-alive')) keepAliveToken = true;
       } else if (lower === 'keep-alive') keepAliveMs = keepAliveTimeoutMs(value);
     }
     const noBody = this.noBody || status === 204 || status === 304;

@@ -4,12 +4,12 @@
 // events (h1-connection.ts) into ExchangeEvents calls.
 import { Readable } from 'node:stream';
 import type { ExchangeEvents, ResponseHead, UpstreamSide } from './side.js';
-import { stripHopByHop, type BodyNotes } from '../headers/headers.js';
+import { headerValues, stripHopByHop, type BodyNotes } from '../headers/headers.js';
 import { UpstreamAttempts } from './attempts.js';
-import type { ResponseListener, UpstreamConnection } from './h1-connection.js';
+import { HangUp, type ResponseListener, type UpstreamConnection } from './h1-connection.js';
 import { hostFor, requestHead } from './h1-request-head.js';
 import type { ParsedHead } from './h1-response-parser.js';
-import { describeUpstreamError, errorCode, type LoopbackAddress, type PoolWaiter, type UpstreamPool } from './pool.js';
+import { describeUpstreamError, type LoopbackAddress, type PoolWaiter, type UpstreamPool } from './pool.js';
 
 export function http1ResponseHead(parsed: ParsedHead): ResponseHead {
   const notes: BodyNotes = { contentLength: false, contentType: undefined, trailer: false };
@@ -94,7 +94,7 @@ export class Http1Upstream implements UpstreamSide, ResponseListener, PoolWaiter
     this.attempts.connected(this.address, ex.recorder);
     if (ex.hasBody && !this.bodyStarted && this.conn !== null) {
       this.bodyStarted = true;
-      ex.sendBody(this.conn.bodySink(isChunked(ex.headers as string[])));
+      ex.sendBody(this.conn.bodySink(headerValues(ex.headers as string[], 'transfer-encoding').length > 0));
     }
   }
 
@@ -129,7 +129,7 @@ export class Http1Upstream implements UpstreamSide, ResponseListener, PoolWaiter
     this.conn = null;
     if (this.cancelled) return;
     // Mid-response: the client must see a broken message, never a clean end.
-    if (this.res !== null) return ex.brokeOff(errorCode(err) === 'ECONNRESET' && err.message === 'socket hang up' ? 'closed the connection' : describeUpstreamError(err));
+    if (this.res !== null) return ex.brokeOff(err instanceof HangUp ? 'closed the connection' : describeUpstreamError(err));
     if (ex.done) return;
     const attempts = this.attempts;
     if (!this.bodyStarted && attempts.nextAddress(err)) return this.attempt();
@@ -154,12 +154,4 @@ export class Http1Upstream implements UpstreamSide, ResponseListener, PoolWaiter
   trailers(): readonly string[] {
     return this.responseTrailers;
   }
-}
-
-function isChunked(fields: readonly string[]): boolean {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i] as string;
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
-  }
-  return false;
 }
