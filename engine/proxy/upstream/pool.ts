@@ -58,21 +58,14 @@ export class AddressPool implements ConnectionHome {
     this.waiting.push(waiter);
   }
 
-  /** Connections open to this address (idle and in use), for tests and diagnostics. */
-  get size(): number {
-    return this.all.size;
-  }
-
   opened(): void {
     this.opening -= 1;
     this.next();
   }
 
   release(conn: UpstreamConnection): void {
-    while (this.waiting.length > 0) {
-      const waiter = this.waiting.shift() as PoolWaiter;
-      if (waiter.stillWaiting()) return waiter.go(conn);
-    }
+    const waiter = this.nextWaiter();
+    if (waiter !== undefined) return waiter.go(conn);
     if (this.idle.length >= this.maxIdle) return conn.close();
     conn.idleSince = performance.now();
     this.idle.push(conn);
@@ -108,18 +101,23 @@ export class AddressPool implements ConnectionHome {
     return conn;
   }
 
+  /** Serves waiting requests while a connection is idle or may be opened. */
   private next(): void {
-    while (this.waiting.length > 0) {
+    for (let waiter = this.nextWaiter(); waiter !== undefined; waiter = this.nextWaiter()) {
       const conn = this.takeIdle() ?? (this.opening < this.maxOpening ? this.open() : null);
-      if (conn === null) return;
-      let waiter = this.waiting.shift() as PoolWaiter;
-      while (!waiter.stillWaiting()) {
-        const later = this.waiting.shift();
-        if (later === undefined) return this.release(conn);
-        waiter = later;
+      if (conn === null) {
+        this.waiting.unshift(waiter);
+        return;
       }
       waiter.go(conn);
     }
+  }
+
+  /** The first waiting request that still needs a connection; those that ended are dropped. */
+  private nextWaiter(): PoolWaiter | undefined {
+    let waiter = this.waiting.shift();
+    while (waiter !== undefined && !waiter.stillWaiting()) waiter = this.waiting.shift();
+    return waiter;
   }
 }
 
