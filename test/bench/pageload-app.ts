@@ -26,6 +26,10 @@ export interface LoadSample {
   protocol: string;
   /** CPU time (user + system, all threads) the proxy process used during the load; NaN for direct. */
   proxyCpuMs: number;
+  /** CPU time of the service's processes (Vite and its esbuild) during the load. */
+  serviceCpuMs: number;
+  /** CPU time of every Chromium process during the load. */
+  browserCpuMs: number;
   /** CPU time of every process on the machine during the load (all cores): is the load CPU-bound? */
   machineCpuMs: number;
 }
@@ -34,6 +38,8 @@ export interface PageloadResult {
   samples: Map<PageloadVariant, LoadSample[]>;
   unavailable: Map<PageloadVariant, string>;
   loads: number;
+  /** Unmeasured loads of each variant before the measured ones. */
+  warmups: number;
   modules: number;
   localdPid: number;
   /** The machine's 1-minute load average when the measured loads began and ended. */

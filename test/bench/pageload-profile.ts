@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     const result = await pageLoad({
       work,
       loads,
+      warmups: 3,
       modules: 1000,
       only: [variant],
       localdNodeArgs: usePerf ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-dir', dir],

@@ -8,13 +8,15 @@ import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { pageloadCaddyfile, viteLocaldToml } from './configs.js';
 import { freePort } from './lib.js';
-import { accepts, readCpuMs, readMachineBusyMs, sleep, startProcess, stopChild, type Started } from './procs.js';
+import { accepts, cpuByPid, cpuSince, descendants, readCpuMs, readMachineBusyMs, readParents, sleep, startProcess, stopChild, type Started } from './procs.js';
 import { VARIANT_LABELS, pageloadApp, type LoadSample, type PageloadResult, type PageloadVariant } from './pageload-app.js';
 import { REPO, installed, makeCert, peerScript, runCaddy } from './targets.js';
 
 export interface PageloadOptions {
   work: string;
   loads: number;
+  /** Unmeasured loads of each variant first (interleaved), until Vite's and the proxies' JIT settle. */
+  warmups: number;
   modules: number;
   /** Extra node flags for the locald process (e.g. --cpu-prof). */
   localdNodeArgs?: string[];
@@ -41,6 +43,10 @@ interface Running {
   variants: Map<PageloadVariant, string>;
   /** The proxy process behind each variant, whose CPU time per load is reported. */
   proxyPids: Map<PageloadVariant, number>;
+  /** The locald whose child processes (Vite and its esbuild) serve each variant. */
+  serviceParents: Map<PageloadVariant, number>;
+  /** Every server process, so the bench's other children are the browser's. */
+  serverPids: number[];
   localdPid: number;
   stop(): Promise<void>;
 }
@@ -105,10 +111,12 @@ async function startServers(opts: PageloadOptions, unavailable: Map<PageloadVari
       ['locald-h1', pidOf(main.started)],
       ['locald-h2', pidOf(main.started)],
     ]);
+    const serviceParents = new Map<PageloadVariant, number>();
     if (opts.only === undefined || opts.only.includes('locald-nocapture-h1')) {
       const off = await startLocaldWithVite(opts, join(dir, 'capture-off'), false, (s) => localds.push(s));
       variants.set('locald-nocapture-h1', `http://bench.localhost:${off.port}/`);
       proxyPids.set('locald-nocapture-h1', pidOf(off.started));
+      serviceParents.set('locald-nocapture-h1', pidOf(off.started));
     }
     if (opts.only === undefined || opts.only.includes('node-h1')) {
       // The smallest node:http proxy (no routing, headers or capture): what node:http itself costs.
@@ -136,7 +144,9 @@ async function startServers(opts: PageloadOptions, unavailable: Map<PageloadVari
       unavailable.set('caddy-h1', 'caddy is not installed');
       unavailable.set('caddy-h2', 'caddy is not installed');
     }
-    return { variants, proxyPids, localdPid: pidOf(main.started), stop };
+    for (const v of variants.keys()) if (!serviceParents.has(v)) serviceParents.set(v, pidOf(main.started));
+    const serverPids = [...localds, ...(plainNode === null ? [] : [plainNode]), ...(caddy === null ? [] : [caddy])].map(pidOf);
+    return { variants, proxyPids, serviceParents, serverPids, localdPid: pidOf(main.started), stop };
   } catch (err) {
     await stop();
     throw err;
@@ -150,20 +160,46 @@ const TIMINGS = `(() => {
   return { loadMs: nav.loadEventStart, doneMs: window.__done, protocol: nav.nextHopProtocol };
 })()`;
 
+/** The processes whose CPU a load reports apart: the proxy, the service (Vite), the browser. */
+interface Watched {
+  proxyPid: number | undefined;
+  servicePids(): number[];
+  browserPids(): number[];
+}
+
+function watched(running: Running, variant: PageloadVariant): Watched {
+  const serviceParent = running.serviceParents.get(variant) ?? running.localdPid;
+  return {
+    proxyPid: running.proxyPids.get(variant),
+    servicePids: () => descendants(readParents(), serviceParent).filter((pid) => pid !== serviceParent),
+    browserPids: () => {
+      const parents = readParents();
+      const servers = new Set(running.serverPids.flatMap((pid) => descendants(parents, pid)));
+      return descendants(parents, process.pid).filter((pid) => pid !== process.pid && !servers.has(pid));
+    },
+  };
+}
+
 /** One load in a fresh browser context (empty cache, no open connections). */
-async function loadOnce(browser: Browser, url: string, proxyPid: number | undefined): Promise<LoadSample> {
+async function loadOnce(browser: Browser, url: string, w: Watched): Promise<LoadSample> {
+  const proxyPid = w.proxyPid;
   // locald's certificates come from its own CA and Caddy's is self-signed: neither is in
   // Chromium's store, so the context ignores certificate errors (TLS is still negotiated).
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {
     const page = await context.newPage();
     const cpuBefore = proxyPid === undefined ? NaN : readCpuMs(proxyPid);
+    const serviceBefore = cpuByPid(w.servicePids());
+    const browserBefore = cpuByPid(w.browserPids());
     const machineBefore = readMachineBusyMs();
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page.waitForFunction(DONE, null, { timeout: 60_000 });
     const proxyCpuMs = proxyPid === undefined ? NaN : readCpuMs(proxyPid) - cpuBefore;
     const machineCpuMs = readMachineBusyMs() - machineBefore;
-    return { ...((await page.evaluate(TIMINGS)) as Omit<LoadSample, 'proxyCpuMs' | 'machineCpuMs'>), proxyCpuMs, machineCpuMs };
+    const serviceCpuMs = cpuSince(serviceBefore, cpuByPid(w.servicePids()));
+    const browserCpuMs = cpuSince(browserBefore, cpuByPid(w.browserPids()));
+    const timings = (await page.evaluate(TIMINGS)) as Pick<LoadSample, 'loadMs' | 'doneMs' | 'protocol'>;
+    return { ...timings, proxyCpuMs, serviceCpuMs, browserCpuMs, machineCpuMs };
   } finally {
     await context.close();
   }
@@ -178,14 +214,19 @@ export async function pageLoad(opts: PageloadOptions): Promise<PageloadResult> {
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const live = [...running.variants].filter(([v]) => opts.only === undefined || opts.only.includes(v));
-    // One warm-up load each: Vite transforms every module once, pools and JIT settle.
-    for (const [variant, url] of live) {
-      try {
-        const s = await loadOnce(browser, url, running.proxyPids.get(variant));
-        opts.log(`page load: warm-up ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}`);
-      } catch (err) {
-        unavailable.set(variant, (err as Error).message.split('\n')[0] ?? 'failed');
-        opts.log(`page load: ${VARIANT_LABELS[variant]} unavailable: ${(err as Error).message}`);
+    // Warm-up loads: Vite transforms every module once, pools fill, and the JIT tiers up. One
+    // is not enough: locald's CPU per load still falls by half over the next four (V8 keeps
+    // compiling hot functions with TurboFan; see docs/benchmarks.md, "Warm-up").
+    for (let round = 0; round < opts.warmups; round++) {
+      for (const [variant, url] of live) {
+        if (unavailable.has(variant)) continue;
+        try {
+          const s = await loadOnce(browser, url, watched(running, variant));
+          opts.log(`page load: warm-up ${round + 1}/${opts.warmups} ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}, proxy CPU ${Math.round(s.proxyCpuMs)} ms`);
+        } catch (err) {
+          unavailable.set(variant, (err as Error).message.split('\n')[0] ?? 'failed');
+          opts.log(`page load: ${VARIANT_LABELS[variant]} unavailable: ${(err as Error).message}`);
+        }
       }
     }
     const measured = live.filter(([v]) => !unavailable.has(v));
@@ -196,9 +237,9 @@ export async function pageLoad(opts: PageloadOptions): Promise<PageloadResult> {
       for (let i = 0; i < measured.length; i++) {
         const [variant, url] = measured[(i + round) % measured.length] as [PageloadVariant, string];
         try {
-          const s = await loadOnce(browser, url, running.proxyPids.get(variant));
+          const s = await loadOnce(browser, url, watched(running, variant));
           samples.set(variant, [...(samples.get(variant) ?? []), s]);
-          opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}, proxy CPU ${Math.round(s.proxyCpuMs)} ms, machine CPU ${Math.round(s.machineCpuMs)} ms`);
+          opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]}: load ${Math.round(s.loadMs)} ms, done ${Math.round(s.doneMs)} ms, ${s.protocol}, proxy CPU ${Math.round(s.proxyCpuMs)} ms, Vite ${Math.round(s.serviceCpuMs)} ms, browser ${Math.round(s.browserCpuMs)} ms, machine CPU ${Math.round(s.machineCpuMs)} ms`);
         } catch (err) {
           opts.log(`page load ${round + 1}/${opts.loads} ${VARIANT_LABELS[variant]} failed: ${(err as Error).message.split('\n')[0]}`);
         }
@@ -209,5 +250,5 @@ export async function pageLoad(opts: PageloadOptions): Promise<PageloadResult> {
     await browser?.close().catch(() => {});
     await running.stop();
   }
-  return { samples, unavailable, loads: opts.loads, modules: opts.modules, localdPid: running.localdPid, loadAverage, cores: cpus().length };
+  return { samples, unavailable, loads: opts.loads, warmups: opts.warmups, modules: opts.modules, localdPid: running.localdPid, loadAverage, cores: cpus().length };
 }

@@ -1,7 +1,7 @@
 // Child processes for the bench: every one is tracked and killed on exit or Ctrl+C, every wait
 // has a deadline. Plus /proc memory readings and the fd limit.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 const live = new Set<ChildProcess>();
@@ -178,6 +178,54 @@ export function readCpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** Every process's parent, from /proc/<pid>/stat (processes that exit meanwhile are skipped). */
+export function readParents(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      parents.set(Number(name), parseParentPid(readFileSync(`/proc/${name}/stat`, 'utf8')));
+    } catch {
+      // exited between readdir and read
+    }
+  }
+  return parents;
+}
+
+export function parseParentPid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** `root` and every process below it. */
+export function descendants(parents: ReadonlyMap<number, number>, root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, parent] of parents) children.set(parent, [...(children.get(parent) ?? []), pid]);
+  const out: number[] = [];
+  for (let todo = [root]; todo.length > 0; ) {
+    const pid = todo.pop() as number;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** CPU ms used so far by each of `pids` (unreadable ones are left out). */
+export function cpuByPid(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = readCpuMs(pid);
+    if (!Number.isNaN(ms)) out.set(pid, ms);
+  }
+  return out;
+}
+
+/** CPU the processes in `after` used since `before`; a process new since then counts from zero. */
+export function cpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** CPU time all cores spent busy (everything but idle and iowait) since boot, from /proc/stat. */

@@ -228,21 +228,24 @@ export function perfSection(p: PerfSummary, seconds: number): string {
 export function pageloadTable(r: PageloadResult): string {
   const direct = pageloadMedians(r, 'direct');
   const body = (Object.keys(VARIANT_LABELS) as PageloadVariant[]).map((v) => {
-    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', '', '', r.unavailable.get(v) ?? ''];
+    if (r.unavailable.has(v)) return [VARIANT_LABELS[v], 'n/a', '', 'n/a', '', '', '', '', '', '', r.unavailable.get(v) ?? ''];
     const m = pageloadMedians(r, v);
     const protocols = [...new Set((r.samples.get(v) ?? []).map((s) => s.protocol))].join(', ');
-    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), fmt(m.proxyCpuMs), fmt(m.machineCpuMs), String(m.count), protocols];
+    return [VARIANT_LABELS[v], fmt(m.doneMs), ratio(m.doneMs, direct.doneMs), fmt(m.loadMs), ratio(m.loadMs, direct.loadMs), fmt(m.proxyCpuMs), fmt(m.serviceCpuMs), fmt(m.browserCpuMs), fmt(m.machineCpuMs), String(m.count), protocols];
   });
   return markdownTable(
-    ['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'proxy CPU per load, ms', 'machine CPU per load, ms', 'loads', 'protocol seen'],
+    ['variant', 'all modules run, ms (median)', '÷ direct', 'load event, ms (median)', '÷ direct', 'proxy CPU per load, ms', 'Vite CPU, ms', 'Chromium CPU, ms', 'machine CPU per load, ms', 'loads', 'protocol seen'],
     body,
   );
 }
 
-export function pageloadMedians(r: PageloadResult, v: PageloadVariant): { doneMs: number; loadMs: number; proxyCpuMs: number; machineCpuMs: number; count: number } {
+export function pageloadMedians(
+  r: PageloadResult,
+  v: PageloadVariant,
+): { doneMs: number; loadMs: number; proxyCpuMs: number; serviceCpuMs: number; browserCpuMs: number; machineCpuMs: number; count: number } {
   const samples = r.samples.get(v) ?? [];
   const of = (pick: (s: LoadSample) => number): number => median(samples.map(pick));
-  return { doneMs: of((s) => s.doneMs), loadMs: of((s) => s.loadMs), proxyCpuMs: of((s) => s.proxyCpuMs), machineCpuMs: of((s) => s.machineCpuMs), count: samples.length };
+  return { doneMs: of((s) => s.doneMs), loadMs: of((s) => s.loadMs), proxyCpuMs: of((s) => s.proxyCpuMs), serviceCpuMs: of((s) => s.serviceCpuMs), browserCpuMs: of((s) => s.browserCpuMs), machineCpuMs: of((s) => s.machineCpuMs), count: samples.length };
 }
 
 /** Issue 13's page-load targets, judged on the later of the two moments (every module has run). */
@@ -263,7 +266,7 @@ export function pageloadChecks(r: PageloadResult): Check[] {
 
 export function pageloadSection(r: PageloadResult): string {
   return [
-    `A Vite dev server (this repo's Vite, dev mode) serving a generated app of ${r.modules.toLocaleString('en-US')} ES modules (a tree, 8 imports per module, 5 levels), loaded in headless Chromium (\`/usr/bin/chromium\`) in a fresh browser context per load after one warm-up load per variant; variants interleaved, medians of ${r.loads} loads. "All modules run" is \`performance.now()\` at the entry module's last line; "load event" is the navigation entry's \`loadEventStart\`. One Vite process serves every variant but one (it is locald's service; direct and Caddy use its port); the capture-off locald, there for a same-run A/B of capture, runs its own copy. The plain Node proxy (\`peers/plain-node-proxy.mjs\`: no routing, header work or capture) shows what \`node:http\` itself costs. locald runs as \`locald up\` does by default: capture on. TLS variants run in a context with \`ignoreHTTPSErrors\` (locald's CA and Caddy's self-signed certificate are not in Chromium's store); TLS and ALPN are negotiated as usual. "Proxy CPU" is the proxy process's user + system time during the load (all threads). Machine load average (1 min) at the start and end of the measured loads: ${r.loadAverage.map((l) => l.toFixed(1)).join(' and ')} on ${r.cores} cores.`,
+    `A Vite dev server (this repo's Vite, dev mode) serving a generated app of ${r.modules.toLocaleString('en-US')} ES modules (a tree, 8 imports per module, 5 levels), loaded in headless Chromium (\`/usr/bin/chromium\`) in a fresh browser context per load after ${r.warmups} warm-up load${r.warmups === 1 ? '' : 's'} per variant; variants interleaved, medians of ${r.loads} loads. "All modules run" is \`performance.now()\` at the entry module's last line; "load event" is the navigation entry's \`loadEventStart\`. One Vite process serves every variant but one (it is locald's service; direct and Caddy use its port); the capture-off locald, there for a same-run A/B of capture, runs its own copy. The plain Node proxy (\`peers/plain-node-proxy.mjs\`: no routing, header work or capture) shows what \`node:http\` itself costs. locald runs as \`locald up\` does by default: capture on. TLS variants run in a context with \`ignoreHTTPSErrors\` (locald's CA and Caddy's self-signed certificate are not in Chromium's store); TLS and ALPN are negotiated as usual. "Proxy CPU" is the proxy process's user + system time during the load (all threads); "Vite CPU" that of Vite and its esbuild; "Chromium CPU" that of every browser process. Machine load average (1 min) at the start and end of the measured loads: ${r.loadAverage.map((l) => l.toFixed(1)).join(' and ')} on ${r.cores} cores.`,
     '',
     pageloadTable(r),
     '',

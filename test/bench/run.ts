@@ -37,7 +37,7 @@ import {
 import { rulesCost } from './rules-cost.js';
 import { WORKLOADS, h2, idleWebSockets, latencyAt1k, sse, streams, wrk64k, wrkBrowser, wrkPost, wrkSmall, wsEcho, type Sizes, type WorkloadId } from './workloads.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--loads N] [--modules N] [--write-docs]`;
+const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--rounds N] [--seconds N] [--loads N] [--warmups N] [--modules N] [--write-docs]`;
 
 interface Options {
   quick: boolean;
@@ -45,8 +45,9 @@ interface Options {
   rounds: number;
   sizes: Sizes;
   writeDocs: boolean;
-  /** Page loads per variant (after one warm-up), and the generated app's module count. */
+  /** Page loads per variant, warm-up loads before them, and the generated app's module count. */
   loads: number;
+  warmups: number;
   modules: number;
   argv: string[];
 }
@@ -60,6 +61,7 @@ export function parseOptions(argv: string[]): Options {
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       loads: { type: 'string' },
+      warmups: { type: 'string' },
       modules: { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -96,6 +98,7 @@ export function parseOptions(argv: string[]): Options {
     },
     writeDocs: values['write-docs'],
     loads: positive('loads', values.loads, quick ? 3 : 7),
+    warmups: positive('warmups', values.warmups, quick ? 1 : 3),
     modules: positive('modules', values.modules, 1000, 20_000),
     argv,
   };
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
 
   if (sel.has('pageload')) {
     try {
-      pageload = await pageLoad({ work, loads: opts.loads, modules: opts.modules, log });
+      pageload = await pageLoad({ work, loads: opts.loads, warmups: opts.warmups, modules: opts.modules, log });
     } catch (err) {
       log(`bench: page load failed: ${(err as Error).message}`);
       notes.push(`Page load: not measured (${(err as Error).message.split('\n')[0]})`);

@@ -27,11 +27,12 @@ test('the page-load configs run Vite on the given port and put Caddy in front of
   assert.match(caddy, /protocols h1 h2/);
 });
 
-const sample = (doneMs: number): LoadSample => ({ loadMs: doneMs + 1, doneMs, protocol: 'http/1.1', proxyCpuMs: 100, machineCpuMs: 1000 });
+const sample = (doneMs: number): LoadSample => ({ loadMs: doneMs + 1, doneMs, protocol: 'http/1.1', proxyCpuMs: 100, serviceCpuMs: 500, browserCpuMs: 1500, machineCpuMs: 1000 });
 const result = (done: Partial<Record<PageloadVariant, number[]>>): PageloadResult => ({
   samples: new Map(Object.entries(done).map(([v, ms]) => [v as PageloadVariant, ms.map(sample)])),
   unavailable: new Map(),
   loads: 3,
+  warmups: 1,
   modules: 1000,
   localdPid: 1,
   loadAverage: [1, 1],

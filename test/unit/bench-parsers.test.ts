@@ -5,7 +5,7 @@ import { caddyfile, localdToml, nginxConf } from '../bench/configs.js';
 import { shortUrl, summariseProfile, type CpuProfile } from '../bench/cpu-profile.js';
 import { summarisePerfReport } from '../bench/perf-profile.js';
 import { parseWrk } from '../bench/lib.js';
-import { parseMachineBusy, parseProcStatus } from '../bench/procs.js';
+import { cpuSince, descendants, parseMachineBusy, parseParentPid, parseProcStatus } from '../bench/procs.js';
 import { captureCost, checkTargets, record, type Results } from '../bench/report.js';
 import { parseH2load } from '../bench/workloads.js';
 
@@ -154,4 +154,33 @@ test('parseMachineBusy counts every CPU state but idle and iowait, in ms (USER_H
   const stat = 'cpu  100 20 30 5000 400 1 2 3 50 0\ncpu0 50 10 15 2500 200 0 1 1 25 0\nintr 1\n';
   assert.equal(parseMachineBusy(stat), (100 + 20 + 30 + 1 + 2 + 3) * 10);
   assert.ok(Number.isNaN(parseMachineBusy('intr 1\n')));
+});
+
+test('parseParentPid reads field 4 even when the command name holds spaces and parentheses', () => {
+  assert.equal(parseParentPid('4242 (Web Content (x)) S 17 4242 4242 0 -1'), 17);
+});
+
+test('descendants walks the whole tree below a root and nothing beside it', () => {
+  const parents = new Map([
+    [10, 1],
+    [11, 10],
+    [12, 11],
+    [13, 10],
+    [20, 1],
+    [21, 20],
+  ]);
+  assert.deepEqual(descendants(parents, 10).sort(), [10, 11, 12, 13]);
+  assert.deepEqual(descendants(parents, 21), [21]);
+});
+
+test('cpuSince counts a process that appeared meanwhile from zero and ignores one that is gone', () => {
+  const before = new Map([
+    [1, 100],
+    [2, 50],
+  ]);
+  const after = new Map([
+    [1, 130],
+    [3, 20],
+  ]);
+  assert.equal(cpuSince(before, after), 50);
 });
