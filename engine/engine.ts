@@ -298,7 +298,7 @@ export class Engine implements EngineApi, ProxyBackend {
     };
     entry.supervisor = this.createSupervisor(config);
     this.projects.set(key, entry);
-    await this.rules.openProject(config.name, config.dir);
+    await this.rules.openProject(config.name, config.dir, serviceNames(config));
     this.configureCapture(entry, config);
     if (this.options.watch !== false) this.watch(entry);
     this.publish(entry);
@@ -447,6 +447,7 @@ export class Engine implements EngineApi, ProxyBackend {
   private async applyConfig(entry: ProjectEntry, config: ProjectConfig, restart: boolean): Promise<ProjectState> {
     entry.pending = null;
     this.configureCapture(entry, config);
+    await this.rules.setServices(config.name, serviceNames(config));
     if (!restart) {
       // Routes and other proxy-only settings: the proxy reads them from the state on every request.
       entry.config = config;
@@ -627,4 +628,8 @@ function requireString(params: object, key: string): string {
     throw new EngineError('invalid_params', `'${key}' must be a non-empty string`);
   }
   return value;
+}
+
+function serviceNames(config: ProjectConfig): string[] {
+  return config.services.map((s) => s.name);
 }

@@ -105,6 +105,11 @@ export interface RuleSet {
    * its previous valid rules stay in `rules` and keep working.
    */
   projectFileIssues: ConfigIssue[];
+  /**
+   * Rules that load and apply but name something the project lacks today (a map to a service
+   * it does not define), from the project file (located) or the user's rules (by rule id).
+   */
+  warnings: ConfigIssue[];
 }
 
 /** Which action of a rule acted on an exchange, as recorded in capture. */

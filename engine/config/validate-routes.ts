@@ -28,7 +28,8 @@ function normalizeSlashes(path: string): string {
   return collapsed.length > 1 ? collapsed.replace(/\/$/, '') : collapsed;
 }
 
-function knownServicesHint(name: string, services: readonly string[]): string {
+/** "did you mean 'api'? (known services: web, api)", or just the list. */
+export function knownServicesHint(name: string, services: readonly string[]): string {
   const nearest = suggestNearest(name, services);
   const list = services.length > 0 ? `known services: ${services.join(', ')}` : 'no services are defined';
   return nearest !== undefined ? `did you mean ${tomlString(nearest)}? (${list})` : list;

@@ -9,6 +9,7 @@ import type { KeyPath } from '../config/locate.js';
 import { describeChoices } from '../config/suggest.js';
 import { describeValue, isTable } from '../config/toml-text.js';
 import { headerValueProblem } from '../capture/replay-validate.js';
+import { unknownService } from './rule-references.js';
 
 /** The keys of a rule as written in locald.rules.toml; the API's camelCase names map onto them. */
 export const RULE_KEYS = [
@@ -56,9 +57,15 @@ export interface MatchLocator {
 }
 
 export class RuleReader {
+  /**
+   * `services`: the project's services, when known. A map to any other is a warning, not an
+   * error: the rule stays (the project's config may gain that service), and until then the
+   * data path answers it with the unknown-service problem.
+   */
   constructor(
     private readonly issues: IssueCollector,
     private readonly matchProblem: MatchLocator,
+    private readonly services?: readonly string[],
   ) {}
 
   /** The rule, or undefined when it has errors (all of them reported). */
@@ -228,6 +235,10 @@ export class RuleReader {
       if (text !== undefined) map[key] = text;
     }
     if (map.service === undefined && map.path === undefined && map.url === undefined) return this.fail(at, 'a map needs service, path or url', 'map = { service = "api", path = "/v1" } or map = { url = "http://127.0.0.1:9000" }');
+    if (map.service !== undefined && this.services !== undefined) {
+      const unknown = unknownService(map.service, this.services);
+      if (unknown !== null) this.issues.warn([...at, 'service'], 'value', unknown.message, unknown.hint);
+    }
     if (map.path !== undefined && !map.path.startsWith('/')) this.fail([...at, 'path'], `must start with /, not ${JSON.stringify(map.path)}`);
     if (map.url !== undefined) {
       if (map.service !== undefined) this.issues.error([...at, 'url'], 'key', 'a map goes to a service or to a url, not both');

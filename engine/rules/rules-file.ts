@@ -12,10 +12,11 @@ import { RuleReader, snakeKey } from './read-rule.js';
 
 export const RULES_FILE_NAME = 'locald.rules.toml';
 
-export type RulesFileResult = { ok: true; rules: RuleInput[] } | { ok: false; issues: ConfigIssue[] };
+/** `warnings`: rules that load but name what the project lacks (a map's service), located. */
+export type RulesFileResult = { ok: true; rules: RuleInput[]; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };
 
-/** Parses and checks a rules file. `file` names it in every issue. Never throws. */
-export function parseRulesFile(text: string, file: string): RulesFileResult {
+/** Parses and checks a rules file. `file` names it in every issue; `services`, when given, are checked against maps. Never throws. */
+export function parseRulesFile(text: string, file: string, services?: readonly string[]): RulesFileResult {
   const parsed = parseToml(text, file);
   if (parsed.data === undefined) return { ok: false, issues: sortIssues(parsed.issues) };
   const locator = new KeyLocator(parsed.text);
@@ -27,7 +28,7 @@ export function parseRulesFile(text: string, file: string): RulesFileResult {
     issues.errorAt(at === undefined ? undefined : { line: at.line, column: at.column + 1 + offset }, message, 'see the filter keys: method: path: host: service: status: …');
     const last = issues.errors[issues.errors.length - 1];
     if (last !== undefined) last.keyPath = keyPathString(path);
-  });
+  }, services);
   const rules: RuleInput[] = [];
   for (const [key, value] of Object.entries(parsed.data)) {
     if (key !== 'rule') {
@@ -44,7 +45,7 @@ export function parseRulesFile(text: string, file: string): RulesFileResult {
     }
   }
   if (issues.errors.length > 0) return { ok: false, issues: sortIssues(issues.errors) };
-  return { ok: true, rules };
+  return { ok: true, rules, warnings: sortIssues(issues.warnings) };
 }
 
 /** One issue on one line, for messages and the log: `3:8 rule[0].fail: is not a failure …`. */

@@ -14,6 +14,7 @@ import { readTextIfExists } from '../tls/files.js';
 import { BreakpointRegistry } from './breakpoints.js';
 import { compileRules, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION, NO_RESPONSE_DECISION, NO_RULES, type CompiledRules, type RequestDecision, type ResponseDecision } from './evaluate.js';
 import { RuleReader } from './read-rule.js';
+import { userRuleWarnings } from './rule-references.js';
 import type { RequestView, ResponseView } from './rule-filter.js';
 import { formatRulesFile, issueLine, parseRulesFile, RULES_FILE_NAME } from './rules-file.js';
 import type { EngineEvents } from '../../shared/api.js';
@@ -35,9 +36,13 @@ export interface RulesServiceOptions {
 interface ProjectRules {
   name: string;
   dir: string;
+  /** The project's service names; undefined until the engine says (then maps are not checked). */
+  services: readonly string[] | undefined;
   user: Rule[];
   fromFile: Rule[];
   fileIssues: ConfigIssue[];
+  /** The file's rules that load but name a service the project lacks. */
+  fileWarnings: ConfigIssue[];
   fileExists: boolean;
   compiled: CompiledRules;
   /** How often each mock with `times` has answered, this engine run. */
@@ -62,13 +67,23 @@ function toInput(rule: Rule): RuleInput {
   return input;
 }
 
-/** A rule from an API client, checked like a file's; problems become one `invalid_params` error listing them all. */
-export function readApiRule(raw: unknown, field = 'rule'): RuleInput {
+/**
+ * A rule from an API client, checked like a file's; problems become one `invalid_params` error
+ * listing them all. With `services`, a map to any other service is refused too: unlike a shared
+ * file, the person adding it is there to fix the name.
+ */
+export function readApiRule(raw: unknown, field = 'rule', services?: readonly string[]): RuleInput {
   const issues = new IssueCollector('engine API');
-  const reader = new RuleReader(issues, (path, offset, message) => {
-    issues.errors.push({ file: 'engine API', keyPath: keyPathString(path), column: offset + 1, message });
-  });
-  const rule = reader.read(raw, [field]);
+  const reader = new RuleReader(
+    issues,
+    (path, offset, message) => {
+      issues.errors.push({ file: 'engine API', keyPath: keyPathString(path), column: offset + 1, message });
+    },
+    services,
+  );
+  const read = reader.read(raw, [field]);
+  issues.errors.push(...issues.warnings);
+  const rule = issues.errors.length === 0 ? read : undefined;
   if (rule === undefined) {
     const first = issues.errors[0];
     const message = issues.errors.map((i) => (i.keyPath !== undefined ? `${i.keyPath}: ${i.message}` : i.message)).join('; ');
@@ -88,15 +103,27 @@ export class RulesService {
     );
   }
 
-  /** Loads a project's stored rules and its locald.rules.toml, and watches the file. */
-  async openProject(name: string, dir: string): Promise<void> {
+  /**
+   * Loads a project's stored rules and its locald.rules.toml, and watches the file. `services`
+   * (the project's service names) lets maps be checked; setServices keeps it current.
+   */
+  async openProject(name: string, dir: string, services?: readonly string[]): Promise<void> {
     const key = name.toLowerCase();
     if (this.projects.has(key)) return;
-    const p: ProjectRules = { name, dir, user: [], fromFile: [], fileIssues: [], fileExists: false, compiled: compileRules([]), mockUses: new Map(), watcher: null, reloadTimer: null, writing: Promise.resolve() };
+    const p: ProjectRules = { name, dir, services, user: [], fromFile: [], fileIssues: [], fileWarnings: [], fileExists: false, compiled: compileRules([]), mockUses: new Map(), watcher: null, reloadTimer: null, writing: Promise.resolve() };
     this.projects.set(key, p);
     p.user = await this.readStore(p);
     await this.loadProjectFile(p, false);
     if (this.options.watch !== false) this.watchFile(p);
+    this.changed(p);
+  }
+
+  /** The project's services changed (its config was reloaded): maps are checked again. */
+  async setServices(project: string, services: readonly string[]): Promise<void> {
+    const p = this.projects.get(project.toLowerCase());
+    if (p === undefined || (p.services !== undefined && sameNames(p.services, services))) return;
+    p.services = services;
+    await this.loadProjectFile(p, true);
     this.changed(p);
   }
 
@@ -119,12 +146,13 @@ export class RulesService {
       rules: [...p.user, ...p.fromFile],
       projectFile: p.fileExists || p.fileIssues.length > 0 ? join(p.dir, RULES_FILE_NAME) : null,
       projectFileIssues: p.fileIssues,
+      warnings: [...p.fileWarnings, ...(p.services === undefined ? [] : userRuleWarnings(p.user, p.services, rulesStoreFile(this.options.home, p.name)))],
     };
   }
 
   async add(project: string, raw: unknown, index?: number): Promise<Rule> {
     const p = this.require(project);
-    const rule = toRule(readApiRule(raw), `r-${randomUUID().slice(0, 8)}`, 'user');
+    const rule = toRule(readApiRule(raw, 'rule', p.services), `r-${randomUUID().slice(0, 8)}`, 'user');
     const at = index === undefined ? p.user.length : Math.max(0, Math.min(p.user.length, Math.floor(index)));
     p.user.splice(at, 0, rule);
     await this.save(p);
@@ -134,7 +162,7 @@ export class RulesService {
   async update(project: string, id: string, raw: unknown): Promise<Rule> {
     const p = this.require(project);
     const at = this.userIndex(p, id);
-    const rule = toRule(readApiRule(raw), id, 'user');
+    const rule = toRule(readApiRule(raw, 'rule', p.services), id, 'user');
     p.user[at] = rule;
     p.mockUses.delete(id);
     await this.save(p);
@@ -166,8 +194,10 @@ export class RulesService {
 
   async importToml(project: string, toml: string, replace: boolean): Promise<RuleSet> {
     const p = this.require(project);
-    const parsed = parseRulesFile(toml, 'imported rules');
-    if (!parsed.ok) throw new EngineError('config_invalid', `the imported rules are invalid: ${parsed.issues.map(issueLine).join('; ')}`, { issues: parsed.issues });
+    const parsed = parseRulesFile(toml, 'imported rules', p.services);
+    if (!parsed.ok) throw invalidImport(parsed.issues);
+    // As with rules.add, a map to a service this project lacks is refused, not imported with a warning.
+    if (parsed.warnings.length > 0) throw invalidImport(parsed.warnings);
     const added = parsed.rules.map((input) => toRule(input, `r-${randomUUID().slice(0, 8)}`, 'user'));
     p.user = replace ? added : [...p.user, ...added];
     if (replace) p.mockUses.clear();
@@ -283,16 +313,18 @@ export class RulesService {
       p.fileExists = false;
       p.fromFile = [];
       p.fileIssues = [];
+      p.fileWarnings = [];
       return;
     }
     p.fileExists = true;
-    const parsed = parseRulesFile(text, file);
+    const parsed = parseRulesFile(text, file, p.services);
     if (!parsed.ok) {
       p.fileIssues = parsed.issues;
       this.options.log?.(p.name, `${RULES_FILE_NAME} ${isReload ? 'not reloaded; the previous rules stay' : 'not loaded'}: ${parsed.issues.map(issueLine).join('; ')}`);
       return;
     }
     p.fileIssues = [];
+    p.fileWarnings = parsed.warnings;
     p.fromFile = parsed.rules.map((input, i) => toRule(input, `project:${i}`, 'project'));
     p.mockUses.forEach((_n, id) => {
       if (id.startsWith('project:')) p.mockUses.delete(id);
@@ -323,6 +355,14 @@ export class RulesService {
     if (p.reloadTimer !== null) clearTimeout(p.reloadTimer);
     p.reloadTimer = null;
   }
+}
+
+function invalidImport(issues: ConfigIssue[]): EngineError {
+  return new EngineError('config_invalid', `the imported rules are invalid: ${issues.map(issueLine).join('; ')}`, { issues });
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
 }
 
 function readOnly(p: ProjectRules, id: string): EngineError {

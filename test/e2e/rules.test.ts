@@ -195,4 +195,15 @@ describe('rules view', () => {
     writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
     await problems.waitFor({ state: 'detached', timeout: 15_000 });
   });
+
+  it('warns, without refusing the file, about a rule that maps to a service the project lacks, naming the nearest one', async () => {
+    writeFileSync(join(projectDir, 'locald.rules.toml'), `${PROJECT_RULES}\n[[rule]]\nmatch = "path:/v2"\nmap = { service = "apii" }\n`);
+    const warning = page.getByRole('status', { name: 'Rules that name a missing service' });
+    await warning.waitFor({ timeout: 15_000 });
+    assert.match((await warning.textContent()) ?? '', /1 rule maps to a service.*locald\.rules\.toml:7:19: \[rule\[1\]\.map\.service\] maps to unknown service "apii".*did you mean "api"\?/s);
+    await page.getByRole('row', { name: /^Rule \d+: path:\/v2$/ }).waitFor();
+    assert.equal(await page.getByRole('alert', { name: 'Problems in locald.rules.toml' }).count(), 0, 'the file itself is valid');
+    writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
+    await warning.waitFor({ state: 'detached', timeout: 15_000 });
+  });
 });

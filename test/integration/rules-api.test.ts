@@ -121,4 +121,29 @@ describe('rules through the engine API', () => {
       ],
     );
   });
+
+  test("a map to a service the project lacks: a located warning from the file, a refusal from rules.add, cleared when locald.toml gains the service", async () => {
+    const dir = writeProjectDir(TOML, 'locald-rules-');
+    save(dir, '[[rule]]\nmatch = "path:/v2"\nmap = { service = "api" }\n');
+    const u = await up(dir, tempHome());
+    const warned = await waitFor(async () => {
+      const set = await list(u).catch(() => undefined);
+      return set !== undefined && set.warnings.length > 0 ? set : undefined;
+    }, 'the rules to load with a warning');
+    assert.deepEqual(warned.projectFileIssues, []);
+    assert.deepEqual(
+      warned.warnings.map((w) => [w.file, w.line, w.column, w.keyPath]),
+      [[join(dir, 'locald.rules.toml'), 3, 19, 'rule[0].map.service']],
+    );
+    assert.match(warned.warnings[0]?.hint ?? '', /known services: web/);
+    await assert.rejects(engineCall(u.target, 'rules.add', { project: 'rules', rule: { match: 'path:/v3', map: { service: 'wbe' } } }), /rule\.map\.service: maps to unknown service "wbe"/);
+
+    writeFileSync(join(dir, 'locald.toml'), `${TOML}[services.api]\ncommand = "node -e \\"${SERVER.replace(/"/g, '\\\\\\"')}\\""\n`);
+    await waitFor(async () => {
+      const set = await list(u);
+      return set.warnings.length === 0 ? set : undefined;
+    }, 'the warning to clear once locald.toml defines api');
+    const added = await engineCall(u.target, 'rules.add', { project: 'rules', rule: { match: 'path:/v3', map: { service: 'api' } } });
+    assert.equal(added.map?.service, 'api');
+  });
 });

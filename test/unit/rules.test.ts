@@ -369,13 +369,13 @@ describe('breakpoints', () => {
 });
 
 describe('the rules store', () => {
-  async function store(projectRules?: string): Promise<{ service: RulesService; events: RuleSet[]; home: string; dir: string }> {
+  async function store(projectRules?: string, services?: string[]): Promise<{ service: RulesService; events: RuleSet[]; home: string; dir: string }> {
     const home = mkdtempSync(join(tmpdir(), 'locald-rules-home-'));
     const dir = mkdtempSync(join(tmpdir(), 'locald-rules-project-'));
     if (projectRules !== undefined) writeFileSync(join(dir, 'locald.rules.toml'), projectRules);
     const events: RuleSet[] = [];
     const service = new RulesService({ home, watch: false, emit: (event, data) => event === 'rules.changed' && events.push(data as RuleSet) });
-    await service.openProject('Shop', dir);
+    await service.openProject('Shop', dir, services);
     return { service, events, home, dir };
   }
 
@@ -403,5 +403,54 @@ describe('the rules store', () => {
     assert.deepEqual(set.projectFileIssues.map((i) => [i.line, i.column, i.keyPath]), [[3, 12, 'rule[0].throttle']]);
     assert.deepEqual(set.rules, []);
     service.close();
+  });
+
+  it("a project file's map to a service the project lacks: the rule loads and applies, with a located warning until the service exists", async () => {
+    const { service, events } = await store('[[rule]]\nmatch = "path:/v2"\nmap = { service = "apii" }\n', ['web', 'api']);
+    const set = service.list('shop');
+    assert.deepEqual(set.projectFileIssues, [], 'the file is valid');
+    assert.deepEqual(set.rules.map((r) => r.map?.service), ['apii']);
+    assert.deepEqual(
+      set.warnings.map((w) => [w.line, w.column, w.keyPath]),
+      [[3, 19, 'rule[0].map.service']],
+    );
+    assert.match(set.warnings[0]?.message ?? '', /unknown service "apii"/);
+    assert.match(set.warnings[0]?.hint ?? '', /did you mean "api"\?/);
+    assert.equal(service.forRequest('shop', view({ url: '/v2' })).map?.map.service, 'apii', 'the map still applies');
+    await service.setServices('shop', ['web', 'api', 'apii']);
+    assert.deepEqual(service.list('shop').warnings, [], 'the config gained the service');
+    assert.deepEqual(events.at(-1)?.warnings, [], 'and rules.changed said so');
+    service.close();
+  });
+
+  it('rules.add, rules.update and an import refuse a map to a service the project lacks, naming the nearest one; case does not matter', async () => {
+    const { service } = await store(undefined, ['web', 'api']);
+    await assert.rejects(service.add('shop', { match: 'path:/v2', map: { service: 'apii' } }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'invalid_params');
+      assert.match(e.message, /rule\.map\.service: maps to unknown service "apii"/);
+      return true;
+    });
+    const rule = await service.add('shop', { match: 'path:/v2', map: { service: 'API' } });
+    await assert.rejects(service.update('shop', rule.id, { match: 'path:/v2', map: { service: 'nope' } }), /unknown service "nope"/);
+    await assert.rejects(service.importToml('shop', '[[rule]]\nmatch = "path:/x"\nmap = { service = "db" }\n', false), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'config_invalid');
+      assert.match(e.message, /3:19 rule\[0\]\.map\.service: maps to unknown service "db"/);
+      return true;
+    });
+    assert.deepEqual(service.list('shop').rules.map((r) => r.map?.service), ['API'], 'nothing was changed by the refused calls');
+    service.close();
+  });
+
+  it("a stored user rule whose service left the project's config stays, with a warning naming the rule", async () => {
+    const { service, home, dir } = await store(undefined, ['web', 'api']);
+    const rule = await service.add('shop', { name: 'v2 to api', match: 'path:/v2', map: { service: 'api' } });
+    assert.deepEqual(service.list('shop').warnings, []);
+    service.close();
+    const again = new RulesService({ home, watch: false, emit: () => undefined });
+    await again.openProject('shop', dir, ['web']);
+    const set = again.list('shop');
+    assert.deepEqual(set.rules.map((r) => r.id), [rule.id], 'the rule is kept');
+    assert.deepEqual(set.warnings.map((w) => [w.file, w.keyPath]), [[rulesStoreFile(home, 'shop'), `rule ${rule.id} ("v2 to api").map.service`]]);
+    again.close();
   });
 });

@@ -74,6 +74,7 @@ function RulesToolbar({ project }: { project: string }) {
 function RuleList({ project }: { project: string }) {
   const rules = useUi((s) => s.rules);
   const problems = useUi((s) => s.rulesProblems);
+  const warnings = useUi((s) => s.rulesWarnings);
   const editing = useUi((s) => s.ruleEditor?.ruleId ?? null);
   const rows = rules.map(ruleRow);
   return (
@@ -85,6 +86,18 @@ function RuleList({ project }: { project: string }) {
             {problems.map((p) => (
               <li key={p} className="mono">
                 {p}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {warnings.length > 0 && (
+        <div role="status" aria-label="Rules that name a missing service" className="inline-warning small">
+          <strong>{countOf(warnings.length, 'rule maps', 'rules map')} to a service this project does not define</strong> (matching requests get an explained 502 until it does):
+          <ul>
+            {warnings.map((w) => (
+              <li key={w} className="mono">
+                {w}
               </li>
             ))}
           </ul>

@@ -30,7 +30,7 @@ export function engineFieldErrors(e: unknown): FieldError[] {
 
 function showRuleSet(set: RuleSet): void {
   if (set.project !== currentProject()) return;
-  actions.setRules(set.rules, set.projectFileIssues.map(formatConfigIssue));
+  actions.setRules(set.rules, set.projectFileIssues.map(formatConfigIssue), set.warnings.map(formatConfigIssue));
 }
 
 function currentProject(): string | null {
@@ -86,7 +86,7 @@ export async function deleteRule(project: string, id: string): Promise<void> {
 }
 
 export async function setRuleEnabled(project: string, id: string, enabled: boolean): Promise<void> {
-  const { rules, rulesProblems } = useUi.getState();
+  const { rules, rulesProblems, rulesWarnings } = useUi.getState();
   const rule = rules.find((r) => r.id === id);
   if (rule === undefined) return;
   const { id: _id, source: _source, ...input } = rule;
@@ -94,12 +94,13 @@ export async function setRuleEnabled(project: string, id: string, enabled: boole
   actions.setRules(
     rules.map((r) => (r.id === id ? { ...r, enabled } : r)),
     rulesProblems,
+    rulesWarnings,
   );
   try {
     await liveApi().call('rules.update', { project, id, rule: { ...input, enabled } });
     await loadRules(project);
   } catch (e) {
-    actions.setRules(rules, rulesProblems);
+    actions.setRules(rules, rulesProblems, rulesWarnings);
     actions.notify(`${enabled ? 'Enabling' : 'Disabling'} the rule failed: ${errorText(e)}`, 'error');
   }
 }

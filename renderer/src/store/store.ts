@@ -87,6 +87,8 @@ export interface UiState {
   rules: Rule[];
   /** Located problems of the project's locald.rules.toml. */
   rulesProblems: string[];
+  /** Rules that apply but name a service the project lacks (from the file or the user's). */
+  rulesWarnings: string[];
   ruleEditor: RuleEditorState | null;
   /** Exchanges held by breakpoints, oldest first. */
   paused: PausedExchange[];
@@ -119,6 +121,7 @@ export const useUi = create<UiState>(() => ({
   rulesProject: null,
   rules: [],
   rulesProblems: [],
+  rulesWarnings: [],
   ruleEditor: null,
   paused: [],
 }));
@@ -280,10 +283,10 @@ export const actions = {
     actions.notify(`#${near.id} started ${offsetText(line.time, near.start)} the log line at ${formatClock(line.time)}${hidden ? ' (filter cleared to show it)' : ''}.`);
   },
   setRulesProject(project: string): void {
-    if (project !== get().rulesProject) set({ rulesProject: project, rules: [], rulesProblems: [], ruleEditor: null });
+    if (project !== get().rulesProject) set({ rulesProject: project, rules: [], rulesProblems: [], rulesWarnings: [], ruleEditor: null });
   },
-  setRules(rules: Rule[], problems: string[]): void {
-    set({ rules, rulesProblems: problems });
+  setRules(rules: Rule[], problems: string[], warnings: string[]): void {
+    set({ rules, rulesProblems: problems, rulesWarnings: warnings });
   },
   /** Opens the editor on a rule, a new empty rule (null), or a prepared draft (a rule from an exchange). */
   openRuleEditor(ruleId: string | null, draft?: RuleDraft): void {
