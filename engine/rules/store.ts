@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { readTextIfExists } from '../tls/files.js';
 import { BreakpointRegistry } from './breakpoints.js';
 import { compileRules, evaluateRequest, evaluateResponse, NO_REQUEST_DECISION, NO_RESPONSE_DECISION, NO_RULES, type CompiledRules, type RequestDecision, type ResponseDecision } from './evaluate.js';
+import { MockBodyError, resolveMockFile } from './mock-body.js';
 import { RuleReader } from './read-rule.js';
 import { userRuleWarnings } from './rule-references.js';
 import type { RequestView, ResponseView } from './rule-filter.js';
@@ -153,6 +154,7 @@ export class RulesService {
   async add(project: string, raw: unknown, index?: number): Promise<Rule> {
     const p = this.require(project);
     const rule = toRule(readApiRule(raw, 'rule', p.services), `r-${randomUUID().slice(0, 8)}`, 'user');
+    await requireBodyFiles(p.dir, [rule]);
     const at = index === undefined ? p.user.length : Math.max(0, Math.min(p.user.length, Math.floor(index)));
     p.user.splice(at, 0, rule);
     await this.save(p);
@@ -163,6 +165,7 @@ export class RulesService {
     const p = this.require(project);
     const at = this.userIndex(p, id);
     const rule = toRule(readApiRule(raw, 'rule', p.services), id, 'user');
+    await requireBodyFiles(p.dir, [rule]);
     p.user[at] = rule;
     p.mockUses.delete(id);
     await this.save(p);
@@ -198,6 +201,7 @@ export class RulesService {
     if (!parsed.ok) throw invalidImport(parsed.issues);
     // As with rules.add, a map to a service this project lacks is refused, not imported with a warning.
     if (parsed.warnings.length > 0) throw invalidImport(parsed.warnings);
+    await requireBodyFiles(p.dir, parsed.rules);
     const added = parsed.rules.map((input) => toRule(input, `r-${randomUUID().slice(0, 8)}`, 'user'));
     p.user = replace ? added : [...p.user, ...added];
     if (replace) p.mockUses.clear();
@@ -354,6 +358,23 @@ export class RulesService {
     p.watcher = null;
     if (p.reloadTimer !== null) clearTimeout(p.reloadTimer);
     p.reloadTimer = null;
+  }
+}
+
+/**
+ * Refuses a mock whose body_file is missing or leaves the project folder, checked as the data
+ * path will serve it. Only for API writes: a rule file may be committed before its body file,
+ * and the data path then answers with an explained 500.
+ */
+async function requireBodyFiles(dir: string, rules: readonly RuleInput[]): Promise<void> {
+  for (const rule of rules) {
+    if (rule.mock?.bodyFile === undefined) continue;
+    try {
+      await resolveMockFile(dir, rule.mock.bodyFile);
+    } catch (e) {
+      if (!(e instanceof MockBodyError)) throw e;
+      throw new EngineError('invalid_params', `rule.mock.bodyFile: ${e.message}`, { field: 'rule.mock.bodyFile' });
+    }
   }
 }
 

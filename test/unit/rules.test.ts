@@ -453,4 +453,21 @@ describe('the rules store', () => {
     assert.deepEqual(set.warnings.map((w) => [w.file, w.keyPath]), [[rulesStoreFile(home, 'shop'), `rule ${rule.id} ("v2 to api").map.service`]]);
     again.close();
   });
+
+  it("rules.add, rules.update and an import refuse a mock's body_file that is missing or outside the project; one that exists is taken", async () => {
+    const { service, dir } = await store();
+    await assert.rejects(service.add('shop', { match: 'path:/flags', mock: { status: 200, bodyFile: 'mocks/flags.json' } }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'invalid_params');
+      assert.match(e.message, /rule\.mock\.bodyFile: mock body_file "mocks\/flags\.json" does not exist in /);
+      return true;
+    });
+    mkdirSync(join(dir, 'mocks'));
+    writeFileSync(join(dir, 'mocks', 'flags.json'), '{}');
+    symlinkSync('/etc/hostname', join(dir, 'mocks', 'out'));
+    const rule = await service.add('shop', { match: 'path:/flags', mock: { status: 200, bodyFile: 'mocks/flags.json' } });
+    await assert.rejects(service.update('shop', rule.id, { match: 'path:/flags', mock: { status: 200, bodyFile: 'mocks/out' } }), /is outside the project folder/);
+    await assert.rejects(service.importToml('shop', '[[rule]]\nmatch = "path:/x"\nmock = { status = 200, body_file = "nope.json" }\n', false), /"nope\.json" does not exist/);
+    assert.deepEqual(service.list('shop').rules.map((r) => r.mock?.bodyFile), ['mocks/flags.json']);
+    service.close();
+  });
 });
