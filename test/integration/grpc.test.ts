@@ -3,8 +3,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ProxyServer } from '../../engine/proxy/index.js';
+import { rulesHooks } from '../../engine/proxy/rules/rules-hooks.js';
+import { RulesService } from '../../engine/rules/store.js';
 import type { ServiceState } from '../../shared/state.js';
 import { TestBackend, makeProject, makeService, route } from '../helpers/proxy-backend.js';
 import { waitFor } from '../helpers/proxy-net.js';
@@ -250,5 +255,51 @@ describe('proxy: gRPC end to end (grpc-js client → locald → grpc-js server)'
       for (const s of rawSessions) s.destroy();
       await new Promise<void>((resolve) => raw.close(() => resolve()));
     }
+  });
+});
+
+describe('proxy: a request breakpoint on a bidirectional gRPC stream', () => {
+  const backend = new TestBackend();
+  const home = mkdtempSync(join(tmpdir(), 'locald-grpc-bp-'));
+  const rules = new RulesService({ home, watch: false, emit: () => undefined });
+  let proxy: ProxyServer;
+  let echo: EchoServer;
+  let client: EchoClient;
+
+  before(async () => {
+    echo = await startEchoServer();
+    backend.add(makeProject('shop', [makeService('rpc', { port: echo.port })], [route('/', 'rpc', false)]));
+    await rules.openProject('shop', home, ['rpc']);
+    await rules.add('shop', { match: 'path:/locald.test.Echo/Bidi', breakpoint: 'request' });
+    proxy = new ProxyServer({ backend, port: 0, host: ['127.0.0.1'], hooks: rulesHooks(rules) });
+    const { port } = await proxy.listen();
+    client = echoClient(port, `shop.localhost:${port}`);
+  });
+  after(async () => {
+    client?.close();
+    await proxy?.close();
+    await echo?.close();
+    rules.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('pauses on the head while the client waits for an answer, and the messages flow once released', async () => {
+    const call = (client.Bidi as () => grpc.ClientDuplexStream<unknown, EchoReply>)();
+    const got: string[] = [];
+    const done = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => undefined);
+    call.on('data', (m: EchoReply) => {
+      got.push(m.text);
+      if (got.length < 2) call.write({ text: String(got.length) });
+      else call.end();
+    });
+    // The client writes one message and waits for its answer: the request never ends by itself.
+    call.write({ text: '0' });
+    const paused = await waitFor(() => rules.breakpoints.list('shop')[0], 'the call to pause');
+    assert.equal(paused.request.url, '/locald.test.Echo/Bidi');
+    assert.equal(paused.request.body, null, 'a stream is paused on its head; its messages are not read ahead');
+    assert.ok(rules.breakpoints.resume(paused.id));
+    assert.equal((await done).code, grpc.status.OK);
+    assert.deepEqual(got, ['bidi:0', 'bidi:1']);
   });
 });

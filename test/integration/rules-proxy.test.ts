@@ -467,6 +467,37 @@ describe('rules on the data path (locald up, real clients)', () => {
     }
   });
 
+  test('a request breakpoint on an Expect: 100-continue upload: locald sends the 100 itself, pauses with the body, and the edited body reaches the service', async () => {
+    const rule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/bp-continue', breakpoint: 'request' } });
+    const { request: httpRequest } = await import('node:http');
+    let continues = 0;
+    try {
+      // Like curl for large bodies and Node's own clients: the body goes only after 100 Continue.
+      const pending = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/bp-continue', headers: { host: HOST, expect: '100-continue', 'content-type': 'text/plain', 'content-length': '12' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        });
+        req.on('continue', () => {
+          continues += 1;
+          req.end('hello paused');
+        });
+        req.on('error', reject);
+      });
+      const paused = await waitFor(async () => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).find((p) => p.ruleId === rule.id), 'the upload to pause');
+      assert.equal(Buffer.from(paused.request.body ?? '', 'base64').toString(), 'hello paused', 'the paused request shows the body the client sent after 100');
+      assert.ok(!paused.request.headers.some(([n]) => n.toLowerCase() === 'expect'), 'the service is not asked to continue again');
+      await engineCall(target, 'breakpoints.resume', { id: paused.id, request: { body: Buffer.from('hello edited').toString('base64') } });
+      const answer = await pending;
+      assert.equal(answer.status, 200);
+      assert.equal((JSON.parse(answer.text) as Echoed).body, 'hello edited');
+      assert.equal(continues, 1, 'one 100 Continue reached the client');
+    } finally {
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: rule.id });
+    }
+  });
+
   test('a response breakpoint on an event stream pauses its head; the edited head and the stream reach curl', async () => {
     const rule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/events', breakpoint: 'response' } });
     try {

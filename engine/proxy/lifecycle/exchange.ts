@@ -53,6 +53,12 @@ function withContentLength(fields: readonly string[], length: number): string[] 
  * Reads `body` whole, up to `limit` bytes. Over the limit it stops, puts what it read back
  * (unshift) and resolves null, so the body can still be relayed as it comes.
  */
+/** Removes Expect from a flat HTTP/1.1 head in place; an h2c head never carries it. */
+function dropExpect(headers: string[] | Record<string, unknown>): void {
+  if (!Array.isArray(headers)) return;
+  for (let i = headers.length - 2; i >= 0; i -= 2) if ((headers[i] as string).toLowerCase() === 'expect') headers.splice(i, 2);
+}
+
 function collectBody(body: Readable, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -102,6 +108,8 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   private gone: AbortController | null = null;
   /** A hook asked to cut the client off once the body relayed so far has gone out. */
   private cutting = false;
+  /** locald answered the client's Expect: 100-continue itself (it read the body for a hook). */
+  private continued = false;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -146,6 +154,14 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   readBody(limit: number): Promise<Buffer | null> {
     const body = this.client.body;
     if (body === null) return Promise.resolve(null);
+    // A client that sent Expect: 100-continue sends nothing until told to, and the service is
+    // not asked yet: locald reads the body itself, so it says continue itself and drops Expect
+    // (the service would otherwise say it again, and a client may take a second 100 badly).
+    if (this.client.expectsContinue && !this.continued) {
+      this.continued = true;
+      this.client.informational(100, []);
+      dropExpect(this.headers);
+    }
     return collectBody(body, limit).then((whole) => {
       if (whole !== null) this.bodyOverride = whole;
       return whole;
@@ -165,7 +181,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   }
 
   get expectsContinue(): boolean {
-    return this.client.expectsContinue;
+    return this.client.expectsContinue && !this.continued;
   }
 
   requestTrailers(): readonly string[] {
@@ -280,7 +296,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
   // --- response side ------------------------------------------------------------------
 
   informational(status: number, raw: readonly string[]): void {
-    if (this.done || this.client.headersSent()) return;
+    if (this.done || this.client.headersSent() || (status === 100 && this.continued)) return;
     this.client.informational(status, raw);
   }
 

@@ -216,7 +216,9 @@ function grpcTimeoutMs(list: HeaderList): number | null {
 }
 
 async function pauseRequest(rules: ProxyRules, request: HookRequest, ruleId: string, signal: AbortSignal): Promise<BreakpointResolution> {
-  const body = await request.readBody(MAX_REPLACE_BODY_BYTES);
+  // A gRPC call's request stream may wait on the answer (bidirectional streaming): its head
+  // pauses, and its messages flow once released, as on the response side.
+  const body = request.streamingCall ? null : await request.readBody(MAX_REPLACE_BODY_BYTES);
   const headers = headerPairs(flatten(request)).filter(([n]) => !n.startsWith(':'));
   const resolution = await rules.breakpoints.pause(
     {
