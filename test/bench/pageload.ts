@@ -216,7 +216,7 @@ export async function pageLoad(opts: PageloadOptions): Promise<PageloadResult> {
     const live = [...running.variants].filter(([v]) => opts.only === undefined || opts.only.includes(v));
     // Warm-up loads: Vite transforms every module once, pools fill, and the JIT tiers up. One
     // is not enough: locald's CPU per load still falls by half over the next four (V8 keeps
-    // compiling hot functions with TurboFan; see docs/benchmarks.md, "Warm-up").
+    // compiling hot functions with TurboFan; see docs/benchmarks.md, "Whose CPU a load is, and warm-up").
     for (let round = 0; round < opts.warmups; round++) {
       for (const [variant, url] of live) {
         if (unavailable.has(variant)) continue;

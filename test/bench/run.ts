@@ -4,7 +4,7 @@
 //   npm run bench -- --quick            1 short round, reduced sizes, ~3 min
 //   npm run bench -- --only h1-small,latency --rounds 5 --seconds 8
 //   npm run bench -- --only pageload --loads 7   the browser page load alone (Vite, 1,000 modules)
-//   npm run bench -- --write-docs       also rewrite docs/benchmarks.md
+//   npm run bench -- --write-docs       also write the report to docs/benchmarks-run.md
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,7 +223,8 @@ async function main(): Promise<void> {
   const report = renderReport(opts, results, unavailable, notes, profile, pageload, portless, Math.round((Date.now() - started) / 1000), fdLimit);
   console.log(report);
   if (opts.writeDocs) {
-    const file = join(REPO, 'docs', 'benchmarks.md');
+    // Not docs/benchmarks.md: that one carries the analysis of past runs, written by hand.
+    const file = join(REPO, 'docs', 'benchmarks-run.md');
     mkdirSync(join(REPO, 'docs'), { recursive: true });
     writeFileSync(file, report);
     log(`bench: wrote ${file}`);
