@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExchangeSummary } from '../../shared/traffic.js';
@@ -493,6 +493,35 @@ describe('rules on the data path (locald up, real clients)', () => {
       assert.equal(answer.status, 200);
       assert.equal((JSON.parse(answer.text) as Echoed).body, 'hello edited');
       assert.equal(continues, 1, 'one 100 Continue reached the client');
+    } finally {
+      await engineCall(target, 'rules.remove', { project: 'rulz', id: rule.id });
+    }
+  });
+
+  test('a request breakpoint on a body that trickles pauses without it after a short wait; what was read and the rest both reach the service', async () => {
+    const rule = await engineCall(target, 'rules.add', { project: 'rulz', rule: { match: 'path:/bp-trickle', breakpoint: 'request' } });
+    const { request: httpRequest } = await import('node:http');
+    try {
+      let upload: ClientRequest | undefined;
+      const pending = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/bp-trickle', headers: { host: HOST, 'content-type': 'text/plain' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        });
+        upload.on('error', reject);
+        // Chunked, and not ended: the rest comes only after the pause has shown.
+        upload.write('first ');
+      });
+      const paused = await waitFor(async () => (await engineCall(target, 'breakpoints.list', { project: 'rulz' })).find((p) => p.ruleId === rule.id), 'the upload to pause before its body ends');
+      assert.equal(paused.request.body, null, 'a body still arriving is not shown');
+      upload?.end('second');
+      await engineCall(target, 'breakpoints.resume', { id: paused.id, request: { headers: [...paused.request.headers, ['x-edited', 'yes']] } });
+      const answer = await pending;
+      assert.equal(answer.status, 200);
+      const seen = JSON.parse(answer.text) as Echoed;
+      assert.equal(seen.body, 'first second', 'the part read before the pause went on, then the rest');
+      assert.equal(seen.headers['x-edited'], 'yes');
     } finally {
       await engineCall(target, 'rules.remove', { project: 'rulz', id: rule.id });
     }

@@ -49,28 +49,32 @@ function withContentLength(fields: readonly string[], length: number): string[] 
   return out;
 }
 
-/**
- * Reads `body` whole, up to `limit` bytes. Over the limit it stops, puts what it read back
- * (unshift) and resolves null, so the body can still be relayed as it comes.
- */
 /** Removes Expect from a flat HTTP/1.1 head in place; an h2c head never carries it. */
 function dropExpect(headers: string[] | Record<string, unknown>): void {
   if (!Array.isArray(headers)) return;
   for (let i = headers.length - 2; i >= 0; i -= 2) if ((headers[i] as string).toLowerCase() === 'expect') headers.splice(i, 2);
 }
 
-function collectBody(body: Readable, limit: number): Promise<Buffer | null> {
+/**
+ * Reads `body` whole, up to `limit` bytes and for at most `waitMs`. Over the limit or past the
+ * wait it stops, puts what it read back (unshift) and resolves null, so the body can still be
+ * relayed as it comes.
+ */
+function collectBody(body: Readable, limit: number, waitMs: number | undefined): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const giveBack = (): void => {
+      body.pause();
+      cleanup();
+      if (size > 0) body.unshift(Buffer.concat(chunks));
+      resolve(null);
+    };
+    const timer = waitMs === undefined ? null : setTimeout(giveBack, waitMs);
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size <= limit) return;
-      body.pause();
-      cleanup();
-      body.unshift(Buffer.concat(chunks));
-      resolve(null);
+      if (size > limit) giveBack();
     };
     const onEnd = (): void => {
       cleanup();
@@ -81,6 +85,7 @@ function collectBody(body: Readable, limit: number): Promise<Buffer | null> {
       reject(err);
     };
     const cleanup = (): void => {
+      if (timer !== null) clearTimeout(timer);
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
@@ -151,7 +156,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
     return this.gone.signal;
   }
 
-  readBody(limit: number): Promise<Buffer | null> {
+  readBody(limit: number, waitMs?: number): Promise<Buffer | null> {
     const body = this.client.body;
     if (body === null) return Promise.resolve(null);
     // A client that sent Expect: 100-continue sends nothing until told to, and the service is
@@ -162,7 +167,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
       this.client.informational(100, []);
       dropExpect(this.headers);
     }
-    return collectBody(body, limit).then((whole) => {
+    return collectBody(body, limit, waitMs).then((whole) => {
       if (whole !== null) this.bodyOverride = whole;
       return whole;
     });
@@ -365,7 +370,7 @@ export class Exchange implements HookRequest, ExchangeEvents, ClientEvents {
         );
         return true;
       case 'collect':
-        collectBody(body, verdict.limit).then((whole) => {
+        collectBody(body, verdict.limit, undefined).then((whole) => {
           if (whole === null) {
             this.continueResponse(verdict.decide(null), head, body);
             body.resume(); // collectBody paused it; the relay's listeners are on by now

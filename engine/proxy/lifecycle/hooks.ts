@@ -85,8 +85,12 @@ export interface HookRequest {
   setMethod(method: string): void;
   /** Aborts when the client goes away before the exchange ends (made on first use). */
   clientGoneSignal(): AbortSignal;
-  /** The request body, read whole (it is what goes upstream unless replaced; capture records what goes upstream); null when it has none or is over `limit` (then it is sent as it comes). */
-  readBody(limit: number): Promise<Buffer | null>;
+  /**
+   * The request body, read whole (it is what goes upstream unless replaced; capture records
+   * what goes upstream); null when it has none, is over `limit`, or has not ended within
+   * `waitMs` (then it is sent as it comes).
+   */
+  readBody(limit: number, waitMs?: number): Promise<Buffer | null>;
   /** Send this body instead of the client's (the hook fixes Content-Length). */
   replaceBody(body: Buffer): void;
   /** Cut the client's connection or stream when the response body ends, after what was relayed (close after N bytes). */

@@ -215,10 +215,16 @@ function grpcTimeoutMs(list: HeaderList): number | null {
   return Math.round(Number(m[1]) * unit);
 }
 
+/**
+ * How long a request breakpoint waits for the body before pausing without it: a trickling
+ * upload would otherwise keep the pause from showing until it ends.
+ */
+const BREAKPOINT_BODY_WAIT_MS = 2000;
+
 async function pauseRequest(rules: ProxyRules, request: HookRequest, ruleId: string, signal: AbortSignal): Promise<BreakpointResolution> {
   // A gRPC call's request stream may wait on the answer (bidirectional streaming): its head
   // pauses, and its messages flow once released, as on the response side.
-  const body = request.streamingCall ? null : await request.readBody(MAX_REPLACE_BODY_BYTES);
+  const body = request.streamingCall ? null : await request.readBody(MAX_REPLACE_BODY_BYTES, BREAKPOINT_BODY_WAIT_MS);
   const headers = headerPairs(flatten(request)).filter(([n]) => !n.startsWith(':'));
   const resolution = await rules.breakpoints.pause(
     {
