@@ -5,7 +5,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 /** Pieces small enough that the rate is smooth over ~50 ms windows, big enough not to spin. */
 function sliceSize(bytesPerSecond: number): number {
-  return Math.max(1, Math.min(64 * 1024, Math.floor(bytesPerSecond / 20)));
+  return bytesPerSecond > 0 ? Math.max(1, Math.min(64 * 1024, Math.floor(bytesPerSecond / 20))) : 1;
 }
 
 export class ThrottleTransform extends Transform {
@@ -19,7 +19,10 @@ export class ThrottleTransform extends Transform {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly bytesPerSecond: number) {
-    super();
+    // Explicit buffers: with the defaults (16 KiB, 64 KiB from Node 22, so in Electron) the
+    // writable side takes that much from the source before backpressure, read ahead of the
+    // rate. No writable buffer, and one slice ready on the readable side.
+    super({ writableHighWaterMark: 0, readableHighWaterMark: sliceSize(bytesPerSecond) });
     if (!(bytesPerSecond > 0)) throw new RangeError(`throttle must be a positive number of bytes per second, got ${bytesPerSecond}`);
     this.slice = sliceSize(bytesPerSecond);
   }
