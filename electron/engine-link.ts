@@ -6,7 +6,7 @@ import type { EngineInfo, ProjectRequestResult } from '../shared/api.js';
 import { ENGINE_HOME_ENV } from '../shared/engine-host.js';
 import type { HostToEngine } from '../shared/engine-host.js';
 import { WireClient } from '../shared/wire-client.js';
-import { EngineHost } from './logic/engine-host.js';
+import { ENGINE_EXEC_ARGV, EngineHost } from './logic/engine-host.js';
 import type { EngineProcess } from './logic/engine-host.js';
 import { mergeShellEnv } from './logic/shell-env.js';
 import type { EngineStatus } from './logic/engine-supervision.js';
@@ -40,7 +40,7 @@ export class EngineLink {
   constructor(private readonly options: EngineLinkOptions) {
     this.env = this.engineEnv({});
     this.host = new EngineHost({
-      spawn: () => adaptUtilityProcess(utilityProcess.fork(options.entry, [], { serviceName: 'locald engine', env: this.env, stdio: 'inherit' })),
+      spawn: () => adaptUtilityProcess(utilityProcess.fork(options.entry, [], { serviceName: 'locald engine', env: this.env, stdio: 'inherit', execArgv: [...ENGINE_EXEC_ARGV] })),
       onStatus: options.onStatus,
       onReady: options.onReady,
       onProblem: (text) => console.warn(`[locald] ${text}`),

@@ -87,6 +87,7 @@ test('the engine is killed: the tray says it restarts, and it comes back serving
   await addProject(app, SHOP, 'shop');
   const engine = await app.waitForEngine();
   const oldWeb = await app.servicePid('shop', 'web');
+  assert.ok(readFileSync(`/proc/${engine}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=8'), 'the engine runs with its V8 flags');
 
   process.kill(engine, 'SIGKILL');
   await app.waitForItem([/^Engine restarting \(attempt 1\)/]);
@@ -95,6 +96,7 @@ test('the engine is killed: the tray says it restarts, and it comes back serving
     return pid !== undefined && pid !== engine && app.item('Engine starting…') === undefined && app.item(/^Engine restarting/) === undefined ? pid : undefined;
   }, 'a new engine', 30_000);
   assert.notEqual(newEngine, engine);
+  assert.ok(readFileSync(`/proc/${newEngine}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=8'), 'a restarted engine gets the V8 flags too');
   await app.waitForItem([/^shop — running/], (item) => item.checked);
   await app.servicePid('shop', 'web', oldWeb);
   // The tests' engines pick a free port each start (LOCALD_HTTP_PORT=0), so ask the tray again.
