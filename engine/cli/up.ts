@@ -59,7 +59,13 @@ export async function runUp(command: UpCommand): Promise<number> {
     await runtime.close();
     return 1;
   }
-  for (const p of loaded) for (const w of p.configIssues) err(`warning: ${formatConfigIssue(w)}`);
+  for (const p of loaded) {
+    for (const w of p.configIssues) err(`warning: ${formatConfigIssue(w)}`);
+    // Said once here: the rules' own log lines at load come before this terminal subscribes.
+    const rules = engine.rules.list(p.name);
+    for (const i of rules.projectFileIssues) err(`warning (its rules are not loaded): ${formatConfigIssue(i)}`);
+    for (const w of rules.warnings) err(`warning: ${formatConfigIssue(w)}`);
+  }
 
   const labelWidth = Math.max(...loaded.flatMap((p) => p.services.map((s) => p.name.length + 1 + s.name.length)));
   // One source for what happens to a service: its log. The supervisor logs every change of

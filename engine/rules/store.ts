@@ -329,6 +329,8 @@ export class RulesService {
     }
     p.fileIssues = [];
     p.fileWarnings = parsed.warnings;
+    // The terminal of `locald up` shows the project's system log; the inspector shows the warnings.
+    if (parsed.warnings.length > 0) this.options.log?.(p.name, `${RULES_FILE_NAME}: ${parsed.warnings.map((w) => `${issueLine(w)}${w.hint === undefined ? '' : ` (${w.hint})`}`).join('; ')}`);
     p.fromFile = parsed.rules.map((input, i) => toRule(input, `project:${i}`, 'project'));
     p.mockUses.forEach((_n, id) => {
       if (id.startsWith('project:')) p.mockUses.delete(id);

@@ -136,6 +136,8 @@ describe('rules through the engine API', () => {
       [[join(dir, 'locald.rules.toml'), 3, 19, 'rule[0].map.service']],
     );
     assert.match(warned.warnings[0]?.hint ?? '', /known services: web/);
+    // The terminal says it too, with the line and column.
+    await u.locald.waitForOutput(/warning: .*locald\.rules\.toml:3:19: \[rule\[0\]\.map\.service\] maps to unknown service "api"/, 5_000);
     await assert.rejects(engineCall(u.target, 'rules.add', { project: 'rules', rule: { match: 'path:/v3', map: { service: 'wbe' } } }), /rule\.map\.service: maps to unknown service "wbe"/);
 
     writeFileSync(join(dir, 'locald.toml'), `${TOML}[services.api]\ncommand = "node -e \\"${SERVER.replace(/"/g, '\\\\\\"')}\\""\n`);

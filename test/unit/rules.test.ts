@@ -418,6 +418,11 @@ describe('the rules store', () => {
     assert.match(set.warnings[0]?.message ?? '', /unknown service "apii"/);
     assert.match(set.warnings[0]?.hint ?? '', /did you mean "api"\?/);
     assert.equal(service.forRequest('shop', view({ url: '/v2' })).map?.map.service, 'apii', 'the map still applies');
+    const logged: string[] = [];
+    const logging = new RulesService({ home: mkdtempSync(join(tmpdir(), 'locald-rules-home-')), watch: false, emit: () => undefined, log: (_p, text) => logged.push(text) });
+    await logging.openProject('shop', service.projectDir('shop'), ['web', 'api']);
+    assert.deepEqual(logged, ['locald.rules.toml: 3:19 rule[0].map.service: maps to unknown service "apii"; until the project has it, matching requests get the unknown-service problem (did you mean "api"? (known services: web, api))']);
+    logging.close();
     await service.setServices('shop', ['web', 'api', 'apii']);
     assert.deepEqual(service.list('shop').warnings, [], 'the config gained the service');
     assert.deepEqual(events.at(-1)?.warnings, [], 'and rules.changed said so');
