@@ -203,6 +203,7 @@ describe('rules view', () => {
     assert.match((await warning.textContent()) ?? '', /1 rule maps to a service.*locald\.rules\.toml:7:19: \[rule\[1\]\.map\.service\] maps to unknown service "apii".*did you mean "api"\?/s);
     await page.getByRole('row', { name: /^Rule \d+: path:\/v2$/ }).waitFor();
     assert.equal(await page.getByRole('alert', { name: 'Problems in locald.rules.toml' }).count(), 0, 'the file itself is valid');
+    await shot('rules-map-warning');
     writeFileSync(join(projectDir, 'locald.rules.toml'), PROJECT_RULES);
     await warning.waitFor({ state: 'detached', timeout: 15_000 });
   });
