@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { countOf } from '../format/format.js';
 import { ruleRow } from '../rules/rule-wire.js';
 import { deleteRule, exportRules, importRulesFile, loadRules, moveRule, saveRule, setRuleEnabled } from '../store/rule-commands.js';
@@ -71,6 +71,22 @@ function RulesToolbar({ project }: { project: string }) {
   );
 }
 
+/** A banner over the rule list: what it is about, then one located line per issue. */
+function IssueBanner({ role, label, tone, lines, children }: { role: 'alert' | 'status'; label: string; tone: 'inline-error' | 'inline-warning'; lines: string[]; children: ReactNode }) {
+  return (
+    <div role={role} aria-label={label} className={`${tone} small`}>
+      {children}
+      <ul>
+        {lines.map((line) => (
+          <li key={line} className="mono">
+            {line}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function RuleList({ project }: { project: string }) {
   const rules = useUi((s) => s.rules);
   const problems = useUi((s) => s.rulesProblems);
@@ -80,28 +96,14 @@ function RuleList({ project }: { project: string }) {
   return (
     <div className="rule-list-wrap">
       {problems.length > 0 && (
-        <div role="alert" aria-label="Problems in locald.rules.toml" className="inline-error small">
+        <IssueBanner role="alert" label="Problems in locald.rules.toml" tone="inline-error" lines={problems}>
           <strong>locald.rules.toml has {countOf(problems.length, 'problem', 'problems')}</strong> (its last valid rules keep working):
-          <ul>
-            {problems.map((p) => (
-              <li key={p} className="mono">
-                {p}
-              </li>
-            ))}
-          </ul>
-        </div>
+        </IssueBanner>
       )}
       {warnings.length > 0 && (
-        <div role="status" aria-label="Rules that name a missing service" className="inline-warning small">
+        <IssueBanner role="status" label="Rules that name a missing service" tone="inline-warning" lines={warnings}>
           <strong>{countOf(warnings.length, 'rule maps', 'rules map')} to a service this project does not define</strong> (matching requests get an explained 502 until it does):
-          <ul>
-            {warnings.map((w) => (
-              <li key={w} className="mono">
-                {w}
-              </li>
-            ))}
-          </ul>
-        </div>
+        </IssueBanner>
       )}
       {rows.length === 0 ? (
         <p className="empty">No rules yet. Add one, or use “Make a rule” on an exchange in Traffic.</p>
