@@ -163,19 +163,21 @@ const TIMINGS = `(() => {
 /** The processes whose CPU a load reports apart: the proxy, the service (Vite), the browser. */
 interface Watched {
   proxyPid: number | undefined;
-  servicePids(): number[];
-  browserPids(): number[];
+  /** The service's and the browser's processes now, from one scan of /proc. */
+  pids(): { service: number[]; browser: number[] };
 }
 
 function watched(running: Running, variant: PageloadVariant): Watched {
   const serviceParent = running.serviceParents.get(variant) ?? running.localdPid;
   return {
     proxyPid: running.proxyPids.get(variant),
-    servicePids: () => descendants(readParents(), serviceParent).filter((pid) => pid !== serviceParent),
-    browserPids: () => {
+    pids: () => {
       const parents = readParents();
       const servers = new Set(running.serverPids.flatMap((pid) => descendants(parents, pid)));
-      return descendants(parents, process.pid).filter((pid) => pid !== process.pid && !servers.has(pid));
+      return {
+        service: descendants(parents, serviceParent).filter((pid) => pid !== serviceParent),
+        browser: descendants(parents, process.pid).filter((pid) => pid !== process.pid && !servers.has(pid)),
+      };
     },
   };
 }
@@ -189,15 +191,17 @@ async function loadOnce(browser: Browser, url: string, w: Watched): Promise<Load
   try {
     const page = await context.newPage();
     const cpuBefore = proxyPid === undefined ? NaN : readCpuMs(proxyPid);
-    const serviceBefore = cpuByPid(w.servicePids());
-    const browserBefore = cpuByPid(w.browserPids());
+    const before = w.pids();
+    const serviceBefore = cpuByPid(before.service);
+    const browserBefore = cpuByPid(before.browser);
     const machineBefore = readMachineBusyMs();
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page.waitForFunction(DONE, null, { timeout: 60_000 });
     const proxyCpuMs = proxyPid === undefined ? NaN : readCpuMs(proxyPid) - cpuBefore;
     const machineCpuMs = readMachineBusyMs() - machineBefore;
-    const serviceCpuMs = cpuSince(serviceBefore, cpuByPid(w.servicePids()));
-    const browserCpuMs = cpuSince(browserBefore, cpuByPid(w.browserPids()));
+    const after = w.pids();
+    const serviceCpuMs = cpuSince(serviceBefore, cpuByPid(after.service));
+    const browserCpuMs = cpuSince(browserBefore, cpuByPid(after.browser));
     const timings = (await page.evaluate(TIMINGS)) as Pick<LoadSample, 'loadMs' | 'doneMs' | 'protocol'>;
     return { ...timings, proxyCpuMs, serviceCpuMs, browserCpuMs, machineCpuMs };
   } finally {
